@@ -1,0 +1,77 @@
+/**
+ * Validated configuration. Parsed once, on first use; `instrumentation.ts` touches it at start-up
+ * so a missing or bad variable stops the server with a message naming it.
+ */
+import { z } from "zod";
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const optionalUrl = z.url().optional().or(z.literal("").transform(() => undefined));
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  DATABASE_URL: z.url().default("postgresql://postgres@127.0.0.1:5432/metergate"),
+  /** Optional read replica for dashboards and reports. */
+  DATABASE_REPLICA_URL: optionalUrl,
+  REDIS_URL: z.url().default("redis://127.0.0.1:6379"),
+  /** Comma-separated host:port list; when set, ioredis Cluster is used instead of REDIS_URL. */
+  REDIS_CLUSTER_NODES: z.string().optional(),
+  /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]*$/).default("mg:"),
+  NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters"),
+  NEXTAUTH_URL: z.url().default("http://localhost:3000"),
+  /** 32 bytes, hex or base64: encrypts upstream credentials at rest (AES-256-GCM). */
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => decodeKey(v)?.length === 32, "ENCRYPTION_KEY must be 32 bytes as hex (64 chars) or base64"),
+  UPSTREAM_ANTHROPIC_BASE_URL: z.url().default("https://api.anthropic.com"),
+  UPSTREAM_ANTHROPIC_API_KEY: z.string().optional(),
+  UPSTREAM_OPENAI_BASE_URL: z.url().default("https://api.openai.com"),
+  UPSTREAM_OPENAI_API_KEY: z.string().optional(),
+  RELAY_MAX_BODY_BYTES: int(32 * 1024 * 1024),
+  RELAY_CONNECT_TIMEOUT_MS: int(10_000),
+  RELAY_IDLE_TIMEOUT_MS: int(300_000),
+  FLUSH_INTERVAL_MS: int(2_000),
+  /** Run the flush job inside each server process (a lease lock keeps one runner active). */
+  FLUSH_IN_PROCESS: bool.default(true),
+  LEDGER_SHARDS: z.coerce.number().int().min(1).max(1024).default(16),
+  LOOKUP_RATE_LIMIT_PER_MINUTE: int(30),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function decodeKey(value: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, "hex");
+  const b = Buffer.from(value, "base64");
+  return b.length > 0 ? b : undefined;
+}
+
+export class EnvError extends Error {}
+
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  // Empty strings mean "unset" so that a blank line in .env falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
+    throw new EnvError(`Invalid environment configuration:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+let cached: Env | undefined;
+
+/** The validated environment; throws EnvError naming each bad variable. */
+export const env: Env = new Proxy({} as Env, {
+  get(_target, prop: string) {
+    cached ??= parseEnv();
+    return cached[prop as keyof Env];
+  },
+});
+
+/** For tests that change process.env between cases. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}
