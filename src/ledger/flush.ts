@@ -1,0 +1,287 @@
+/**
+ * Moves request events from the Redis streams into Postgres, exactly once.
+ *
+ * Protocol, per shard (a lease lock keeps one runner per shard; correctness does not depend on it):
+ *  1. Read the oldest events of the shard's stream (XRANGE; the stream only holds unflushed events).
+ *  2. One SQL statement: insert them into RequestLog with ON CONFLICT (id) DO NOTHING, and add only
+ *     the rows actually inserted to the UsageHourly rollups. A request id is thus counted at most
+ *     once, whatever crashed before; the statement is atomic, so it is also counted at least once.
+ *  3. One Lua script: for each event, XDEL it and, only if it was still there, subtract its usage
+ *     from the tenant's unflushed deltas. A crash between 2 and 3 re-reads events already in
+ *     Postgres: step 2 then inserts nothing and step 3 still cleans up, once.
+ */
+import { randomUUID } from "node:crypto";
+import { env } from "~/env";
+import { db as defaultDb } from "~/server/db";
+import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import type { PrismaClient } from "~/generated/prisma/client";
+import { pendingDeltas, storedEventSchema, type StoredEvent } from "./event";
+import { LuaScript } from "./lua";
+import { ledgerKeys } from "./redis-keys";
+
+export interface FlushDeps {
+  db: PrismaClient;
+  redis: RedisClient;
+  shards: number;
+  batchSize: number;
+  lockTtlMs: number;
+  /** Test hook: called between the steps of the protocol, to inject crashes. */
+  onStep?: (step: "read" | "committed" | "acked", shard: number) => void | Promise<void>;
+}
+
+export interface FlushResult {
+  /** Events read from Redis. */
+  read: number;
+  /** Rows newly inserted into the request log (read − already flushed before a crash). */
+  inserted: number;
+  /** Events removed from Redis. */
+  acked: number;
+  /** Entries that could not be parsed, moved aside to the shard's dead-letter stream. */
+  invalid: number;
+  shardsLocked: number;
+}
+
+function defaults(): FlushDeps {
+  return { db: defaultDb, redis: defaultRedis, shards: env.LEDGER_SHARDS, batchSize: 2000, lockTtlMs: 30_000 };
+}
+
+const releaseScript = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+const renewScript = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`);
+
+/** KEYS = [stream, pending hashes...]; ARGV = per event: id, pending key index, n, n × (field, delta). */
+const ackScript = new LuaScript(`
+local i = 1
+local acked = 0
+while i <= #ARGV do
+  local id = ARGV[i]
+  local k = KEYS[tonumber(ARGV[i + 1])]
+  local n = tonumber(ARGV[i + 2])
+  if redis.call('XDEL', KEYS[1], id) == 1 then
+    acked = acked + 1
+    for j = 0, n - 1 do
+      local field = ARGV[i + 3 + 2 * j]
+      if redis.call('HINCRBY', k, field, -tonumber(ARGV[i + 4 + 2 * j])) == 0 then
+        redis.call('HDEL', k, field)
+      end
+    end
+  end
+  i = i + 3 + 2 * n
+end
+return acked
+`);
+
+const INSERT_SQL = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+    id text, "apiKeyId" uuid, "tenantId" text, "createdAt" timestamp(3), model text, provider text,
+    endpoint text, stream boolean, status int, "inputTokens" int, "outputTokens" int,
+    "cacheWrite5mTokens" int, "cacheWrite1hTokens" int, "cacheReadTokens" int, "costMicros" bigint,
+    "latencyMs" int, "ttfbMs" int, "usageSource" text, priced boolean, "clientIp" text,
+    "userAgent" text, error text)
+), ins AS (
+  INSERT INTO "RequestLog" (id, "apiKeyId", "tenantId", "createdAt", model, provider, endpoint, stream,
+    status, "inputTokens", "outputTokens", "cacheWrite5mTokens", "cacheWrite1hTokens", "cacheReadTokens",
+    "costMicros", "latencyMs", "ttfbMs", "usageSource", priced, "clientIp", "userAgent", error)
+  SELECT id, "apiKeyId", "tenantId", "createdAt", model, provider::"Provider", endpoint, stream,
+    status, "inputTokens", "outputTokens", "cacheWrite5mTokens", "cacheWrite1hTokens", "cacheReadTokens",
+    "costMicros", "latencyMs", "ttfbMs", "usageSource"::"UsageSource", priced, "clientIp", "userAgent", error
+  FROM input
+  ON CONFLICT (id) DO NOTHING
+  RETURNING *
+), rollup AS (
+  INSERT INTO "UsageHourly" ("apiKeyId", "tenantId", model, "hourStart", requests, "inputTokens",
+    "outputTokens", "cacheWrite5mTokens", "cacheWrite1hTokens", "cacheReadTokens", "costMicros",
+    "errorCount", "estimatedCount", "latencyMsSum")
+  SELECT "apiKeyId", "tenantId", model, date_trunc('hour', "createdAt"), count(*), sum("inputTokens"),
+    sum("outputTokens"), sum("cacheWrite5mTokens"), sum("cacheWrite1hTokens"), sum("cacheReadTokens"),
+    sum("costMicros"), count(*) FILTER (WHERE status >= 400),
+    count(*) FILTER (WHERE "usageSource" = 'ESTIMATED'), sum("latencyMs")
+  FROM ins GROUP BY 1, 2, 3, 4
+  ON CONFLICT ("apiKeyId", model, "hourStart") DO UPDATE SET
+    requests = "UsageHourly".requests + EXCLUDED.requests,
+    "inputTokens" = "UsageHourly"."inputTokens" + EXCLUDED."inputTokens",
+    "outputTokens" = "UsageHourly"."outputTokens" + EXCLUDED."outputTokens",
+    "cacheWrite5mTokens" = "UsageHourly"."cacheWrite5mTokens" + EXCLUDED."cacheWrite5mTokens",
+    "cacheWrite1hTokens" = "UsageHourly"."cacheWrite1hTokens" + EXCLUDED."cacheWrite1hTokens",
+    "cacheReadTokens" = "UsageHourly"."cacheReadTokens" + EXCLUDED."cacheReadTokens",
+    "costMicros" = "UsageHourly"."costMicros" + EXCLUDED."costMicros",
+    "errorCount" = "UsageHourly"."errorCount" + EXCLUDED."errorCount",
+    "estimatedCount" = "UsageHourly"."estimatedCount" + EXCLUDED."estimatedCount",
+    "latencyMsSum" = "UsageHourly"."latencyMsSum" + EXCLUDED."latencyMsSum"
+  RETURNING 1
+), touched AS (
+  UPDATE "ApiKey" k SET "lastUsedAt" = GREATEST(k."lastUsedAt", u.last), "firstUsedAt" = COALESCE(k."firstUsedAt", u.first)
+  FROM (SELECT "apiKeyId", max("createdAt") AS last, min("createdAt") AS first FROM ins GROUP BY 1) u
+  WHERE k.id = u."apiKeyId"
+  RETURNING 1
+), batch AS (
+  INSERT INTO "FlushBatch" (id, shard, events, "createdAt") SELECT $2, $3, count(*), now() FROM ins
+  RETURNING events
+)
+SELECT events::int AS inserted FROM batch
+`;
+
+function toRow(e: StoredEvent) {
+  return {
+    id: e.id,
+    apiKeyId: e.apiKeyId,
+    tenantId: e.tenantId,
+    createdAt: new Date(e.startedAt).toISOString(),
+    model: e.model,
+    provider: e.provider,
+    endpoint: e.endpoint,
+    stream: e.stream,
+    status: e.status,
+    inputTokens: e.usage.input,
+    outputTokens: e.usage.output,
+    cacheWrite5mTokens: e.usage.cacheWrite5m,
+    cacheWrite1hTokens: e.usage.cacheWrite1h,
+    cacheReadTokens: e.usage.cacheRead,
+    costMicros: e.costMicros,
+    latencyMs: e.latencyMs,
+    ttfbMs: e.ttfbMs,
+    usageSource: e.usageSource,
+    priced: e.priced,
+    clientIp: e.clientIp,
+    userAgent: e.userAgent,
+    error: e.error,
+  };
+}
+
+interface ParsedEntry {
+  streamId: string;
+  event: StoredEvent | null;
+  raw: string;
+}
+
+async function readBatch(deps: FlushDeps, shard: number): Promise<ParsedEntry[]> {
+  const entries = (await deps.redis.xrange(ledgerKeys.events(shard), "-", "+", "COUNT", deps.batchSize)) as Array<
+    [string, string[]]
+  >;
+  return entries.map(([streamId, fields]) => {
+    const raw = fields[fields.indexOf("e") + 1] ?? "";
+    let event: StoredEvent | null = null;
+    try {
+      const parsed = storedEventSchema.safeParse(JSON.parse(raw));
+      event = parsed.success ? parsed.data : null;
+    } catch {
+      event = null;
+    }
+    return { streamId, event, raw };
+  });
+}
+
+async function ack(deps: FlushDeps, shard: number, entries: ParsedEntry[]): Promise<number> {
+  const keys = [ledgerKeys.events(shard)];
+  const keyIndex = new Map<string, number>();
+  const args: Array<string | number> = [];
+  for (const { streamId, event } of entries) {
+    if (!event) {
+      // Unparseable: keep a copy aside for an operator, then drop it from the live stream.
+      args.push(streamId, 1, 0);
+      continue;
+    }
+    const pendingKey = ledgerKeys.pending(shard, event.tenantId);
+    let idx = keyIndex.get(pendingKey);
+    if (idx === undefined) {
+      keys.push(pendingKey);
+      idx = keys.length; // Lua KEYS are 1-based
+      keyIndex.set(pendingKey, idx);
+    }
+    const deltas = pendingDeltas(event);
+    args.push(streamId, idx, deltas.length);
+    for (const [field, delta] of deltas) args.push(field, delta);
+  }
+  return Number(await ackScript.run(deps.redis, keys, args));
+}
+
+/** One batch of one shard: read, commit, ack. Returns what it did; read = 0 means the shard is empty. */
+async function flushBatch(deps: FlushDeps, shard: number): Promise<Omit<FlushResult, "shardsLocked">> {
+  const entries = await readBatch(deps, shard);
+  if (entries.length === 0) return { read: 0, inserted: 0, acked: 0, invalid: 0 };
+  await deps.onStep?.("read", shard);
+  const valid = entries.flatMap((e) => (e.event ? [e.event] : []));
+  const invalid = entries.filter((e) => !e.event);
+  if (invalid.length > 0) {
+    const dead = `${ledgerKeys.events(shard)}:dead`;
+    for (const e of invalid) await deps.redis.xadd(dead, "*", "id", e.streamId, "raw", e.raw);
+  }
+  let inserted = 0;
+  if (valid.length > 0) {
+    const rows = await deps.db.$queryRawUnsafe<Array<{ inserted: number }>>(
+      INSERT_SQL,
+      JSON.stringify(valid.map(toRow)),
+      randomUUID(),
+      shard,
+    );
+    inserted = rows[0]?.inserted ?? 0;
+  }
+  await deps.onStep?.("committed", shard);
+  const acked = await ack(deps, shard, entries);
+  await deps.onStep?.("acked", shard);
+  return { read: entries.length, inserted, acked, invalid: invalid.length };
+}
+
+/** Runs every shard whose lock this runner can take until its stream is empty. */
+export async function flushOnce(overrides: Partial<FlushDeps> = {}): Promise<FlushResult> {
+  const deps = { ...defaults(), ...overrides };
+  const total: FlushResult = { read: 0, inserted: 0, acked: 0, invalid: 0, shardsLocked: 0 };
+  for (let shard = 0; shard < deps.shards; shard++) {
+    const lockKey = ledgerKeys.flushLock(shard);
+    const token = randomUUID();
+    const locked = await deps.redis.set(lockKey, token, "PX", deps.lockTtlMs, "NX");
+    if (locked !== "OK") continue;
+    total.shardsLocked++;
+    try {
+      for (;;) {
+        const r = await flushBatch(deps, shard);
+        total.read += r.read;
+        total.inserted += r.inserted;
+        total.acked += r.acked;
+        total.invalid += r.invalid;
+        if (r.read < deps.batchSize) break;
+        // Still working: keep the lease; if we lost it, stop and let the new holder continue.
+        if (Number(await renewScript.run(deps.redis, [lockKey], [token, deps.lockTtlMs])) !== 1) break;
+      }
+    } finally {
+      await releaseScript.run(deps.redis, [lockKey], [token]);
+    }
+  }
+  return total;
+}
+
+export interface FlushLoop {
+  stop(): Promise<void>;
+}
+
+/** Flushes every FLUSH_INTERVAL_MS until stopped; errors are logged and retried next tick. */
+export function startFlushLoop(
+  overrides: Partial<FlushDeps> = {},
+  intervalMs: number = env.FLUSH_INTERVAL_MS,
+  onError: (err: unknown) => void = (err) => console.error("[flush] failed:", err),
+): FlushLoop {
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    if (stopped) return;
+    running = flushOnce(overrides)
+      .catch(onError)
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, intervalMs);
+      });
+  };
+  let timer: NodeJS.Timeout = setTimeout(tick, intervalMs);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,11 @@
+/**
+ * The ledger's public surface. Everything else in src/ledger is internal.
+ *  - recordRequest: one Redis round trip per relayed request (hot counters + event stream).
+ *  - flushOnce / startFlushLoop: move events into Postgres exactly once.
+ *  - usageRows: Postgres rollups plus what Redis holds that is not flushed yet.
+ */
+export type { RequestEvent, TokenUsage, ProviderName, UsageSourceName } from "./types";
+export { ZERO_USAGE, totalTokens } from "./types";
+export { recordRequest } from "./record";
+export { flushOnce, startFlushLoop } from "./flush";
+export { usageRows, type UsageRow, type UsageQuery } from "./query";

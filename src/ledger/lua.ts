@@ -1,0 +1,19 @@
+import { createHash } from "node:crypto";
+import type { RedisClient } from "~/server/redis";
+
+/** A Lua script run by EVALSHA, loaded on first NOSCRIPT (after a Redis restart, too). */
+export class LuaScript {
+  readonly sha: string;
+  constructor(readonly source: string) {
+    this.sha = createHash("sha1").update(source).digest("hex");
+  }
+
+  async run(client: RedisClient, keys: string[], args: Array<string | number>): Promise<unknown> {
+    try {
+      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
+      return client.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}

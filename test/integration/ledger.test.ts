@@ -1,0 +1,103 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { flushOnce, recordRequest, usageRows, type RequestEvent } from "~/ledger";
+import { db } from "~/server/db";
+import { redis } from "~/server/redis";
+import { createTenantWithKey } from "../helpers/fixtures-db";
+
+function event(tenantId: string, apiKeyId: string, over: Partial<RequestEvent> = {}): RequestEvent {
+  return {
+    id: randomUUID(),
+    apiKeyId,
+    tenantId,
+    model: "claude-sonnet-4-5-20250929",
+    provider: "ANTHROPIC",
+    endpoint: "/v1/messages",
+    stream: true,
+    status: 200,
+    usage: { input: 472, output: 89, cacheWrite5m: 1024, cacheWrite1h: 1024, cacheRead: 10240 },
+    usageSource: "UPSTREAM",
+    startedAt: Date.now(),
+    latencyMs: 120,
+    ttfbMs: 30,
+    clientIp: "127.0.0.1",
+    userAgent: "test",
+    error: null,
+    ...over,
+  };
+}
+
+const range = () => ({ from: new Date(Date.now() - 86_400_000), to: new Date(Date.now() + 86_400_000) });
+const sum = (rows: Awaited<ReturnType<typeof usageRows>>, f: "requests" | "costMicros" | "outputTokens") =>
+  rows.reduce((s, r) => s + r[f], 0);
+
+afterAll(async () => {
+  await db.$disconnect();
+  redis.disconnect();
+});
+
+describe("ledger", () => {
+  it("prices stream-basic usage of claude-sonnet-4-5 at exactly 15807 micro-dollars", async () => {
+    const { tenant, key } = await createTenantWithKey();
+    const r = await recordRequest(event(tenant.id, key.id));
+    expect(r).toEqual({ costMicros: 15807, priced: true });
+  });
+
+  it("shows unflushed usage live, flushes it exactly once, and keeps the live total stable", async () => {
+    const { tenant, key } = await createTenantWithKey();
+    for (let i = 0; i < 25; i++) await recordRequest(event(tenant.id, key.id));
+    await recordRequest(event(tenant.id, key.id, { status: 529, usageSource: "ESTIMATED", error: "overloaded" }));
+
+    const live = await usageRows({ tenantId: tenant.id, ...range() });
+    expect(sum(live, "requests")).toBe(26);
+    expect(sum(live, "costMicros")).toBe(26 * 15807);
+
+    const r = await flushOnce();
+    expect(r.inserted).toBeGreaterThanOrEqual(26);
+    const stored = await db.usageHourly.findMany({ where: { tenantId: tenant.id } });
+    expect(stored.reduce((s, x) => s + Number(x.requests), 0)).toBe(26);
+    expect(stored.reduce((s, x) => s + Number(x.costMicros), 0)).toBe(26 * 15807);
+    expect(stored.reduce((s, x) => s + Number(x.errorCount), 0)).toBe(1);
+    expect(stored.reduce((s, x) => s + Number(x.estimatedCount), 0)).toBe(1);
+    expect(await db.requestLog.count({ where: { tenantId: tenant.id } })).toBe(26);
+
+    const after = await usageRows({ tenantId: tenant.id, ...range() });
+    expect(sum(after, "requests")).toBe(26);
+    expect(sum(after, "outputTokens")).toBe(26 * 89);
+    const k = await db.apiKey.findUniqueOrThrow({ where: { id: key.id } });
+    expect(k.lastUsedAt).not.toBeNull();
+
+    const again = await flushOnce();
+    expect(again.read).toBe(0);
+  });
+
+  it("counts nothing twice when the job dies between the Postgres commit and the Redis ack", async () => {
+    const { tenant, key } = await createTenantWithKey();
+    for (let i = 0; i < 10; i++) await recordRequest(event(tenant.id, key.id));
+    await expect(
+      flushOnce({
+        onStep: (step) => {
+          if (step === "committed") throw new Error("crash after commit");
+        },
+      }),
+    ).rejects.toThrow("crash after commit");
+    // Postgres has the rows, Redis still has the events and the deltas.
+    expect(await db.requestLog.count({ where: { tenantId: tenant.id } })).toBe(10);
+    const r = await flushOnce();
+    expect(r.inserted).toBe(0);
+    expect(r.acked).toBeGreaterThanOrEqual(10);
+    const stored = await db.usageHourly.findMany({ where: { tenantId: tenant.id } });
+    expect(stored.reduce((s, x) => s + Number(x.requests), 0)).toBe(10);
+    const live = await usageRows({ tenantId: tenant.id, ...range() });
+    expect(sum(live, "requests")).toBe(10);
+  });
+
+  it("prices an unknown model at zero and flags it", async () => {
+    const { tenant, key } = await createTenantWithKey();
+    const r = await recordRequest(event(tenant.id, key.id, { model: "mystery-model-1" }));
+    expect(r).toEqual({ costMicros: 0, priced: false });
+    await flushOnce();
+    const log = await db.requestLog.findFirstOrThrow({ where: { tenantId: tenant.id } });
+    expect(log.priced).toBe(false);
+  });
+});

@@ -1,0 +1,30 @@
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+const alias = { "~": path.resolve(import.meta.dirname, "src") };
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/setup/global-setup.ts"],
+          setupFiles: ["test/setup/env.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          // Integration files share one database and one Redis prefix per run; run files one by one.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
