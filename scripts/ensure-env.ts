@@ -1,0 +1,34 @@
+/**
+ * First-run convenience: writes .env with fresh random secrets when it does not exist, so that
+ * `npm start` works on a new machine. Existing files are never changed.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+export function ensureDotEnv(root: string = process.cwd()): string {
+  const file = path.join(root, ".env");
+  if (!existsSync(file)) {
+    writeFileSync(
+      file,
+      [
+        "# Generated on first start; see README for every variable.",
+        `NEXTAUTH_SECRET=${randomBytes(32).toString("base64url")}`,
+        `ENCRYPTION_KEY=${randomBytes(32).toString("hex")}`,
+        "",
+      ].join("\n"),
+      { mode: 0o600 },
+    );
+    console.error(`[env] wrote ${file} with new secrets`);
+  }
+  return file;
+}
+
+/** Loads .env into process.env without overriding variables already set. */
+export function loadDotEnv(root: string = process.cwd()): void {
+  const file = ensureDotEnv(root);
+  process.loadEnvFile(file);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) ensureDotEnv();

@@ -1,0 +1,11 @@
+/** A dedicated flush runner, for deployments that set FLUSH_IN_PROCESS=false on the web tier. */
+import { loadDotEnv } from "./ensure-env";
+
+loadDotEnv();
+const { startFlushLoop } = await import("~/ledger");
+const { env } = await import("~/env");
+const loop = startFlushLoop();
+console.error(`[flush] running every ${env.FLUSH_INTERVAL_MS} ms`);
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.once(sig, () => void loop.stop().finally(() => process.exit(0)));
+}
