@@ -9,3 +9,13 @@ export { ZERO_USAGE, totalTokens } from "./types";
 export { recordRequest } from "./record";
 export { flushOnce, startFlushLoop } from "./flush";
 export { usageRows, type UsageRow, type UsageQuery } from "./query";
+export {
+  admit,
+  releaseAdmission,
+  refusalStatus,
+  LEASE_TTL_MS,
+  type Admission,
+  type KeyLimits,
+  type QuotaCharge,
+  type QuotaReason,
+} from "./quota";

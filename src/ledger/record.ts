@@ -1,18 +1,44 @@
 import { costOf } from "~/pricing";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
-import { LuaScript } from "./lua";
 import { pendingDeltas, type StoredEvent } from "./event";
+import { LuaScript } from "./lua";
+import type { QuotaCharge } from "./quota";
 import { ledgerKeys, shardOf } from "./redis-keys";
-import type { RequestEvent } from "./types";
+import { totalTokens, type RequestEvent } from "./types";
 
 /**
- * Appends the event to its shard's stream and adds its usage to the tenant's unflushed deltas,
- * atomically, in one round trip. Both keys share the shard's hash tag.
+ * One round trip per request: append the event to its shard's stream, add its usage to the
+ * tenant's unflushed deltas and, for an admitted request, charge its quotas and free its lease.
+ * Spend counters are only incremented if they exist: a missing one is seeded at the next
+ * admission from Postgres + unflushed deltas, which already include this request.
+ *
+ * KEYS: 1 stream, 2 pending, [3 leases, 4 key resv, 5 tenant resv, 6 w:tok, 7 w:cost, 8 total tokens, 9.. cost counters]
+ * ARGV: 1 event, 2 n pairs, pairs…, then [request id, minute, window ttl, cost, tokens, ttl per cost counter…]
  */
 const recordScript = new LuaScript(`
 redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
-for i = 2, #ARGV, 2 do
+local n = tonumber(ARGV[2])
+for i = 3, 2 + 2 * n, 2 do
   redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1])
+end
+if #KEYS < 3 then return 1 end
+local a = 3 + 2 * n
+local id, minute, wttl = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+local cost, tokens = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+redis.call('ZREM', KEYS[3], id)
+redis.call('HDEL', KEYS[4], id)
+redis.call('HDEL', KEYS[5], id)
+if tokens > 0 then
+  redis.call('HINCRBY', KEYS[6], minute, tokens)
+  redis.call('EXPIRE', KEYS[6], wttl)
+  if redis.call('EXISTS', KEYS[8]) == 1 then redis.call('INCRBY', KEYS[8], tokens) end
+end
+if cost > 0 then
+  redis.call('HINCRBY', KEYS[7], minute, cost)
+  redis.call('EXPIRE', KEYS[7], wttl)
+  for i = 9, #KEYS do
+    if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], cost) end
+  end
 end
 return 1
 `);
@@ -22,7 +48,11 @@ export interface RecordResult {
   priced: boolean;
 }
 
-export async function recordRequest(event: RequestEvent, client: RedisClient = defaultRedis): Promise<RecordResult> {
+export async function recordRequest(
+  event: RequestEvent,
+  charge?: QuotaCharge | null,
+  client: RedisClient = defaultRedis,
+): Promise<RecordResult> {
   const { costMicros, priced } = costOf(event.model, event.usage);
   const stored: StoredEvent = {
     ...event,
@@ -32,8 +62,15 @@ export async function recordRequest(event: RequestEvent, client: RedisClient = d
     priced,
   };
   const shard = shardOf(event.tenantId);
-  const args: Array<string | number> = [JSON.stringify(stored)];
-  for (const [field, delta] of pendingDeltas(stored)) args.push(field, delta);
-  await recordScript.run(client, [ledgerKeys.events(shard), ledgerKeys.pending(shard, event.tenantId)], args);
+  const keys = [ledgerKeys.events(shard), ledgerKeys.pending(shard, event.tenantId)];
+  const deltas = pendingDeltas(stored);
+  const args: Array<string | number> = [JSON.stringify(stored), deltas.length];
+  for (const [field, delta] of deltas) args.push(field, delta);
+  if (charge) {
+    const k = charge.keys;
+    keys.push(k.leases, k.keyReservations, k.tenantReservations, k.windowTokens, k.windowCost, k.totalTokens, ...k.costCounters);
+    args.push(charge.requestId, Math.floor(event.startedAt / 60_000), charge.windowTtlSec, costMicros, totalTokens(event.usage));
+  }
+  await recordScript.run(client, keys, args);
   return { costMicros, priced };
 }

@@ -1,0 +1,312 @@
+/**
+ * Quota admission: every check for one request runs in one Redis script before the upstream is
+ * called, and the request's charge is applied by the record script after it (same round trip as
+ * the usage event). All keys of a tenant share the hash tag {sN}, so both work on Redis Cluster.
+ *
+ * Rate window: one-minute buckets; the window is the current minute and the N−1 before it.
+ * Concurrency: a lease per request in a sorted set scored by its expiry, so a crashed process
+ * frees its leases after LEASE_TTL_MS. Leases are always taken (they also carry reservations).
+ * Cost caps: a request is admitted only if spent + reserved (estimates of requests in flight)
+ * + its own input-cost estimate ≤ cap. Overshoot bound: the sum, over requests in flight at the
+ * moment the cap is reached, of (actual cost − reserved estimate), i.e. at most their output cost
+ * (plus any estimate error); with a concurrency limit C, ≤ C × the largest single response.
+ * Cost-period counters are seeded from Postgres + unflushed deltas when missing (a new key, a new
+ * period, a Redis restart), so a wiped Redis never resets a cap to zero.
+ */
+import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { env } from "~/env";
+import { LuaScript } from "./lua";
+import { dayPeriod, monthPeriod, weekPeriod, type Period } from "./periods";
+import { usageRows } from "./query";
+import { shardOf } from "./redis-keys";
+
+export const LEASE_TTL_MS = 15 * 60_000;
+
+export interface KeyLimits {
+  apiKeyId: string;
+  tenantId: string;
+  timeZone: string;
+  rateWindowMinutes: number | null;
+  rateMaxRequests: number | null;
+  rateMaxTokens: number | null;
+  rateMaxCostMicros: number | null;
+  maxConcurrency: number | null;
+  dailyCostMicros: number | null;
+  weeklyCostMicros: number | null;
+  monthlyCostMicros: number | null;
+  totalCostMicros: number | null;
+  totalTokens: number | null;
+  weeklyResetDay: number;
+  weeklyResetHour: number;
+  expiresAfterFirstUseDays: number | null;
+  tenantMonthlyBudgetMicros: number | null;
+}
+
+export type QuotaReason =
+  | "rate_requests"
+  | "rate_tokens"
+  | "rate_cost"
+  | "concurrency"
+  | "cost_daily"
+  | "cost_weekly"
+  | "cost_monthly"
+  | "cost_total"
+  | "tokens_total"
+  | "tenant_budget"
+  | "expired";
+
+/** Rate and concurrency refusals are 429 (retry later); spend caps are 402 (no point retrying soon). */
+export function refusalStatus(reason: QuotaReason): 402 | 403 | 429 {
+  if (reason === "expired") return 403;
+  return reason.startsWith("rate_") || reason === "concurrency" ? 429 : 402;
+}
+
+export type Admission =
+  | { ok: true; charge: QuotaCharge }
+  | { ok: false; reason: QuotaReason; status: 402 | 403 | 429; retryAfterSec: number | null };
+
+/** What the record script must update for an admitted request. */
+export interface QuotaCharge {
+  requestId: string;
+  keys: {
+    leases: string;
+    keyReservations: string;
+    tenantReservations: string;
+    windowTokens: string;
+    windowCost: string;
+    costCounters: string[];
+    totalTokens: string;
+  };
+  windowTtlSec: number;
+}
+
+/** Redis key names for one key's quota state, all tagged with its tenant's shard. */
+export function quotaKeys(limits: Pick<KeyLimits, "apiKeyId" | "tenantId">, periods: { day: Period; week: Period; month: Period }) {
+  const tag = `${env.REDIS_PREFIX}{s${shardOf(limits.tenantId)}}`;
+  const k = `${tag}:k:${limits.apiKeyId}`;
+  const t = `${tag}:t:${limits.tenantId}`;
+  return {
+    leases: `${k}:leases`,
+    keyReservations: `${k}:resv`,
+    tenantReservations: `${t}:resv`,
+    windowRequests: `${k}:w:req`,
+    windowTokens: `${k}:w:tok`,
+    windowCost: `${k}:w:cost`,
+    firstUse: `${k}:first-use`,
+    dayCost: `${k}:c:${periods.day.id}`,
+    weekCost: `${k}:c:${periods.week.id}`,
+    monthCost: `${k}:c:${periods.month.id}`,
+    totalCost: `${k}:c:total`,
+    totalTokens: `${k}:tok:total`,
+    tenantMonthCost: `${t}:c:${periods.month.id}`,
+  };
+}
+
+export function periodsFor(limits: Pick<KeyLimits, "timeZone" | "weeklyResetDay" | "weeklyResetHour">, nowMs: number) {
+  return {
+    day: dayPeriod(nowMs, limits.timeZone),
+    week: weekPeriod(nowMs, limits.timeZone, limits.weeklyResetDay, limits.weeklyResetHour),
+    month: monthPeriod(nowMs, limits.timeZone),
+  };
+}
+
+// KEYS: 1 leases, 2 key resv, 3 tenant resv, 4 w:req, 5 w:tok, 6 w:cost, 7 first-use,
+//       8 day, 9 week, 10 month, 11 total cost, 12 total tokens, 13 tenant month
+// ARGV: 1 now, 2 request id, 3 lease ttl ms, 4 window minutes, 5 max req, 6 max tok, 7 max cost,
+//       8 max concurrency, 9 cap day, 10 cap week, 11 cap month, 12 cap total, 13 cap tokens,
+//       14 tenant budget, 15 estimate µ$, 16 day end, 17 week end, 18 month end, 19 expires-after-first-use ms
+// Limits are -1 when not set. Returns {1} admitted, {0, reason, retryAfter} refused, {-1, i...} counters to seed.
+const admitScript = new LuaScript(`
+local now = tonumber(ARGV[1])
+local function arg(i) return tonumber(ARGV[i]) end
+local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+if #expired > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+  redis.call('HDEL', KEYS[2], unpack(expired))
+  redis.call('HDEL', KEYS[3], unpack(expired))
+end
+local missing = {-1}
+for _, pair in ipairs({{9, 8}, {10, 9}, {11, 10}, {12, 11}, {13, 12}, {14, 13}}) do
+  if arg(pair[1]) >= 0 and redis.call('EXISTS', KEYS[pair[2]]) == 0 then table.insert(missing, pair[2]) end
+end
+if #missing > 1 then return missing end
+if arg(19) >= 0 then
+  local first = tonumber(redis.call('GET', KEYS[7]) or '')
+  if first and now > first + arg(19) then return {0, 'expired', 0} end
+end
+if arg(8) >= 0 and redis.call('ZCARD', KEYS[1]) >= arg(8) then return {0, 'concurrency', 1} end
+local win = arg(4)
+local minute = math.floor(now / 60000)
+local function windowSum(key)
+  local all = redis.call('HGETALL', key)
+  local sum, oldest = 0, minute
+  for i = 1, #all, 2 do
+    local m = tonumber(all[i])
+    if m <= minute - win then redis.call('HDEL', key, all[i])
+    else
+      sum = sum + tonumber(all[i + 1])
+      if m < oldest then oldest = m end
+    end
+  end
+  return sum, math.max(1, math.ceil(((oldest + win) * 60000 - now) / 1000))
+end
+local est = arg(15)
+if win > 0 then
+  if arg(5) >= 0 then local s, r = windowSum(KEYS[4]); if s + 1 > arg(5) then return {0, 'rate_requests', r} end end
+  if arg(6) >= 0 then local s, r = windowSum(KEYS[5]); if s >= arg(6) then return {0, 'rate_tokens', r} end end
+  if arg(7) >= 0 then local s, r = windowSum(KEYS[6]); if s + est > arg(7) then return {0, 'rate_cost', r} end end
+end
+local function reserved(key)
+  local sum = 0
+  for _, v in ipairs(redis.call('HVALS', key)) do sum = sum + tonumber(v) end
+  return sum
+end
+local keyResv = -1
+local function over(cap, counter)
+  if keyResv < 0 then keyResv = reserved(KEYS[2]) end
+  return tonumber(redis.call('GET', counter) or '0') + keyResv + est > cap
+end
+local function secondsUntil(t) return math.max(1, math.ceil((t - now) / 1000)) end
+if arg(9) >= 0 and over(arg(9), KEYS[8]) then return {0, 'cost_daily', secondsUntil(arg(16))} end
+if arg(10) >= 0 and over(arg(10), KEYS[9]) then return {0, 'cost_weekly', secondsUntil(arg(17))} end
+if arg(11) >= 0 and over(arg(11), KEYS[10]) then return {0, 'cost_monthly', secondsUntil(arg(18))} end
+if arg(12) >= 0 and over(arg(12), KEYS[11]) then return {0, 'cost_total', -1} end
+if arg(13) >= 0 and tonumber(redis.call('GET', KEYS[12]) or '0') >= arg(13) then return {0, 'tokens_total', -1} end
+if arg(14) >= 0 and tonumber(redis.call('GET', KEYS[13]) or '0') + reserved(KEYS[3]) + est > arg(14) then
+  return {0, 'tenant_budget', secondsUntil(arg(18))}
+end
+redis.call('ZADD', KEYS[1], now + arg(3), ARGV[2])
+redis.call('PEXPIRE', KEYS[1], arg(3))
+if win > 0 then
+  redis.call('HINCRBY', KEYS[4], minute, 1)
+  redis.call('EXPIRE', KEYS[4], win * 60 + 60)
+end
+if est > 0 then
+  redis.call('HSET', KEYS[2], ARGV[2], est)
+  redis.call('HSET', KEYS[3], ARGV[2], est)
+  redis.call('PEXPIRE', KEYS[2], arg(3))
+  redis.call('PEXPIRE', KEYS[3], arg(3))
+end
+if arg(19) >= 0 then redis.call('SET', KEYS[7], now, 'NX') end
+return {1}
+`);
+
+const orNone = (v: number | null | undefined) => (v === null || v === undefined ? -1 : v);
+
+export interface AdmitDeps {
+  redis: RedisClient;
+  now: () => number;
+  /** Spend already recorded for a key (or a tenant) in [fromMs, toMs): used to seed missing counters. */
+  spent: (scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number) => Promise<{ costMicros: number; tokens: number }>;
+}
+
+async function spentFromLedger(scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number) {
+  const rows = await usageRows({ ...scope, from: new Date(fromMs), to: new Date(toMs) });
+  let costMicros = 0;
+  let tokens = 0;
+  for (const r of rows) {
+    costMicros += r.costMicros;
+    tokens += r.inputTokens + r.outputTokens + r.cacheWrite5mTokens + r.cacheWrite1hTokens + r.cacheReadTokens;
+  }
+  return { costMicros, tokens };
+}
+
+function defaultDeps(): AdmitDeps {
+  return { redis: defaultRedis, now: Date.now, spent: spentFromLedger };
+}
+
+const DAY_S = 86_400;
+
+/** Checks every limit of the key at once and, if admitted, takes its lease and reservation. */
+export async function admit(
+  limits: KeyLimits,
+  requestId: string,
+  estimateMicros: number,
+  overrides: Partial<AdmitDeps> = {},
+): Promise<Admission> {
+  const deps = { ...defaultDeps(), ...overrides };
+  const now = deps.now();
+  const periods = periodsFor(limits, now);
+  const k = quotaKeys(limits, periods);
+  const keys = [
+    k.leases, k.keyReservations, k.tenantReservations, k.windowRequests, k.windowTokens, k.windowCost,
+    k.firstUse, k.dayCost, k.weekCost, k.monthCost, k.totalCost, k.totalTokens, k.tenantMonthCost,
+  ];
+  const args = [
+    now, requestId, LEASE_TTL_MS, orNone(limits.rateWindowMinutes), orNone(limits.rateMaxRequests),
+    orNone(limits.rateMaxTokens), orNone(limits.rateMaxCostMicros), orNone(limits.maxConcurrency),
+    orNone(limits.dailyCostMicros), orNone(limits.weeklyCostMicros), orNone(limits.monthlyCostMicros),
+    orNone(limits.totalCostMicros), orNone(limits.totalTokens), orNone(limits.tenantMonthlyBudgetMicros),
+    Math.max(0, Math.round(estimateMicros)), periods.day.endMs, periods.week.endMs, periods.month.endMs,
+    limits.expiresAfterFirstUseDays === null ? -1 : limits.expiresAfterFirstUseDays * DAY_S * 1000,
+  ];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const result = (await admitScript.run(deps.redis, keys, args)) as Array<number | string>;
+    if (result[0] === 1) {
+      return {
+        ok: true,
+        charge: {
+          requestId,
+          keys: {
+            leases: k.leases,
+            keyReservations: k.keyReservations,
+            tenantReservations: k.tenantReservations,
+            windowTokens: k.windowTokens,
+            windowCost: k.windowCost,
+            costCounters: [k.dayCost, k.weekCost, k.monthCost, k.totalCost, k.tenantMonthCost],
+            totalTokens: k.totalTokens,
+          },
+          windowTtlSec: (limits.rateWindowMinutes ?? 0) * 60 + 60,
+        },
+      };
+    }
+    if (result[0] === 0) {
+      const reason = result[1] as QuotaReason;
+      const retry = Number(result[2]);
+      return { ok: false, reason, status: refusalStatus(reason), retryAfterSec: retry > 0 ? retry : null };
+    }
+    await seedCounters(deps, limits, periods, k, result.slice(1).map(Number), now);
+  }
+  throw new Error("quota counters could not be seeded");
+}
+
+/** Seeds missing spend counters (Lua key indexes 8…13) from Postgres + unflushed deltas. */
+async function seedCounters(
+  deps: AdmitDeps,
+  limits: KeyLimits,
+  periods: { day: Period; week: Period; month: Period },
+  k: ReturnType<typeof quotaKeys>,
+  missing: number[],
+  now: number,
+): Promise<void> {
+  const key = { apiKeyId: limits.apiKeyId };
+  const far = now + 60_000;
+  const plan: Record<number, { name: string; scope: { apiKeyId?: string; tenantId?: string }; from: number; ttlMs: number; tokens?: boolean }> = {
+    8: { name: k.dayCost, scope: key, from: periods.day.startMs, ttlMs: periods.day.endMs - now + DAY_S * 1000 },
+    9: { name: k.weekCost, scope: key, from: periods.week.startMs, ttlMs: periods.week.endMs - now + DAY_S * 1000 },
+    10: { name: k.monthCost, scope: key, from: periods.month.startMs, ttlMs: periods.month.endMs - now + DAY_S * 1000 },
+    11: { name: k.totalCost, scope: key, from: 0, ttlMs: 0 },
+    12: { name: k.totalTokens, scope: key, from: 0, ttlMs: 0, tokens: true },
+    13: { name: k.tenantMonthCost, scope: { tenantId: limits.tenantId }, from: periods.month.startMs, ttlMs: periods.month.endMs - now + DAY_S * 1000 },
+  };
+  for (const i of missing) {
+    const p = plan[i];
+    if (!p) continue;
+    const spent = await deps.spent(p.scope, p.from, far);
+    const value = p.tokens ? spent.tokens : spent.costMicros;
+    if (p.ttlMs > 0) await deps.redis.set(p.name, value, "PX", p.ttlMs, "NX");
+    else await deps.redis.set(p.name, value, "NX");
+  }
+}
+
+/** Frees a lease and its reservation without charging (the request never reached the upstream). */
+export async function releaseAdmission(charge: QuotaCharge, client: RedisClient = defaultRedis): Promise<void> {
+  await releaseScript.run(client, [charge.keys.leases, charge.keys.keyReservations, charge.keys.tenantReservations], [charge.requestId]);
+}
+
+const releaseScript = new LuaScript(`
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return 1
+`);
