@@ -62,13 +62,11 @@ export async function usageRows(q: UsageQuery, overrides: Partial<QueryDeps> = {
   }
 
   const tenants = await tenantsFor(q, deps.db);
-  const pipeline = deps.redis.pipeline();
-  for (const t of tenants) pipeline.hgetall(ledgerKeys.pending(shardOf(t, deps.shards), t));
-  const results = tenants.length > 0 ? ((await pipeline.exec()) ?? []) : [];
-  results.forEach(([err, value], i) => {
-    if (err) throw err;
+  // One HGETALL per tenant; auto-pipelining batches them per node (a Cluster-wide pipeline can't span slots).
+  const pending = await Promise.all(tenants.map((t) => deps.redis.hgetall(ledgerKeys.pending(shardOf(t, deps.shards), t))));
+  pending.forEach((value, i) => {
     const tenantId = tenants[i]!;
-    for (const [field, raw] of Object.entries(value as Record<string, string>)) {
+    for (const [field, raw] of Object.entries(value)) {
       const [apiKeyId, model, hourText, metric] = field.split(FIELD_SEP);
       const hourMs = Number(hourText);
       if (!apiKeyId || !model || !metric || !(METRICS as readonly string[]).includes(metric)) continue;
