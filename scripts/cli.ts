@@ -7,6 +7,9 @@
  *   npm run cli -- key revoke --id <api-id>
  *   npm run cli -- user set-admin --email a@b.c [--off]
  *   npm run cli -- flush
+ *   npm run cli -- reconcile [--from ISO] [--to ISO]          (default: the last 24 hours)
+ *   npm run cli -- reprice --from ISO --to ISO [--dry-run]
+ *   npm run cli -- retention [--days N]                       (default: REQUEST_LOG_RETENTION_DAYS)
  */
 import { parseArgs } from "node:util";
 import { loadDotEnv } from "./ensure-env";
@@ -15,7 +18,7 @@ loadDotEnv();
 
 const { db } = await import("~/server/db");
 const { redis } = await import("~/server/redis");
-const { flushOnce } = await import("~/ledger");
+const { flushOnce, reconcile, reprice, purgeRequestLogs } = await import("~/ledger");
 const { generateApiKey } = await import("~/keys");
 
 class UsageError extends Error {}
@@ -29,6 +32,10 @@ const { positionals, values } = parseArgs({
     id: { type: "string" },
     email: { type: "string" },
     off: { type: "boolean" },
+    from: { type: "string" },
+    to: { type: "string" },
+    days: { type: "string" },
+    "dry-run": { type: "boolean" },
   },
 });
 
@@ -36,6 +43,17 @@ function need(name: keyof typeof values): string {
   const v = values[name];
   if (typeof v !== "string" || v === "") throw new UsageError(`missing --${name}`);
   return v;
+}
+
+function date(name: "from" | "to", fallback?: Date): Date {
+  const v = values[name];
+  if (v === undefined) {
+    if (fallback) return fallback;
+    throw new UsageError(`missing --${name}`);
+  }
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`--${name} is not a date: "${v}"`);
+  return d;
 }
 
 function slugify(s: string): string {
@@ -94,6 +112,15 @@ async function run(cmd: string): Promise<unknown> {
     }
     case "flush":
       return flushOnce();
+    case "reconcile":
+      return reconcile(date("from", new Date(Date.now() - 86_400_000)), date("to", new Date()));
+    case "reprice":
+      return reprice(date("from"), date("to"), { dryRun: values["dry-run"] === true });
+    case "retention": {
+      const days = values.days === undefined ? undefined : Number(values.days);
+      if (days !== undefined && !(Number.isInteger(days) && days >= 0)) throw new UsageError("--days must be a whole number ≥ 0");
+      return { deleted: await purgeRequestLogs(days) };
+    }
     default:
       throw new UsageError(`unknown command "${cmd}". See the header of scripts/cli.ts or README.md.`);
   }
@@ -101,7 +128,9 @@ async function run(cmd: string): Promise<unknown> {
 
 let code = 0;
 try {
-  const result = await run(positionals.slice(0, 2).join(" ").trim() || positionals.join(" "));
+  const single = new Set(["flush", "reconcile", "reprice", "retention"]);
+  const cmd = single.has(positionals[0] ?? "") ? positionals[0]! : positionals.slice(0, 2).join(" ");
+  const result = await run(cmd);
   process.stdout.write(
     JSON.stringify(result, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n",
   );

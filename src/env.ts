@@ -34,6 +34,8 @@ export const envSchema = z.object({
   FLUSH_INTERVAL_MS: int(2_000),
   /** Run the flush job inside each server process (a lease lock keeps one runner active). */
   FLUSH_IN_PROCESS: bool.default(true),
+  /** Request-log rows older than this are deleted in batches (rollups are kept); 0 keeps them forever. */
+  REQUEST_LOG_RETENTION_DAYS: int(90),
   LEDGER_SHARDS: z.coerce.number().int().min(1).max(1024).default(16),
   LOOKUP_RATE_LIMIT_PER_MINUTE: int(30),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),

@@ -17,6 +17,7 @@ import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { pendingDeltas, storedEventSchema, type StoredEvent } from "./event";
 import { LuaScript } from "./lua";
+import { purgeRequestLogs } from "./maintenance";
 import { ledgerKeys } from "./redis-keys";
 
 export interface FlushDeps {
@@ -260,6 +261,14 @@ export interface FlushLoop {
   stop(): Promise<void>;
 }
 
+const RETENTION_LOCK_SECONDS = 3600;
+
+/** Request-log retention, at most once an hour across all runners (a Redis lock with that TTL). */
+async function maybePurge(deps: FlushDeps): Promise<void> {
+  const got = await deps.redis.set(`${env.REDIS_PREFIX}retention-lock`, "1", "EX", RETENTION_LOCK_SECONDS, "NX");
+  if (got === "OK") await purgeRequestLogs(env.REQUEST_LOG_RETENTION_DAYS, deps.db);
+}
+
 /** Flushes every FLUSH_INTERVAL_MS until stopped; errors are logged and retried next tick. */
 export function startFlushLoop(
   overrides: Partial<FlushDeps> = {},
@@ -271,6 +280,7 @@ export function startFlushLoop(
   const tick = () => {
     if (stopped) return;
     running = flushOnce(overrides)
+      .then(() => maybePurge({ ...defaults(), ...overrides }))
       .catch(onError)
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, intervalMs);

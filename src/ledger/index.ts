@@ -19,3 +19,4 @@ export {
   type QuotaCharge,
   type QuotaReason,
 } from "./quota";
+export { reconcile, reprice, purgeRequestLogs, type ReconcileReport, type RepriceReport } from "./maintenance";
