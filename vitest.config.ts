@@ -1,6 +1,9 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
+// One id per run, inherited by every worker: its own test database and Redis prefix.
+process.env.TEST_RUN_ID ??= `${Date.now().toString(36)}${process.pid.toString(36)}`;
+
 const alias = { "~": path.resolve(import.meta.dirname, "src") };
 
 export default defineConfig({

@@ -27,6 +27,8 @@ export function ensureDotEnv(root: string = process.cwd()): string {
 
 /** Loads .env into process.env without overriding variables already set. */
 export function loadDotEnv(root: string = process.cwd()): void {
+  // Secrets given by the environment (containers, CI): no .env needed, none written.
+  if (process.env.NEXTAUTH_SECRET && process.env.ENCRYPTION_KEY && !existsSync(path.join(root, ".env"))) return;
   const file = ensureDotEnv(root);
   process.loadEnvFile(file);
 }

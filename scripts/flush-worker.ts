@@ -2,9 +2,9 @@
 import { loadDotEnv } from "./ensure-env";
 
 loadDotEnv();
-const { startFlushLoop } = await import("~/ledger");
+const { startObservedFlushLoop } = await import("~/server/flush-runner");
 const { env } = await import("~/env");
-const loop = startFlushLoop();
+const loop = startObservedFlushLoop();
 console.error(`[flush] running every ${env.FLUSH_INTERVAL_MS} ms`);
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.once(sig, () => void loop.stop().finally(() => process.exit(0)));

@@ -16,8 +16,8 @@ export async function register(): Promise<void> {
     throw err;
   }
   if (flushInProcess) {
-    const { startFlushLoop } = await import("./ledger");
-    const loop = startFlushLoop();
+    const { startObservedFlushLoop } = await import("./server/flush-runner");
+    const loop = startObservedFlushLoop();
     const stop = () => void loop.stop().finally(() => process.exit(0));
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);

@@ -34,8 +34,9 @@ export const storedEventSchema = z.object({
 });
 export type StoredEvent = z.infer<typeof storedEventSchema>;
 
+/** 499 (the client went away) is the client's choice, not an error of the service. */
 export function isErrorStatus(status: number): boolean {
-  return status >= 400;
+  return status >= 400 && status !== 499;
 }
 
 /** The rollup increments one event contributes, as [field, delta] pairs for the pending hash. */

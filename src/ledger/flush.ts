@@ -101,7 +101,7 @@ WITH input AS (
     "errorCount", "estimatedCount", "latencyMsSum")
   SELECT "apiKeyId", "tenantId", model, date_trunc('hour', "createdAt"), count(*), sum("inputTokens"),
     sum("outputTokens"), sum("cacheWrite5mTokens"), sum("cacheWrite1hTokens"), sum("cacheReadTokens"),
-    sum("costMicros"), count(*) FILTER (WHERE status >= 400),
+    sum("costMicros"), count(*) FILTER (WHERE status >= 400 AND status <> 499),
     count(*) FILTER (WHERE "usageSource" = 'ESTIMATED'), sum("latencyMs")
   FROM ins GROUP BY 1, 2, 3, 4
   ON CONFLICT ("apiKeyId", model, "hourStart") DO UPDATE SET
@@ -269,17 +269,25 @@ async function maybePurge(deps: FlushDeps): Promise<void> {
   if (got === "OK") await purgeRequestLogs(env.REQUEST_LOG_RETENTION_DAYS, deps.db);
 }
 
-/** Flushes every FLUSH_INTERVAL_MS until stopped; errors are logged and retried next tick. */
+export interface FlushLoopHooks {
+  onFlushed?: (result: FlushResult, durationMs: number) => void;
+  onError?: (err: unknown) => void;
+}
+
+/** Flushes every FLUSH_INTERVAL_MS until stopped; errors go to the hook and are retried next tick. */
 export function startFlushLoop(
   overrides: Partial<FlushDeps> = {},
   intervalMs: number = env.FLUSH_INTERVAL_MS,
-  onError: (err: unknown) => void = (err) => console.error("[flush] failed:", err),
+  hooks: FlushLoopHooks = {},
 ): FlushLoop {
+  const onError = hooks.onError ?? ((err: unknown) => console.error("[flush] failed:", err));
   let stopped = false;
   let running: Promise<unknown> = Promise.resolve();
   const tick = () => {
     if (stopped) return;
+    const t0 = performance.now();
     running = flushOnce(overrides)
+      .then((r) => hooks.onFlushed?.(r, performance.now() - t0))
       .then(() => maybePurge({ ...defaults(), ...overrides }))
       .catch(onError)
       .finally(() => {

@@ -7,10 +7,11 @@
 export type { RequestEvent, TokenUsage, ProviderName, UsageSourceName } from "./types";
 export { ZERO_USAGE, totalTokens } from "./types";
 export { recordRequest } from "./record";
-export { flushOnce, startFlushLoop } from "./flush";
+export { flushOnce, startFlushLoop, type FlushLoop, type FlushLoopHooks, type FlushResult } from "./flush";
 export { usageRows, type UsageRow, type UsageQuery } from "./query";
 export {
   admit,
+  unlimited,
   releaseAdmission,
   refusalStatus,
   LEASE_TTL_MS,

@@ -42,6 +42,16 @@ export interface KeyLimits {
   tenantMonthlyBudgetMicros: number | null;
 }
 
+/** Limits of a key with nothing set. */
+export function unlimited(apiKeyId: string, tenantId: string): KeyLimits {
+  return {
+    apiKeyId, tenantId, timeZone: "UTC", rateWindowMinutes: null, rateMaxRequests: null, rateMaxTokens: null,
+    rateMaxCostMicros: null, maxConcurrency: null, dailyCostMicros: null, weeklyCostMicros: null,
+    monthlyCostMicros: null, totalCostMicros: null, totalTokens: null, weeklyResetDay: 1, weeklyResetHour: 0,
+    expiresAfterFirstUseDays: null, tenantMonthlyBudgetMicros: null,
+  };
+}
+
 export type QuotaReason =
   | "rate_requests"
   | "rate_tokens"

@@ -75,29 +75,34 @@ describe("flush exactly once under faults", () => {
     const locker = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await locker.connect();
     let terminated = 0;
-    await expect(
-      flushOnce({
-        onStep: async (s) => {
-          if (s !== "read") return;
-          // Hold the rollup table so the flush statement blocks after inserting request logs,
-          // then kill the flush's backend while its transaction is open.
-          await locker.query("BEGIN");
-          await locker.query('LOCK TABLE "UsageHourly" IN EXCLUSIVE MODE');
-          void (async () => {
-            for (let i = 0; i < 100 && terminated === 0; i++) {
-              await new Promise((r) => setTimeout(r, 20));
-              const res = await locker.query(
-                `SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity
-                 WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
-              );
-              terminated = res.rowCount ?? 0;
-            }
-            await locker.query("COMMIT");
-          })();
-        },
-      }),
-    ).rejects.toThrow();
-    expect(terminated).toBeGreaterThan(0);
+    let killer: Promise<void> = Promise.resolve();
+    const failure = await flushOnce({
+      onStep: async (s) => {
+        if (s !== "read") return;
+        // Hold the rollup table so the flush statement blocks after inserting request logs,
+        // then kill the flush's backend while its transaction is open.
+        await locker.query("BEGIN");
+        await locker.query('LOCK TABLE "UsageHourly" IN EXCLUSIVE MODE');
+        killer = (async () => {
+          for (let i = 0; i < 250 && terminated === 0; i++) {
+            await new Promise((r) => setTimeout(r, 20));
+            const res = await locker.query(
+              `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+               WHERE datname = current_database() AND pid <> pg_backend_pid()
+                 AND state = 'active' AND query LIKE '%jsonb_to_recordset%'`,
+            );
+            terminated = res.rowCount ?? 0;
+          }
+          await locker.query("COMMIT");
+        })();
+      },
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await killer;
+    expect(terminated).toBe(1);
+    expect(failure).toBeInstanceOf(Error);
     expect(await db.requestLog.count({ where: { tenantId: tenant.id } })).toBe(0); // rolled back
     await locker.end();
     await flushOnce();

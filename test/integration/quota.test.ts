@@ -1,32 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { admit, recordRequest, type KeyLimits, type RequestEvent } from "~/ledger";
+import { admit, recordRequest, unlimited, type KeyLimits, type RequestEvent } from "~/ledger";
 import { weekPeriod } from "~/ledger/periods";
 import { db } from "~/server/db";
 import { redis } from "~/server/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 
-const NO_LIMITS = {
-  timeZone: "UTC",
-  rateWindowMinutes: null,
-  rateMaxRequests: null,
-  rateMaxTokens: null,
-  rateMaxCostMicros: null,
-  maxConcurrency: null,
-  dailyCostMicros: null,
-  weeklyCostMicros: null,
-  monthlyCostMicros: null,
-  totalCostMicros: null,
-  totalTokens: null,
-  weeklyResetDay: 1,
-  weeklyResetHour: 0,
-  expiresAfterFirstUseDays: null,
-  tenantMonthlyBudgetMicros: null,
-} satisfies Omit<KeyLimits, "apiKeyId" | "tenantId">;
+
 
 async function limitsFor(over: Partial<KeyLimits>): Promise<KeyLimits> {
   const { tenant, key } = await createTenantWithKey("quota");
-  return { ...NO_LIMITS, apiKeyId: key.id, tenantId: tenant.id, ...over };
+  return { ...unlimited(key.id, tenant.id), ...over };
 }
 
 /** A Sonnet 4.5 request costing exactly 15807 µ$ (the stream-basic fixture). */
@@ -126,7 +110,7 @@ describe("quota admission (real Redis)", () => {
       if (!a.ok) throw new Error("should pass");
       await recordRequest(usageEvent(l, Date.now()), a.charge);
     }
-    const wiped = await redis.keys(`mgtest:*:k:${l.apiKeyId}:c:*`);
+    const wiped = await redis.keys(`${process.env.REDIS_PREFIX}*:k:${l.apiKeyId}:c:*`);
     expect(wiped.length).toBeGreaterThan(0);
     await redis.del(...wiped);
     // 31614 spent (seeded from the unflushed deltas) + 10000 estimate > 40000

@@ -1,0 +1,6 @@
+import { relayRoute } from "~/relay";
+
+export const dynamic = "force-dynamic";
+export const runtime = "nodejs";
+
+export const POST = relayRoute("anthropic-count-tokens");

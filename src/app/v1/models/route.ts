@@ -1,0 +1,6 @@
+import { relayRoute } from "~/relay";
+
+export const dynamic = "force-dynamic";
+export const runtime = "nodejs";
+
+export const GET = relayRoute("models");

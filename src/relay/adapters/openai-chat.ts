@@ -1,0 +1,115 @@
+/**
+ * OpenAI Chat Completions. Usage comes only with stream_options.include_usage, in a last chunk
+ * with `choices: []`; the relay turns it on for streams and withholds that chunk when the client
+ * did not ask. prompt_tokens includes cached_tokens.
+ */
+import type { EventSourceMessage } from "eventsource-parser";
+import { statusForErrorType } from "../errors";
+import { estimatePromptTokens } from "../estimate";
+import {
+  asObject,
+  numberField,
+  openAiInput,
+  parseJsonObject,
+  stringField,
+  type InputUsage,
+  type JsonObject,
+  type StreamErrorInfo,
+  type UsageReader,
+  type UsageSnapshot,
+} from "../usage";
+import { FORWARD_AS_IS, type PreparedRequest, type ProtocolAdapter } from "./types";
+
+export function openAiError(body: JsonObject | null): StreamErrorInfo | null {
+  const err = asObject(body?.error);
+  if (!err) return null;
+  const code = stringField(err, "code") ?? stringField(err, "type");
+  return { status: statusForErrorType(code), message: stringField(err, "message") ?? "upstream error" };
+}
+
+class OpenAiChatUsageReader implements UsageReader {
+  private input: InputUsage | null = null;
+  private output: number | null = null;
+  private readonly text: string[] = [];
+  private complete = false;
+  private error: StreamErrorInfo | null = null;
+
+  constructor(private readonly withholdUsageFrames: boolean) {}
+
+  onEvent(event: EventSourceMessage): boolean {
+    if (event.data === "[DONE]") {
+      this.complete = true;
+      return false;
+    }
+    const chunk = parseJsonObject(event.data);
+    if (!chunk) return false;
+    const error = openAiError(chunk);
+    if (error) {
+      this.error = error;
+      return false;
+    }
+    const choices = chunk.choices;
+    if (Array.isArray(choices)) {
+      for (const choice of choices) this.collectText(asObject(asObject(choice)?.delta));
+    }
+    const hasUsage = this.applyUsage(asObject(chunk.usage));
+    return this.withholdUsageFrames && hasUsage && Array.isArray(choices) && choices.length === 0;
+  }
+
+  onJson(body: unknown): void {
+    const completion = asObject(body);
+    if (!completion) return;
+    this.error = openAiError(completion);
+    const choices = completion.choices;
+    if (Array.isArray(choices)) {
+      for (const choice of choices) this.collectText(asObject(asObject(choice)?.message));
+    }
+    this.applyUsage(asObject(completion.usage));
+    this.complete = true;
+  }
+
+  snapshot(): UsageSnapshot {
+    return { input: this.input, output: this.output, outputText: this.text, complete: this.complete, error: this.error };
+  }
+
+  private collectText(delta: JsonObject | null): void {
+    if (!delta) return;
+    const content = stringField(delta, "content") ?? stringField(delta, "refusal");
+    if (content) this.text.push(content);
+    const toolCalls = delta.tool_calls;
+    if (Array.isArray(toolCalls)) {
+      for (const call of toolCalls) {
+        const args = stringField(asObject(asObject(call)?.function), "arguments");
+        if (args) this.text.push(args);
+      }
+    }
+  }
+
+  private applyUsage(usage: JsonObject | null): boolean {
+    const prompt = numberField(usage, "prompt_tokens");
+    if (prompt === null) return false;
+    this.input = openAiInput(prompt, numberField(asObject(usage?.prompt_tokens_details ?? null), "cached_tokens"));
+    this.output = numberField(usage, "completion_tokens") ?? this.output;
+    return true;
+  }
+}
+
+export const openAiChat: ProtocolAdapter = {
+  name: "openai-chat",
+  provider: "OPENAI",
+  protocol: "openai",
+  path: "/v1/chat/completions",
+  prepare(body, stream): PreparedRequest {
+    if (!stream) return FORWARD_AS_IS;
+    const options = asObject(body.stream_options);
+    if (options?.include_usage === true) return FORWARD_AS_IS;
+    // Sending stream_options without stream is an upstream error, hence only here.
+    const upstreamBody = JSON.stringify({ ...body, stream_options: { ...options, include_usage: true } });
+    return { upstreamBody, withholdUsageFrames: true };
+  },
+  createReader: (prepared) => new OpenAiChatUsageReader(prepared.withholdUsageFrames),
+  estimateInput: (body) => {
+    const messages = Array.isArray(body.messages) ? body.messages : [];
+    return estimatePromptTokens([messages, body.tools, body.functions], messages.length);
+  },
+};

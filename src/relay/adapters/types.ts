@@ -1,0 +1,27 @@
+import type { ProviderName } from "~/ledger/types";
+import type { WireProtocol } from "../errors";
+import type { JsonObject, UsageReader } from "../usage";
+
+export type AdapterName = "anthropic-messages" | "openai-chat" | "openai-responses";
+
+export interface PreparedRequest {
+  /** A rewritten upstream body, or null to forward the client's bytes untouched. */
+  upstreamBody: string | null;
+  /** Drop usage-only frames the client did not ask for (OpenAI chat include_usage). */
+  withholdUsageFrames: boolean;
+}
+
+/** Everything the relay needs to know about one wire protocol; the machinery is shared. */
+export interface ProtocolAdapter {
+  readonly name: AdapterName;
+  readonly provider: ProviderName;
+  readonly protocol: WireProtocol;
+  /** Path on the upstream, e.g. "/v1/messages". */
+  readonly path: string;
+  prepare(body: JsonObject, stream: boolean): PreparedRequest;
+  createReader(prepared: PreparedRequest): UsageReader;
+  /** Estimated billed input tokens of a request body, for responses without usage. */
+  estimateInput(body: JsonObject): Promise<number>;
+}
+
+export const FORWARD_AS_IS: PreparedRequest = Object.freeze({ upstreamBody: null, withholdUsageFrames: false });

@@ -1,0 +1,94 @@
+/**
+ * Authenticates the caller's Metergate key: from `x-api-key` or `Authorization: Bearer`, looked up
+ * by hash, cached briefly in-process so the hot path rarely touches Postgres.
+ */
+import { hashApiKey } from "~/keys";
+import type { KeyLimits } from "~/ledger";
+import { RelayError } from "./errors";
+
+/** What the relay needs to know about a key, as loaded from the database. */
+export interface RelayKey {
+  id: string;
+  tenantId: string;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  firstUsedAt: Date | null;
+  expiresAfterFirstUseDays: number | null;
+  tenantSuspendedAt: Date | null;
+  allowedModels: readonly string[];
+  upstreamId: string | null;
+  /** Quota limits, checked by the ledger's admission script. */
+  limits: KeyLimits;
+}
+
+export type KeyLookup = (keyHash: string) => Promise<RelayKey | null>;
+
+export function extractSecret(headers: Headers): string | null {
+  const apiKey = headers.get("x-api-key")?.trim();
+  const auth = headers.get("authorization");
+  const bearer = auth && /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, "").trim() : null;
+  // Prefer whichever looks like ours; some clients send both (one of them a placeholder).
+  if (apiKey && (apiKey.startsWith("mg-") || !bearer)) return apiKey;
+  return bearer || apiKey || null;
+}
+
+/** Wraps a lookup with a small TTL cache (misses are cached too: a random secret cannot be created later). */
+export function cachedKeyLookup(lookup: KeyLookup, ttlMs: number, now: () => number, maxEntries = 10_000): KeyLookup {
+  const cache = new Map<string, { key: RelayKey | null; until: number }>();
+  const inflight = new Map<string, Promise<RelayKey | null>>();
+  return async (keyHash) => {
+    const hit = cache.get(keyHash);
+    if (hit && hit.until > now()) return hit.key;
+    const pending = inflight.get(keyHash);
+    if (pending) return pending;
+    const p = lookup(keyHash)
+      .then((key) => {
+        if (cache.size >= maxEntries) cache.clear();
+        cache.set(keyHash, { key, until: now() + ttlMs });
+        return key;
+      })
+      .finally(() => inflight.delete(keyHash));
+    inflight.set(keyHash, p);
+    return p;
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Resolves and checks the key; throws RelayError (401/403) when it may not be used. */
+export async function authenticate(headers: Headers, lookup: KeyLookup, nowMs: number): Promise<RelayKey> {
+  const secret = extractSecret(headers);
+  if (!secret) throw new RelayError("authentication", "Missing API key: send it as x-api-key or Authorization: Bearer.");
+  const key = await lookup(hashApiKey(secret));
+  if (!key) throw new RelayError("authentication", "Invalid API key.");
+  if (key.revokedAt && key.revokedAt.getTime() <= nowMs) throw new RelayError("authentication", "This API key has been revoked.");
+  if (key.expiresAt && key.expiresAt.getTime() <= nowMs) throw new RelayError("authentication", "This API key has expired.");
+  if (key.expiresAfterFirstUseDays !== null && key.firstUsedAt && key.firstUsedAt.getTime() + key.expiresAfterFirstUseDays * DAY_MS <= nowMs) {
+    throw new RelayError("authentication", "This API key has expired.");
+  }
+  if (key.tenantSuspendedAt && key.tenantSuspendedAt.getTime() <= nowMs) {
+    throw new RelayError("permission", "This organization is suspended.");
+  }
+  return key;
+}
+
+const patternCache = new Map<string, RegExp>();
+
+/** A model list with wildcards ("claude-sonnet-*", "*-mini"): empty = every model. */
+export function matchesModelPattern(patterns: readonly string[], model: string): boolean {
+  if (patterns.length === 0) return true;
+  return patterns.some((p) => {
+    if (!p.includes("*")) return p === model;
+    let re = patternCache.get(p);
+    if (!re) {
+      re = new RegExp(`^${p.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+      if (patternCache.size > 1000) patternCache.clear();
+      patternCache.set(p, re);
+    }
+    return re.test(model);
+  });
+}
+
+export function isModelAllowed(key: RelayKey, model: string): boolean {
+  return matchesModelPattern(key.allowedModels, model);
+}

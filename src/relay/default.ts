@@ -1,0 +1,178 @@
+/**
+ * The process-wide relay, wired to Postgres (key lookup), the ledger (recording) and env (limits,
+ * default upstreams). Built on first use so importing the relay module costs nothing.
+ */
+import { env } from "~/env";
+import type { ProviderName } from "~/ledger/types";
+import { admit, recordRequest, type KeyLimits, type QuotaCharge, type RequestEvent } from "~/ledger";
+import { costOf } from "~/pricing";
+import { componentLogger, logRequest } from "~/server/observability/logger";
+import { observeQuotaRefusal, observeRedisError, observeRequest } from "~/server/observability/metrics";
+import { db } from "~/server/db";
+import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } from "./auth";
+import { clientIpFrom } from "./client-ip";
+import { decryptCredential } from "./credentials";
+import { createRelay, type RelayContext, type RelayHandler } from "./relay";
+import { createUpstreamFetch, type UpstreamTarget } from "./upstream";
+
+const KEY_CACHE_TTL_MS = 5_000;
+
+export const prismaKeyLookup: KeyLookup = async (keyHash) => {
+  const row = await db.apiKey.findUnique({
+    where: { keyHash },
+    select: {
+      id: true,
+      tenantId: true,
+      revokedAt: true,
+      expiresAt: true,
+      firstUsedAt: true,
+      expiresAfterFirstUseDays: true,
+      allowedModels: true,
+      upstreamId: true,
+      rateWindowMinutes: true,
+      rateMaxRequests: true,
+      rateMaxTokens: true,
+      rateMaxCostMicros: true,
+      maxConcurrency: true,
+      dailyCostMicros: true,
+      weeklyCostMicros: true,
+      monthlyCostMicros: true,
+      totalCostMicros: true,
+      totalTokens: true,
+      weeklyResetDay: true,
+      weeklyResetHour: true,
+      tenant: { select: { suspendedAt: true, timeZone: true, monthlyBudgetMicros: true } },
+    },
+  });
+  if (!row) return null;
+  const n = (v: bigint | number | null) => (v === null ? null : Number(v));
+  const limits: KeyLimits = {
+    apiKeyId: row.id,
+    tenantId: row.tenantId,
+    timeZone: row.tenant.timeZone,
+    rateWindowMinutes: row.rateWindowMinutes,
+    rateMaxRequests: row.rateMaxRequests,
+    rateMaxTokens: n(row.rateMaxTokens),
+    rateMaxCostMicros: n(row.rateMaxCostMicros),
+    maxConcurrency: row.maxConcurrency,
+    dailyCostMicros: n(row.dailyCostMicros),
+    weeklyCostMicros: n(row.weeklyCostMicros),
+    monthlyCostMicros: n(row.monthlyCostMicros),
+    totalCostMicros: n(row.totalCostMicros),
+    totalTokens: n(row.totalTokens),
+    weeklyResetDay: row.weeklyResetDay,
+    weeklyResetHour: row.weeklyResetHour,
+    expiresAfterFirstUseDays: row.expiresAfterFirstUseDays,
+    tenantMonthlyBudgetMicros: n(row.tenant.monthlyBudgetMicros),
+  };
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    revokedAt: row.revokedAt,
+    expiresAt: row.expiresAt,
+    firstUsedAt: row.firstUsedAt,
+    expiresAfterFirstUseDays: row.expiresAfterFirstUseDays,
+    allowedModels: row.allowedModels,
+    upstreamId: row.upstreamId,
+    tenantSuspendedAt: row.tenant.suspendedAt,
+    limits,
+  };
+};
+
+interface TenantUpstream {
+  id: string;
+  provider: ProviderName;
+  baseUrl: string;
+  credentialEnc: string;
+  models: string[];
+}
+
+const UPSTREAM_CACHE_TTL_MS = 5_000;
+const tenantUpstreamCache = new Map<string, { rows: TenantUpstream[]; until: number }>();
+
+async function tenantUpstreams(tenantId: string): Promise<TenantUpstream[]> {
+  const hit = tenantUpstreamCache.get(tenantId);
+  if (hit && hit.until > Date.now()) return hit.rows;
+  const rows = await db.upstream.findMany({
+    where: { tenantId, enabled: true },
+    orderBy: [{ priority: "asc" }, { createdAt: "asc" }],
+    select: { id: true, provider: true, baseUrl: true, credentialEnc: true, models: true },
+  });
+  if (tenantUpstreamCache.size > 10_000) tenantUpstreamCache.clear();
+  tenantUpstreamCache.set(tenantId, { rows, until: Date.now() + UPSTREAM_CACHE_TTL_MS });
+  return rows;
+}
+
+const servesModel = (models: readonly string[], model: string | null): boolean =>
+  model === null || matchesModelPattern(models, model);
+
+/**
+ * The tenant's upstreams for this provider and model, lowest priority number first; a key bound
+ * to an upstream uses only that one. Without any, the deployment default from env.
+ */
+export async function tenantTargets(key: RelayKey, provider: ProviderName, model: string | null): Promise<UpstreamTarget[]> {
+  const rows = (await tenantUpstreams(key.tenantId)).filter(
+    (u) => u.provider === provider && (key.upstreamId ? u.id === key.upstreamId : servesModel(u.models, model)),
+  );
+  if (rows.length === 0) return envTargets(provider);
+  return rows.map((u) => ({ id: u.id, provider: u.provider, baseUrl: u.baseUrl, credential: decryptCredential(u.credentialEnc) }));
+}
+
+/** The deployment-wide upstream for a provider, from env. */
+export function envTargets(provider: ProviderName): UpstreamTarget[] {
+  return provider === "ANTHROPIC"
+    ? [{ id: "env:ANTHROPIC", provider, baseUrl: env.UPSTREAM_ANTHROPIC_BASE_URL, credential: env.UPSTREAM_ANTHROPIC_API_KEY }]
+    : [{ id: "env:OPENAI", provider, baseUrl: env.UPSTREAM_OPENAI_BASE_URL, credential: env.UPSTREAM_OPENAI_API_KEY }];
+}
+
+function observe(event: RequestEvent, cost: { costMicros: number; priced: boolean }): void {
+  observeRequest(event, cost.costMicros);
+  logRequest(event, cost);
+}
+
+/** Records to the ledger, then counts the request in metrics and the per-request log line. */
+async function recordAndObserve(event: RequestEvent, charge?: QuotaCharge | null) {
+  try {
+    const cost = await recordRequest(event, charge);
+    observe(event, cost);
+    return cost;
+  } catch (err) {
+    observeRedisError("record");
+    observe(event, costOf(event.model, event.usage));
+    throw err;
+  }
+}
+
+const relayLog = componentLogger("relay");
+
+export function createDefaultRelay(): RelayHandler {
+  return createRelay({
+    record: recordAndObserve,
+    admit: async (key, requestId, estimateMicros) => {
+      const admission = await admit(key.limits, requestId, estimateMicros);
+      if (!admission.ok) observeQuotaRefusal(admission.reason);
+      return admission;
+    },
+    lookupKey: cachedKeyLookup(prismaKeyLookup, KEY_CACHE_TTL_MS, Date.now),
+    targets: tenantTargets,
+    fetchUpstream: createUpstreamFetch({
+      connectTimeoutMs: env.RELAY_CONNECT_TIMEOUT_MS,
+      idleTimeoutMs: env.RELAY_IDLE_TIMEOUT_MS,
+    }),
+    maxBodyBytes: env.RELAY_MAX_BODY_BYTES,
+    onError: (error, context) => relayLog.error({ err: error, context }, `relay: ${context}`),
+  });
+}
+
+const globalForRelay = globalThis as unknown as { metergateRelay?: RelayHandler };
+
+/** Relays one request through the process-wide relay. */
+export function handleRelay(request: Request, ctx: RelayContext): Promise<Response> {
+  globalForRelay.metergateRelay ??= createDefaultRelay();
+  return globalForRelay.metergateRelay(request, ctx);
+}
+
+/** A route handler for one endpoint: what each src/app/v1 route exports. */
+export function relayRoute(endpoint: RelayContext["endpoint"]): (request: Request) => Promise<Response> {
+  return (request) => handleRelay(request, { endpoint, clientIp: clientIpFrom(request.headers) });
+}

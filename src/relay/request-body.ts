@@ -1,0 +1,72 @@
+/**
+ * Reads the client's JSON body with a hard size limit, checked while reading (never buffering
+ * more than the limit), and validates the fields the relay relies on.
+ */
+import { z } from "zod";
+import { RelayError } from "./errors";
+import type { JsonObject } from "./usage";
+
+export const relayRequestSchema = z.looseObject({
+  model: z.string({ error: "model: required string" }).min(1, "model: must not be empty"),
+  stream: z.boolean({ error: "stream: must be a boolean" }).optional(),
+});
+
+export interface ClientBody {
+  raw: Uint8Array;
+  json: JsonObject;
+  model: string;
+  stream: boolean;
+}
+
+function isJsonContentType(value: string | null): boolean {
+  if (!value) return false;
+  const type = value.split(";", 1)[0]!.trim().toLowerCase();
+  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+}
+
+export async function readLimitedBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+function tooLarge(maxBytes: number): RelayError {
+  return new RelayError("request_too_large", `Request body is larger than the limit of ${maxBytes} bytes.`);
+}
+
+export async function readClientBody(request: Request, maxBytes: number): Promise<ClientBody> {
+  if (!isJsonContentType(request.headers.get("content-type"))) {
+    throw new RelayError("unsupported_media_type", "Content-Type must be application/json.");
+  }
+  const raw = await readLimitedBody(request, maxBytes);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("utf8"));
+  } catch {
+    throw new RelayError("invalid_request", "The request body is not valid JSON.");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new RelayError("invalid_request", "The request body must be a JSON object.");
+  }
+  const result = relayRequestSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const param = issue?.path.join(".") || null;
+    throw new RelayError("invalid_request", issue?.message ?? "Invalid request body.", param);
+  }
+  return { raw, json: parsed as JsonObject, model: result.data.model, stream: result.data.stream ?? false };
+}

@@ -1,0 +1,120 @@
+/**
+ * The upstream side: where to send (targets, in order, with cool-down after failures), what
+ * headers to send (an allow-list: never the client's Metergate key, never hop-by-hop headers),
+ * and a keep-alive HTTP client with connect and idle timeouts.
+ */
+import { Agent, fetch as undiciFetch } from "undici";
+import type { ProviderName } from "~/ledger/types";
+
+export interface UpstreamTarget {
+  /** Stable id for cool-down bookkeeping ("env:ANTHROPIC" or an Upstream row id). */
+  id: string;
+  provider: ProviderName;
+  baseUrl: string;
+  /** The provider credential; undefined sends none (e.g. a local stub). */
+  credential: string | undefined;
+}
+
+/** Client request headers that may travel upstream. Everything else stays here. */
+const FORWARDED_REQUEST_HEADERS = ["anthropic-version", "anthropic-beta", "accept", "content-type", "openai-beta", "idempotency-key"];
+
+/** Upstream response headers the client may see. */
+const FORWARDED_RESPONSE_HEADERS = ["content-type", "retry-after", "request-id", "x-request-id", "openai-processing-ms", "openai-version"];
+const FORWARDED_RESPONSE_PREFIXES = ["anthropic-ratelimit-", "x-ratelimit-"];
+
+export function upstreamRequestHeaders(target: UpstreamTarget, client: Headers, bodyLength: number | null): Record<string, string> {
+  const headers: Record<string, string> = { "accept-encoding": "identity" };
+  for (const name of FORWARDED_REQUEST_HEADERS) {
+    const value = client.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  if (bodyLength !== null) headers["content-length"] = String(bodyLength);
+  if (target.credential) {
+    if (target.provider === "ANTHROPIC") headers["x-api-key"] = target.credential;
+    else headers.authorization = `Bearer ${target.credential}`;
+  }
+  return headers;
+}
+
+export function clientResponseHeaders(upstream: Headers): Headers {
+  const out = new Headers();
+  upstream.forEach((value, name) => {
+    if (FORWARDED_RESPONSE_HEADERS.includes(name) || FORWARDED_RESPONSE_PREFIXES.some((p) => name.startsWith(p))) {
+      out.set(name, value);
+    }
+  });
+  return out;
+}
+
+/** Joins base and path; a base that already ends in /v1 (common for compatible APIs) is not doubled. */
+export function upstreamUrl(baseUrl: string, path: string, search: string): string {
+  const base = baseUrl.replace(/\/+$/, "");
+  const rel = base.endsWith("/v1") && path.startsWith("/v1/") ? path.slice(3) : path;
+  return base + rel + search;
+}
+
+/** Statuses after which the next upstream is tried (only before the client saw a byte). */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+/** Remembers failing upstreams for a while; cooled ones go last rather than being skipped. */
+export class Cooldown {
+  private readonly until = new Map<string, number>();
+  constructor(
+    private readonly durationMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  mark(id: string): void {
+    this.until.set(id, this.now() + this.durationMs);
+  }
+
+  order<T extends { id: string }>(targets: readonly T[]): T[] {
+    if (this.until.size === 0) return [...targets];
+    const t = this.now();
+    const hot: T[] = [];
+    const cooled: T[] = [];
+    for (const target of targets) ((this.until.get(target.id) ?? 0) > t ? cooled : hot).push(target);
+    return hot.concat(cooled);
+  }
+}
+
+export interface UpstreamRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: Uint8Array | string | null;
+  signal: AbortSignal;
+}
+
+export type UpstreamFetch = (req: UpstreamRequest) => Promise<Response>;
+
+export interface UpstreamClientOptions {
+  connectTimeoutMs: number;
+  /** Max silence while waiting for headers or between body chunks. */
+  idleTimeoutMs: number;
+}
+
+/** undici fetch over one keep-alive pool per process. */
+export function createUpstreamFetch(opts: UpstreamClientOptions): UpstreamFetch {
+  const dispatcher = new Agent({
+    connect: { timeout: opts.connectTimeoutMs },
+    headersTimeout: opts.idleTimeoutMs,
+    bodyTimeout: opts.idleTimeoutMs,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+  });
+  return async (req) => {
+    const res = await undiciFetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      signal: req.signal,
+      dispatcher,
+      redirect: "manual",
+    });
+    // undici's Response is structurally the web Response the relay works with.
+    return res as unknown as Response;
+  };
+}
