@@ -40,6 +40,9 @@ export interface FlushResult {
   /** Entries that could not be parsed, moved aside to the shard's dead-letter stream. */
   invalid: number;
   shardsLocked: number;
+  /** Keys and tenants whose usage this run moved (for alert evaluation). */
+  apiKeyIds: string[];
+  tenantIds: string[];
 }
 
 function defaults(): FlushDeps {
@@ -203,9 +206,11 @@ async function ack(deps: FlushDeps, shard: number, entries: ParsedEntry[]): Prom
 }
 
 /** One batch of one shard: read, commit, ack. Returns what it did; read = 0 means the shard is empty. */
-async function flushBatch(deps: FlushDeps, shard: number): Promise<Omit<FlushResult, "shardsLocked">> {
+type BatchResult = Omit<FlushResult, "shardsLocked" | "apiKeyIds" | "tenantIds"> & { events: StoredEvent[] };
+
+async function flushBatch(deps: FlushDeps, shard: number): Promise<BatchResult> {
   const entries = await readBatch(deps, shard);
-  if (entries.length === 0) return { read: 0, inserted: 0, acked: 0, invalid: 0 };
+  if (entries.length === 0) return { read: 0, inserted: 0, acked: 0, invalid: 0, events: [] };
   await deps.onStep?.("read", shard);
   const valid = entries.flatMap((e) => (e.event ? [e.event] : []));
   const invalid = entries.filter((e) => !e.event);
@@ -226,13 +231,15 @@ async function flushBatch(deps: FlushDeps, shard: number): Promise<Omit<FlushRes
   await deps.onStep?.("committed", shard);
   const acked = await ack(deps, shard, entries);
   await deps.onStep?.("acked", shard);
-  return { read: entries.length, inserted, acked, invalid: invalid.length };
+  return { read: entries.length, inserted, acked, invalid: invalid.length, events: valid };
 }
 
 /** Runs every shard whose lock this runner can take until its stream is empty. */
 export async function flushOnce(overrides: Partial<FlushDeps> = {}): Promise<FlushResult> {
   const deps = { ...defaults(), ...overrides };
-  const total: FlushResult = { read: 0, inserted: 0, acked: 0, invalid: 0, shardsLocked: 0 };
+  const total: FlushResult = { read: 0, inserted: 0, acked: 0, invalid: 0, shardsLocked: 0, apiKeyIds: [], tenantIds: [] };
+  const keys = new Set<string>();
+  const tenants = new Set<string>();
   for (let shard = 0; shard < deps.shards; shard++) {
     const lockKey = ledgerKeys.flushLock(shard);
     const token = randomUUID();
@@ -246,6 +253,10 @@ export async function flushOnce(overrides: Partial<FlushDeps> = {}): Promise<Flu
         total.inserted += r.inserted;
         total.acked += r.acked;
         total.invalid += r.invalid;
+        for (const e of r.events) {
+          keys.add(e.apiKeyId);
+          tenants.add(e.tenantId);
+        }
         if (r.read < deps.batchSize) break;
         // Still working: keep the lease; if we lost it, stop and let the new holder continue.
         if (Number(await renewScript.run(deps.redis, [lockKey], [token, deps.lockTtlMs])) !== 1) break;
@@ -254,6 +265,8 @@ export async function flushOnce(overrides: Partial<FlushDeps> = {}): Promise<Flu
       await releaseScript.run(deps.redis, [lockKey], [token]);
     }
   }
+  total.apiKeyIds = [...keys];
+  total.tenantIds = [...tenants];
   return total;
 }
 

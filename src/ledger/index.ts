@@ -21,3 +21,5 @@ export {
   type QuotaReason,
 } from "./quota";
 export { reconcile, reprice, purgeRequestLogs, type ReconcileReport, type RepriceReport } from "./maintenance";
+export { limitStatus, type LimitName, type LimitStatus } from "./limit-status";
+export { dayPeriod, weekPeriod, monthPeriod, type Period } from "./periods";

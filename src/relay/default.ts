@@ -4,7 +4,8 @@
  */
 import { env } from "~/env";
 import type { ProviderName } from "~/ledger/types";
-import { admit, recordRequest, type KeyLimits, type QuotaCharge, type RequestEvent } from "~/ledger";
+import { admit, recordRequest, type QuotaCharge, type RequestEvent } from "~/ledger";
+import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import { costOf } from "~/pricing";
 import { componentLogger, logRequest } from "~/server/observability/logger";
 import { observeQuotaRefusal, observeRedisError, observeRequest } from "~/server/observability/metrics";
@@ -21,50 +22,16 @@ export const prismaKeyLookup: KeyLookup = async (keyHash) => {
   const row = await db.apiKey.findUnique({
     where: { keyHash },
     select: {
-      id: true,
-      tenantId: true,
+      ...keyLimitsSelect,
       revokedAt: true,
       expiresAt: true,
       firstUsedAt: true,
-      expiresAfterFirstUseDays: true,
       allowedModels: true,
       upstreamId: true,
-      rateWindowMinutes: true,
-      rateMaxRequests: true,
-      rateMaxTokens: true,
-      rateMaxCostMicros: true,
-      maxConcurrency: true,
-      dailyCostMicros: true,
-      weeklyCostMicros: true,
-      monthlyCostMicros: true,
-      totalCostMicros: true,
-      totalTokens: true,
-      weeklyResetDay: true,
-      weeklyResetHour: true,
-      tenant: { select: { suspendedAt: true, timeZone: true, monthlyBudgetMicros: true } },
+      tenant: { select: { ...keyLimitsSelect.tenant.select, suspendedAt: true } },
     },
   });
   if (!row) return null;
-  const n = (v: bigint | number | null) => (v === null ? null : Number(v));
-  const limits: KeyLimits = {
-    apiKeyId: row.id,
-    tenantId: row.tenantId,
-    timeZone: row.tenant.timeZone,
-    rateWindowMinutes: row.rateWindowMinutes,
-    rateMaxRequests: row.rateMaxRequests,
-    rateMaxTokens: n(row.rateMaxTokens),
-    rateMaxCostMicros: n(row.rateMaxCostMicros),
-    maxConcurrency: row.maxConcurrency,
-    dailyCostMicros: n(row.dailyCostMicros),
-    weeklyCostMicros: n(row.weeklyCostMicros),
-    monthlyCostMicros: n(row.monthlyCostMicros),
-    totalCostMicros: n(row.totalCostMicros),
-    totalTokens: n(row.totalTokens),
-    weeklyResetDay: row.weeklyResetDay,
-    weeklyResetHour: row.weeklyResetHour,
-    expiresAfterFirstUseDays: row.expiresAfterFirstUseDays,
-    tenantMonthlyBudgetMicros: n(row.tenant.monthlyBudgetMicros),
-  };
   return {
     id: row.id,
     tenantId: row.tenantId,
@@ -75,7 +42,7 @@ export const prismaKeyLookup: KeyLookup = async (keyHash) => {
     allowedModels: row.allowedModels,
     upstreamId: row.upstreamId,
     tenantSuspendedAt: row.tenant.suspendedAt,
-    limits,
+    limits: toKeyLimits(row),
   };
 };
 
