@@ -5,6 +5,14 @@
  *   npm run cli -- key create --tenant <id|slug> --name ci-bot
  *   npm run cli -- key list --tenant <id|slug>
  *   npm run cli -- key revoke --id <api-id>
+ *   npm run cli -- key limits --id <api-id> [--rate-window-minutes N] [--rate-max-requests N]
+ *        [--rate-max-tokens N] [--rate-max-cost-usd X] [--max-concurrency N] [--daily-usd X]
+ *        [--weekly-usd X] [--monthly-usd X] [--total-usd X] [--total-tokens N] [--weekly-reset-day 0-6]
+ *        [--weekly-reset-hour 0-23] [--expires-at ISO] [--expires-after-first-use-days N]
+ *        [--allowed-models "claude-sonnet-*,gpt-4o"]          (value "none" clears a limit)
+ *   npm run cli -- key status --id <api-id>                   (each limit: use, max, seconds to reset)
+ *   npm run cli -- tenant budget --tenant <id|slug> --monthly-usd X|none [--time-zone Area/City]
+ *   npm run cli -- tenant suspend|unsuspend --tenant <id|slug>
  *   npm run cli -- user set-admin --email a@b.c [--off]
  *   npm run cli -- flush
  *   npm run cli -- reconcile [--from ISO] [--to ISO]          (default: the last 24 hours)
@@ -20,6 +28,9 @@ const { db } = await import("~/server/db");
 const { redis } = await import("~/server/redis");
 const { flushOnce, reconcile, reprice, purgeRequestLogs } = await import("~/ledger");
 const { generateApiKey } = await import("~/keys");
+const { limitStatus } = await import("~/ledger");
+const { loadKeyLimits } = await import("~/server/key-limits");
+const { parseKeyLimitArgs, parseUsdToMicros } = await import("./lib/limit-args");
 
 class UsageError extends Error {}
 
@@ -36,6 +47,22 @@ const { positionals, values } = parseArgs({
     to: { type: "string" },
     days: { type: "string" },
     "dry-run": { type: "boolean" },
+    "rate-window-minutes": { type: "string" },
+    "rate-max-requests": { type: "string" },
+    "rate-max-tokens": { type: "string" },
+    "rate-max-cost-usd": { type: "string" },
+    "max-concurrency": { type: "string" },
+    "daily-usd": { type: "string" },
+    "weekly-usd": { type: "string" },
+    "monthly-usd": { type: "string" },
+    "total-usd": { type: "string" },
+    "total-tokens": { type: "string" },
+    "weekly-reset-day": { type: "string" },
+    "weekly-reset-hour": { type: "string" },
+    "expires-at": { type: "string" },
+    "expires-after-first-use-days": { type: "string" },
+    "allowed-models": { type: "string" },
+    "time-zone": { type: "string" },
   },
 });
 
@@ -101,6 +128,41 @@ async function run(cmd: string): Promise<unknown> {
       const key = await db.apiKey.update({ where: { id: need("id") }, data: { revokedAt: new Date() } });
       await audit(key.tenantId, "key.revoke", key.id);
       return { id: key.id, revokedAt: key.revokedAt };
+    }
+    case "key limits": {
+      const id = need("id");
+      const data = parseKeyLimitArgs(values);
+      if (Object.keys(data).length === 0) throw new UsageError("no limit given; see `key limits` in README");
+      const key = await db.apiKey.update({ where: { id }, data });
+      await audit(key.tenantId, "key.limits", key.id, { changed: Object.keys(data) });
+      return { id: key.id, ...Object.fromEntries(Object.keys(data).map((k) => [k, key[k as keyof typeof key]])) };
+    }
+    case "key status": {
+      const limits = await loadKeyLimits(need("id"));
+      if (!limits) throw new UsageError("no such key");
+      return limitStatus(limits);
+    }
+    case "tenant budget": {
+      const tenant = await findTenant(need("tenant"));
+      const monthly = need("monthly-usd");
+      const tz = values["time-zone"];
+      if (tz !== undefined && !Intl.supportedValuesOf("timeZone").includes(tz) && tz !== "UTC") {
+        throw new UsageError(`unknown time zone "${tz}"`);
+      }
+      const updated = await db.tenant.update({
+        where: { id: tenant.id },
+        data: { monthlyBudgetMicros: monthly === "none" ? null : parseUsdToMicros(monthly), ...(tz ? { timeZone: tz } : {}) },
+      });
+      await audit(tenant.id, "tenant.budget", tenant.id, { monthlyBudgetMicros: updated.monthlyBudgetMicros?.toString() ?? null });
+      return { id: updated.id, monthlyBudgetMicros: updated.monthlyBudgetMicros, timeZone: updated.timeZone };
+    }
+    case "tenant suspend":
+    case "tenant unsuspend": {
+      const tenant = await findTenant(need("tenant"));
+      const suspend = cmd === "tenant suspend";
+      const updated = await db.tenant.update({ where: { id: tenant.id }, data: { suspendedAt: suspend ? new Date() : null } });
+      await audit(tenant.id, suspend ? "tenant.suspend" : "tenant.unsuspend", tenant.id);
+      return { id: updated.id, suspendedAt: updated.suspendedAt };
     }
     case "user set-admin": {
       const user = await db.user.update({
