@@ -6,6 +6,7 @@ import { costOf, type PriceOverrides } from "~/pricing";
 import { db as defaultDb } from "~/server/db";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import { env } from "~/env";
+import { toPriceOverrides } from "~/server/price-overrides";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { storedEventSchema } from "./event";
 import { usageRows } from "./query";
@@ -169,6 +170,14 @@ export async function reprice(
     from: from.toISOString(), to: to.toISOString(), dryRun: opts.dryRun,
     requestsRepriced: 0, rollupsRepriced: 0, costBeforeMicros: 0, costAfterMicros: 0,
   };
+  // Each tenant's own prices apply to its requests, unless the caller gives one set for all.
+  const byTenant = new Map<string, PriceOverrides>();
+  if (!opts.overrides) {
+    const rows = await db.priceOverride.findMany();
+    for (const tenantId of new Set(rows.map((r) => r.tenantId))) {
+      byTenant.set(tenantId, toPriceOverrides(rows.filter((r) => r.tenantId === tenantId)));
+    }
+  }
   let cursor: string | undefined;
   for (;;) {
     const batch = await db.requestLog.findMany({
@@ -184,7 +193,7 @@ export async function reprice(
       const c = costOf(r.model, {
         input: r.inputTokens, output: r.outputTokens, cacheWrite5m: r.cacheWrite5mTokens,
         cacheWrite1h: r.cacheWrite1hTokens, cacheRead: r.cacheReadTokens,
-      }, opts.overrides);
+      }, opts.overrides ?? byTenant.get(r.tenantId));
       report.costBeforeMicros += Number(r.costMicros);
       report.costAfterMicros += c.costMicros;
       if (c.costMicros !== Number(r.costMicros) || c.priced !== r.priced) changes.push({ id: r.id, cost: c.costMicros, priced: c.priced });

@@ -1,4 +1,4 @@
-import { costOf } from "~/pricing";
+import { costOf, type PriceOverrides } from "~/pricing";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import { pendingDeltas, type StoredEvent } from "./event";
 import { LuaScript } from "./lua";
@@ -48,12 +48,19 @@ export interface RecordResult {
   priced: boolean;
 }
 
+export interface RecordOptions {
+  redis?: RedisClient;
+  /** The tenant's own prices, if it has any. */
+  priceOverrides?: PriceOverrides;
+}
+
 export async function recordRequest(
   event: RequestEvent,
-  charge?: QuotaCharge | null,
-  client: RedisClient = defaultRedis,
+  charge: QuotaCharge | null = null,
+  opts: RecordOptions = {},
 ): Promise<RecordResult> {
-  const { costMicros, priced } = costOf(event.model, event.usage);
+  const client = opts.redis ?? defaultRedis;
+  const { costMicros, priced } = costOf(event.model, event.usage, opts.priceOverrides);
   const stored: StoredEvent = {
     ...event,
     latencyMs: Math.max(0, Math.round(event.latencyMs)),

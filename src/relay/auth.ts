@@ -4,6 +4,7 @@
  */
 import { hashApiKey } from "~/keys";
 import type { KeyLimits } from "~/ledger";
+import type { PriceOverrides } from "~/pricing";
 import { RelayError } from "./errors";
 
 /** What the relay needs to know about a key, as loaded from the database. */
@@ -19,6 +20,8 @@ export interface RelayKey {
   upstreamId: string | null;
   /** Quota limits, checked by the ledger's admission script. */
   limits: KeyLimits;
+  /** The tenant's own model prices (empty for most tenants). */
+  priceOverrides: PriceOverrides;
 }
 
 export type KeyLookup = (keyHash: string) => Promise<RelayKey | null>;

@@ -6,6 +6,8 @@ import { env } from "~/env";
 import type { ProviderName } from "~/ledger/types";
 import { admit, recordRequest, type QuotaCharge, type RequestEvent } from "~/ledger";
 import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
+import { loadPriceOverrides } from "~/server/price-overrides";
+import type { PriceOverrides } from "~/pricing";
 import { costOf } from "~/pricing";
 import { componentLogger, logRequest } from "~/server/observability/logger";
 import { observeQuotaRefusal, observeRedisError, observeRequest } from "~/server/observability/metrics";
@@ -43,6 +45,7 @@ export const prismaKeyLookup: KeyLookup = async (keyHash) => {
     upstreamId: row.upstreamId,
     tenantSuspendedAt: row.tenant.suspendedAt,
     limits: toKeyLimits(row),
+    priceOverrides: await loadPriceOverrides(row.tenantId),
   };
 };
 
@@ -98,14 +101,14 @@ function observe(event: RequestEvent, cost: { costMicros: number; priced: boolea
 }
 
 /** Records to the ledger, then counts the request in metrics and the per-request log line. */
-async function recordAndObserve(event: RequestEvent, charge?: QuotaCharge | null) {
+async function recordAndObserve(event: RequestEvent, charge: QuotaCharge | null, priceOverrides: PriceOverrides) {
   try {
-    const cost = await recordRequest(event, charge);
+    const cost = await recordRequest(event, charge, { priceOverrides });
     observe(event, cost);
     return cost;
   } catch (err) {
     observeRedisError("record");
-    observe(event, costOf(event.model, event.usage));
+    observe(event, costOf(event.model, event.usage, priceOverrides));
     throw err;
   }
 }

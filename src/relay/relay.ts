@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Admission, QuotaCharge, QuotaReason } from "~/ledger";
 import type { ProviderName, RequestEvent } from "~/ledger/types";
-import { costOf } from "~/pricing";
+import { costOf, type PriceOverrides } from "~/pricing";
 import { ZERO_USAGE } from "~/ledger/types";
 import { anthropicMessages, openAiChat, openAiResponses, type ProtocolAdapter } from "./adapters";
 import { authenticate, isModelAllowed, type KeyLookup, type RelayKey } from "./auth";
@@ -42,7 +42,7 @@ export type RelayHandler = (request: Request, ctx: RelayContext) => Promise<Resp
 
 export interface RelayDeps {
   /** Called exactly once per relayed (billable) request, after its response has ended. */
-  record(event: RequestEvent, charge?: QuotaCharge | null): Promise<unknown>;
+  record(event: RequestEvent, charge: QuotaCharge | null, priceOverrides: PriceOverrides): Promise<unknown>;
   /** Quota admission (one Redis script); absent = no quotas. A refusal is recorded, never forwarded. */
   admit?(key: RelayKey, requestId: string, estimateMicros: number): Promise<Admission>;
   lookupKey: KeyLookup;
@@ -168,7 +168,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     };
     let charge: QuotaCharge | null = null;
     const record = (fields: Pick<RequestEvent, "status" | "usage" | "usageSource" | "ttfbMs" | "error">): void => {
-      deps.record({ ...base, ...fields, latencyMs: now() - startedAt }, charge).catch((e: unknown) => onError(e, "recording a request"));
+      deps.record({ ...base, ...fields, latencyMs: now() - startedAt }, charge, key.priceOverrides).catch((e: unknown) => onError(e, "recording a request"));
     };
 
     if (deps.admit) {
@@ -281,7 +281,8 @@ function inputCostEstimate(key: RelayKey, model: string, bodyBytes: number): num
   const capped =
     l.rateMaxCostMicros ?? l.dailyCostMicros ?? l.weeklyCostMicros ?? l.monthlyCostMicros ?? l.totalCostMicros ?? l.tenantMonthlyBudgetMicros;
   if (capped === null) return 0;
-  return costOf(model, { input: Math.ceil(bodyBytes / 4), output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }).costMicros;
+  const input = Math.ceil(bodyBytes / 4);
+  return costOf(model, { input, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }, key.priceOverrides).costMicros;
 }
 
 const QUOTA_MESSAGES: Record<QuotaReason, string> = {

@@ -120,7 +120,7 @@ describe("flush exactly once under faults", () => {
     await r.ping();
     try {
       const { tenant, key } = await createTenantWithKey("redisrestart");
-      for (let i = 0; i < 20; i++) await recordRequest(event(tenant.id, key.id), null, r);
+      for (let i = 0; i < 20; i++) await recordRequest(event(tenant.id, key.id), null, { redis: r });
       await flushOnce({
         redis: r,
         onStep: async (s) => {

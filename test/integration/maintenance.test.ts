@@ -4,6 +4,7 @@ import { flushOnce, purgeRequestLogs, reconcile, recordRequest, reprice, type Re
 import { priceTable } from "~/pricing";
 import { db } from "~/server/db";
 import { redis } from "~/server/redis";
+import { toPriceOverrides } from "~/server/price-overrides";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 
 function event(tenantId: string, apiKeyId: string, startedAt = Date.now()): RequestEvent {
@@ -70,5 +71,21 @@ describe("ledger maintenance", () => {
     expect(await db.requestLog.count({ where: { apiKeyId: key.id } })).toBe(1);
     const rollups = await db.usageHourly.findMany({ where: { apiKeyId: key.id } });
     expect(rollups.reduce((s, r) => s + Number(r.requests), 0)).toBe(8);
+  });
+
+  it("prices a tenant's requests with its own override, at record time and when repricing", async () => {
+    const { tenant, key } = await createTenantWithKey("override");
+    const base = priceTable.models["claude-sonnet-4-5"]!;
+    await db.priceOverride.create({
+      data: { tenantId: tenant.id, model: "claude-sonnet-4-5", input: base.input, output: 0, cacheWrite5m: base.cacheWrite5m, cacheWrite1h: base.cacheWrite1h, cacheRead: base.cacheRead },
+    });
+    const overrides = toPriceOverrides(await db.priceOverride.findMany({ where: { tenantId: tenant.id } }));
+    const r = await recordRequest(event(tenant.id, key.id), null, { priceOverrides: overrides });
+    expect(r.costMicros).toBe(15807 - 1335); // output free for this tenant
+    await flushOnce();
+    const report = await reprice(...window(), { dryRun: false });
+    const rows = await db.usageHourly.findMany({ where: { apiKeyId: key.id } });
+    expect(rows.reduce((s, x) => s + Number(x.costMicros), 0)).toBe(15807 - 1335);
+    expect(report.dryRun).toBe(false);
   });
 });

@@ -42,7 +42,7 @@ describe("Redis Cluster", () => {
             usageSource: "UPSTREAM", startedAt: Date.now(), latencyMs: 3, ttfbMs: 1, clientIp: null, userAgent: null, error: null,
           },
           a.charge,
-          cluster.client,
+          { redis: cluster.client },
         );
       }
     }

@@ -105,7 +105,7 @@ describe("tenant upstreams from Postgres", () => {
     const second = await mk("second", 2);
     await mk("first", 1);
     await mk("haiku-only", 0, ["claude-haiku-*"]);
-    const relayKey = { id: key.id, tenantId: tenant.id, revokedAt: null, expiresAt: null, firstUsedAt: null, expiresAfterFirstUseDays: null, tenantSuspendedAt: null, allowedModels: [], upstreamId: null, limits: unlimited(key.id, tenant.id) };
+    const relayKey = { id: key.id, tenantId: tenant.id, revokedAt: null, expiresAt: null, firstUsedAt: null, expiresAfterFirstUseDays: null, tenantSuspendedAt: null, allowedModels: [], upstreamId: null, limits: unlimited(key.id, tenant.id), priceOverrides: {} };
     const t = await tenantTargets(relayKey, "ANTHROPIC", "claude-sonnet-4-5");
     expect(t.map((x) => [x.baseUrl, x.credential])).toEqual([
       ["https://first.example", "sk-first"],

@@ -17,9 +17,9 @@ const recorded: Array<{ status: number; error: string | null; apiKeyId: string }
 beforeAll(async () => {
   h = await startRelayHarness({
     admit: (key, requestId, estimate) => admit(key.limits, requestId, estimate),
-    record: async (event, charge) => {
+    record: async (event, charge, priceOverrides) => {
       recorded.push(event);
-      await recordRequest(event, charge);
+      await recordRequest(event, charge, { priceOverrides });
     },
   });
 });
