@@ -24,11 +24,15 @@ redis-cli -h 127.0.0.1 --scan --pattern 'mge2e:*' | xargs -r -n 500 redis-cli -h
 
 if [ "${E2E_SKIP_BUILD:-0}" != 1 ]; then npx next build >/tmp/metergate-e2e-build.log 2>&1 || { tail -50 /tmp/metergate-e2e-build.log; exit 1; }; fi
 
+# Each server runs in its own process group so the trap can stop it with all its children.
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+cleanup() { for p in "${pids[@]}"; do kill -- "-$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
-npx tsx --tsconfig tsconfig.json scripts/stub-upstream.ts --port "$STUB_PORT" >/tmp/metergate-e2e-stub.log 2>&1 & pids+=($!)
-npx next start -p "$E2E_PORT" >/tmp/metergate-e2e-server.log 2>&1 & pids+=($!)
+for port in "$STUB_PORT" "$E2E_PORT"; do
+  if curl -s -o /dev/null "http://127.0.0.1:${port}/"; then echo "[e2e] port ${port} is busy: stop what runs there first" >&2; exit 1; fi
+done
+setsid node --import tsx scripts/stub-upstream.ts --port "$STUB_PORT" >/tmp/metergate-e2e-stub.log 2>&1 & pids+=($!)
+setsid node_modules/.bin/next start -p "$E2E_PORT" >/tmp/metergate-e2e-server.log 2>&1 & pids+=($!)
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:${E2E_PORT}/" >/dev/null && break; sleep 0.5; done
 
 npx playwright test "$@"

@@ -4,7 +4,7 @@
  * Unknown models cost zero and are flagged `priced: false`; we never guess a price.
  */
 import { z } from "zod";
-import shippedTable from "./prices.json";
+import shippedTable from "./prices.json" with { type: "json" };
 import type { TokenUsage } from "~/ledger/types";
 
 const rates = {

@@ -1,0 +1,24 @@
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import type { NextRequest } from "next/server";
+import { appRouter } from "~/server/api/root";
+import { createTRPCContext } from "~/server/api/trpc";
+import { getServerAuthSession } from "~/server/auth";
+
+export const dynamic = "force-dynamic";
+
+async function handler(req: NextRequest): Promise<Response> {
+  return fetchRequestHandler({
+    endpoint: "/api/trpc",
+    req,
+    router: appRouter,
+    createContext: async () => createTRPCContext({ headers: req.headers, session: await getServerAuthSession() }),
+    onError:
+      process.env.NODE_ENV === "development"
+        ? ({ path, error }) => console.error(`tRPC failed on ${path ?? "<no-path>"}: ${error.message}`)
+        : ({ error, path }) => {
+            if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"}:`, error.cause ?? error);
+          },
+  });
+}
+
+export { handler as GET, handler as POST };

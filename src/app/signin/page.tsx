@@ -1,0 +1,42 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { AuthCard } from "~/components/auth/auth-card";
+import { SignInForm } from "~/components/auth/sign-in-form";
+import { getServerAuthSession } from "~/server/auth";
+
+export const metadata: Metadata = { title: "Sign in" };
+export const dynamic = "force-dynamic";
+
+const searchSchema = z.object({
+  email: z.string().max(254).optional().catch(undefined),
+  registered: z.string().optional().catch(undefined),
+  callbackUrl: z.string().max(2000).optional().catch(undefined),
+});
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const params = searchSchema.parse(await searchParams);
+  if (await getServerAuthSession()) redirect("/dashboard");
+  return (
+    <AuthCard
+      title="Sign in"
+      subtitle="Welcome back to Metergate."
+      footer={
+        <>
+          New here?{" "}
+          <Link href={params.callbackUrl ? `/signup?callbackUrl=${encodeURIComponent(params.callbackUrl)}` : "/signup"} className="font-semibold text-indigo-600 hover:underline dark:text-indigo-400">
+            Create an account
+          </Link>
+        </>
+      }
+    >
+      {params.registered ? (
+        <p role="status" className="mb-4 rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:bg-emerald-950/60 dark:text-emerald-300">
+          Account created. Sign in to continue.
+        </p>
+      ) : null}
+      <SignInForm defaultEmail={params.email} callbackUrl={params.callbackUrl} />
+    </AuthCard>
+  );
+}

@@ -1,0 +1,48 @@
+"use client";
+
+import { signIn } from "next-auth/react";
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import { Button } from "../ui/button";
+import { Field, FormError } from "../ui/field";
+
+/** Only same-site paths are followed after sign-in. */
+function safeCallback(url: string | undefined): string {
+  return url && url.startsWith("/") && !url.startsWith("//") ? url : "/dashboard";
+}
+
+export function SignInForm({ defaultEmail, callbackUrl }: { defaultEmail?: string; callbackUrl?: string }) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setPending(true);
+    setError(null);
+    const result = await signIn("credentials", {
+      email: String(form.get("email") ?? ""),
+      password: String(form.get("password") ?? ""),
+      redirect: false,
+    });
+    if (result?.ok && !result.error) {
+      router.push(safeCallback(callbackUrl));
+      router.refresh();
+      return;
+    }
+    setPending(false);
+    setError("Wrong email or password.");
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="space-y-4">
+      <FormError message={error} />
+      <Field id="email" name="email" type="email" label="Email" autoComplete="email" required defaultValue={defaultEmail} />
+      <Field id="password" name="password" type="password" label="Password" autoComplete="current-password" required />
+      <Button type="submit" className="w-full" disabled={pending}>
+        {pending ? "Signing in…" : "Sign in"}
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,207 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState, type FormEvent } from "react";
+import { useTRPC } from "~/trpc/react";
+import { formatDateTime } from "../format";
+import { Button } from "../ui/button";
+import { Card, CardHeader } from "../ui/card";
+import { Field, FormError, inputClass } from "../ui/field";
+import { NewKeyNotice, type CreatedKey } from "./new-key-notice";
+
+function CreateKeyForm({ tenantId, onCreated }: { tenantId: string; onCreated: (key: CreatedKey) => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const create = useMutation(
+    trpc.apiKey.create.mutationOptions({
+      onSuccess: async (key) => {
+        onCreated({ id: key.id, name: key.name, secret: key.secret });
+        await queryClient.invalidateQueries(trpc.apiKey.list.queryFilter({ tenantId }));
+      },
+    }),
+  );
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    create.mutate(
+      { tenantId, name: String(new FormData(form).get("keyName") ?? "") },
+      { onSuccess: () => form.reset() },
+    );
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="flex flex-wrap items-end gap-2">
+      <Field
+        id="keyName"
+        name="keyName"
+        label="New key name"
+        placeholder="ci-bot, alice-laptop…"
+        required
+        maxLength={80}
+        className="min-w-48 flex-1"
+        error={create.error?.data?.zodError?.fieldErrors.name?.[0]}
+      />
+      <Button type="submit" disabled={create.isPending}>
+        {create.isPending ? "Creating…" : "Create key"}
+      </Button>
+      {create.error && !create.error.data?.zodError ? (
+        <div className="w-full">
+          <FormError message={create.error.message} />
+        </div>
+      ) : null}
+    </form>
+  );
+}
+
+function KeyStatus({ revokedAt, expiresAt }: { revokedAt: Date | null; expiresAt: Date | null }) {
+  const [label, style] = revokedAt
+    ? ["Revoked", "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400"]
+    : expiresAt && expiresAt.getTime() < Date.now()
+      ? ["Expired", "bg-amber-50 text-amber-700 dark:bg-amber-950 dark:text-amber-300"]
+      : ["Active", "bg-emerald-50 text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300"];
+  return <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${style}`}>{label}</span>;
+}
+
+function RenameKeyForm({ tenantId, keyId, name, onDone }: { tenantId: string; keyId: string; name: string; onDone: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const update = useMutation(
+    trpc.apiKey.update.mutationOptions({
+      onSuccess: async () => {
+        await queryClient.invalidateQueries(trpc.apiKey.list.queryFilter({ tenantId }));
+        onDone();
+      },
+    }),
+  );
+  return (
+    <form
+      className="flex items-center gap-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        update.mutate({ tenantId, keyId, name: String(new FormData(e.currentTarget).get("name") ?? "") });
+      }}
+    >
+      <label htmlFor={`rename-${keyId}`} className="sr-only">
+        Key name
+      </label>
+      <input id={`rename-${keyId}`} name="name" defaultValue={name} maxLength={80} required autoFocus className={`${inputClass} w-56`} />
+      <Button type="submit" variant="secondary" disabled={update.isPending}>
+        Save
+      </Button>
+      <Button variant="ghost" onClick={onDone}>
+        Cancel
+      </Button>
+      {update.error ? <span className="text-xs text-red-600">{update.error.message}</span> : null}
+    </form>
+  );
+}
+
+function KeyActions(props: {
+  name: string;
+  busy: boolean;
+  onRename: () => void;
+  onRotate: () => void;
+  onRevoke: () => void;
+}) {
+  return (
+    <div className="flex gap-1.5">
+      <Button variant="ghost" onClick={props.onRename}>
+        Rename
+      </Button>
+      <Button
+        variant="secondary"
+        disabled={props.busy}
+        onClick={() => {
+          if (window.confirm(`Rotate “${props.name}”? The current secret stops working; the API ID and history stay.`)) {
+            props.onRotate();
+          }
+        }}
+      >
+        Rotate
+      </Button>
+      <Button
+        variant="danger"
+        disabled={props.busy}
+        onClick={() => {
+          if (window.confirm(`Revoke “${props.name}”? Clients using it will be refused.`)) props.onRevoke();
+        }}
+      >
+        Revoke
+      </Button>
+    </div>
+  );
+}
+
+export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCreate: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [createdKey, setCreatedKey] = useState<CreatedKey | null>(null);
+  const [renaming, setRenaming] = useState<string | null>(null);
+  const keys = useQuery(trpc.apiKey.list.queryOptions({ tenantId }));
+  const invalidateKeys = () => queryClient.invalidateQueries(trpc.apiKey.list.queryFilter({ tenantId }));
+  const revoke = useMutation(trpc.apiKey.revoke.mutationOptions({ onSuccess: invalidateKeys }));
+  const rotate = useMutation(
+    trpc.apiKey.rotate.mutationOptions({
+      onSuccess: async (key) => {
+        setCreatedKey({ id: key.id, name: key.name, secret: key.secret, rotated: true });
+        await invalidateKeys();
+      },
+    }),
+  );
+
+  return (
+    <Card>
+      <CardHeader
+        title="API keys"
+        description="Use a key as x-api-key or Authorization: Bearer against this server's /v1 endpoints."
+      />
+      <div className="space-y-4">
+        {createdKey ? <NewKeyNotice createdKey={createdKey} onDone={() => setCreatedKey(null)} /> : null}
+        {canCreate ? <CreateKeyForm tenantId={tenantId} onCreated={setCreatedKey} /> : null}
+        <FormError message={revoke.error?.message ?? rotate.error?.message} />
+        {keys.data && keys.data.length === 0 ? (
+          <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400">No keys yet.</p>
+        ) : null}
+        <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="api-key-list">
+          {(keys.data ?? []).map((key) => (
+            <li key={key.id} className="flex flex-wrap items-center gap-x-4 gap-y-2 py-3" data-key-id={key.id}>
+              <div className="min-w-0 flex-1">
+                {renaming === key.id ? (
+                  <RenameKeyForm tenantId={tenantId} keyId={key.id} name={key.name} onDone={() => setRenaming(null)} />
+                ) : (
+                  <div className="flex items-center gap-2">
+                    <span className="truncate font-medium">{key.name}</span>
+                    <KeyStatus revokedAt={key.revokedAt} expiresAt={key.expiresAt} />
+                  </div>
+                )}
+                <p className="mt-0.5 truncate text-xs text-zinc-500 dark:text-zinc-400">
+                  <code className="font-mono">{key.keyPrefix}…</code> · API ID{" "}
+                  <Link href={`/lookup?id=${key.id}`} className="font-mono hover:underline">
+                    {key.id}
+                  </Link>
+                </p>
+              </div>
+              <dl className="grid grid-cols-[auto_auto] gap-x-3 gap-y-0.5 text-xs text-zinc-500 dark:text-zinc-400">
+                <dt>Created</dt>
+                <dd className="text-zinc-700 dark:text-zinc-300">{formatDateTime(key.createdAt)}</dd>
+                <dt>Last used</dt>
+                <dd className="text-zinc-700 dark:text-zinc-300">{formatDateTime(key.lastUsedAt)}</dd>
+              </dl>
+              {key.canManage && !key.revokedAt ? (
+                <KeyActions
+                  name={key.name}
+                  busy={rotate.isPending || revoke.isPending}
+                  onRename={() => setRenaming(key.id)}
+                  onRotate={() => rotate.mutate({ tenantId, keyId: key.id })}
+                  onRevoke={() => revoke.mutate({ tenantId, keyId: key.id })}
+                />
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,21 @@
+/** Display formatting. Sums are done on integers before this point; these only render. */
+
+const integer = new Intl.NumberFormat("en-US");
+
+export function formatCount(n: number): string {
+  return integer.format(n);
+}
+
+/** Integer micro-dollars as dollars: exact (6 decimals) below $1, 4 decimals below $100, then cents. */
+export function formatCost(micros: number): string {
+  const abs = Math.abs(micros);
+  const digits = abs === 0 ? 2 : abs < 1_000_000 ? 6 : abs < 100_000_000 ? 4 : 2;
+  return `$${(micros / 1_000_000).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+}
+
+const dateTime = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+/** In UTC so server and browser render the same text (no hydration mismatch). */
+export function formatDateTime(date: Date | null | undefined): string {
+  return date ? `${dateTime.format(date)} UTC` : "—";
+}

@@ -1,0 +1,25 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useTRPC } from "~/trpc/react";
+import { Button } from "../ui/button";
+import { FormError } from "../ui/field";
+
+export function AcceptInvitation({ token }: { token: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const accept = useMutation(
+    trpc.invitation.accept.mutationOptions({
+      onSuccess: ({ tenantId }) => router.push(`/dashboard/${tenantId}`),
+    }),
+  );
+  return (
+    <div className="space-y-4">
+      <FormError message={accept.error?.message} />
+      <Button className="w-full" onClick={() => accept.mutate({ token })} disabled={accept.isPending || accept.isSuccess}>
+        {accept.isPending ? "Joining…" : "Accept invitation"}
+      </Button>
+    </div>
+  );
+}

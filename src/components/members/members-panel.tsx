@@ -1,0 +1,188 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import type { MemberRole } from "~/generated/prisma/enums";
+import { useTRPC } from "~/trpc/react";
+import { CopyButton } from "../dashboard/copy-button";
+import { formatDateTime } from "../format";
+import { Button } from "../ui/button";
+import { Card, CardHeader } from "../ui/card";
+import { cn } from "../ui/cn";
+import { FormError, inputClass } from "../ui/field";
+
+const ROLE_OPTIONS: { value: MemberRole; label: string }[] = [
+  { value: "OWNER", label: "Owner" },
+  { value: "ADMIN", label: "Admin" },
+  { value: "MEMBER", label: "Member" },
+  { value: "VIEWER", label: "Viewer" },
+];
+
+const ROLE_HELP = "Admins manage keys and members; members manage their own keys; viewers only read.";
+
+function RoleSelect({
+  id,
+  value,
+  onChange,
+  allowOwner,
+  disabled,
+}: {
+  id: string;
+  value: MemberRole;
+  onChange: (role: MemberRole) => void;
+  allowOwner: boolean;
+  disabled?: boolean;
+}) {
+  return (
+    <select
+      id={id}
+      value={value}
+      disabled={disabled}
+      onChange={(e) => onChange(e.target.value as MemberRole)}
+      className={cn(inputClass, "w-32")}
+    >
+      {ROLE_OPTIONS.filter((o) => allowOwner || o.value !== "OWNER" || value === "OWNER").map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function InviteForm({ tenantId, isOwner }: { tenantId: string; isOwner: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [role, setRole] = useState<MemberRole>("MEMBER");
+  const [origin, setOrigin] = useState("");
+  useEffect(() => setOrigin(window.location.origin), []);
+  const create = useMutation(
+    trpc.invitation.create.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries(trpc.invitation.list.queryFilter({ tenantId })),
+    }),
+  );
+  const link = create.data ? `${origin}/invite/${create.data.token}` : null;
+  return (
+    <div className="space-y-3 rounded-xl bg-zinc-50 p-4 dark:bg-zinc-950/50">
+      <div className="flex flex-wrap items-end gap-2">
+        <div>
+          <label htmlFor="invite-role" className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
+            Invite with role
+          </label>
+          <div className="mt-1.5">
+            <RoleSelect id="invite-role" value={role} onChange={setRole} allowOwner={isOwner} />
+          </div>
+        </div>
+        <Button onClick={() => create.mutate({ tenantId, role })} disabled={create.isPending}>
+          Create invite link
+        </Button>
+      </div>
+      <p className="text-xs text-zinc-500 dark:text-zinc-400">Links work once and expire after 7 days. {ROLE_HELP}</p>
+      <FormError message={create.error?.message} />
+      {link ? (
+        <div className="flex items-center gap-2">
+          <code data-testid="invite-link" className="min-w-0 flex-1 truncate rounded-lg bg-white px-3 py-2 font-mono text-xs ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
+            {link}
+          </code>
+          <CopyButton text={link} />
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function PendingInvitations({ tenantId }: { tenantId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const invitations = useQuery(trpc.invitation.list.queryOptions({ tenantId }));
+  const revoke = useMutation(
+    trpc.invitation.revoke.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries(trpc.invitation.list.queryFilter({ tenantId })),
+    }),
+  );
+  if (!invitations.data?.length) return null;
+  return (
+    <div>
+      <h3 className="text-sm font-medium text-zinc-700 dark:text-zinc-300">Pending invitations</h3>
+      <ul className="mt-2 divide-y divide-zinc-100 text-sm dark:divide-zinc-800">
+        {invitations.data.map((inv) => (
+          <li key={inv.id} className="flex items-center justify-between gap-3 py-2">
+            <span>
+              {inv.role.toLowerCase()} · expires {formatDateTime(inv.expiresAt)}
+            </span>
+            <Button variant="ghost" onClick={() => revoke.mutate({ tenantId, invitationId: inv.id })}>
+              Withdraw
+            </Button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function MembersPanel({ tenantId, myRole }: { tenantId: string; myRole: MemberRole }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const members = useQuery(trpc.member.list.queryOptions({ tenantId }));
+  const invalidate = () => queryClient.invalidateQueries(trpc.member.list.queryFilter({ tenantId }));
+  const updateRole = useMutation(trpc.member.updateRole.mutationOptions({ onSuccess: invalidate }));
+  const remove = useMutation(trpc.member.remove.mutationOptions({ onSuccess: invalidate }));
+  const isAdmin = myRole === "ADMIN" || myRole === "OWNER";
+
+  return (
+    <Card>
+      <CardHeader title="Members" description={ROLE_HELP} />
+      <div className="space-y-4">
+        <FormError message={updateRole.error?.message ?? remove.error?.message} />
+        <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="member-list">
+          {(members.data ?? []).map((m) => (
+            <li key={m.userId} className="flex flex-wrap items-center gap-3 py-3" data-member-email={m.email}>
+              <div className="min-w-0 flex-1">
+                <p className="truncate font-medium">
+                  {m.name ?? m.email}
+                  {m.isSelf ? <span className="ml-2 text-xs font-normal text-zinc-500">(you)</span> : null}
+                </p>
+                {m.name ? <p className="truncate text-xs text-zinc-500 dark:text-zinc-400">{m.email}</p> : null}
+              </div>
+              {m.canManage ? (
+                <>
+                  <label htmlFor={`role-${m.userId}`} className="sr-only">
+                    Role of {m.email}
+                  </label>
+                  <RoleSelect
+                    id={`role-${m.userId}`}
+                    value={m.role}
+                    allowOwner={myRole === "OWNER"}
+                    disabled={updateRole.isPending}
+                    onChange={(role) => updateRole.mutate({ tenantId, userId: m.userId, role })}
+                  />
+                  {!m.isSelf ? (
+                    <Button
+                      variant="danger"
+                      disabled={remove.isPending}
+                      onClick={() => {
+                        if (window.confirm(`Remove ${m.email} from this tenant?`)) remove.mutate({ tenantId, userId: m.userId });
+                      }}
+                    >
+                      Remove
+                    </Button>
+                  ) : null}
+                </>
+              ) : (
+                <span className="rounded-full bg-zinc-100 px-2.5 py-0.5 text-xs font-medium dark:bg-zinc-800">
+                  {m.role.toLowerCase()}
+                </span>
+              )}
+            </li>
+          ))}
+        </ul>
+        {isAdmin ? (
+          <>
+            <InviteForm tenantId={tenantId} isOwner={myRole === "OWNER"} />
+            <PendingInvitations tenantId={tenantId} />
+          </>
+        ) : null}
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * Aggregations of ledger usage rows for every view (tenant dashboard, public lookup, JSON API).
+ * Cost is always the sum of the rows' costMicros: it is computed once, by the ledger, never here.
+ */
+import type { UsageRow } from "~/ledger";
+import { dayKey } from "./time-range";
+
+export interface UsageTotals {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+  costMicros: number;
+  errorCount: number;
+  estimatedCount: number;
+  latencyMsSum: number;
+}
+
+export interface ModelUsage extends UsageTotals {
+  model: string;
+}
+
+export interface DailyUsage extends UsageTotals {
+  /** "YYYY-MM-DD" in the report's time zone. */
+  day: string;
+}
+
+export interface UsageReport {
+  totals: UsageTotals;
+  /** Sorted by cost, then requests, descending. */
+  byModel: ModelUsage[];
+  /** One entry per day of the range, zero-filled. */
+  daily: DailyUsage[];
+}
+
+const METRIC_NAMES = [
+  "requests",
+  "inputTokens",
+  "outputTokens",
+  "cacheWrite5mTokens",
+  "cacheWrite1hTokens",
+  "cacheReadTokens",
+  "costMicros",
+  "errorCount",
+  "estimatedCount",
+  "latencyMsSum",
+] as const satisfies readonly (keyof UsageTotals)[];
+
+export function emptyTotals(): UsageTotals {
+  return {
+    requests: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+    costMicros: 0,
+    errorCount: 0,
+    estimatedCount: 0,
+    latencyMsSum: 0,
+  };
+}
+
+function addInto(target: UsageTotals, row: UsageTotals): void {
+  for (const m of METRIC_NAMES) target[m] += row[m];
+}
+
+export function sumTotals(rows: readonly UsageTotals[]): UsageTotals {
+  const totals = emptyTotals();
+  for (const r of rows) addInto(totals, r);
+  return totals;
+}
+
+export function byModel(rows: readonly UsageRow[]): ModelUsage[] {
+  const models = new Map<string, ModelUsage>();
+  for (const r of rows) {
+    let m = models.get(r.model);
+    if (!m) models.set(r.model, (m = { model: r.model, ...emptyTotals() }));
+    addInto(m, r);
+  }
+  return [...models.values()].sort(
+    (a, b) => b.costMicros - a.costMicros || b.requests - a.requests || a.model.localeCompare(b.model),
+  );
+}
+
+export function byDay(rows: readonly UsageRow[], days: readonly string[], timeZone: string): DailyUsage[] {
+  const series = new Map<string, DailyUsage>(days.map((day) => [day, { day, ...emptyTotals() }]));
+  for (const r of rows) {
+    const day = dayKey(r.hourStart, timeZone);
+    let d = series.get(day);
+    if (!d) series.set(day, (d = { day, ...emptyTotals() }));
+    addInto(d, r);
+  }
+  return [...series.values()].sort((a, b) => a.day.localeCompare(b.day));
+}
+
+export function buildUsageReport(rows: readonly UsageRow[], days: readonly string[], timeZone: string): UsageReport {
+  return { totals: sumTotals(rows), byModel: byModel(rows), daily: byDay(rows, days, timeZone) };
+}

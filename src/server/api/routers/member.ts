@@ -1,0 +1,88 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import type { PrismaClient } from "~/generated/prisma/client";
+import type { MemberRole } from "~/generated/prisma/enums";
+import { createTRPCRouter, hasRole, tenantProcedure } from "../trpc";
+
+export const memberRoleSchema = z.enum(["OWNER", "ADMIN", "MEMBER", "VIEWER"]);
+
+/** Only an owner may grant, change or take away the OWNER role. */
+export function assertMayAssign(actorRole: MemberRole, fromRole: MemberRole | null, toRole: MemberRole | null): void {
+  if ((fromRole === "OWNER" || toRole === "OWNER") && actorRole !== "OWNER") {
+    throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can change an owner or make one" });
+  }
+}
+
+async function assertNotLastOwner(db: PrismaClient, tenantId: string, userId: string): Promise<void> {
+  const owners = await db.membership.findMany({ where: { tenantId, role: "OWNER" }, select: { userId: true } });
+  if (owners.length === 1 && owners[0]?.userId === userId) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: "A tenant needs at least one owner" });
+  }
+}
+
+async function membershipOf(db: PrismaClient, tenantId: string, userId: string) {
+  const m = await db.membership.findUnique({
+    where: { userId_tenantId: { userId, tenantId } },
+    select: { role: true },
+  });
+  if (!m) throw new TRPCError({ code: "NOT_FOUND", message: "No such member in this tenant" });
+  return m;
+}
+
+export const memberRouter = createTRPCRouter({
+  /** Everyone in the tenant, with roles; `canManage` says whether the caller may change each. */
+  list: tenantProcedure("VIEWER").query(async ({ ctx }) => {
+    const members = await ctx.db.membership.findMany({
+      where: { tenantId: ctx.tenant.id },
+      orderBy: { createdAt: "asc" },
+      select: { role: true, createdAt: true, user: { select: { id: true, email: true, name: true } } },
+    });
+    const actorRole = ctx.membership.role;
+    return members.map((m) => ({
+      userId: m.user.id,
+      email: m.user.email,
+      name: m.user.name,
+      role: m.role,
+      joinedAt: m.createdAt,
+      isSelf: m.user.id === ctx.session.user.id,
+      canManage: hasRole(actorRole, "ADMIN") && (m.role !== "OWNER" || actorRole === "OWNER"),
+    }));
+  }),
+
+  /** Changes a member's role (admins; only owners touch the OWNER role; the last owner stays). */
+  updateRole: tenantProcedure("ADMIN")
+    .input(z.object({ userId: z.string().min(1).max(64), role: memberRoleSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const current = await membershipOf(ctx.db, ctx.tenant.id, input.userId);
+      assertMayAssign(ctx.membership.role, current.role, input.role);
+      if (current.role === "OWNER" && input.role !== "OWNER") await assertNotLastOwner(ctx.db, ctx.tenant.id, input.userId);
+      await ctx.db.membership.update({
+        where: { userId_tenantId: { userId: input.userId, tenantId: ctx.tenant.id } },
+        data: { role: input.role },
+      });
+      await ctx.db.auditLog.create({
+        data: {
+          tenantId: ctx.tenant.id,
+          actorId: ctx.session.user.id,
+          action: "member.updateRole",
+          target: input.userId,
+          details: { from: current.role, to: input.role },
+        },
+      });
+      return { userId: input.userId, role: input.role };
+    }),
+
+  /** Removes a member (admins; only owners remove owners; the last owner stays). */
+  remove: tenantProcedure("ADMIN")
+    .input(z.object({ userId: z.string().min(1).max(64) }))
+    .mutation(async ({ ctx, input }) => {
+      const current = await membershipOf(ctx.db, ctx.tenant.id, input.userId);
+      assertMayAssign(ctx.membership.role, current.role, null);
+      if (current.role === "OWNER") await assertNotLastOwner(ctx.db, ctx.tenant.id, input.userId);
+      await ctx.db.membership.delete({ where: { userId_tenantId: { userId: input.userId, tenantId: ctx.tenant.id } } });
+      await ctx.db.auditLog.create({
+        data: { tenantId: ctx.tenant.id, actorId: ctx.session.user.id, action: "member.remove", target: input.userId },
+      });
+      return { userId: input.userId };
+    }),
+});

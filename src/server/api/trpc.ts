@@ -1,0 +1,104 @@
+/**
+ * tRPC setup (t3 layout): the request context and the procedure builders every router uses.
+ *
+ * Access rules live here, server-side:
+ *  - publicProcedure: anyone.
+ *  - protectedProcedure: a signed-in user.
+ *  - tenantProcedure(minRole): input carries `tenantId`; the caller's membership of that tenant is
+ *    loaded from the database and must have at least `minRole`, else FORBIDDEN. Handlers get
+ *    `ctx.tenant` and `ctx.membership` and must scope every query by `ctx.tenant.id`.
+ *  - platformAdminProcedure: a user whose platformRole is ADMIN (read from the database, not the JWT).
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { Session } from "next-auth";
+import superjson from "superjson";
+import { z, ZodError } from "zod";
+import type { MemberRole } from "~/generated/prisma/enums";
+import type { PrismaClient } from "~/generated/prisma/client";
+import { db } from "~/server/db";
+
+export interface TRPCContext {
+  db: PrismaClient;
+  session: Session | null;
+  headers: Headers;
+  /** Best-effort client address for rate limits (first X-Forwarded-For hop). */
+  clientIp: string;
+}
+
+export function clientIpFrom(headers: Headers): string {
+  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  return forwarded || headers.get("x-real-ip")?.trim() || "unknown";
+}
+
+export function createTRPCContext(opts: { headers: Headers; session: Session | null }): TRPCContext {
+  return { db, session: opts.session, headers: opts.headers, clientIp: clientIpFrom(opts.headers) };
+}
+
+/** Validation errors as the client sees them: per-field messages for forms. */
+export interface ZodErrorShape {
+  formErrors: string[];
+  fieldErrors: Partial<Record<string, string[]>>;
+}
+
+function zodErrorShape(cause: unknown): ZodErrorShape | null {
+  return cause instanceof ZodError ? z.flattenError(cause) : null;
+}
+
+const t = initTRPC.context<TRPCContext>().create({
+  transformer: superjson,
+  errorFormatter: ({ shape, error }) => ({
+    ...shape,
+    data: {
+      ...shape.data,
+      zodError: zodErrorShape(error.cause),
+    },
+  }),
+});
+
+export const createCallerFactory = t.createCallerFactory;
+export const createTRPCRouter = t.router;
+export const middleware = t.middleware;
+
+export const publicProcedure = t.procedure;
+
+export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+  const user = ctx.session?.user;
+  if (!user?.id) throw new TRPCError({ code: "UNAUTHORIZED" });
+  return next({ ctx: { session: { ...ctx.session, user } } });
+});
+
+/** Higher number = more rights. */
+export const ROLE_RANK: Readonly<Record<MemberRole, number>> = { VIEWER: 1, MEMBER: 2, ADMIN: 3, OWNER: 4 };
+
+export function hasRole(role: MemberRole, minRole: MemberRole): boolean {
+  return ROLE_RANK[role] >= ROLE_RANK[minRole];
+}
+
+export const tenantIdSchema = z.string().trim().min(1).max(64);
+
+/** A procedure scoped to one tenant: the caller must be a member with at least `minRole`. */
+export function tenantProcedure(minRole: MemberRole) {
+  return protectedProcedure.input(z.object({ tenantId: tenantIdSchema })).use(async ({ ctx, input, next }) => {
+    const membership = await ctx.db.membership.findUnique({
+      where: { userId_tenantId: { userId: ctx.session.user.id, tenantId: input.tenantId } },
+      select: {
+        role: true,
+        tenant: { select: { id: true, name: true, slug: true, timeZone: true, suspendedAt: true } },
+      },
+    });
+    // Same answer for "no such tenant" and "not a member": tenant ids cannot be probed.
+    if (!membership || !hasRole(membership.role, minRole)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: "You do not have access to this tenant" });
+    }
+    return next({ ctx: { tenant: membership.tenant, membership: { role: membership.role } } });
+  });
+}
+
+export const platformAdminProcedure = protectedProcedure.use(async ({ ctx, next }) => {
+  const user = await ctx.db.user.findUnique({
+    where: { id: ctx.session.user.id },
+    select: { platformRole: true },
+  });
+  if (user?.platformRole !== "ADMIN") throw new TRPCError({ code: "FORBIDDEN" });
+  return next();
+});

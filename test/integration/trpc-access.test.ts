@@ -1,0 +1,337 @@
+/**
+ * Access rules of every tRPC procedure, table-driven over appRouter._def.procedures: a procedure
+ * added without an entry in ACCESS_RULES fails the first test. Real Postgres and Redis.
+ */
+import { randomUUID } from "node:crypto";
+import { TRPCError } from "@trpc/server";
+import type { Session } from "next-auth";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MemberRole } from "~/generated/prisma/enums";
+import { generateApiKey } from "~/keys";
+import { appRouter, createCaller } from "~/server/api/root";
+import { hashInvitationToken } from "~/server/api/routers/invitation";
+import { createTRPCContext, ROLE_RANK } from "~/server/api/trpc";
+import { db } from "~/server/db";
+import { redis } from "~/server/redis";
+
+interface Actor {
+  id: string;
+  email: string;
+}
+
+interface World {
+  tenantA: string;
+  tenantB: string;
+  /** tenantA members by role, plus the OWNER of tenantB who has no role in tenantA. */
+  members: Record<MemberRole, Actor>;
+  outsider: Actor;
+}
+
+type Access =
+  | { kind: "public" }
+  | { kind: "signedIn" }
+  | { kind: "tenant"; minRole: MemberRole }
+  | { kind: "platformAdmin" };
+
+interface Rule {
+  access: Access;
+  /** A valid input for `actor` acting on tenantA (creating what the call needs, e.g. the actor's own key). */
+  input: (world: World, actor: Actor | null) => Promise<unknown> | unknown;
+}
+
+const ROLES: MemberRole[] = ["VIEWER", "MEMBER", "ADMIN", "OWNER"];
+
+async function createKey(tenantId: string, createdById: string | null): Promise<string> {
+  const gen = generateApiKey();
+  const key = await db.apiKey.create({
+    data: { tenantId, createdById, name: "k", keyHash: gen.keyHash, keyPrefix: gen.keyPrefix },
+  });
+  return key.id;
+}
+
+async function createMember(tenantId: string, role: MemberRole): Promise<Actor> {
+  const user = await createUser(`m-${role.toLowerCase()}`);
+  await db.membership.create({ data: { userId: user.id, tenantId, role } });
+  return user;
+}
+
+async function createInvitation(tenantId: string, over: { role?: MemberRole; expiresAt?: Date } = {}) {
+  const token = randomUUID() + randomUUID();
+  const invitation = await db.invitation.create({
+    data: {
+      tenantId,
+      role: over.role ?? "VIEWER",
+      tokenHash: hashInvitationToken(token),
+      expiresAt: over.expiresAt ?? new Date(Date.now() + 86_400_000),
+      createdById: "test",
+    },
+  });
+  return { id: invitation.id, token };
+}
+
+const ACCESS_RULES: Record<string, Rule> = {
+  "auth.signUp": {
+    access: { kind: "public" },
+    input: () => ({ email: `new-${randomUUID()}@example.com`, password: "long enough password" }),
+  },
+  "tenant.create": { access: { kind: "signedIn" }, input: () => ({ name: "Another tenant" }) },
+  "tenant.mine": { access: { kind: "signedIn" }, input: () => undefined },
+  "tenant.get": { access: { kind: "tenant", minRole: "VIEWER" }, input: (w) => ({ tenantId: w.tenantA }) },
+  "apiKey.list": { access: { kind: "tenant", minRole: "VIEWER" }, input: (w) => ({ tenantId: w.tenantA }) },
+  "apiKey.create": {
+    access: { kind: "tenant", minRole: "MEMBER" },
+    input: (w) => ({ tenantId: w.tenantA, name: "made in test" }),
+  },
+  "apiKey.revoke": {
+    access: { kind: "tenant", minRole: "MEMBER" },
+    // The actor's own key, so that a MEMBER is allowed by the ownership rule too.
+    input: async (w, actor) => ({ tenantId: w.tenantA, keyId: await createKey(w.tenantA, actor?.id ?? null) }),
+  },
+  "apiKey.update": {
+    access: { kind: "tenant", minRole: "MEMBER" },
+    input: async (w, actor) => ({ tenantId: w.tenantA, keyId: await createKey(w.tenantA, actor?.id ?? null), name: "renamed" }),
+  },
+  "apiKey.rotate": {
+    access: { kind: "tenant", minRole: "MEMBER" },
+    input: async (w, actor) => ({ tenantId: w.tenantA, keyId: await createKey(w.tenantA, actor?.id ?? null) }),
+  },
+  "member.list": { access: { kind: "tenant", minRole: "VIEWER" }, input: (w) => ({ tenantId: w.tenantA }) },
+  "member.updateRole": {
+    access: { kind: "tenant", minRole: "ADMIN" },
+    input: async (w) => ({ tenantId: w.tenantA, userId: (await createMember(w.tenantA, "VIEWER")).id, role: "MEMBER" }),
+  },
+  "member.remove": {
+    access: { kind: "tenant", minRole: "ADMIN" },
+    input: async (w) => ({ tenantId: w.tenantA, userId: (await createMember(w.tenantA, "VIEWER")).id }),
+  },
+  "invitation.create": {
+    access: { kind: "tenant", minRole: "ADMIN" },
+    input: (w) => ({ tenantId: w.tenantA, role: "MEMBER" }),
+  },
+  "invitation.list": { access: { kind: "tenant", minRole: "ADMIN" }, input: (w) => ({ tenantId: w.tenantA }) },
+  "invitation.revoke": {
+    access: { kind: "tenant", minRole: "ADMIN" },
+    input: async (w) => ({ tenantId: w.tenantA, invitationId: (await createInvitation(w.tenantA)).id }),
+  },
+  "invitation.accept": {
+    access: { kind: "signedIn" },
+    input: async (w) => ({ token: (await createInvitation(w.tenantA)).token }),
+  },
+  "usage.summary": {
+    access: { kind: "tenant", minRole: "VIEWER" },
+    input: (w) => ({ tenantId: w.tenantA, days: 7 }),
+  },
+  "lookup.byApiId": { access: { kind: "public" }, input: () => ({ apiId: randomUUID() }) },
+};
+
+function sessionOf(actor: Actor | null): Session | null {
+  return actor ? { user: { id: actor.id, email: actor.email }, expires: new Date(Date.now() + 3_600_000).toISOString() } : null;
+}
+
+function callerFor(actor: Actor | null) {
+  return createCaller(createTRPCContext({ headers: new Headers({ "x-forwarded-for": "203.0.113.7" }), session: sessionOf(actor) }));
+}
+
+/** Calls a procedure by its dotted path, e.g. "apiKey.revoke". */
+async function callPath(actor: Actor | null, path: string, input: unknown): Promise<unknown> {
+  let target: unknown = callerFor(actor);
+  for (const segment of path.split(".")) {
+    target = (target as Record<string, unknown>)[segment];
+  }
+  if (typeof target !== "function") throw new Error(`no procedure at ${path}`);
+  return (target as (input: unknown) => Promise<unknown>)(input);
+}
+
+async function errorCodeOf(promise: Promise<unknown>): Promise<string | "OK"> {
+  try {
+    await promise;
+    return "OK";
+  } catch (error) {
+    if (error instanceof TRPCError) return error.code;
+    throw error;
+  }
+}
+
+async function createUser(label: string): Promise<Actor> {
+  return db.user.create({
+    data: { email: `${label}-${randomUUID()}@example.com`, passwordHash: "not-a-real-hash" },
+    select: { id: true, email: true },
+  });
+}
+
+let world: World;
+
+beforeAll(async () => {
+  const [tenantA, tenantB] = await Promise.all(
+    ["a", "b"].map((n) => db.tenant.create({ data: { name: `Tenant ${n}`, slug: `acl-${n}-${randomUUID()}` } })),
+  );
+  if (!tenantA || !tenantB) throw new Error("tenants not created");
+  const members = {} as Record<MemberRole, Actor>;
+  for (const role of ROLES) {
+    members[role] = await createUser(role.toLowerCase());
+    await db.membership.create({ data: { userId: members[role].id, tenantId: tenantA.id, role } });
+  }
+  const outsider = await createUser("outsider");
+  await db.membership.create({ data: { userId: outsider.id, tenantId: tenantB.id, role: "OWNER" } });
+  world = { tenantA: tenantA.id, tenantB: tenantB.id, members, outsider };
+});
+
+afterAll(async () => {
+  await db.$disconnect();
+  redis.disconnect();
+});
+
+const procedurePaths = Object.keys(appRouter._def.procedures).sort();
+
+describe("tRPC access rules", () => {
+  it("has an access rule for every procedure, and no rule for a procedure that does not exist", () => {
+    expect(procedurePaths.length).toBeGreaterThan(0);
+    expect(Object.keys(ACCESS_RULES).sort()).toEqual(procedurePaths);
+  });
+
+  describe.each(procedurePaths)("%s", (path) => {
+    const rule = ACCESS_RULES[path];
+
+    it("refuses or serves an anonymous caller per its rule", async () => {
+      if (!rule) throw new Error(`no access rule for ${path}`);
+      const code = await errorCodeOf(callPath(null, path, await rule.input(world, null)));
+      expect(code).toBe(rule.access.kind === "public" ? "OK" : "UNAUTHORIZED");
+    });
+
+    if (rule?.access.kind === "signedIn") {
+      it("serves any signed-in user", async () => {
+        // A fresh user each time: e.g. accepting an invitation changes the user's memberships.
+        const anyone = await createUser("anyone");
+        const code = await errorCodeOf(callPath(anyone, path, await rule.input(world, anyone)));
+        expect(code).toBe("OK");
+      });
+    }
+
+    if (rule?.access.kind === "platformAdmin") {
+      it("refuses a tenant owner who is not a platform admin", async () => {
+        const owner = world.members.OWNER;
+        expect(await errorCodeOf(callPath(owner, path, await rule.input(world, owner)))).toBe("FORBIDDEN");
+      });
+    }
+
+    if (rule?.access.kind === "tenant") {
+      const { minRole } = rule.access;
+
+      it("refuses a member of another tenant", async () => {
+        const input = await rule.input(world, world.outsider);
+        expect(await errorCodeOf(callPath(world.outsider, path, input))).toBe("FORBIDDEN");
+      });
+
+      it("refuses an unknown tenant id the same way as a foreign one", async () => {
+        const input = { ...((await rule.input(world, world.outsider)) as object), tenantId: "no-such-tenant" };
+        expect(await errorCodeOf(callPath(world.outsider, path, input))).toBe("FORBIDDEN");
+      });
+
+      it.each(ROLES)(`%s of the tenant: allowed only at ${minRole} or above`, async (role) => {
+        const actor = world.members[role];
+        const code = await errorCodeOf(callPath(actor, path, await rule.input(world, actor)));
+        expect(code).toBe(ROLE_RANK[role] >= ROLE_RANK[minRole] ? "OK" : "FORBIDDEN");
+      });
+    }
+  });
+});
+
+describe("tenant isolation inside procedures", () => {
+  it("cannot revoke another tenant's key through one's own tenant", async () => {
+    const foreignKey = await createKey(world.tenantA, world.members.OWNER.id);
+    const code = await errorCodeOf(
+      callerFor(world.outsider).apiKey.revoke({ tenantId: world.tenantB, keyId: foreignKey }),
+    );
+    expect(code).toBe("NOT_FOUND");
+    const key = await db.apiKey.findUniqueOrThrow({ where: { id: foreignKey } });
+    expect(key.revokedAt).toBeNull();
+  });
+
+  it("lists only the tenant's own keys", async () => {
+    const keyA = await createKey(world.tenantA, world.members.OWNER.id);
+    const keyB = await createKey(world.tenantB, world.outsider.id);
+    const listB = await callerFor(world.outsider).apiKey.list({ tenantId: world.tenantB });
+    expect(listB.map((k) => k.id)).toContain(keyB);
+    expect(listB.map((k) => k.id)).not.toContain(keyA);
+  });
+
+  it("reports only the tenant's own usage", async () => {
+    const keyA = await createKey(world.tenantA, world.members.OWNER.id);
+    const hourStart = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    await db.usageHourly.create({
+      data: { apiKeyId: keyA, tenantId: world.tenantA, model: "claude-sonnet-4-5", hourStart, requests: 3n, costMicros: 999n },
+    });
+    const usageB = await callerFor(world.outsider).usage.summary({ tenantId: world.tenantB, days: 1 });
+    expect(usageB.totals.requests).toBe(0);
+    const usageA = await callerFor(world.members.VIEWER).usage.summary({ tenantId: world.tenantA, days: 1 });
+    expect(usageA.totals.requests).toBeGreaterThanOrEqual(3);
+    expect(usageA.byModel.find((m) => m.model === "claude-sonnet-4-5")?.costMicros).toBeGreaterThanOrEqual(999);
+  });
+
+  it("lets a member revoke only their own keys; an admin may revoke anyone's", async () => {
+    const ownersKey = await createKey(world.tenantA, world.members.OWNER.id);
+    const member = callerFor(world.members.MEMBER);
+    expect(await errorCodeOf(member.apiKey.revoke({ tenantId: world.tenantA, keyId: ownersKey }))).toBe("FORBIDDEN");
+    const admin = callerFor(world.members.ADMIN);
+    expect(await errorCodeOf(admin.apiKey.revoke({ tenantId: world.tenantA, keyId: ownersKey }))).toBe("OK");
+  });
+
+  it("answers a lookup of a revoked key like an unknown one", async () => {
+    const keyId = await createKey(world.tenantA, world.members.OWNER.id);
+    await db.apiKey.update({ where: { id: keyId }, data: { revokedAt: new Date() } });
+    const revoked = await callerFor(null).lookup.byApiId({ apiId: keyId });
+    const unknown = await callerFor(null).lookup.byApiId({ apiId: randomUUID() });
+    expect({ ...revoked, apiId: "", asOf: "" }).toEqual({ ...unknown, apiId: "", asOf: "" });
+  });
+
+  it("returns the new key's secret once, and stores only its hash", async () => {
+    const created = await callerFor(world.members.MEMBER).apiKey.create({ tenantId: world.tenantA, name: "once" });
+    expect(created.secret).toMatch(/^mg-/);
+    const stored = await db.apiKey.findUniqueOrThrow({ where: { id: created.id } });
+    expect(JSON.stringify(stored)).not.toContain(created.secret);
+    const listed = await callerFor(world.members.MEMBER).apiKey.list({ tenantId: world.tenantA });
+    expect(JSON.stringify(listed)).not.toContain(created.secret);
+  });
+
+  it("refuses a duplicate sign-up email with CONFLICT", async () => {
+    const email = `dup-${randomUUID()}@example.com`;
+    await callerFor(null).auth.signUp({ email, password: "long enough password" });
+    const code = await errorCodeOf(callerFor(null).auth.signUp({ email: email.toUpperCase(), password: "another password" }));
+    expect(code).toBe("CONFLICT");
+  });
+
+  it("keeps the OWNER role in owners' hands and never removes the last owner", async () => {
+    const { tenantA, members } = world;
+    const admin = callerFor(members.ADMIN);
+    const viewer = await createMember(tenantA, "VIEWER");
+    expect(await errorCodeOf(admin.member.updateRole({ tenantId: tenantA, userId: viewer.id, role: "OWNER" }))).toBe("FORBIDDEN");
+    expect(await errorCodeOf(admin.member.remove({ tenantId: tenantA, userId: members.OWNER.id }))).toBe("FORBIDDEN");
+    expect(await errorCodeOf(admin.invitation.create({ tenantId: tenantA, role: "OWNER" }))).toBe("FORBIDDEN");
+    const owner = callerFor(members.OWNER);
+    expect(await errorCodeOf(owner.member.updateRole({ tenantId: tenantA, userId: members.OWNER.id, role: "ADMIN" }))).toBe(
+      "BAD_REQUEST",
+    );
+  });
+
+  it("accepts an invitation once, and refuses expired ones", async () => {
+    const newcomer = await createUser("newcomer");
+    const invite = await callerFor(world.members.ADMIN).invitation.create({ tenantId: world.tenantA, role: "MEMBER" });
+    const accepted = await callerFor(newcomer).invitation.accept({ token: invite.token });
+    expect(accepted).toEqual({ tenantId: world.tenantA, role: "MEMBER" });
+    expect(await errorCodeOf(callerFor(await createUser("late")).invitation.accept({ token: invite.token }))).toBe("NOT_FOUND");
+    const expired = await createInvitation(world.tenantA, { expiresAt: new Date(Date.now() - 1000) });
+    expect(await errorCodeOf(callerFor(await createUser("x")).invitation.accept({ token: expired.token }))).toBe("NOT_FOUND");
+    const stored = await db.invitation.findUniqueOrThrow({ where: { id: invite.id } });
+    expect(stored.tokenHash).not.toContain(invite.token);
+  });
+
+  it("rotates a key: same API ID, new secret, old hash gone", async () => {
+    const keyId = await createKey(world.tenantA, world.members.MEMBER.id);
+    const before = await db.apiKey.findUniqueOrThrow({ where: { id: keyId } });
+    const rotated = await callerFor(world.members.MEMBER).apiKey.rotate({ tenantId: world.tenantA, keyId });
+    const after = await db.apiKey.findUniqueOrThrow({ where: { id: keyId } });
+    expect(rotated.id).toBe(keyId);
+    expect(after.keyHash).not.toBe(before.keyHash);
+    expect(after.keyPrefix).toBe(rotated.secret.slice(0, after.keyPrefix.length));
+  });
+});
