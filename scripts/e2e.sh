@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
 export E2E_PORT="${E2E_PORT:-3100}" STUB_PORT="${STUB_PORT:-4010}"
-export DATABASE_URL="postgresql://postgres@127.0.0.1:5432/metergate_e2e"
-export REDIS_URL="redis://127.0.0.1:6379" REDIS_PREFIX="mge2e:"
+# Database and Redis prefix per port, so two runs on one machine never share data.
+E2E_DB="metergate_e2e_${E2E_PORT}"
+export DATABASE_URL="postgresql://postgres@127.0.0.1:5432/${E2E_DB}"
+export REDIS_URL="redis://127.0.0.1:6379" REDIS_PREFIX="mge2e${E2E_PORT}:"
 export NEXTAUTH_SECRET="e2e-secret-e2e-secret-e2e-secret-012345" ENCRYPTION_KEY="$(printf '1%.0s' $(seq 1 64))"
 export NEXTAUTH_URL="http://localhost:${E2E_PORT}" E2E_BASE_URL="http://localhost:${E2E_PORT}"
 export UPSTREAM_ANTHROPIC_BASE_URL="http://127.0.0.1:${STUB_PORT}" UPSTREAM_ANTHROPIC_API_KEY="stub-anthropic-credential"
@@ -18,11 +20,11 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-psql -q -h 127.0.0.1 -U postgres -d postgres -c 'DROP DATABASE IF EXISTS metergate_e2e WITH (FORCE)' -c 'CREATE DATABASE metergate_e2e'
+psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS ${E2E_DB} WITH (FORCE)" -c "CREATE DATABASE ${E2E_DB}"
 npx prisma migrate deploy >/dev/null
-redis-cli -h 127.0.0.1 --scan --pattern 'mge2e:*' | xargs -r -n 500 redis-cli -h 127.0.0.1 del >/dev/null
+redis-cli -h 127.0.0.1 --scan --pattern "${REDIS_PREFIX}*" | xargs -r -n 500 redis-cli -h 127.0.0.1 del >/dev/null
 
-if [ "${E2E_SKIP_BUILD:-0}" != 1 ]; then npx next build >/tmp/metergate-e2e-build.log 2>&1 || { tail -50 /tmp/metergate-e2e-build.log; exit 1; }; fi
+if [ "${E2E_SKIP_BUILD:-0}" != 1 ]; then npx next build >"/tmp/metergate-e2e-build-${E2E_PORT}.log" 2>&1 || { tail -50 "/tmp/metergate-e2e-build-${E2E_PORT}.log"; exit 1; }; fi
 
 # Each server runs in its own process group so the trap can stop it with all its children.
 pids=()
@@ -31,8 +33,8 @@ trap cleanup EXIT
 for port in "$STUB_PORT" "$E2E_PORT"; do
   if curl -s -o /dev/null "http://127.0.0.1:${port}/"; then echo "[e2e] port ${port} is busy: stop what runs there first" >&2; exit 1; fi
 done
-setsid node --import tsx scripts/stub-upstream.ts --port "$STUB_PORT" >/tmp/metergate-e2e-stub.log 2>&1 & pids+=($!)
-setsid node_modules/.bin/next start -p "$E2E_PORT" >/tmp/metergate-e2e-server.log 2>&1 & pids+=($!)
+setsid node --import tsx scripts/stub-upstream.ts --port "$STUB_PORT" >"/tmp/metergate-e2e-stub-${E2E_PORT}.log" 2>&1 & pids+=($!)
+setsid node_modules/.bin/next start -p "$E2E_PORT" >"/tmp/metergate-e2e-server-${E2E_PORT}.log" 2>&1 & pids+=($!)
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:${E2E_PORT}/" >/dev/null && break; sleep 0.5; done
 
 npx playwright test "$@"
