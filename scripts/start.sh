@@ -9,7 +9,8 @@ t0=$(date +%s)
 # 1. Dependencies (npm ci only when the lockfile changed since the last install).
 if [ ! -f node_modules/.metergate-installed ] || [ package-lock.json -nt node_modules/.metergate-installed ]; then
   echo "[start] installing dependencies"
-  npm ci --no-audit --no-fund
+  # `npm ci` rejects the lockfiles npm 11 writes here (optional platform packages), so install from the lock.
+  npm install --no-audit --no-fund
   touch node_modules/.metergate-installed
 fi
 

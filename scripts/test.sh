@@ -8,7 +8,7 @@ mkdir -p .test-results && rm -f .test-results/*.json
 status=0
 
 if [ ! -f node_modules/.metergate-installed ] || [ package-lock.json -nt node_modules/.metergate-installed ]; then
-  npm ci --no-audit --no-fund && touch node_modules/.metergate-installed || exit 1
+  npm install --no-audit --no-fund && touch node_modules/.metergate-installed || exit 1
 fi
 bash scripts/services.sh || exit 1
 npx prisma generate >/dev/null || exit 1
