@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
 t0=$(date +%s)
 
-# 1. Dependencies (npm ci only when the lockfile changed since the last install).
+# 1. Dependencies (installed only when the lockfile changed since the last install).
 if [ ! -f node_modules/.metergate-installed ] || [ package-lock.json -nt node_modules/.metergate-installed ]; then
   echo "[start] installing dependencies"
   # `npm ci` rejects the lockfiles npm 11 writes here (optional platform packages), so install from the lock.
