@@ -1,13 +1,16 @@
 /** Parses the CLI's key-limit flags into an ApiKey update; "none" clears a limit. Dollars → µ$ exactly. */
 import { z } from "zod";
+import { MoneyFormatError, parseUsdToMicros as parseUsd } from "~/lib/money";
 
 export class LimitArgError extends Error {}
 
-/** "12.5" → 12_500_000 micro-dollars, by string arithmetic (no float rounding). */
+/** "12.5" → 12_500_000 micro-dollars, by string arithmetic (no float rounding); see src/lib/money.ts. */
 export function parseUsdToMicros(text: string): bigint {
-  const m = /^(\d+)(?:\.(\d{1,6}))?$/.exec(text.trim());
-  if (!m) throw new LimitArgError(`not a dollar amount with at most 6 decimals: "${text}"`);
-  return BigInt(m[1]!) * 1_000_000n + BigInt((m[2] ?? "").padEnd(6, "0"));
+  try {
+    return parseUsd(text);
+  } catch (error) {
+    throw error instanceof MoneyFormatError ? new LimitArgError(error.message) : error;
+  }
 }
 
 const wholeNumber = z.coerce.number().int().nonnegative();

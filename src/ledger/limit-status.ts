@@ -4,6 +4,7 @@
  * authoritative record; rate windows and leases from the admission state in Redis.
  */
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import type { PrismaClient } from "~/generated/prisma/client";
 import { LEASE_TTL_MS, periodsFor, quotaKeys, type KeyLimits } from "./quota";
 import { usageRows } from "./query";
 
@@ -31,8 +32,8 @@ export interface LimitStatus {
   periodId: string | null;
 }
 
-async function spend(scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number) {
-  const rows = await usageRows({ ...scope, from: new Date(fromMs), to: new Date(toMs) });
+async function spend(scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number, db?: PrismaClient) {
+  const rows = await usageRows({ ...scope, from: new Date(fromMs), to: new Date(toMs) }, db ? { db } : {});
   let costMicros = 0;
   let tokens = 0;
   for (const r of rows) {
@@ -58,7 +59,8 @@ async function windowUse(redis: RedisClient, key: string, windowMinutes: number,
 
 export async function limitStatus(
   limits: KeyLimits,
-  deps: { redis?: RedisClient; now?: number } = {},
+  /** db: read from this client (e.g. the primary right after a flush) instead of the replica. */
+  deps: { redis?: RedisClient; now?: number; db?: PrismaClient } = {},
 ): Promise<LimitStatus[]> {
   const redis = deps.redis ?? defaultRedis;
   const now = deps.now ?? Date.now();
@@ -93,7 +95,7 @@ export async function limitStatus(
   ];
   for (const [name, max, period] of caps) {
     if (max === null) continue;
-    const s = await spend(key, period?.startMs ?? 0, far);
+    const s = await spend(key, period?.startMs ?? 0, far, deps.db);
     out.push({
       name, unit: "micros", max, used: s.costMicros,
       resetsInSec: period ? Math.ceil((period.endMs - now) / 1000) : null,
@@ -101,11 +103,11 @@ export async function limitStatus(
     });
   }
   if (limits.totalTokens !== null) {
-    const s = await spend(key, 0, far);
+    const s = await spend(key, 0, far, deps.db);
     out.push({ name: "tokens_total", unit: "tokens", max: limits.totalTokens, used: s.tokens, resetsInSec: null, periodId: "all" });
   }
   if (limits.tenantMonthlyBudgetMicros !== null) {
-    const s = await spend({ tenantId: limits.tenantId }, periods.month.startMs, far);
+    const s = await spend({ tenantId: limits.tenantId }, periods.month.startMs, far, deps.db);
     out.push({
       name: "tenant_budget", unit: "micros", max: limits.tenantMonthlyBudgetMicros, used: s.costMicros,
       resetsInSec: Math.ceil((periods.month.endMs - now) / 1000), periodId: periods.month.id,

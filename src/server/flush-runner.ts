@@ -1,18 +1,31 @@
-/** The flush loop as a server runs it: with metrics and structured logs. */
+/** The flush loop as a server runs it: with metrics, structured logs, and alerts after each flush. */
+import { createAlertRunner } from "~/alerts";
 import { startFlushLoop, type FlushLoop } from "~/ledger";
 import { componentLogger } from "~/server/observability/logger";
 import { observeFlush, observeFlushError } from "~/server/observability/metrics";
 
 export function startObservedFlushLoop(): FlushLoop {
   const log = componentLogger("flush");
-  return startFlushLoop({}, undefined, {
+  // Evaluates the keys and tenants each flush touched, then delivers due webhooks (new and
+  // retries). Runs beside the loop, never throws, never delays the next flush.
+  const alerts = createAlertRunner({ log: componentLogger("alerts") });
+  const loop = startFlushLoop({}, undefined, {
     onFlushed: (result, durationMs) => {
       observeFlush(result, durationMs);
       if (result.read > 0) log.debug({ ...result, durationMs: Math.round(durationMs) }, "flushed");
+      alerts.afterFlush(result);
     },
     onError: (err) => {
       observeFlushError();
       log.error({ err }, "flush failed");
+      // Webhook retries only need Postgres: keep them going while the flush cannot run.
+      alerts.afterFlush({ apiKeyIds: [], tenantIds: [] });
     },
   });
+  return {
+    async stop() {
+      await loop.stop();
+      await alerts.idle();
+    },
+  };
 }

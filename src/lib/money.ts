@@ -1,0 +1,28 @@
+/**
+ * Money is integer micro-dollars (1e-6 USD). Conversions to and from decimal dollar strings are
+ * done by string arithmetic, never with floats, so "0.1" is exactly 100 000 µ$. Safe in the browser.
+ */
+
+export class MoneyFormatError extends Error {}
+
+/** "12.5" → 12_500_000n micro-dollars. Throws MoneyFormatError for anything else (negative, > 6 decimals, junk). */
+export function parseUsdToMicros(text: string): bigint {
+  const m = /^(\d+)(?:\.(\d{1,6}))?$/.exec(text.trim().replace(/^\$/, ""));
+  if (!m) throw new MoneyFormatError(`not a dollar amount with at most 6 decimals: "${text}"`);
+  return BigInt(m[1]!) * 1_000_000n + BigInt((m[2] ?? "").padEnd(6, "0"));
+}
+
+/** True if `text` is a dollar amount parseUsdToMicros accepts. */
+export function isUsdAmount(text: string): boolean {
+  return /^\$?\d+(?:\.\d{1,6})?$/.test(text.trim());
+}
+
+/** Integer micro-dollars as an exact decimal dollar string without trailing zeros: 12_500_000 → "12.5". */
+export function microsToUsdInput(micros: number | bigint): string {
+  const v = BigInt(micros);
+  const sign = v < 0n ? "-" : "";
+  const abs = v < 0n ? -v : v;
+  const whole = abs / 1_000_000n;
+  const frac = (abs % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "");
+  return `${sign}${whole}${frac ? `.${frac}` : ""}`;
+}
