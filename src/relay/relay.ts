@@ -85,7 +85,8 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     signal: AbortSignal,
   ): Promise<Response> {
     const ordered = cooldown.order(targets);
-    const search = new URL(request.url).search;
+    const q = request.url.indexOf("?");
+    const search = q < 0 ? "" : request.url.slice(q);
     const bodyLength = body === null ? null : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
     for (let i = 0; i < ordered.length; i++) {
       const target = ordered[i]!;

@@ -19,7 +19,7 @@ export interface UpstreamTarget {
 const FORWARDED_REQUEST_HEADERS = ["anthropic-version", "anthropic-beta", "accept", "content-type", "openai-beta", "idempotency-key"];
 
 /** Upstream response headers the client may see. */
-const FORWARDED_RESPONSE_HEADERS = ["content-type", "retry-after", "request-id", "x-request-id", "openai-processing-ms", "openai-version"];
+const FORWARDED_RESPONSE_HEADERS = new Set(["content-type", "retry-after", "request-id", "x-request-id", "openai-processing-ms", "openai-version"]);
 const FORWARDED_RESPONSE_PREFIXES = ["anthropic-ratelimit-", "x-ratelimit-"];
 
 export function upstreamRequestHeaders(target: UpstreamTarget, client: Headers, bodyLength: number | null): Record<string, string> {
@@ -39,7 +39,7 @@ export function upstreamRequestHeaders(target: UpstreamTarget, client: Headers, 
 export function clientResponseHeaders(upstream: Headers): Headers {
   const out = new Headers();
   upstream.forEach((value, name) => {
-    if (FORWARDED_RESPONSE_HEADERS.includes(name) || FORWARDED_RESPONSE_PREFIXES.some((p) => name.startsWith(p))) {
+    if (FORWARDED_RESPONSE_HEADERS.has(name) || FORWARDED_RESPONSE_PREFIXES.some((p) => name.startsWith(p))) {
       out.set(name, value);
     }
   });
