@@ -69,6 +69,8 @@ const pct = (xs: number[], p: number) => {
 };
 const results: Record<string, string> = {};
 
+const stage = (name: string) => console.error(`[bench] ${new Date().toISOString().slice(11, 19)} ${name}`);
+stage("record + flush throughput");
 // 1. Record throughput: 100k events, 256 in flight (one Redis round trip each).
 {
   const N = 100_000;
@@ -97,6 +99,7 @@ const results: Record<string, string> = {};
   results["redis memory: unflushed backlog"] = `${Math.round((used - after) / N)} bytes per unflushed event`;
 }
 
+stage("flush lag at 2,000 req/s");
 // 3. Flush lag at a steady 2,000 requests/s for 10 s with the flush loop every 1 s.
 {
   const rate = 2000;
@@ -127,6 +130,7 @@ const results: Record<string, string> = {};
   while ((await flushOnce()).read > 0);
 }
 
+stage("redis memory per active key");
 // 4. Redis memory per active key: quota state + live deltas for 10,000 keys.
 {
   const { admit } = await import("~/ledger");
@@ -152,6 +156,7 @@ const results: Record<string, string> = {};
   while ((await flushOnce()).read > 0);
 }
 
+stage("seeding history and timing dashboard queries");
 // 5. Dashboard queries over a seeded history.
 {
   const t0 = performance.now();

@@ -181,7 +181,16 @@ async function readBatch(deps: FlushDeps, shard: number): Promise<ParsedEntry[]>
   });
 }
 
+/** Events per ack script call: each event is acknowledged atomically on its own, so chunks are safe. */
+const ACK_CHUNK = 500;
+
 async function ack(deps: FlushDeps, shard: number, entries: ParsedEntry[]): Promise<number> {
+  let acked = 0;
+  for (let i = 0; i < entries.length; i += ACK_CHUNK) acked += await ackChunk(deps, shard, entries.slice(i, i + ACK_CHUNK));
+  return acked;
+}
+
+async function ackChunk(deps: FlushDeps, shard: number, entries: ParsedEntry[]): Promise<number> {
   const keys = [ledgerKeys.events(shard)];
   const keyIndex = new Map<string, number>();
   const args: Array<string | number> = [];

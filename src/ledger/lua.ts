@@ -10,10 +10,11 @@ export class LuaScript {
 
   async run(client: RedisClient, keys: string[], args: Array<string | number>): Promise<unknown> {
     try {
-      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
+      // One array argument, not a spread: scripts may take tens of thousands of arguments.
+      return await client.call("EVALSHA", [this.sha, keys.length, ...keys, ...args]);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-      return client.eval(this.source, keys.length, ...keys, ...args);
+      return client.call("EVAL", [this.source, keys.length, ...keys, ...args]);
     }
   }
 }
