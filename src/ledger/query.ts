@@ -7,6 +7,7 @@ import { env } from "~/env";
 import { dbRead as defaultDb } from "~/server/db";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import type { PrismaClient } from "~/generated/prisma/client";
+import { dayPeriod } from "./periods";
 import { FIELD_SEP, METRICS, ledgerKeys, shardOf, type Metric } from "./redis-keys";
 
 export interface UsageQuery {
@@ -16,6 +17,11 @@ export interface UsageQuery {
   from: Date;
   /** Exclusive end. */
   to: Date;
+  /**
+   * Aggregate to calendar days of this time zone: each row's hourStart is then the start of its
+   * local day. Far fewer rows for long ranges (dashboards, exports); totals are unchanged.
+   */
+  dayBucketsIn?: string;
 }
 
 export type UsageRow = {
@@ -45,21 +51,27 @@ async function tenantsFor(q: UsageQuery, db: PrismaClient): Promise<string[]> {
   return (await db.tenant.findMany({ select: { id: true } })).map((t) => t.id);
 }
 
+const METRIC_SUMS = METRICS.map((m) => `sum("${m}")::float8 AS "${m}"`).join(", ");
+
+/** Rollups from Postgres, hourly or summed per local day, in one SQL query. */
+async function storedRows(db: PrismaClient, q: UsageQuery): Promise<UsageRow[]> {
+  const where: string[] = ['"hourStart" >= $1', '"hourStart" < $2'];
+  const params: unknown[] = [q.from, q.to];
+  if (q.tenantId) where.push(`"tenantId" = $${params.push(q.tenantId)}`);
+  if (q.apiKeyId) where.push(`"apiKeyId" = $${params.push(q.apiKeyId)}::uuid`);
+  const bucket = q.dayBucketsIn
+    ? `(date_trunc('day', "hourStart" AT TIME ZONE 'UTC' AT TIME ZONE $${params.push(q.dayBucketsIn)}) AT TIME ZONE $${params.length}) AT TIME ZONE 'UTC'`
+    : '"hourStart"';
+  // float8 sums: exact below 2^53, and the driver returns them as numbers without BigInt work.
+  const sql = `SELECT "apiKeyId"::text AS "apiKeyId", "tenantId", model, ${bucket} AS "hourStart", ${METRIC_SUMS}
+    FROM "UsageHourly" WHERE ${where.join(" AND ")} GROUP BY 1, 2, 3, 4`;
+  return db.$queryRawUnsafe<UsageRow[]>(sql, ...params);
+}
+
 export async function usageRows(q: UsageQuery, overrides: Partial<QueryDeps> = {}): Promise<UsageRow[]> {
   const deps: QueryDeps = { db: defaultDb, redis: defaultRedis, shards: env.LEDGER_SHARDS, ...overrides };
-  const stored = await deps.db.usageHourly.findMany({
-    where: {
-      tenantId: q.tenantId,
-      apiKeyId: q.apiKeyId,
-      hourStart: { gte: q.from, lt: q.to },
-    },
-  });
   const rows = new Map<string, UsageRow>();
-  for (const r of stored) {
-    const row: UsageRow = { apiKeyId: r.apiKeyId, tenantId: r.tenantId, model: r.model, hourStart: r.hourStart } as UsageRow;
-    for (const m of METRICS) row[m] = Number(r[m]);
-    rows.set(rowKey(r.apiKeyId, r.model, r.hourStart.getTime()), row);
-  }
+  for (const r of await storedRows(deps.db, q)) rows.set(rowKey(r.apiKeyId, r.model, r.hourStart.getTime()), r);
 
   const tenants = await tenantsFor(q, deps.db);
   // One HGETALL per tenant; auto-pipelining batches them per node (a Cluster-wide pipeline can't span slots).
@@ -72,10 +84,11 @@ export async function usageRows(q: UsageQuery, overrides: Partial<QueryDeps> = {
       if (!apiKeyId || !model || !metric || !(METRICS as readonly string[]).includes(metric)) continue;
       if (q.apiKeyId && apiKeyId !== q.apiKeyId) continue;
       if (hourMs < q.from.getTime() || hourMs >= q.to.getTime()) continue;
-      const k = rowKey(apiKeyId, model, hourMs);
+      const bucketMs = q.dayBucketsIn ? dayPeriod(hourMs, q.dayBucketsIn).startMs : hourMs;
+      const k = rowKey(apiKeyId, model, bucketMs);
       let row = rows.get(k);
       if (!row) {
-        row = { apiKeyId, tenantId, model, hourStart: new Date(hourMs) } as UsageRow;
+        row = { apiKeyId, tenantId, model, hourStart: new Date(bucketMs) } as UsageRow;
         for (const m of METRICS) row[m] = 0;
         rows.set(k, row);
       }

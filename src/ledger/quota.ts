@@ -228,7 +228,7 @@ export interface AdmitDeps {
 }
 
 async function spentFromLedger(scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number) {
-  const rows = await usageRows({ ...scope, from: new Date(fromMs), to: new Date(toMs) });
+  const rows = await usageRows({ ...scope, from: new Date(fromMs), to: new Date(toMs), dayBucketsIn: "UTC" });
   let costMicros = 0;
   let tokens = 0;
   for (const r of rows) {

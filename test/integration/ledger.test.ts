@@ -101,3 +101,26 @@ describe("ledger", () => {
     expect(log.priced).toBe(false);
   });
 });
+
+describe("usage rows by local day", () => {
+  it("aggregates rollups and unflushed deltas into the time zone's calendar days", async () => {
+    const { tenant, key } = await createTenantWithKey();
+    // 23:30 UTC on Nov 22 is Nov 23 07:30 in Shanghai; 01:00 UTC on Nov 23 too.
+    const a = Date.UTC(2026, 10, 22, 23, 30);
+    const b = Date.UTC(2026, 10, 23, 1, 0);
+    await recordRequest(event(tenant.id, key.id, { startedAt: a }));
+    await flushOnce();
+    await recordRequest(event(tenant.id, key.id, { startedAt: b })); // stays unflushed
+    const q = { tenantId: tenant.id, from: new Date(Date.UTC(2026, 10, 20)), to: new Date(Date.UTC(2026, 10, 25)) };
+    const utc = await usageRows({ ...q, dayBucketsIn: "UTC" });
+    expect(utc.map((r) => [r.hourStart.toISOString(), r.requests])).toEqual([
+      ["2026-11-22T00:00:00.000Z", 1],
+      ["2026-11-23T00:00:00.000Z", 1],
+    ]);
+    const shanghai = await usageRows({ ...q, dayBucketsIn: "Asia/Shanghai" });
+    expect(shanghai.map((r) => [r.hourStart.toISOString(), r.requests, r.costMicros])).toEqual([["2026-11-22T16:00:00.000Z", 2, 2 * 15807]]);
+    const hourly = await usageRows(q);
+    expect(hourly).toHaveLength(2);
+    expect(typeof hourly[0]!.requests).toBe("number");
+  });
+});
