@@ -186,8 +186,9 @@ stage("seeding history and timing dashboard queries");
   const to = new Date(Date.now() + 3_600_000);
   const from30 = new Date(Date.now() - 30 * 86_400_000);
   const queries: Record<string, () => Promise<unknown>> = {
-    "tenant usage, 30 days (rollups + live deltas)": () => usageRows({ tenantId: tenant.id, from: from30, to }),
-    "key usage, 30 days": () => usageRows({ apiKeyId: key.id, from: from30, to }),
+    "tenant usage, 30 days, hourly rows (rollups + live deltas)": () => usageRows({ tenantId: tenant.id, from: from30, to }),
+    "tenant usage, 30 days, day buckets (the dashboard's query)": () => usageRows({ tenantId: tenant.id, from: from30, to, dayBucketsIn: "UTC" }),
+    "key usage, 30 days, day buckets": () => usageRows({ apiKeyId: key.id, from: from30, to, dayBucketsIn: "UTC" }),
     "key request log, newest 50": () =>
       db.requestLog.findMany({ where: { apiKeyId: key.id }, orderBy: { createdAt: "desc" }, take: 50 }),
     "key request log, errors only, page 3": () =>
