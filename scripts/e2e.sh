@@ -19,6 +19,11 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "[e2e] installing Debian chromium"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+# A CJK font, so the Chinese-locale journey renders (and screenshots) real glyphs, not boxes.
+if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ]; then
+  echo "[e2e] installing a CJK font (fonts-wqy-zenhei)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null || true
+fi
 
 psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS ${E2E_DB} WITH (FORCE)" -c "CREATE DATABASE ${E2E_DB}"
 npx prisma migrate deploy >/dev/null

@@ -1,6 +1,8 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { SiteHeader } from "~/components/layout/site-header";
+import { I18nProvider } from "~/i18n/client";
+import { getLocale } from "~/i18n/server";
 import { TRPCReactProvider } from "~/trpc/react";
 import "./globals.css";
 
@@ -16,14 +18,17 @@ export const viewport: Viewport = {
   ],
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const locale = await getLocale();
   return (
-    <html lang="en">
+    <html lang={locale}>
       <body className="flex min-h-dvh flex-col">
-        <TRPCReactProvider>
-          <SiteHeader />
-          {children}
-        </TRPCReactProvider>
+        <I18nProvider locale={locale}>
+          <TRPCReactProvider>
+            <SiteHeader />
+            {children}
+          </TRPCReactProvider>
+        </I18nProvider>
       </body>
     </html>
   );

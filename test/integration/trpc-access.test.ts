@@ -13,6 +13,7 @@ import { hashInvitationToken } from "~/server/api/routers/invitation";
 import { createTRPCContext, ROLE_RANK } from "~/server/api/trpc";
 import { db } from "~/server/db";
 import { redis } from "~/server/redis";
+import { decryptCredential } from "~/relay/credentials";
 
 interface Actor {
   id: string;
@@ -47,6 +48,13 @@ async function createKey(tenantId: string, createdById: string | null): Promise<
     data: { tenantId, createdById, name: "k", keyHash: gen.keyHash, keyPrefix: gen.keyPrefix },
   });
   return key.id;
+}
+
+async function createUpstream(tenantId: string): Promise<string> {
+  const upstream = await db.upstream.create({
+    data: { tenantId, name: "u", provider: "ANTHROPIC", baseUrl: "http://127.0.0.1:1", credentialEnc: "v1.x.y.z", enabled: false },
+  });
+  return upstream.id;
 }
 
 async function createMember(tenantId: string, role: MemberRole): Promise<Actor> {
@@ -121,7 +129,93 @@ const ACCESS_RULES: Record<string, Rule> = {
     access: { kind: "tenant", minRole: "VIEWER" },
     input: (w) => ({ tenantId: w.tenantA, days: 7 }),
   },
+  "usage.overview": {
+    access: { kind: "tenant", minRole: "VIEWER" },
+    input: (w) => ({ tenantId: w.tenantA, range: { kind: "7d" } }),
+  },
+  "audit.list": { access: { kind: "tenant", minRole: "ADMIN" }, input: (w) => ({ tenantId: w.tenantA, page: 1 }) },
+  // Platform administration: platform admins only, whatever their tenant roles.
+  "admin.tenants": { access: { kind: "platformAdmin" }, input: () => ({ range: { kind: "30d" } }) },
+  "admin.tenant": { access: { kind: "platformAdmin" }, input: (w) => ({ tenantId: w.tenantA, range: { kind: "today" } }) },
+  "admin.setSuspended": {
+    access: { kind: "platformAdmin" },
+    // A throwaway tenant: suspending tenantA would change what the other procedures see.
+    input: async () => ({
+      tenantId: (await db.tenant.create({ data: { name: "to suspend", slug: `acl-s-${randomUUID()}` } })).id,
+      suspended: true,
+    }),
+  },
   "lookup.byApiId": { access: { kind: "public" }, input: () => ({ apiId: randomUUID() }) },
+  // Per-key page: any member reads any key of the tenant; changing limits follows the ownership rule.
+  "apiKey.get": {
+    access: { kind: "tenant", minRole: "VIEWER" },
+    input: async (w) => ({ tenantId: w.tenantA, keyId: await createKey(w.tenantA, null) }),
+  },
+  "apiKey.limitUse": {
+    access: { kind: "tenant", minRole: "VIEWER" },
+    input: async (w) => ({ tenantId: w.tenantA, keyId: await createKey(w.tenantA, null) }),
+  },
+  "apiKey.usage": {
+    access: { kind: "tenant", minRole: "VIEWER" },
+    input: async (w) => ({ tenantId: w.tenantA, keyId: await createKey(w.tenantA, null), days: 7 }),
+  },
+  "apiKey.requestLog": {
+    access: { kind: "tenant", minRole: "VIEWER" },
+    input: async (w) => ({ tenantId: w.tenantA, keyId: await createKey(w.tenantA, null) }),
+  },
+  "apiKey.updateLimits": {
+    access: { kind: "tenant", minRole: "MEMBER" },
+    input: async (w, actor) => ({
+      tenantId: w.tenantA,
+      keyId: await createKey(w.tenantA, actor?.id ?? null),
+      rateWindowMinutes: 1,
+      rateMaxRequests: 5,
+      dailyCostUsd: "2.50",
+    }),
+  },
+  // Tenant settings and upstreams: owners and admins; members may list upstreams to bind their keys.
+  "settings.get": { access: { kind: "tenant", minRole: "ADMIN" }, input: (w) => ({ tenantId: w.tenantA }) },
+  "settings.update": {
+    access: { kind: "tenant", minRole: "ADMIN" },
+    input: (w) => ({ tenantId: w.tenantA, timeZone: "UTC", monthlyBudgetUsd: null }),
+  },
+  "settings.rotateWebhookSecret": { access: { kind: "tenant", minRole: "ADMIN" }, input: (w) => ({ tenantId: w.tenantA }) },
+  "settings.setPriceOverride": {
+    access: { kind: "tenant", minRole: "ADMIN" },
+    input: (w) => ({ tenantId: w.tenantA, model: "acl-test-model", input: "3", output: "15" }),
+  },
+  "settings.deletePriceOverride": {
+    access: { kind: "tenant", minRole: "ADMIN" },
+    input: async (w) => {
+      const model = `acl-del-${randomUUID()}`;
+      await db.priceOverride.create({
+        data: { tenantId: w.tenantA, model, input: 1, output: 1, cacheWrite5m: 1, cacheWrite1h: 1, cacheRead: 1 },
+      });
+      return { tenantId: w.tenantA, model };
+    },
+  },
+  "upstream.list": { access: { kind: "tenant", minRole: "MEMBER" }, input: (w) => ({ tenantId: w.tenantA }) },
+  "upstream.create": {
+    access: { kind: "tenant", minRole: "ADMIN" },
+    input: (w) => ({
+      tenantId: w.tenantA,
+      name: "acl",
+      provider: "ANTHROPIC",
+      baseUrl: "http://127.0.0.1:1",
+      credential: "sk-acl",
+      models: [],
+      priority: 0,
+      enabled: false,
+    }),
+  },
+  "upstream.update": {
+    access: { kind: "tenant", minRole: "ADMIN" },
+    input: async (w) => ({ tenantId: w.tenantA, upstreamId: await createUpstream(w.tenantA), priority: 5 }),
+  },
+  "upstream.delete": {
+    access: { kind: "tenant", minRole: "ADMIN" },
+    input: async (w) => ({ tenantId: w.tenantA, upstreamId: await createUpstream(w.tenantA) }),
+  },
 };
 
 function sessionOf(actor: Actor | null): Session | null {
@@ -211,6 +305,21 @@ describe("tRPC access rules", () => {
       it("refuses a tenant owner who is not a platform admin", async () => {
         const owner = world.members.OWNER;
         expect(await errorCodeOf(callPath(owner, path, await rule.input(world, owner)))).toBe("FORBIDDEN");
+      });
+
+      it.each(ROLES)("refuses a %s of a tenant who is not a platform admin", async (role) => {
+        const actor = world.members[role];
+        expect(await errorCodeOf(callPath(actor, path, await rule.input(world, actor)))).toBe("FORBIDDEN");
+      });
+
+      it("refuses a member of another tenant who is not a platform admin", async () => {
+        expect(await errorCodeOf(callPath(world.outsider, path, await rule.input(world, world.outsider)))).toBe("FORBIDDEN");
+      });
+
+      it("serves a platform admin", async () => {
+        const admin = await createUser("platform-admin");
+        await db.user.update({ where: { id: admin.id }, data: { platformRole: "ADMIN" } });
+        expect(await errorCodeOf(callPath(admin, path, await rule.input(world, admin)))).toBe("OK");
       });
     }
 
@@ -335,3 +444,68 @@ describe("tenant isolation inside procedures", () => {
     expect(after.keyPrefix).toBe(rotated.secret.slice(0, after.keyPrefix.length));
   });
 });
+
+describe("per-key procedures and settings stay inside the tenant", () => {
+  it("does not show, change or log another tenant's key through one's own tenant", async () => {
+    const foreignKey = await createKey(world.tenantA, world.members.OWNER.id);
+    const outsider = callerFor(world.outsider);
+    const tenantId = world.tenantB;
+    expect(await errorCodeOf(outsider.apiKey.get({ tenantId, keyId: foreignKey }))).toBe("NOT_FOUND");
+    expect(await errorCodeOf(outsider.apiKey.limitUse({ tenantId, keyId: foreignKey }))).toBe("NOT_FOUND");
+    expect(await errorCodeOf(outsider.apiKey.usage({ tenantId, keyId: foreignKey, days: 7 }))).toBe("NOT_FOUND");
+    expect(await errorCodeOf(outsider.apiKey.requestLog({ tenantId, keyId: foreignKey }))).toBe("NOT_FOUND");
+    expect(await errorCodeOf(outsider.apiKey.updateLimits({ tenantId, keyId: foreignKey, maxConcurrency: 1 }))).toBe("NOT_FOUND");
+    const key = await db.apiKey.findUniqueOrThrow({ where: { id: foreignKey } });
+    expect(key.maxConcurrency).toBeNull();
+  });
+
+  it("lets a member change only their own key's limits; an admin any key's", async () => {
+    const ownersKey = await createKey(world.tenantA, world.members.OWNER.id);
+    const member = callerFor(world.members.MEMBER);
+    expect(await errorCodeOf(member.apiKey.updateLimits({ tenantId: world.tenantA, keyId: ownersKey, maxConcurrency: 1 }))).toBe(
+      "FORBIDDEN",
+    );
+    const admin = callerFor(world.members.ADMIN);
+    expect(await errorCodeOf(admin.apiKey.updateLimits({ tenantId: world.tenantA, keyId: ownersKey, maxConcurrency: 1 }))).toBe("OK");
+  });
+
+  it("refuses to bind a key to another tenant's upstream", async () => {
+    const keyId = await createKey(world.tenantA, world.members.OWNER.id);
+    const foreignUpstream = await createUpstream(world.tenantB);
+    const owner = callerFor(world.members.OWNER);
+    expect(await errorCodeOf(owner.apiKey.updateLimits({ tenantId: world.tenantA, keyId, upstreamId: foreignUpstream }))).toBe(
+      "BAD_REQUEST",
+    );
+  });
+
+  it("cannot edit or delete another tenant's upstream, and never returns a credential", async () => {
+    const upstreamA = await createUpstream(world.tenantA);
+    const outsider = callerFor(world.outsider);
+    expect(await errorCodeOf(outsider.upstream.update({ tenantId: world.tenantB, upstreamId: upstreamA, enabled: true }))).toBe(
+      "NOT_FOUND",
+    );
+    expect(await errorCodeOf(outsider.upstream.delete({ tenantId: world.tenantB, upstreamId: upstreamA }))).toBe("NOT_FOUND");
+    const admin = callerFor(world.members.ADMIN);
+    const created = await admin.upstream.create({
+      tenantId: world.tenantA,
+      name: "secretive",
+      provider: "OPENAI",
+      baseUrl: "https://api.openai.com/",
+      credential: "sk-very-secret-credential",
+      models: ["gpt-4o*"],
+      priority: 3,
+      enabled: true,
+    });
+    expect(created.baseUrl).toBe("https://api.openai.com");
+    const listed = await admin.upstream.list({ tenantId: world.tenantA });
+    expect(JSON.stringify(listed)).not.toContain("sk-very-secret-credential");
+    expect(JSON.stringify(listed)).not.toContain("credentialEnc");
+    const stored = await db.upstream.findUniqueOrThrow({ where: { id: created.id } });
+    expect(stored.credentialEnc).not.toContain("sk-very-secret-credential");
+    expect(decryptCredential(stored.credentialEnc)).toBe("sk-very-secret-credential");
+    expect(listed.filter((u) => u.id === upstreamA || u.id === created.id)).toHaveLength(2);
+    const listB = await outsider.upstream.list({ tenantId: world.tenantB });
+    expect(listB.map((u) => u.id)).not.toContain(created.id);
+  });
+});
+

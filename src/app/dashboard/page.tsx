@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { CreateTenantForm } from "~/components/dashboard/create-tenant-form";
 import { PageContainer } from "~/components/layout/page-container";
 import { Card, CardHeader } from "~/components/ui/card";
+import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
 import { serverCaller } from "~/trpc/server";
 
@@ -16,12 +17,13 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
   const tenants = await (await serverCaller()).tenant.mine();
   const first = tenants[0];
   if (first && !wantsNew) redirect(`/dashboard/${first.id}`);
+  const { t } = await getT();
   return (
     <PageContainer className="max-w-lg">
       <Card>
         <CardHeader
-          title={tenants.length === 0 ? "Create your first tenant" : "Create a tenant"}
-          description="A tenant is a team or project: it owns API keys, and its usage and cost are reported together."
+          title={tenants.length === 0 ? t("tenant.createFirst") : t("tenant.create")}
+          description={t("tenant.createHelp")}
         />
         <CreateTenantForm />
       </Card>

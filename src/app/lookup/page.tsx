@@ -3,12 +3,15 @@ import { headers } from "next/headers";
 import { LookupForm } from "~/components/lookup/lookup-form";
 import { LookupResult } from "~/components/lookup/lookup-result";
 import { PageContainer } from "~/components/layout/page-container";
+import { getT } from "~/i18n/server";
 import { FormError } from "~/components/ui/field";
 import { apiIdSchema, lookupKeyUsage, type KeyLookup } from "~/server/api/lib/key-lookup";
 import { hitLookupLimit } from "~/server/api/lib/rate-limit";
 import { clientIpFrom } from "~/server/api/trpc";
 
-export const metadata: Metadata = { title: "Key lookup" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("lookup.title") };
+}
 export const dynamic = "force-dynamic";
 
 type Outcome = { kind: "none" } | { kind: "error"; message: string } | { kind: "found"; lookup: KeyLookup };
@@ -24,17 +27,27 @@ async function lookUp(rawId: string | undefined): Promise<Outcome> {
   return { kind: "found", lookup: await lookupKeyUsage(parsed.data) };
 }
 
-export default async function LookupPage({ searchParams }: { searchParams: Promise<{ id?: string | string[] }> }) {
-  const id = (await searchParams).id;
+type Params = { id?: string | string[]; error?: string | string[]; retry?: string | string[] };
+
+function actionError(params: Params): Outcome | null {
+  const error = Array.isArray(params.error) ? params.error[0] : params.error;
+  if (error === "unknown-key") return { kind: "error", message: "No active key matches. Check that you pasted the whole key (mg-…)." };
+  if (error === "rate") return { kind: "error", message: `Too many lookups from your address. Try again in ${Number(params.retry) || 60} s.` };
+  return null;
+}
+
+export default async function LookupPage({ searchParams }: { searchParams: Promise<Params> }) {
+  const { t } = await getT();
+  const params = await searchParams;
+  const id = params.id;
   const rawId = Array.isArray(id) ? id[0] : id;
-  const outcome = await lookUp(rawId);
+  const outcome = actionError(params) ?? (await lookUp(rawId));
   return (
     <PageContainer className="space-y-8">
       <div className="max-w-2xl">
-        <h1 className="text-2xl font-bold tracking-tight">Key lookup</h1>
+        <h1 className="text-2xl font-bold tracking-tight">{t("lookup.title")}</h1>
         <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
-          Enter a key&apos;s API ID to see its total usage and cost per model. The API ID is public; the secret key is
-          never needed here.
+          {t("lookup.lead")}
         </p>
       </div>
       <LookupForm defaultId={rawId?.trim()} />

@@ -4,9 +4,12 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { AuthCard } from "~/components/auth/auth-card";
 import { SignInForm } from "~/components/auth/sign-in-form";
+import { getT } from "~/i18n/server";
 import { getServerAuthSession } from "~/server/auth";
 
-export const metadata: Metadata = { title: "Sign in" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("auth.signIn.title") };
+}
 export const dynamic = "force-dynamic";
 
 const searchSchema = z.object({
@@ -18,22 +21,23 @@ const searchSchema = z.object({
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = searchSchema.parse(await searchParams);
   if (await getServerAuthSession()) redirect("/dashboard");
+  const { t } = await getT();
   return (
     <AuthCard
-      title="Sign in"
-      subtitle="Welcome back to Metergate."
+      title={t("auth.signIn.title")}
+      subtitle={t("auth.signIn.subtitle")}
       footer={
         <>
-          New here?{" "}
+          {t("auth.signIn.newHere")}{" "}
           <Link href={params.callbackUrl ? `/signup?callbackUrl=${encodeURIComponent(params.callbackUrl)}` : "/signup"} className="font-semibold text-indigo-600 hover:underline dark:text-indigo-400">
-            Create an account
+            {t("auth.signIn.createAccount")}
           </Link>
         </>
       }
     >
       {params.registered ? (
         <p role="status" className="mb-4 rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:bg-emerald-950/60 dark:text-emerald-300">
-          Account created. Sign in to continue.
+          {t("auth.signIn.registered")}
         </p>
       ) : null}
       <SignInForm defaultEmail={params.email} callbackUrl={params.callbackUrl} />

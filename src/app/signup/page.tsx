@@ -4,9 +4,12 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { AuthCard } from "~/components/auth/auth-card";
 import { SignUpForm } from "~/components/auth/sign-up-form";
+import { getT } from "~/i18n/server";
 import { getServerAuthSession } from "~/server/auth";
 
-export const metadata: Metadata = { title: "Sign up" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("nav.signUp") };
+}
 export const dynamic = "force-dynamic";
 
 const searchSchema = z.object({ callbackUrl: z.string().max(2000).optional().catch(undefined) });
@@ -14,15 +17,16 @@ const searchSchema = z.object({ callbackUrl: z.string().max(2000).optional().cat
 export default async function SignUpPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { callbackUrl } = searchSchema.parse(await searchParams);
   if (await getServerAuthSession()) redirect("/dashboard");
+  const { t } = await getT();
   return (
     <AuthCard
-      title="Create your account"
-      subtitle="Then create a tenant and your first API key."
+      title={t("auth.signUp.title")}
+      subtitle={t("auth.signUp.subtitle")}
       footer={
         <>
-          Already have an account?{" "}
+          {t("auth.signUp.haveAccount")}{" "}
           <Link href={callbackUrl ? `/signin?callbackUrl=${encodeURIComponent(callbackUrl)}` : "/signin"} className="font-semibold text-indigo-600 hover:underline dark:text-indigo-400">
-            Sign in
+            {t("auth.signUp.signIn")}
           </Link>
         </>
       }

@@ -3,6 +3,7 @@
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { useT } from "~/i18n/client";
 import { Button } from "../ui/button";
 import { Field, FormError } from "../ui/field";
 
@@ -13,6 +14,7 @@ function safeCallback(url: string | undefined): string {
 
 export function SignInForm({ defaultEmail, callbackUrl }: { defaultEmail?: string; callbackUrl?: string }) {
   const router = useRouter();
+  const t = useT();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
 
@@ -32,16 +34,16 @@ export function SignInForm({ defaultEmail, callbackUrl }: { defaultEmail?: strin
       return;
     }
     setPending(false);
-    setError("Wrong email or password.");
+    setError(t("auth.signIn.wrong"));
   }
 
   return (
     <form onSubmit={onSubmit} className="space-y-4">
       <FormError message={error} />
-      <Field id="email" name="email" type="email" label="Email" autoComplete="email" required defaultValue={defaultEmail} />
-      <Field id="password" name="password" type="password" label="Password" autoComplete="current-password" required />
+      <Field id="email" name="email" type="email" label={t("auth.field.email")} autoComplete="email" required defaultValue={defaultEmail} />
+      <Field id="password" name="password" type="password" label={t("auth.field.password")} autoComplete="current-password" required />
       <Button type="submit" className="w-full" disabled={pending}>
-        {pending ? "Signing in…" : "Sign in"}
+        {pending ? t("auth.signIn.pending") : t("auth.signIn.submit")}
       </Button>
     </form>
   );

@@ -3,6 +3,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
+import { useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { Button } from "../ui/button";
 import { Field, FormError } from "../ui/field";
@@ -10,6 +11,7 @@ import { Field, FormError } from "../ui/field";
 export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
   const trpc = useTRPC();
   const router = useRouter();
+  const t = useT();
   const [email, setEmail] = useState("");
   const signUp = useMutation(
     trpc.auth.signUp.mutationOptions({
@@ -35,12 +37,12 @@ export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
       <FormError message={signUp.error && !fieldErrors ? signUp.error.message : null} />
-      <Field id="name" name="name" label="Name (optional)" autoComplete="name" maxLength={100} />
+      <Field id="name" name="name" label={t("auth.field.name")} autoComplete="name" maxLength={100} />
       <Field
         id="email"
         name="email"
         type="email"
-        label="Email"
+        label={t("auth.field.email")}
         autoComplete="email"
         required
         value={email}
@@ -51,15 +53,15 @@ export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
         id="password"
         name="password"
         type="password"
-        label="Password"
+        label={t("auth.field.password")}
         autoComplete="new-password"
         required
         minLength={8}
         error={fieldErrors?.password?.[0]}
       />
-      <p className="text-xs text-zinc-500 dark:text-zinc-400">At least 8 characters.</p>
+      <p className="text-xs text-zinc-500 dark:text-zinc-400">{t("auth.signUp.passwordHint")}</p>
       <Button type="submit" className="w-full" disabled={signUp.isPending}>
-        {signUp.isPending ? "Creating account…" : "Create account"}
+        {signUp.isPending ? t("auth.signUp.pending") : t("auth.signUp.submit")}
       </Button>
     </form>
   );

@@ -2,12 +2,14 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent } from "react";
 import { useTRPC } from "~/trpc/react";
 import { formatDateTime } from "../format";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { Field, FormError, inputClass } from "../ui/field";
+import { TagList } from "../keys/key-header";
+import { cn } from "../ui/cn";
 import { NewKeyNotice, type CreatedKey } from "./new-key-notice";
 
 function CreateKeyForm({ tenantId, onCreated }: { tenantId: string; onCreated: (key: CreatedKey) => void }) {
@@ -53,6 +55,13 @@ function CreateKeyForm({ tenantId, onCreated }: { tenantId: string; onCreated: (
       ) : null}
     </form>
   );
+}
+
+type KeyStatusFilter = "all" | "active" | "expired" | "revoked";
+
+function keyStatusOf(key: { revokedAt: Date | null; expiresAt: Date | null }): Exclude<KeyStatusFilter, "all"> {
+  if (key.revokedAt) return "revoked";
+  return key.expiresAt && key.expiresAt.getTime() < Date.now() ? "expired" : "active";
 }
 
 function KeyStatus({ revokedAt, expiresAt }: { revokedAt: Date | null; expiresAt: Date | null }) {
@@ -140,6 +149,19 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
   const [createdKey, setCreatedKey] = useState<CreatedKey | null>(null);
   const [renaming, setRenaming] = useState<string | null>(null);
   const keys = useQuery(trpc.apiKey.list.queryOptions({ tenantId }));
+  const [search, setSearch] = useState("");
+  const [statusFilter, setStatusFilter] = useState<KeyStatusFilter>("all");
+  const [tagFilter, setTagFilter] = useState("");
+  const allTags = useMemo(() => [...new Set((keys.data ?? []).flatMap((k) => k.tags))].sort(), [keys.data]);
+  const shown = useMemo(() => {
+    const q = search.trim().toLowerCase();
+    return (keys.data ?? []).filter(
+      (k) =>
+        (!q || k.name.toLowerCase().includes(q) || k.keyPrefix.toLowerCase().includes(q) || k.id.includes(q)) &&
+        (statusFilter === "all" || keyStatusOf(k) === statusFilter) &&
+        (!tagFilter || k.tags.includes(tagFilter)),
+    );
+  }, [keys.data, search, statusFilter, tagFilter]);
   const invalidateKeys = () => queryClient.invalidateQueries(trpc.apiKey.list.queryFilter({ tenantId }));
   const revoke = useMutation(trpc.apiKey.revoke.mutationOptions({ onSuccess: invalidateKeys }));
   const rotate = useMutation(
@@ -161,19 +183,71 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
         {createdKey ? <NewKeyNotice createdKey={createdKey} onDone={() => setCreatedKey(null)} /> : null}
         {canCreate ? <CreateKeyForm tenantId={tenantId} onCreated={setCreatedKey} /> : null}
         <FormError message={revoke.error?.message ?? rotate.error?.message} />
+        {keys.data && keys.data.length > 0 ? (
+          <div className="flex flex-wrap items-end gap-2" role="search" aria-label="Filter keys">
+            <div className="min-w-48 flex-1">
+              <label htmlFor="key-search" className="sr-only">
+                Search keys
+              </label>
+              <input
+                id="key-search"
+                type="search"
+                value={search}
+                onChange={(e) => setSearch(e.target.value)}
+                placeholder="Search by name, prefix or API ID"
+                className={cn(inputClass, "w-full")}
+              />
+            </div>
+            <label htmlFor="key-status-filter" className="sr-only">
+              Status
+            </label>
+            <select
+              id="key-status-filter"
+              value={statusFilter}
+              onChange={(e) => setStatusFilter(e.target.value as KeyStatusFilter)}
+              className={inputClass}
+            >
+              <option value="all">All statuses</option>
+              <option value="active">Active</option>
+              <option value="expired">Expired</option>
+              <option value="revoked">Revoked</option>
+            </select>
+            {allTags.length > 0 ? (
+              <>
+                <label htmlFor="key-tag-filter" className="sr-only">
+                  Tag
+                </label>
+                <select id="key-tag-filter" value={tagFilter} onChange={(e) => setTagFilter(e.target.value)} className={inputClass}>
+                  <option value="">All tags</option>
+                  {allTags.map((t) => (
+                    <option key={t} value={t}>
+                      {t}
+                    </option>
+                  ))}
+                </select>
+              </>
+            ) : null}
+          </div>
+        ) : null}
         {keys.data && keys.data.length === 0 ? (
           <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400">No keys yet.</p>
         ) : null}
+        {keys.data && keys.data.length > 0 && shown.length === 0 ? (
+          <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400">No key matches the filters.</p>
+        ) : null}
         <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="api-key-list">
-          {(keys.data ?? []).map((key) => (
+          {shown.map((key) => (
             <li key={key.id} className="flex flex-wrap items-center gap-x-4 gap-y-2 py-3" data-key-id={key.id}>
               <div className="min-w-0 flex-1">
                 {renaming === key.id ? (
                   <RenameKeyForm tenantId={tenantId} keyId={key.id} name={key.name} onDone={() => setRenaming(null)} />
                 ) : (
-                  <div className="flex items-center gap-2">
-                    <span className="truncate font-medium">{key.name}</span>
+                  <div className="flex flex-wrap items-center gap-2">
+                    <Link href={`/dashboard/${tenantId}/keys/${key.id}`} className="truncate font-medium hover:underline">
+                      {key.name}
+                    </Link>
                     <KeyStatus revokedAt={key.revokedAt} expiresAt={key.expiresAt} />
+                    <TagList tags={key.tags} />
                   </div>
                 )}
                 <p className="mt-0.5 truncate text-xs text-zinc-500 dark:text-zinc-400">

@@ -3,6 +3,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import type { FormEvent } from "react";
+import { useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { Button } from "../ui/button";
 import { Field, FormError } from "../ui/field";
@@ -10,6 +11,7 @@ import { Field, FormError } from "../ui/field";
 export function CreateTenantForm({ compact = false }: { compact?: boolean }) {
   const trpc = useTRPC();
   const router = useRouter();
+  const t = useT();
   const queryClient = useQueryClient();
   const create = useMutation(
     trpc.tenant.create.mutationOptions({
@@ -30,8 +32,8 @@ export function CreateTenantForm({ compact = false }: { compact?: boolean }) {
       <Field
         id="tenantName"
         name="tenantName"
-        label="Tenant name"
-        placeholder="Acme research"
+        label={t("tenant.name")}
+        placeholder={t("tenant.namePlaceholder")}
         required
         maxLength={80}
         className={compact ? "flex-1" : undefined}
@@ -39,7 +41,7 @@ export function CreateTenantForm({ compact = false }: { compact?: boolean }) {
       />
       {create.error && !create.error.data?.zodError ? <FormError message={create.error.message} /> : null}
       <Button type="submit" disabled={create.isPending}>
-        {create.isPending ? "Creating…" : "Create tenant"}
+        {create.isPending ? t("tenant.pending") : t("tenant.submit")}
       </Button>
     </form>
   );

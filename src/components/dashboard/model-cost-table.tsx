@@ -1,4 +1,6 @@
-import { formatCost, formatCount } from "../format";
+"use client";
+
+import { useFormat, useT } from "~/i18n/client";
 
 export interface ModelCostRow {
   model: string;
@@ -17,6 +19,10 @@ const td = "px-3 py-2.5 text-right tabular-nums first:text-left";
 
 /** Per-model usage and cost; the cost column is the ledger's sum, not recomputed. */
 export function ModelCostTable({ rows, emptyText }: { rows: readonly ModelCostRow[]; emptyText: string }) {
+  const t = useT();
+  const f = useFormat();
+  const formatCount = f.count;
+  const formatCost = f.cost;
   if (rows.length === 0) {
     return <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{emptyText}</p>;
   }
@@ -25,13 +31,13 @@ export function ModelCostTable({ rows, emptyText }: { rows: readonly ModelCostRo
       <table className="w-full min-w-[640px] text-sm" data-testid="model-cost-table">
         <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
           <tr>
-            <th scope="col" className={th + " pl-5"}>Model</th>
-            <th scope="col" className={th}>Requests</th>
-            <th scope="col" className={th}>Input</th>
-            <th scope="col" className={th}>Output</th>
-            <th scope="col" className={th}>Cache write</th>
-            <th scope="col" className={th}>Cache read</th>
-            <th scope="col" className={th + " pr-5"}>Cost</th>
+            <th scope="col" className={th + " pl-5"}>{t("usage.col.model")}</th>
+            <th scope="col" className={th}>{t("usage.col.requests")}</th>
+            <th scope="col" className={th}>{t("usage.col.input")}</th>
+            <th scope="col" className={th}>{t("usage.col.output")}</th>
+            <th scope="col" className={th}>{t("usage.col.cacheWrite")}</th>
+            <th scope="col" className={th}>{t("usage.col.cacheRead")}</th>
+            <th scope="col" className={th + " pr-5"}>{t("usage.col.cost")}</th>
           </tr>
         </thead>
         <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
@@ -41,7 +47,7 @@ export function ModelCostTable({ rows, emptyText }: { rows: readonly ModelCostRo
               <td className={td}>
                 {formatCount(r.requests)}
                 {r.errorCount > 0 ? (
-                  <span className="ml-1 text-xs text-red-600 dark:text-red-400">({formatCount(r.errorCount)} err)</span>
+                  <span className="ml-1 text-xs text-red-600 dark:text-red-400">{t("usage.col.errorsShort", { count: r.errorCount })}</span>
                 ) : null}
               </td>
               <td className={td}>{formatCount(r.inputTokens)}</td>

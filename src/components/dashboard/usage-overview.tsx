@@ -1,107 +1,310 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import Link from "next/link";
+import { useState, type FormEvent } from "react";
+import { useFormat, useT } from "~/i18n/client";
+import type { MessageKey } from "~/i18n";
 import { useTRPC } from "~/trpc/react";
-import { formatCost, formatCount } from "../format";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
-import { DailyUsageChart } from "./daily-usage-chart";
+import { inputClass } from "../ui/field";
+import { buttonClass } from "../ui/button";
+import { ModelCostChart, ModelShareChart } from "./model-charts";
 import { ModelCostTable } from "./model-cost-table";
 import { StatCard } from "./stat-card";
+import { TrendChart } from "./trend-chart";
 
-export const PERIODS = [
-  { days: 1, label: "Today" },
-  { days: 7, label: "7 days" },
-  { days: 30, label: "30 days" },
-  { days: 90, label: "90 days" },
-] as const;
-export type PeriodDays = (typeof PERIODS)[number]["days"];
-export const DEFAULT_PERIOD_DAYS: PeriodDays = 30;
+export type RangeChoice = { kind: "today" | "7d" | "30d" | "month" } | { kind: "custom"; from: string; to: string };
+export type BucketChoice = "hour" | "day";
 
-/** Live refresh: the ledger includes unflushed usage, so numbers move within seconds. */
-const REFRESH_MS = 15_000;
+/** The range the page prefetches on the server; the client's first query must use the same input. */
+export const DEFAULT_RANGE: RangeChoice = { kind: "7d" };
 
-function PeriodPicker({ value, onChange }: { value: PeriodDays; onChange: (days: PeriodDays) => void }) {
+const PRESETS: { kind: "today" | "7d" | "30d" | "month"; label: MessageKey }[] = [
+  { kind: "today", label: "usage.range.today" },
+  { kind: "7d", label: "usage.range.7d" },
+  { kind: "30d", label: "usage.range.30d" },
+  { kind: "month", label: "usage.range.month" },
+];
+
+/** Live refresh: the ledger includes unflushed usage, so a request shows within seconds. */
+const REFRESH_MS = 5_000;
+
+const segment = (active: boolean) =>
+  cn(
+    "rounded-md px-3 py-1 text-sm font-medium transition focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-indigo-600",
+    active
+      ? "bg-white text-zinc-900 shadow-sm dark:bg-zinc-950 dark:text-zinc-50"
+      : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-300 dark:hover:text-zinc-100",
+  );
+
+function todayKey(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+export function RangePicker({ value, onChange }: { value: RangeChoice; onChange: (r: RangeChoice) => void }) {
+  const t = useT();
+  const [customOpen, setCustomOpen] = useState(value.kind === "custom");
+  const [error, setError] = useState(false);
+  function onApply(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const from = String(form.get("from") ?? "");
+    const to = String(form.get("to") ?? "");
+    const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
+    if (!from || !to || !(days >= 0 && days < 366)) return setError(true);
+    setError(false);
+    onChange({ kind: "custom", from, to });
+  }
   return (
-    <div role="radiogroup" aria-label="Period" className="inline-flex rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
-      {PERIODS.map((p) => (
+    <div className="flex flex-col items-stretch gap-2 sm:items-end">
+      <div role="radiogroup" aria-label={t("usage.period")} className="inline-flex flex-wrap rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
+        {PRESETS.map((p) => (
+          <button
+            key={p.kind}
+            type="button"
+            role="radio"
+            aria-checked={value.kind === p.kind}
+            onClick={() => {
+              setCustomOpen(false);
+              onChange({ kind: p.kind });
+            }}
+            className={segment(value.kind === p.kind)}
+          >
+            {t(p.label)}
+          </button>
+        ))}
         <button
-          key={p.days}
           type="button"
           role="radio"
-          aria-checked={value === p.days}
-          onClick={() => onChange(p.days)}
-          className={cn(
-            "rounded-md px-3 py-1 text-sm font-medium transition",
-            value === p.days
-              ? "bg-white text-zinc-900 shadow-sm dark:bg-zinc-950 dark:text-zinc-50"
-              : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100",
-          )}
+          aria-checked={value.kind === "custom" || customOpen}
+          onClick={() => setCustomOpen(true)}
+          className={segment(value.kind === "custom" || customOpen)}
         >
-          {p.label}
+          {t("usage.range.custom")}
+        </button>
+      </div>
+      {customOpen ? (
+        <form onSubmit={onApply} className="flex flex-wrap items-end gap-2" data-testid="custom-range">
+          <label className="text-xs font-medium text-zinc-600 dark:text-zinc-300">
+            {t("usage.range.from")}
+            <input
+              type="date"
+              name="from"
+              required
+              max={todayKey()}
+              defaultValue={value.kind === "custom" ? value.from : undefined}
+              className={cn(inputClass, "mt-1 w-40 dark:[color-scheme:dark]")}
+            />
+          </label>
+          <label className="text-xs font-medium text-zinc-600 dark:text-zinc-300">
+            {t("usage.range.to")}
+            <input
+              type="date"
+              name="to"
+              required
+              defaultValue={value.kind === "custom" ? value.to : todayKey()}
+              className={cn(inputClass, "mt-1 w-40 dark:[color-scheme:dark]")}
+            />
+          </label>
+          <button type="submit" className={buttonClass("secondary")}>
+            {t("usage.range.apply")}
+          </button>
+          {error ? (
+            <p role="alert" className="w-full text-xs text-red-600 dark:text-red-400">
+              {t("usage.range.invalid")}
+            </p>
+          ) : null}
+        </form>
+      ) : null}
+    </div>
+  );
+}
+
+export function BucketToggle({ value, onChange, allowHour }: { value: BucketChoice; onChange: (b: BucketChoice) => void; allowHour: boolean }) {
+  const t = useT();
+  return (
+    <div role="radiogroup" aria-label={t("usage.trend.title")} className="inline-flex rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
+      {(["hour", "day"] as const).map((b) => (
+        <button
+          key={b}
+          type="button"
+          role="radio"
+          aria-checked={value === b}
+          disabled={b === "hour" && !allowHour}
+          onClick={() => onChange(b)}
+          className={cn(segment(value === b), "disabled:opacity-40")}
+        >
+          {b === "hour" ? "1h" : "1d"}
         </button>
       ))}
     </div>
   );
 }
 
-export function UsageOverview({ tenantId }: { tenantId: string }) {
+export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: string; canSeeKeys?: boolean }) {
   const trpc = useTRPC();
-  const [days, setDays] = useState<PeriodDays>(DEFAULT_PERIOD_DAYS);
-  const summary = useQuery({
-    ...trpc.usage.summary.queryOptions({ tenantId, days }),
+  const t = useT();
+  const f = useFormat();
+  const [range, setRange] = useState<RangeChoice>(DEFAULT_RANGE);
+  const [bucket, setBucket] = useState<BucketChoice | undefined>(undefined);
+  const overview = useQuery({
+    ...trpc.usage.overview.queryOptions(bucket === undefined ? { tenantId, range } : { tenantId, range, bucket }),
     refetchInterval: REFRESH_MS,
     placeholderData: (previous) => previous,
   });
-  const report = summary.data;
-  const t = report?.totals;
+  const data = overview.data;
+  const totals = data?.totals;
+  const dash = t("common.none");
+  const tokens = totals ? totals.inputTokens + totals.outputTokens + totals.cacheWrite5mTokens + totals.cacheWrite1hTokens + totals.cacheReadTokens : 0;
+  const multiDay = (data?.series.length ?? 0) > 24 || (data ? new Set(data.series.map((p) => p.bucket.slice(0, 10))).size > 1 : false);
+  const spanDays = data ? (data.to.getTime() - data.from.getTime()) / 86_400_000 : 1;
 
   return (
-    <div className="space-y-6">
-      <div className="flex flex-wrap items-center justify-between gap-3">
-        <h2 className="text-lg font-semibold">Usage</h2>
-        <PeriodPicker value={days} onChange={setDays} />
+    <section className="space-y-6" aria-labelledby="usage-title">
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div>
+          <h2 id="usage-title" className="text-lg font-semibold">
+            {t("usage.title")}
+          </h2>
+          <p className="mt-0.5 flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400">
+            <span aria-hidden className="size-1.5 rounded-full bg-emerald-500" />
+            {t("usage.live")}
+            {data ? <span className="font-mono">· {data.timeZone}</span> : null}
+          </p>
+        </div>
+        <RangePicker
+          value={range}
+          onChange={(r) => {
+            setRange(r);
+            setBucket(undefined);
+          }}
+        />
       </div>
-      {summary.error ? (
-        <p role="alert" className="text-sm text-red-600">
-          Could not load usage: {summary.error.message}
+      {overview.error ? (
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
+          {t("usage.loadError", { message: overview.error.message })}
         </p>
       ) : null}
-      <div className={cn("grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6", !t && "animate-pulse")}>
+      <div className={cn("grid grid-cols-2 gap-3 md:grid-cols-4", !totals && "animate-pulse")}>
         <StatCard
           testId="stat-requests"
-          label="Requests"
-          value={t ? formatCount(t.requests) : "—"}
-          hint={t ? `${formatCount(t.errorCount)} errors` : undefined}
+          label={t("usage.stat.requests")}
+          value={totals ? f.count(totals.requests) : dash}
+          hint={totals ? t("usage.stat.errors", { count: totals.errorCount }) : undefined}
         />
-        <StatCard testId="stat-input" label="Input tokens" value={t ? formatCount(t.inputTokens) : "—"} />
-        <StatCard testId="stat-output" label="Output tokens" value={t ? formatCount(t.outputTokens) : "—"} />
-        <StatCard
-          testId="stat-cache-write"
-          label="Cache write"
-          value={t ? formatCount(t.cacheWrite5mTokens + t.cacheWrite1hTokens) : "—"}
-          hint={t ? `5m ${formatCount(t.cacheWrite5mTokens)} · 1h ${formatCount(t.cacheWrite1hTokens)}` : undefined}
-        />
-        <StatCard testId="stat-cache-read" label="Cache read" value={t ? formatCount(t.cacheReadTokens) : "—"} />
         <StatCard
           testId="stat-cost"
-          label="Cost"
-          value={t ? formatCost(t.costMicros) : "—"}
-          hint={t && t.estimatedCount > 0 ? `${formatCount(t.estimatedCount)} estimated requests` : undefined}
+          label={t("usage.stat.cost")}
+          value={totals ? f.cost(totals.costMicros) : dash}
+          hint={totals && totals.estimatedCount > 0 ? t("usage.stat.estimated", { count: totals.estimatedCount }) : undefined}
+        />
+        <StatCard
+          testId="stat-error-rate"
+          label={t("usage.stat.errorRate")}
+          value={totals ? (totals.requests > 0 ? f.percent(totals.errorCount / totals.requests) : dash) : dash}
+        />
+        <StatCard
+          testId="stat-latency"
+          label={t("usage.stat.latency")}
+          value={totals ? (totals.requests > 0 ? f.ms(totals.latencyMsSum / totals.requests) : dash) : dash}
+        />
+        <StatCard testId="stat-input" label={t("usage.stat.input")} value={totals ? f.count(totals.inputTokens) : dash} />
+        <StatCard testId="stat-output" label={t("usage.stat.output")} value={totals ? f.count(totals.outputTokens) : dash} />
+        <StatCard
+          testId="stat-cache-write"
+          label={t("usage.stat.cacheWrite")}
+          value={totals ? f.count(totals.cacheWrite5mTokens + totals.cacheWrite1hTokens) : dash}
+          hint={totals ? `5m ${f.count(totals.cacheWrite5mTokens)} · 1h ${f.count(totals.cacheWrite1hTokens)}` : undefined}
+        />
+        <StatCard
+          testId="stat-cache-read"
+          label={t("usage.stat.cacheRead")}
+          value={totals ? f.count(totals.cacheReadTokens) : dash}
+          hint={totals ? `${t("usage.stat.tokens")}: ${f.count(tokens)}` : undefined}
         />
       </div>
       <Card>
         <CardHeader
-          title="Daily usage"
-          description={report ? `Tokens by kind and cost per day (${report.timeZone}).` : undefined}
+          title={t("usage.trend.title")}
+          description={data ? t(data.bucket === "hour" ? "usage.trend.hourly" : "usage.trend.daily", { timeZone: data.timeZone }) : undefined}
+          action={<BucketToggle value={data?.bucket ?? "day"} onChange={setBucket} allowHour={spanDays <= 31.5} />}
         />
-        <DailyUsageChart points={report?.daily ?? []} />
+        <TrendChart points={data?.series ?? []} multiDay={multiDay} />
+      </Card>
+      <div className="grid gap-6 lg:grid-cols-5">
+        <Card className="lg:col-span-3">
+          <CardHeader title={t("usage.modelTrend.title")} />
+          <ModelCostChart models={data?.models ?? []} points={data?.series ?? []} multiDay={multiDay} />
+        </Card>
+        <Card className="lg:col-span-2">
+          <CardHeader title={t("usage.share.title")} />
+          <ModelShareChart rows={data?.byModel ?? []} />
+        </Card>
+      </div>
+      <Card>
+        <CardHeader title={t("usage.models.title")} description={t("usage.models.description")} />
+        <ModelCostTable rows={data?.byModel ?? []} emptyText={t("usage.emptyModels")} />
       </Card>
       <Card>
-        <CardHeader title="Cost by model" description="Per-model tokens and cost over the period." />
-        <ModelCostTable rows={report?.byModel ?? []} emptyText="No requests in this period yet." />
+        <CardHeader title={t("usage.topKeys.title")} description={t("usage.topKeys.description")} />
+        <TopKeys tenantId={tenantId} rows={data?.topKeys ?? []} linkKeys={canSeeKeys} totalCost={totals?.costMicros ?? 0} />
       </Card>
+    </section>
+  );
+}
+
+interface TopKeyRow {
+  apiKeyId: string;
+  name: string | null;
+  keyPrefix: string | null;
+  revoked: boolean;
+  requests: number;
+  costMicros: number;
+}
+
+function TopKeys({ tenantId, rows, linkKeys, totalCost }: { tenantId: string; rows: readonly TopKeyRow[]; linkKeys: boolean; totalCost: number }) {
+  const t = useT();
+  const f = useFormat();
+  if (rows.length === 0) return <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("usage.emptyModels")}</p>;
+  const th = "px-3 py-2 text-right font-medium first:text-left";
+  const td = "px-3 py-2.5 text-right tabular-nums first:text-left";
+  return (
+    <div className="-mx-5 overflow-x-auto">
+      <table className="w-full min-w-[480px] text-sm" data-testid="top-keys">
+        <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
+          <tr>
+            <th scope="col" className={th + " pl-5"}>{t("usage.topKeys.key")}</th>
+            <th scope="col" className={th}>{t("usage.col.requests")}</th>
+            <th scope="col" className={th}>{t("usage.col.share")}</th>
+            <th scope="col" className={th + " pr-5"}>{t("usage.col.cost")}</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+          {rows.map((k) => {
+            const label = k.name ?? t("usage.topKeys.deleted");
+            return (
+              <tr key={k.apiKeyId}>
+                <th scope="row" className={td + " pl-5 font-medium"}>
+                  {linkKeys && k.name ? (
+                    <Link href={`/dashboard/${tenantId}/keys/${k.apiKeyId}`} className="rounded text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300">
+                      {label}
+                    </Link>
+                  ) : (
+                    label
+                  )}
+                  {k.keyPrefix ? <span className="ml-2 font-mono text-xs text-zinc-500 dark:text-zinc-400">{k.keyPrefix}…</span> : null}
+                  {k.revoked ? <span className="ml-2 text-xs text-red-600 dark:text-red-400">✕</span> : null}
+                </th>
+                <td className={td}>{f.count(k.requests)}</td>
+                <td className={td}>{totalCost > 0 ? f.percent(k.costMicros / totalCost) : "—"}</td>
+                <td className={td + " pr-5 font-semibold"}>{f.cost(k.costMicros)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
     </div>
   );
 }

@@ -3,22 +3,15 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import type { MemberRole } from "~/generated/prisma/enums";
+import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { CopyButton } from "../dashboard/copy-button";
-import { formatDateTime } from "../format";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { FormError, inputClass } from "../ui/field";
 
-const ROLE_OPTIONS: { value: MemberRole; label: string }[] = [
-  { value: "OWNER", label: "Owner" },
-  { value: "ADMIN", label: "Admin" },
-  { value: "MEMBER", label: "Member" },
-  { value: "VIEWER", label: "Viewer" },
-];
-
-const ROLE_HELP = "Admins manage keys and members; members manage their own keys; viewers only read.";
+const ROLE_OPTIONS: readonly MemberRole[] = ["OWNER", "ADMIN", "MEMBER", "VIEWER"];
 
 function RoleSelect({
   id,
@@ -33,6 +26,7 @@ function RoleSelect({
   allowOwner: boolean;
   disabled?: boolean;
 }) {
+  const t = useT();
   return (
     <select
       id={id}
@@ -41,9 +35,9 @@ function RoleSelect({
       onChange={(e) => onChange(e.target.value as MemberRole)}
       className={cn(inputClass, "w-32")}
     >
-      {ROLE_OPTIONS.filter((o) => allowOwner || o.value !== "OWNER" || value === "OWNER").map((o) => (
-        <option key={o.value} value={o.value}>
-          {o.label}
+      {ROLE_OPTIONS.filter((o) => allowOwner || o !== "OWNER" || value === "OWNER").map((o) => (
+        <option key={o} value={o}>
+          {t(`role.${o}`)}
         </option>
       ))}
     </select>
@@ -53,6 +47,7 @@ function RoleSelect({
 function InviteForm({ tenantId, isOwner }: { tenantId: string; isOwner: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const t = useT();
   const [role, setRole] = useState<MemberRole>("MEMBER");
   const [origin, setOrigin] = useState("");
   useEffect(() => setOrigin(window.location.origin), []);
@@ -67,17 +62,17 @@ function InviteForm({ tenantId, isOwner }: { tenantId: string; isOwner: boolean 
       <div className="flex flex-wrap items-end gap-2">
         <div>
           <label htmlFor="invite-role" className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
-            Invite with role
+            {t("members.inviteWithRole")}
           </label>
           <div className="mt-1.5">
             <RoleSelect id="invite-role" value={role} onChange={setRole} allowOwner={isOwner} />
           </div>
         </div>
         <Button onClick={() => create.mutate({ tenantId, role })} disabled={create.isPending}>
-          Create invite link
+          {t("members.createInvite")}
         </Button>
       </div>
-      <p className="text-xs text-zinc-500 dark:text-zinc-400">Links work once and expire after 7 days. {ROLE_HELP}</p>
+      <p className="text-xs text-zinc-500 dark:text-zinc-400">{t("members.inviteHelp")} {t("members.roleHelp")}</p>
       <FormError message={create.error?.message} />
       {link ? (
         <div className="flex items-center gap-2">
@@ -94,6 +89,8 @@ function InviteForm({ tenantId, isOwner }: { tenantId: string; isOwner: boolean 
 function PendingInvitations({ tenantId }: { tenantId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const t = useT();
+  const f = useFormat();
   const invitations = useQuery(trpc.invitation.list.queryOptions({ tenantId }));
   const revoke = useMutation(
     trpc.invitation.revoke.mutationOptions({
@@ -103,15 +100,15 @@ function PendingInvitations({ tenantId }: { tenantId: string }) {
   if (!invitations.data?.length) return null;
   return (
     <div>
-      <h3 className="text-sm font-medium text-zinc-700 dark:text-zinc-300">Pending invitations</h3>
+      <h3 className="text-sm font-medium text-zinc-700 dark:text-zinc-300">{t("members.pending")}</h3>
       <ul className="mt-2 divide-y divide-zinc-100 text-sm dark:divide-zinc-800">
         {invitations.data.map((inv) => (
           <li key={inv.id} className="flex items-center justify-between gap-3 py-2">
             <span>
-              {inv.role.toLowerCase()} · expires {formatDateTime(inv.expiresAt)}
+              {t("members.expires", { role: t(`role.${inv.role}`), date: f.dateTime(inv.expiresAt) })}
             </span>
             <Button variant="ghost" onClick={() => revoke.mutate({ tenantId, invitationId: inv.id })}>
-              Withdraw
+              {t("members.withdraw")}
             </Button>
           </li>
         ))}
@@ -123,6 +120,7 @@ function PendingInvitations({ tenantId }: { tenantId: string }) {
 export function MembersPanel({ tenantId, myRole }: { tenantId: string; myRole: MemberRole }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const t = useT();
   const members = useQuery(trpc.member.list.queryOptions({ tenantId }));
   const invalidate = () => queryClient.invalidateQueries(trpc.member.list.queryFilter({ tenantId }));
   const updateRole = useMutation(trpc.member.updateRole.mutationOptions({ onSuccess: invalidate }));
@@ -131,7 +129,7 @@ export function MembersPanel({ tenantId, myRole }: { tenantId: string; myRole: M
 
   return (
     <Card>
-      <CardHeader title="Members" description={ROLE_HELP} />
+      <CardHeader title={t("members.title")} description={t("members.roleHelp")} />
       <div className="space-y-4">
         <FormError message={updateRole.error?.message ?? remove.error?.message} />
         <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="member-list">
@@ -140,14 +138,14 @@ export function MembersPanel({ tenantId, myRole }: { tenantId: string; myRole: M
               <div className="min-w-0 flex-1">
                 <p className="truncate font-medium">
                   {m.name ?? m.email}
-                  {m.isSelf ? <span className="ml-2 text-xs font-normal text-zinc-500">(you)</span> : null}
+                  {m.isSelf ? <span className="ml-2 text-xs font-normal text-zinc-500">{t("common.you")}</span> : null}
                 </p>
                 {m.name ? <p className="truncate text-xs text-zinc-500 dark:text-zinc-400">{m.email}</p> : null}
               </div>
               {m.canManage ? (
                 <>
                   <label htmlFor={`role-${m.userId}`} className="sr-only">
-                    Role of {m.email}
+                    {t("members.roleOf", { email: m.email })}
                   </label>
                   <RoleSelect
                     id={`role-${m.userId}`}
@@ -161,16 +159,16 @@ export function MembersPanel({ tenantId, myRole }: { tenantId: string; myRole: M
                       variant="danger"
                       disabled={remove.isPending}
                       onClick={() => {
-                        if (window.confirm(`Remove ${m.email} from this tenant?`)) remove.mutate({ tenantId, userId: m.userId });
+                        if (window.confirm(t("members.confirmRemove", { email: m.email }))) remove.mutate({ tenantId, userId: m.userId });
                       }}
                     >
-                      Remove
+                      {t("members.remove")}
                     </Button>
                   ) : null}
                 </>
               ) : (
                 <span className="rounded-full bg-zinc-100 px-2.5 py-0.5 text-xs font-medium dark:bg-zinc-800">
-                  {m.role.toLowerCase()}
+                  {t(`role.${m.role}`)}
                 </span>
               )}
             </li>

@@ -1,9 +1,13 @@
+import { adminRouter } from "./routers/admin";
 import { apiKeyRouter } from "./routers/apiKey";
+import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { invitationRouter } from "./routers/invitation";
 import { lookupRouter } from "./routers/lookup";
 import { memberRouter } from "./routers/member";
+import { settingsRouter } from "./routers/settings";
 import { tenantRouter } from "./routers/tenant";
+import { upstreamRouter } from "./routers/upstream";
 import { usageRouter } from "./routers/usage";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
@@ -15,6 +19,10 @@ export const appRouter = createTRPCRouter({
   invitation: invitationRouter,
   usage: usageRouter,
   lookup: lookupRouter,
+  admin: adminRouter,
+  audit: auditRouter,
+  settings: settingsRouter,
+  upstream: upstreamRouter,
 });
 
 export type AppRouter = typeof appRouter;

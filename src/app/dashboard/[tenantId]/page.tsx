@@ -1,11 +1,15 @@
 import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
+import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ApiKeysPanel } from "~/components/dashboard/api-keys-panel";
 import { TenantSwitcher } from "~/components/dashboard/tenant-switcher";
-import { DEFAULT_PERIOD_DAYS, UsageOverview } from "~/components/dashboard/usage-overview";
+import { AlertsBanner } from "~/components/dashboard/alerts-banner";
+import { DEFAULT_RANGE, UsageOverview } from "~/components/dashboard/usage-overview";
 import { PageContainer } from "~/components/layout/page-container";
+import { buttonClass } from "~/components/ui/button";
 import { MembersPanel } from "~/components/members/members-panel";
+import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
 import { hasRole } from "~/server/api/trpc";
 import { HydrateClient, prefetch, serverCaller, trpc } from "~/trpc/server";
@@ -26,9 +30,10 @@ export default async function TenantDashboardPage({ params }: { params: Promise<
   const { tenantId } = await params;
   await requireSession(`/dashboard/${tenantId}`);
   const tenant = await loadTenant(tenantId);
+  const { t } = await getT();
   await Promise.all([
     prefetch(trpc.tenant.mine.queryOptions()),
-    prefetch(trpc.usage.summary.queryOptions({ tenantId, days: DEFAULT_PERIOD_DAYS })),
+    prefetch(trpc.usage.overview.queryOptions({ tenantId, range: DEFAULT_RANGE })),
     prefetch(trpc.apiKey.list.queryOptions({ tenantId })),
     prefetch(trpc.member.list.queryOptions({ tenantId })),
   ]);
@@ -38,13 +43,26 @@ export default async function TenantDashboardPage({ params }: { params: Promise<
       <PageContainer className="space-y-8">
         <div className="flex flex-wrap items-end justify-between gap-4">
           <div>
-            <p className="text-sm text-zinc-500 dark:text-zinc-400">Tenant · your role: {tenant.role.toLowerCase()}</p>
+            <p className="text-sm text-zinc-500 dark:text-zinc-400">{t("tenant.kicker", { role: t(`role.${tenant.role}`) })}</p>
             <h1 className="text-2xl font-bold tracking-tight" data-testid="tenant-name">
               {tenant.name}
             </h1>
           </div>
-          <TenantSwitcher currentTenantId={tenant.id} />
+          <div className="flex flex-wrap items-center gap-2">
+            {hasRole(tenant.role, "ADMIN") ? (
+              <Link href={`/dashboard/${tenant.id}/audit`} className={buttonClass("secondary")} data-testid="audit-link">
+                {t("tenant.nav.audit")}
+              </Link>
+            ) : null}
+            {hasRole(tenant.role, "ADMIN") ? (
+              <Link href={`/dashboard/${tenant.id}/settings`} className={buttonClass("secondary")}>
+                Settings
+              </Link>
+            ) : null}
+            <TenantSwitcher currentTenantId={tenant.id} />
+          </div>
         </div>
+        <AlertsBanner tenantId={tenant.id} />
         <UsageOverview tenantId={tenant.id} />
         <ApiKeysPanel tenantId={tenant.id} canCreate={hasRole(tenant.role, "MEMBER")} />
         <MembersPanel tenantId={tenant.id} myRole={tenant.role} />

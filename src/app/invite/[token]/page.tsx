@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { AuthCard } from "~/components/auth/auth-card";
 import { AcceptInvitation } from "~/components/members/accept-invitation";
+import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
 
 export const metadata: Metadata = { title: "Invitation" };
@@ -10,11 +11,12 @@ export const dynamic = "force-dynamic";
 export default async function InvitationPage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
   const session = await requireSession(`/invite/${encodeURIComponent(token)}`);
+  const { t } = await getT();
   return (
     <AuthCard
-      title="Join a tenant"
-      subtitle={`You were invited to a Metergate tenant. You are signed in as ${session.user.email}.`}
-      footer="Not you? Sign out and open the link again."
+      title={t("invite.title")}
+      subtitle={t("invite.subtitle", { email: session.user.email ?? "" })}
+      footer={t("invite.footer")}
     >
       <AcceptInvitation token={token} />
     </AuthCard>

@@ -1,14 +1,33 @@
 /**
- * Public self-lookup by API ID. An unknown, malformed-but-valid-UUID or revoked ID gets the same
- * shape as a live one with no data, so IDs cannot be probed.
+ * Public self-lookup by API ID (or by the key itself, hashed here and never logged). An unknown,
+ * malformed-but-valid-UUID or revoked ID gets the same shape as a live one with no data, so IDs
+ * cannot be probed.
  */
 import { z } from "zod";
-import { usageRows } from "~/ledger";
+import { dayPeriod, limitStatus, monthPeriod, usageRows, type LimitStatus } from "~/ledger";
+import { hashApiKey, looksLikeApiKey } from "~/keys";
 import { db } from "~/server/db";
-import { floorHour, nextHour } from "./time-range";
+import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
+import { floorHour, isValidTimeZone, nextHour } from "./time-range";
 import { byModel, emptyTotals, sumTotals, type ModelUsage, type UsageTotals } from "./usage-report";
 
 export const apiIdSchema = z.uuid({ message: "An API ID is a UUID, like 123e4567-e89b-12d3-a456-426614174000" });
+
+export const apiKeySecretSchema = z
+  .string()
+  .trim()
+  .max(200)
+  .refine(looksLikeApiKey, "A Metergate key starts with mg- and is about 46 characters long");
+
+const DAY_MS = 86_400_000;
+
+export interface PeriodUsage {
+  /** Start of the period (ISO 8601), in the key's tenant time zone. */
+  from: string;
+  totals: UsageTotals;
+  /** Per model, by cost descending. */
+  models: ModelUsage[];
+}
 
 export interface KeyLookup {
   apiId: string;
@@ -16,14 +35,73 @@ export interface KeyLookup {
   totals: UsageTotals;
   /** All-time usage per model, by cost descending. */
   models: ModelUsage[];
+  /** Today and this calendar month in `timeZone`. */
+  today: PeriodUsage;
+  thisMonth: PeriodUsage;
+  /** The key's tenant time zone, in which days, weeks and months are counted. */
+  timeZone: string;
+  /** When the key stops working (fixed date or N days after first use, the earlier); null = no expiry. */
+  expiresAt: string | null;
+  /** Each limit with its current use and seconds until it frees. */
+  limits: LimitStatus[];
   /** When the numbers were read (ISO 8601). */
   asOf: string;
 }
 
+function periodUsage(from: Date, rows: Awaited<ReturnType<typeof usageRows>>): PeriodUsage {
+  const inPeriod = rows.filter((r) => r.hourStart.getTime() >= from.getTime());
+  return { from: from.toISOString(), totals: sumTotals(inPeriod), models: byModel(inPeriod) };
+}
+
+export function emptyLookup(apiId: string, now: Date = new Date()): KeyLookup {
+  const empty = (from: number): PeriodUsage => ({ from: new Date(from).toISOString(), totals: emptyTotals(), models: [] });
+  return {
+    apiId,
+    totals: emptyTotals(),
+    models: [],
+    today: empty(dayPeriod(now.getTime()).startMs),
+    thisMonth: empty(monthPeriod(now.getTime()).startMs),
+    timeZone: "UTC",
+    expiresAt: null,
+    limits: [],
+    asOf: now.toISOString(),
+  };
+}
+
 export async function lookupKeyUsage(apiId: string, now: Date = new Date()): Promise<KeyLookup> {
-  const empty: KeyLookup = { apiId, totals: emptyTotals(), models: [], asOf: now.toISOString() };
-  const key = await db.apiKey.findUnique({ where: { id: apiId }, select: { createdAt: true, revokedAt: true } });
+  const empty = emptyLookup(apiId, now);
+  const key = await db.apiKey.findUnique({
+    where: { id: apiId },
+    select: { ...keyLimitsSelect, createdAt: true, revokedAt: true, expiresAt: true, firstUsedAt: true },
+  });
   if (!key || key.revokedAt) return empty;
-  const rows = await usageRows({ apiKeyId: apiId, from: floorHour(key.createdAt), to: nextHour(now) });
-  return { ...empty, totals: sumTotals(rows), models: byModel(rows) };
+  const timeZone = isValidTimeZone(key.tenant.timeZone) ? key.tenant.timeZone : "UTC";
+  const [rows, limits] = await Promise.all([
+    usageRows({ apiKeyId: apiId, from: floorHour(key.createdAt), to: nextHour(now), dayBucketsIn: timeZone }),
+    limitStatus(toKeyLimits(key), { now: now.getTime() }),
+  ]);
+  const afterFirstUse =
+    key.expiresAfterFirstUseDays !== null && key.firstUsedAt
+      ? new Date(key.firstUsedAt.getTime() + key.expiresAfterFirstUseDays * DAY_MS)
+      : null;
+  const expiry = [key.expiresAt, afterFirstUse].filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0];
+  return {
+    ...empty,
+    totals: sumTotals(rows),
+    models: byModel(rows),
+    today: periodUsage(new Date(dayPeriod(now.getTime(), timeZone).startMs), rows),
+    thisMonth: periodUsage(new Date(monthPeriod(now.getTime(), timeZone).startMs), rows),
+    timeZone,
+    expiresAt: expiry ? expiry.toISOString() : null,
+    limits,
+  };
+}
+
+/**
+ * The API ID of an active key given its secret, or null (unknown or revoked: the same answer).
+ * The secret is hashed at once; callers must never log it.
+ */
+export async function apiIdForSecret(secret: string): Promise<string | null> {
+  const key = await db.apiKey.findUnique({ where: { keyHash: hashApiKey(secret.trim()) }, select: { id: true, revokedAt: true } });
+  return key && !key.revokedAt ? key.id : null;
 }

@@ -3,11 +3,38 @@ import { z } from "zod";
 import type { PrismaClient } from "~/generated/prisma/client";
 import type { MemberRole } from "~/generated/prisma/enums";
 import { generateApiKey } from "~/keys";
+import { limitStatus, usageRows } from "~/ledger";
+import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
+import { auditValue, checkRateWindow, keyLimitsShape, toLimitColumns, type KeyLimitsColumns } from "../lib/key-limits-input";
+import { REQUEST_LOG_MAX_PAGE, requestLogFilterSchema, requestLogPage } from "../lib/request-log";
+import { isValidTimeZone, lastDays } from "../lib/time-range";
+import { buildUsageReport } from "../lib/usage-report";
 import { createTRPCRouter, hasRole, tenantProcedure } from "../trpc";
+import { USAGE_PERIOD_DAYS } from "./usage";
 
 export const keyNameSchema = z.string().trim().min(1, "Name the key").max(80);
 export const keyDescriptionSchema = z.string().trim().max(500);
 export const keyIdSchema = z.uuid();
+/** Tags: short labels for filtering ("ci", "team:search"). */
+export const keyTagSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1)
+  .max(32, "A tag has at most 32 characters")
+  .regex(/^[a-z0-9][a-z0-9._:/-]*$/, "Tags use letters, digits and . _ : / -");
+export const keyTagsSchema = z.array(keyTagSchema).max(20, "At most 20 tags");
+
+const DAY_MS = 86_400_000;
+
+/** A key of the tenant, for reading (any member). NOT_FOUND for another tenant's key. */
+async function tenantKeyOrThrow<T extends { id: true }>(db: PrismaClient, tenantId: string, keyId: string, select: T) {
+  const key = await db.apiKey.findFirst({ where: { id: keyId, tenantId }, select });
+  if (!key) throw new TRPCError({ code: "NOT_FOUND", message: "No such key in this tenant" });
+  return key;
+}
+
+const num = (v: bigint | number | null) => (v === null ? null : Number(v));
 
 interface KeyActor {
   tenantId: string;
@@ -62,6 +89,7 @@ export const apiKeyRouter = createTRPCRouter({
         id: true,
         name: true,
         description: true,
+        tags: true,
         keyPrefix: true,
         createdAt: true,
         lastUsedAt: true,
@@ -100,14 +128,25 @@ export const apiKeyRouter = createTRPCRouter({
 
   /** Renames a key or changes its description (same ownership rule as revoke). */
   update: tenantProcedure("MEMBER")
-    .input(z.object({ keyId: keyIdSchema, name: keyNameSchema.optional(), description: keyDescriptionSchema.optional() }))
+    .input(
+      z.object({
+        keyId: keyIdSchema,
+        name: keyNameSchema.optional(),
+        description: keyDescriptionSchema.optional(),
+        tags: keyTagsSchema.optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const actor = { tenantId: ctx.tenant.id, userId: ctx.session.user.id, role: ctx.membership.role };
       const key = await manageableKey(ctx.db, actor, input.keyId);
       const updated = await ctx.db.apiKey.update({
         where: { id: key.id },
-        data: { name: input.name, description: input.description === "" ? null : input.description },
-        select: { id: true, name: true, description: true },
+        data: {
+          name: input.name,
+          description: input.description === "" ? null : input.description,
+          tags: input.tags ? [...new Set(input.tags)] : undefined,
+        },
+        select: { id: true, name: true, description: true, tags: true },
       });
       await ctx.db.auditLog.create({
         data: {
@@ -115,7 +154,7 @@ export const apiKeyRouter = createTRPCRouter({
           actorId: ctx.session.user.id,
           action: "apiKey.update",
           target: key.id,
-          details: { name: input.name ?? null, description: input.description ?? null },
+          details: { name: input.name ?? null, description: input.description ?? null, tags: input.tags ?? null },
         },
       });
       return updated;
@@ -141,5 +180,170 @@ export const apiKeyRouter = createTRPCRouter({
         data: { tenantId: ctx.tenant.id, actorId: ctx.session.user.id, action: "apiKey.rotate", target: key.id },
       });
       return { ...rotated, secret: generated.secret };
+    }),
+  /** One key with its settings and limits, for the per-key page. `canManage`: the caller may edit it. */
+  get: tenantProcedure("VIEWER")
+    .input(z.object({ keyId: keyIdSchema }))
+    .query(async ({ ctx, input }) => {
+      const key = await tenantKeyOrThrow(ctx.db, ctx.tenant.id, input.keyId, {
+        id: true,
+        name: true,
+        description: true,
+        tags: true,
+        keyPrefix: true,
+        createdAt: true,
+        lastUsedAt: true,
+        firstUsedAt: true,
+        revokedAt: true,
+        expiresAt: true,
+        expiresAfterFirstUseDays: true,
+        allowedModels: true,
+        createdById: true,
+        createdBy: { select: { email: true } },
+        upstream: { select: { id: true, name: true, provider: true } },
+        rateWindowMinutes: true,
+        rateMaxRequests: true,
+        rateMaxTokens: true,
+        rateMaxCostMicros: true,
+        maxConcurrency: true,
+        dailyCostMicros: true,
+        weeklyCostMicros: true,
+        weeklyResetDay: true,
+        weeklyResetHour: true,
+        monthlyCostMicros: true,
+        totalCostMicros: true,
+        totalTokens: true,
+      });
+      const now = Date.now();
+      const afterFirstUse =
+        key.expiresAfterFirstUseDays !== null && key.firstUsedAt
+          ? new Date(key.firstUsedAt.getTime() + key.expiresAfterFirstUseDays * DAY_MS)
+          : null;
+      const effectiveExpiresAt =
+        key.expiresAt && afterFirstUse ? (key.expiresAt < afterFirstUse ? key.expiresAt : afterFirstUse) : (key.expiresAt ?? afterFirstUse);
+      const status = key.revokedAt ? "revoked" : effectiveExpiresAt && effectiveExpiresAt.getTime() <= now ? "expired" : "active";
+      const isAdmin = hasRole(ctx.membership.role, "ADMIN");
+      return {
+        id: key.id,
+        name: key.name,
+        description: key.description,
+        tags: key.tags,
+        keyPrefix: key.keyPrefix,
+        createdAt: key.createdAt,
+        lastUsedAt: key.lastUsedAt,
+        firstUsedAt: key.firstUsedAt,
+        revokedAt: key.revokedAt,
+        effectiveExpiresAt,
+        status: status as "active" | "revoked" | "expired",
+        createdByEmail: key.createdBy?.email ?? null,
+        upstream: key.upstream,
+        canManage: isAdmin || (hasRole(ctx.membership.role, "MEMBER") && key.createdById === ctx.session.user.id),
+        timeZone: ctx.tenant.timeZone,
+        limits: {
+          expiresAt: key.expiresAt,
+          expiresAfterFirstUseDays: key.expiresAfterFirstUseDays,
+          allowedModels: key.allowedModels,
+          rateWindowMinutes: key.rateWindowMinutes,
+          rateMaxRequests: key.rateMaxRequests,
+          rateMaxTokens: num(key.rateMaxTokens),
+          rateMaxCostMicros: num(key.rateMaxCostMicros),
+          maxConcurrency: key.maxConcurrency,
+          dailyCostMicros: num(key.dailyCostMicros),
+          weeklyCostMicros: num(key.weeklyCostMicros),
+          weeklyResetDay: key.weeklyResetDay,
+          weeklyResetHour: key.weeklyResetHour,
+          monthlyCostMicros: num(key.monthlyCostMicros),
+          totalCostMicros: num(key.totalCostMicros),
+          totalTokens: num(key.totalTokens),
+          upstreamId: key.upstream?.id ?? null,
+        },
+      };
+    }),
+
+  /** Each limit of the key with its current use and seconds until it frees (live, from the ledger and Redis). */
+  limitUse: tenantProcedure("VIEWER")
+    .input(z.object({ keyId: keyIdSchema }))
+    .query(async ({ ctx, input }) => {
+      const row = await tenantKeyOrThrow(ctx.db, ctx.tenant.id, input.keyId, keyLimitsSelect);
+      return { asOf: new Date(), limits: await limitStatus(toKeyLimits(row)) };
+    }),
+
+  /**
+   * Sets the key's limits (the editor sends every field; absent = unchanged, null = no limit).
+   * Same ownership rule as revoke; each call is one audit entry listing the changed fields.
+   */
+  updateLimits: tenantProcedure("MEMBER")
+    .input(z.object({ keyId: keyIdSchema, ...keyLimitsShape }).superRefine(checkRateWindow))
+    .mutation(async ({ ctx, input }) => {
+      const actor = { tenantId: ctx.tenant.id, userId: ctx.session.user.id, role: ctx.membership.role };
+      const key = await manageableKey(ctx.db, actor, input.keyId);
+      const columns = toLimitColumns(input);
+      if (columns.upstreamId) {
+        const upstream = await ctx.db.upstream.findFirst({ where: { id: columns.upstreamId, tenantId: ctx.tenant.id }, select: { id: true } });
+        if (!upstream) throw new TRPCError({ code: "BAD_REQUEST", message: "No such upstream in this tenant" });
+      }
+      const before = await ctx.db.apiKey.findUniqueOrThrow({ where: { id: key.id } });
+      const window = columns.rateWindowMinutes !== undefined ? columns.rateWindowMinutes : before.rateWindowMinutes;
+      const rateMaxSet = (["rateMaxRequests", "rateMaxTokens", "rateMaxCostMicros"] as const).some((f) =>
+        columns[f] !== undefined ? columns[f] !== null : before[f] !== null,
+      );
+      if (rateMaxSet && window === null) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: "Set a rate window (minutes) for the rate limits" });
+      }
+      const revokedAt = input.active === undefined ? undefined : input.active ? null : (before.revokedAt ?? new Date());
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      for (const [field, value] of Object.entries(columns) as [keyof KeyLimitsColumns, unknown][]) {
+        const from = auditValue(before[field]);
+        const to = auditValue(value);
+        if (JSON.stringify(from) !== JSON.stringify(to)) changes[field] = { from, to };
+      }
+      if (revokedAt !== undefined && (revokedAt === null) !== (before.revokedAt === null)) {
+        changes.active = { from: before.revokedAt === null, to: revokedAt === null };
+      }
+      await ctx.db.$transaction([
+        ctx.db.apiKey.update({ where: { id: key.id }, data: { ...columns, revokedAt } }),
+        ctx.db.auditLog.create({
+          data: {
+            tenantId: ctx.tenant.id,
+            actorId: ctx.session.user.id,
+            action: "apiKey.limits",
+            target: key.id,
+            details: JSON.parse(JSON.stringify({ changes })) as object,
+          },
+        }),
+      ]);
+      return { id: key.id, changed: Object.keys(changes) };
+    }),
+
+  /** The key's usage over the last `days` days (tenant time zone): totals, daily series, per-model table. */
+  usage: tenantProcedure("VIEWER")
+    .input(z.object({ keyId: keyIdSchema, days: z.union(USAGE_PERIOD_DAYS.map((d) => z.literal(d))).default(30) }))
+    .query(async ({ ctx, input }) => {
+      await tenantKeyOrThrow(ctx.db, ctx.tenant.id, input.keyId, { id: true });
+      const timeZone = isValidTimeZone(ctx.tenant.timeZone) ? ctx.tenant.timeZone : "UTC";
+      const range = lastDays(input.days, timeZone);
+      const rows = await usageRows({ tenantId: ctx.tenant.id, apiKeyId: input.keyId, from: range.from, to: range.to, dayBucketsIn: timeZone });
+      return { from: range.from, to: range.to, timeZone, ...buildUsageReport(rows, range.days, timeZone) };
+    }),
+
+  /** The key's request log, newest first, paged by cursor; filters by status class, model and time. */
+  requestLog: tenantProcedure("VIEWER")
+    .input(
+      z.object({
+        keyId: keyIdSchema,
+        filter: requestLogFilterSchema.default({}),
+        cursor: z.string().max(200).nullish(),
+        limit: z.number().int().min(1).max(REQUEST_LOG_MAX_PAGE).default(50),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      await tenantKeyOrThrow(ctx.db, ctx.tenant.id, input.keyId, { id: true });
+      return requestLogPage(ctx.db, {
+        tenantId: ctx.tenant.id,
+        apiKeyId: input.keyId,
+        filter: input.filter,
+        cursor: input.cursor,
+        limit: input.limit,
+      });
     }),
 });

@@ -1,0 +1,27 @@
+import type { Metadata } from "next";
+import { AdminTenants, ADMIN_DEFAULT_RANGE } from "~/components/admin/admin-tenants";
+import { PageContainer } from "~/components/layout/page-container";
+import { getT } from "~/i18n/server";
+import { requirePlatformAdmin } from "~/server/auth/platform-admin";
+import { HydrateClient, prefetch, trpc } from "~/trpc/server";
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("admin.title") };
+}
+export const dynamic = "force-dynamic";
+
+export default async function AdminPage() {
+  await requirePlatformAdmin("/admin");
+  const [{ t }] = await Promise.all([getT(), prefetch(trpc.admin.tenants.queryOptions({ range: ADMIN_DEFAULT_RANGE }))]);
+  return (
+    <HydrateClient>
+      <PageContainer className="space-y-6">
+        <div>
+          <h1 className="text-2xl font-bold tracking-tight">{t("admin.title")}</h1>
+          <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{t("admin.description")}</p>
+        </div>
+        <AdminTenants />
+      </PageContainer>
+    </HydrateClient>
+  );
+}

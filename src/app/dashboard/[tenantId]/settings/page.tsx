@@ -1,0 +1,59 @@
+import { TRPCError } from "@trpc/server";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { Suspense } from "react";
+import { PageContainer } from "~/components/layout/page-container";
+import { GeneralSettings, WebhookSettings } from "~/components/settings/general-settings";
+import { PriceOverrides } from "~/components/settings/price-overrides";
+import { UpstreamsPanel } from "~/components/settings/upstreams-panel";
+import { hasRole } from "~/server/api/trpc";
+import { supportedTimeZones } from "~/server/api/routers/settings";
+import { requireSession } from "~/server/auth/require";
+import { HydrateClient, prefetch, serverCaller, trpc } from "~/trpc/server";
+
+export const metadata: Metadata = { title: "Tenant settings" };
+export const dynamic = "force-dynamic";
+
+async function loadTenant(tenantId: string) {
+  try {
+    return await (await serverCaller()).tenant.get({ tenantId });
+  } catch (error) {
+    if (error instanceof TRPCError && (error.code === "FORBIDDEN" || error.code === "BAD_REQUEST")) notFound();
+    throw error;
+  }
+}
+
+/** Owners and admins only (the procedures enforce it too). */
+export default async function SettingsPage({ params }: { params: Promise<{ tenantId: string }> }) {
+  const { tenantId } = await params;
+  await requireSession(`/dashboard/${tenantId}/settings`);
+  const tenant = await loadTenant(tenantId);
+  if (!hasRole(tenant.role, "ADMIN")) notFound();
+  await Promise.all([
+    prefetch(trpc.settings.get.queryOptions({ tenantId })),
+    prefetch(trpc.upstream.list.queryOptions({ tenantId })),
+  ]);
+  const timeZones = [...supportedTimeZones()].sort();
+  return (
+    <HydrateClient>
+      <PageContainer className="space-y-6">
+        <div>
+          <nav aria-label="Breadcrumb" className="text-sm text-zinc-500 dark:text-zinc-400">
+            <Link href={`/dashboard/${tenantId}`} className="hover:underline">
+              {tenant.name}
+            </Link>{" "}
+            / Settings
+          </nav>
+          <h1 className="mt-1 text-2xl font-bold tracking-tight">Settings</h1>
+        </div>
+        <Suspense fallback={<p className="text-sm text-zinc-500">Loading…</p>}>
+          <GeneralSettings tenantId={tenantId} timeZones={timeZones} />
+          <UpstreamsPanel tenantId={tenantId} />
+          <PriceOverrides tenantId={tenantId} />
+          <WebhookSettings tenantId={tenantId} />
+        </Suspense>
+      </PageContainer>
+    </HydrateClient>
+  );
+}

@@ -1,0 +1,73 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import type { LimitStatus } from "~/ledger/limit-status";
+import { cn } from "../ui/cn";
+import { formatDuration, formatLimitValue, LIMIT_LABELS } from "./limit-labels";
+
+/** Seconds since `asOf`, ticking once a second so "resets in" counts down between refreshes. */
+function useElapsedSeconds(asOf: string | Date): number {
+  const start = new Date(asOf).getTime();
+  const [now, setNow] = useState<number | null>(null);
+  useEffect(() => {
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [start]);
+  return now === null ? 0 : Math.max(0, Math.floor((now - start) / 1000));
+}
+
+/** Each limit with a progress bar of its use and a countdown to its reset. Used by the key page and the lookup. */
+export function LimitBars({
+  limits,
+  asOf,
+  emptyText,
+  className = "space-y-4",
+}: {
+  limits: readonly LimitStatus[];
+  asOf: string | Date;
+  emptyText: string;
+  /** Layout of the list, e.g. a grid on wide cards. */
+  className?: string;
+}) {
+  const elapsed = useElapsedSeconds(asOf);
+  if (limits.length === 0) return <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400">{emptyText}</p>;
+  return (
+    <ul className={className} data-testid="limit-bars">
+      {limits.map((l) => {
+        const pct = l.max > 0 ? Math.min(100, (l.used / l.max) * 100) : l.used > 0 ? 100 : 0;
+        const left = l.resetsInSec === null ? null : Math.max(0, l.resetsInSec - elapsed);
+        const tone = pct >= 100 ? "bg-red-500" : pct >= 80 ? "bg-amber-500" : "bg-indigo-500";
+        return (
+          <li key={l.name} data-limit={l.name}>
+            <div className="flex flex-wrap items-baseline justify-between gap-x-3 text-sm">
+              <span className="font-medium">{LIMIT_LABELS[l.name]}</span>
+              <span className="tabular-nums text-zinc-700 dark:text-zinc-300" data-testid="limit-use">
+                {formatLimitValue(l.unit, l.used)} / {formatLimitValue(l.unit, l.max)}
+              </span>
+            </div>
+            <div
+              role="progressbar"
+              aria-label={LIMIT_LABELS[l.name]}
+              aria-valuemin={0}
+              aria-valuemax={l.max}
+              aria-valuenow={Math.min(l.used, l.max)}
+              className="mt-1.5 h-2 overflow-hidden rounded-full bg-zinc-100 dark:bg-zinc-800"
+            >
+              <div className={cn("h-full rounded-full transition-all", tone)} style={{ width: `${pct}%` }} />
+            </div>
+            <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400" data-testid="limit-reset">
+              {left === null
+                ? l.name === "concurrency"
+                  ? "Frees as requests finish"
+                  : "Never resets"
+                : l.used === 0 && (l.name.startsWith("rate_"))
+                  ? "Window empty"
+                  : `Resets in ${formatDuration(left)}`}
+            </p>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

@@ -1,0 +1,232 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { useTRPC } from "~/trpc/react";
+import { formatCost, formatCount, formatDateTime } from "../format";
+import { Button, buttonClass } from "../ui/button";
+import { Card, CardHeader } from "../ui/card";
+import { cn } from "../ui/cn";
+import { inputClass } from "../ui/field";
+
+export const REQUEST_LOG_PAGE_SIZE = 50;
+
+const STATUS_OPTIONS = [
+  { value: "", label: "All statuses" },
+  { value: "2xx", label: "Success (2xx)" },
+  { value: "errors", label: "Errors (4xx, 5xx)" },
+  { value: "4xx", label: "Client errors (4xx)" },
+  { value: "5xx", label: "Server errors (5xx)" },
+  { value: "refused", label: "Refused by limits (402, 403, 429)" },
+] as const;
+type StatusValue = (typeof STATUS_OPTIONS)[number]["value"];
+
+interface Filter {
+  statusClass?: Exclude<StatusValue, "">;
+  model?: string;
+  from?: Date;
+  to?: Date;
+}
+
+function statusTone(status: number): string {
+  if (status < 300) return "bg-emerald-50 text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300";
+  if (status < 500) return "bg-amber-50 text-amber-800 dark:bg-amber-950 dark:text-amber-300";
+  return "bg-red-50 text-red-700 dark:bg-red-950 dark:text-red-300";
+}
+
+function exportHref(tenantId: string, keyId: string, f: Filter): string {
+  const q = new URLSearchParams({ keyId });
+  if (f.statusClass) q.set("statusClass", f.statusClass);
+  if (f.model) q.set("model", f.model);
+  if (f.from) q.set("from", f.from.toISOString());
+  if (f.to) q.set("to", f.to.toISOString());
+  return `/api/export/${tenantId}/requests?${q}`;
+}
+
+const th = "px-2 py-2 text-right font-medium whitespace-nowrap";
+const thLeft = "px-2 py-2 text-left font-medium whitespace-nowrap";
+const td = "px-2 py-2 text-right tabular-nums whitespace-nowrap";
+
+export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: string }) {
+  const trpc = useTRPC();
+  // The model filter offers the models the key used in the last 90 days.
+  const recent = useQuery(trpc.apiKey.usage.queryOptions({ tenantId, keyId, days: 90 }));
+  const models = (recent.data?.byModel ?? []).map((m) => m.model).sort();
+  const [filter, setFilter] = useState<Filter>({});
+  /** Cursors of the pages before the current one; the current page's cursor is the last. */
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const cursor = cursors[cursors.length - 1] ?? null;
+  const log = useQuery({
+    ...trpc.apiKey.requestLog.queryOptions({ tenantId, keyId, filter, cursor, limit: REQUEST_LOG_PAGE_SIZE }),
+    placeholderData: (previous) => previous,
+    refetchInterval: cursors.length === 1 ? 15_000 : false,
+  });
+
+  function onFilter(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const text = (n: string) => String(f.get(n) ?? "").trim();
+    const date = (n: string) => (text(n) ? new Date(text(n)) : undefined);
+    setFilter({
+      statusClass: (text("statusClass") || undefined) as Filter["statusClass"],
+      model: text("model") || undefined,
+      from: date("from"),
+      to: date("to"),
+    });
+    setCursors([null]);
+  }
+
+  const rows = log.data?.rows ?? [];
+  return (
+    <Card>
+      <CardHeader
+        title="Request log"
+        description="Newest first, times in UTC. Requests appear here once the ledger has flushed them (every few seconds)."
+        action={
+          <a className={buttonClass("secondary")} href={exportHref(tenantId, keyId, filter)} download>
+            Export CSV
+          </a>
+        }
+      />
+      <form onSubmit={onFilter} className="mb-4 flex flex-wrap items-end gap-2" aria-label="Filter the request log">
+        <div>
+          <label htmlFor="log-status" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+            Status
+          </label>
+          <select id="log-status" name="statusClass" defaultValue="" className={cn(inputClass, "mt-1")}>
+            {STATUS_OPTIONS.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="log-model" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+            Model
+          </label>
+          <select id="log-model" name="model" defaultValue="" className={cn(inputClass, "mt-1 max-w-56")}>
+            <option value="">All models</option>
+            {models.map((m) => (
+              <option key={m} value={m}>
+                {m}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="log-from" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+            From (local time)
+          </label>
+          <input id="log-from" name="from" type="datetime-local" className={cn(inputClass, "mt-1")} />
+        </div>
+        <div>
+          <label htmlFor="log-to" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+            To (local time)
+          </label>
+          <input id="log-to" name="to" type="datetime-local" className={cn(inputClass, "mt-1")} />
+        </div>
+        <Button type="submit" variant="secondary">
+          Apply
+        </Button>
+      </form>
+      {log.error ? (
+        <p role="alert" className="text-sm text-red-600">
+          Could not load the request log: {log.error.message}
+        </p>
+      ) : null}
+      {rows.length === 0 && log.data ? (
+        <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">No requests match.</p>
+      ) : (
+        <div className="-mx-5 overflow-x-auto">
+          <table className="w-full min-w-[960px] text-xs" data-testid="request-log-table">
+            <thead className="border-y border-zinc-200 bg-zinc-50 uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
+              <tr>
+                <th scope="col" className={thLeft + " pl-5"}>Time</th>
+                <th scope="col" className={thLeft}>Model</th>
+                <th scope="col" className={thLeft}>Endpoint</th>
+                <th scope="col" className={th}>Status</th>
+                <th scope="col" className={th} title="Input / output tokens">In / out</th>
+                <th scope="col" className={th} title="Cache write 5m + 1h / cache read">Cache w / r</th>
+                <th scope="col" className={th}>Cost</th>
+                <th scope="col" className={th}>Latency</th>
+                <th scope="col" className={th + " pr-5"}>TTFB</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+              {rows.map((r) => (
+                <tr key={r.id} data-request-id={r.id} className="align-top">
+                  <td className="px-2 py-2 pl-5 text-left tabular-nums whitespace-nowrap">
+                    {formatDateTime(r.createdAt).replace(" UTC", "")}
+                  </td>
+                  <td className="max-w-56 truncate px-2 py-2 font-mono" title={r.model}>
+                    {r.model}
+                  </td>
+                  <td className="px-2 py-2 font-mono whitespace-nowrap">
+                    {r.endpoint}
+                    {r.stream ? (
+                      <span className="ml-1 rounded bg-zinc-100 px-1 text-[10px] uppercase text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">
+                        stream
+                      </span>
+                    ) : null}
+                  </td>
+                  <td className={td}>
+                    <span className={cn("rounded px-1.5 py-0.5 font-medium", statusTone(r.status))} data-testid="log-status">
+                      {r.status}
+                    </span>
+                    {r.error ? (
+                      <p className="mt-1 max-w-48 truncate text-left text-red-600 dark:text-red-400" title={r.error}>
+                        {r.error}
+                      </p>
+                    ) : null}
+                  </td>
+                  <td className={td}>
+                    {formatCount(r.inputTokens)} / {formatCount(r.outputTokens)}
+                    {r.estimated ? (
+                      <span
+                        className="ml-1 rounded bg-amber-50 px-1 text-[10px] uppercase text-amber-800 dark:bg-amber-950 dark:text-amber-300"
+                        title="No usage from the upstream: tokens estimated"
+                      >
+                        est.
+                      </span>
+                    ) : null}
+                  </td>
+                  <td className={td}>
+                    {formatCount(r.cacheWrite5mTokens + r.cacheWrite1hTokens)} / {formatCount(r.cacheReadTokens)}
+                  </td>
+                  <td className={td} title={r.priced ? undefined : "Model not in the price table"}>
+                    {formatCost(r.costMicros)}
+                    {r.priced ? null : <span className="ml-1 text-amber-700">?</span>}
+                  </td>
+                  <td className={td}>{formatCount(r.latencyMs)} ms</td>
+                  <td className={td + " pr-5"}>{r.ttfbMs === null ? "—" : `${formatCount(r.ttfbMs)} ms`}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div className="mt-4 flex items-center justify-between gap-2">
+        <span className="text-xs text-zinc-500 dark:text-zinc-400">
+          Page {cursors.length}
+          {log.isFetching ? " · loading…" : ""}
+        </span>
+        <div className="flex gap-2">
+          <Button variant="secondary" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
+            Newer
+          </Button>
+          <Button
+            variant="secondary"
+            disabled={!log.data?.nextCursor}
+            onClick={() => {
+              const next = log.data?.nextCursor;
+              if (next) setCursors((c) => [...c, next]);
+            }}
+          >
+            Older
+          </Button>
+        </div>
+      </div>
+    </Card>
+  );
+}

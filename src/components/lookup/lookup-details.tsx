@@ -1,0 +1,100 @@
+"use client";
+
+import { useState } from "react";
+import type { KeyLookup } from "~/server/api/lib/key-lookup";
+import { CopyButton } from "../dashboard/copy-button";
+import { ModelCostTable } from "../dashboard/model-cost-table";
+import { formatCost, formatCount, formatDateTime } from "../format";
+import { LimitBars } from "../keys/limit-bars";
+import { Card, CardHeader } from "../ui/card";
+import { cn } from "../ui/cn";
+
+const PERIODS = [
+  { id: "today", label: "Today" },
+  { id: "month", label: "This month" },
+  { id: "all", label: "All time" },
+] as const;
+type PeriodId = (typeof PERIODS)[number]["id"];
+
+/** Limits with their live use, expiry, and per-model usage by day / month / all time. */
+export function LookupDetails({ lookup }: { lookup: KeyLookup }) {
+  const [period, setPeriod] = useState<PeriodId>("all");
+  const shown =
+    period === "today" ? lookup.today : period === "month" ? lookup.thisMonth : { totals: lookup.totals, models: lookup.models };
+  const shareUrl = `/lookup?id=${lookup.apiId}`;
+  return (
+    <>
+      <div className="grid gap-6 lg:grid-cols-3">
+        <Card className="lg:col-span-2">
+          <CardHeader
+            title="Limits"
+            description={`Current use and time to reset. Days, weeks and months in ${lookup.timeZone}.`}
+          />
+          <LimitBars limits={lookup.limits} asOf={lookup.asOf} emptyText="No limits on this key." />
+        </Card>
+        <Card>
+          <CardHeader title="Key" />
+          <dl className="space-y-3 text-sm">
+            <div>
+              <dt className="text-xs text-zinc-500 dark:text-zinc-400">Expires</dt>
+              <dd data-testid="lookup-expires">{lookup.expiresAt ? formatDateTime(new Date(lookup.expiresAt)) : "Never"}</dd>
+            </div>
+            <div>
+              <dt className="text-xs text-zinc-500 dark:text-zinc-400">API ID</dt>
+              <dd className="break-all font-mono text-xs" data-testid="lookup-api-id">
+                {lookup.apiId}
+              </dd>
+            </div>
+            <div>
+              <dt className="text-xs text-zinc-500 dark:text-zinc-400">Shareable link</dt>
+              <dd className="mt-1 flex items-center gap-2">
+                <a href={shareUrl} className="min-w-0 truncate font-mono text-xs underline">
+                  {shareUrl}
+                </a>
+                <CopyButton text={typeof window === "undefined" ? shareUrl : `${window.location.origin}${shareUrl}`} label="Copy link" />
+              </dd>
+            </div>
+          </dl>
+        </Card>
+      </div>
+      <Card>
+        <CardHeader
+          title="Cost by model"
+          description={
+            <>
+              As of {formatDateTime(new Date(lookup.asOf))}. Scripts can read the same data from{" "}
+              <a className="font-mono underline" href={`/api/lookup?id=${lookup.apiId}`}>
+                /api/lookup?id=…
+              </a>
+            </>
+          }
+          action={
+            <div role="radiogroup" aria-label="Period" className="inline-flex rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
+              {PERIODS.map((p) => (
+                <button
+                  key={p.id}
+                  type="button"
+                  role="radio"
+                  aria-checked={period === p.id}
+                  onClick={() => setPeriod(p.id)}
+                  className={cn(
+                    "rounded-md px-3 py-1 text-sm font-medium transition",
+                    period === p.id
+                      ? "bg-white text-zinc-900 shadow-sm dark:bg-zinc-950 dark:text-zinc-50"
+                      : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100",
+                  )}
+                >
+                  {p.label}
+                </button>
+              ))}
+            </div>
+          }
+        />
+        <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400" data-testid="lookup-period-totals">
+          {formatCount(shown.totals.requests)} requests · {formatCost(shown.totals.costMicros)}
+        </p>
+        <ModelCostTable rows={shown.models} emptyText="No usage recorded for this API ID in this period." />
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,63 @@
+/** Dictionaries by locale, the t() function and locale-aware formatters. Server and client safe. */
+import type { Locale } from "./config";
+import { en, type Dictionary, type MessageKey } from "./en";
+import { zhCN } from "./zh-CN";
+
+export type { Dictionary, MessageKey };
+
+export const DICTIONARIES: Readonly<Record<Locale, Dictionary>> = { en, "zh-CN": zhCN };
+
+export type MessageVars = Readonly<Record<string, string | number>>;
+export type TFunction = (key: MessageKey, vars?: MessageVars) => string;
+
+/** t() for a locale: looks the key up (English as a fallback) and fills `{name}` placeholders. */
+export function createT(locale: Locale): TFunction {
+  const dict = DICTIONARIES[locale];
+  const numbers = new Intl.NumberFormat(locale);
+  return (key, vars) => {
+    const text = dict[key] ?? en[key];
+    if (!vars) return text;
+    return text.replace(/\{(\w+)\}/g, (whole, name: string) => {
+      const v = vars[name];
+      if (v === undefined) return whole;
+      return typeof v === "number" ? numbers.format(v) : v;
+    });
+  };
+}
+
+/** Formatters bound to a locale. Dates default to UTC so server and browser render the same text. */
+export interface Formatters {
+  locale: Locale;
+  count: (n: number) => string;
+  compact: (n: number) => string;
+  percent: (fraction: number, digits?: number) => string;
+  /** Integer micro-dollars as dollars: 6 decimals below $1, 4 below $100, then cents. */
+  cost: (micros: number) => string;
+  dateTime: (date: Date | null | undefined, timeZone?: string) => string;
+  date: (date: Date | null | undefined, timeZone?: string) => string;
+  ms: (ms: number) => string;
+}
+
+export function createFormatters(locale: Locale): Formatters {
+  const integer = new Intl.NumberFormat(locale);
+  const compactFmt = new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 });
+  return {
+    locale,
+    count: (n) => integer.format(n),
+    compact: (n) => compactFmt.format(n),
+    percent: (fraction, digits = 1) =>
+      new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: digits }).format(fraction),
+    cost: (micros) => {
+      const abs = Math.abs(micros);
+      const digits = abs === 0 ? 2 : abs < 1_000_000 ? 6 : abs < 100_000_000 ? 4 : 2;
+      return `$${(micros / 1_000_000).toLocaleString(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+    },
+    dateTime: (date, timeZone = "UTC") =>
+      date
+        ? `${new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone }).format(date)}${timeZone === "UTC" ? " UTC" : ""}`
+        : "—",
+    date: (date, timeZone = "UTC") =>
+      date ? new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone }).format(date) : "—",
+    ms: (ms) => `${new Intl.NumberFormat(locale, { maximumFractionDigits: ms < 10 ? 1 : 0 }).format(ms)} ms`,
+  };
+}

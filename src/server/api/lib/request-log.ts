@@ -1,0 +1,129 @@
+/**
+ * A key's request log, newest first, paged by a keyset cursor (createdAt, id) so a page costs the
+ * same at row 10 and at row 1 000 000 (index RequestLog(apiKeyId, createdAt)). Shared by the
+ * per-key page (tRPC) and the CSV export, so both show the same rows and the same cost numbers
+ * (each row's costMicros as the ledger recorded it).
+ */
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import type { Prisma, PrismaClient } from "~/generated/prisma/client";
+
+export const STATUS_CLASSES = ["2xx", "4xx", "5xx", "errors", "refused"] as const;
+export type StatusClass = (typeof STATUS_CLASSES)[number];
+
+export const requestLogFilterSchema = z.object({
+  statusClass: z.enum(STATUS_CLASSES).optional(),
+  model: z.string().trim().min(1).max(200).optional(),
+  /** Inclusive. */
+  from: z.date().optional(),
+  /** Exclusive. */
+  to: z.date().optional(),
+});
+export type RequestLogFilter = z.infer<typeof requestLogFilterSchema>;
+
+export const REQUEST_LOG_MAX_PAGE = 200;
+
+export interface RequestLogRow {
+  id: string;
+  createdAt: Date;
+  model: string;
+  endpoint: string;
+  stream: boolean;
+  status: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+  costMicros: number;
+  latencyMs: number;
+  ttfbMs: number | null;
+  estimated: boolean;
+  priced: boolean;
+  error: string | null;
+}
+
+export interface RequestLogPage {
+  rows: RequestLogRow[];
+  /** Pass back as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+function statusWhere(c: StatusClass | undefined): Prisma.RequestLogWhereInput {
+  switch (c) {
+    case undefined:
+      return {};
+    case "2xx":
+      return { status: { gte: 200, lt: 300 } };
+    case "4xx":
+      return { status: { gte: 400, lt: 500 } };
+    case "5xx":
+      return { status: { gte: 500 } };
+    case "errors":
+      return { status: { gte: 400 } };
+    case "refused":
+      // Quota and policy refusals by the gateway itself: 402, 403, 429.
+      return { status: { in: [402, 403, 429] } };
+  }
+}
+
+function encodeCursor(row: { createdAt: Date; id: string }): string {
+  return `${row.createdAt.getTime()}_${row.id}`;
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const sep = cursor.indexOf("_");
+  const ms = Number(cursor.slice(0, sep));
+  const id = cursor.slice(sep + 1);
+  if (sep < 1 || !Number.isSafeInteger(ms) || !id) throw new TRPCError({ code: "BAD_REQUEST", message: "Bad cursor" });
+  return { createdAt: new Date(ms), id };
+}
+
+export async function requestLogPage(
+  db: PrismaClient,
+  q: { tenantId: string; apiKeyId: string; filter: RequestLogFilter; cursor?: string | null; limit: number },
+): Promise<RequestLogPage> {
+  const { filter } = q;
+  const after = q.cursor ? decodeCursor(q.cursor) : null;
+  const where: Prisma.RequestLogWhereInput = {
+    tenantId: q.tenantId,
+    apiKeyId: q.apiKeyId,
+    ...(filter.model ? { model: filter.model } : {}),
+    ...statusWhere(filter.statusClass),
+    AND: [
+      filter.from || filter.to ? { createdAt: { gte: filter.from, lt: filter.to } } : {},
+      after
+        ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
+        : {},
+    ],
+  };
+  const found = await db.requestLog.findMany({
+    where,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: q.limit + 1,
+  });
+  const page = found.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    rows: page.map((r) => ({
+      id: r.id,
+      createdAt: r.createdAt,
+      model: r.model,
+      endpoint: r.endpoint,
+      stream: r.stream,
+      status: r.status,
+      inputTokens: r.inputTokens,
+      outputTokens: r.outputTokens,
+      cacheWrite5mTokens: r.cacheWrite5mTokens,
+      cacheWrite1hTokens: r.cacheWrite1hTokens,
+      cacheReadTokens: r.cacheReadTokens,
+      costMicros: Number(r.costMicros),
+      latencyMs: r.latencyMs,
+      ttfbMs: r.ttfbMs,
+      estimated: r.usageSource === "ESTIMATED",
+      priced: r.priced,
+      error: r.error,
+    })),
+    nextCursor: found.length > q.limit && last ? encodeCursor(last) : null,
+  };
+}

@@ -1,0 +1,226 @@
+/**
+ * CSV exports for the portal: a key's request log and usage (a key's or the whole tenant's) per
+ * day and model. Same access rule as the pages (a member of the tenant, any role; keys scoped to the
+ * tenant) and the same numbers: request-log rows through requestLogPage, usage through usageRows,
+ * cost always the ledger's costMicros (also given as exact dollars). Streamed page by page.
+ */
+import type { Session } from "next-auth";
+import { z } from "zod";
+import type { PrismaClient } from "~/generated/prisma/client";
+import { usageRows } from "~/ledger";
+import { microsToUsd } from "~/server/api/lib/lookup-json";
+import { requestLogFilterSchema, requestLogPage } from "~/server/api/lib/request-log";
+import { dayKey, isValidTimeZone, lastDays } from "~/server/api/lib/time-range";
+import { emptyTotals, type UsageTotals } from "~/server/api/lib/usage-report";
+import { db as defaultDb } from "~/server/db";
+
+const PAGE = 1000;
+
+/** RFC 4180 field: quoted when it holds a comma, quote or line break; formula-leading cells defused. */
+export function csvField(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return "";
+  let s = String(value);
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvLine(values: readonly (string | number | boolean | null | undefined)[]): string {
+  return `${values.map(csvField).join(",")}\r\n`;
+}
+
+function text(status: number, message: string): Response {
+  return new Response(message, { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+}
+
+async function tenantOf(db: PrismaClient, session: Session | null, tenantId: string) {
+  if (!session?.user.id) return { error: text(401, "Sign in first") };
+  const membership = await db.membership.findUnique({
+    where: { userId_tenantId: { userId: session.user.id, tenantId } },
+    select: { tenant: { select: { id: true, timeZone: true } } },
+  });
+  if (!membership) return { error: text(403, "You do not have access to this tenant") };
+  return { tenant: membership.tenant };
+}
+
+function csvResponse(filename: string, lines: AsyncIterable<string>): Response {
+  const encoder = new TextEncoder();
+  const iterator = lines[Symbol.asyncIterator]();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+  return new Response(body, {
+    headers: {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="${filename}"`,
+      "cache-control": "no-store",
+    },
+  });
+}
+
+const optionalDate = z
+  .string()
+  .trim()
+  .optional()
+  .transform((s, ctx) => {
+    if (!s) return undefined;
+    const d = new Date(s);
+    if (Number.isNaN(d.getTime())) {
+      ctx.addIssue({ code: "custom", message: "not a date" });
+      return z.NEVER;
+    }
+    return d;
+  });
+
+const requestLogQuerySchema = z.object({
+  keyId: z.uuid(),
+  statusClass: requestLogFilterSchema.shape.statusClass,
+  model: requestLogFilterSchema.shape.model,
+  from: optionalDate,
+  to: optionalDate,
+});
+
+export const REQUEST_LOG_COLUMNS = [
+  "time",
+  "request_id",
+  "model",
+  "endpoint",
+  "stream",
+  "status",
+  "input_tokens",
+  "output_tokens",
+  "cache_write_5m_tokens",
+  "cache_write_1h_tokens",
+  "cache_read_tokens",
+  "cost_micros",
+  "cost_usd",
+  "latency_ms",
+  "ttfb_ms",
+  "estimated",
+  "error",
+] as const;
+
+/** GET /api/export/<tenantId>/requests?keyId=&statusClass=&model=&from=&to= */
+export async function exportRequestLog(
+  req: Request,
+  tenantId: string,
+  session: Session | null,
+  db: PrismaClient = defaultDb,
+): Promise<Response> {
+  const access = await tenantOf(db, session, tenantId);
+  if (access.error) return access.error;
+  const params = Object.fromEntries(new URL(req.url).searchParams);
+  const parsed = requestLogQuerySchema.safeParse({ ...params, statusClass: params.statusClass || undefined, model: params.model || undefined });
+  if (!parsed.success) return text(400, `Bad query: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const { keyId, ...filter } = parsed.data;
+  const key = await db.apiKey.findFirst({ where: { id: keyId, tenantId: access.tenant.id }, select: { id: true } });
+  if (!key) return text(404, "No such key in this tenant");
+
+  async function* lines(): AsyncGenerator<string> {
+    yield csvLine(REQUEST_LOG_COLUMNS);
+    let cursor: string | null = null;
+    do {
+      const page = await requestLogPage(db, { tenantId: access.tenant!.id, apiKeyId: keyId, filter, cursor, limit: PAGE });
+      for (const r of page.rows) {
+        yield csvLine([
+          r.createdAt.toISOString(),
+          r.id,
+          r.model,
+          r.endpoint,
+          r.stream,
+          r.status,
+          r.inputTokens,
+          r.outputTokens,
+          r.cacheWrite5mTokens,
+          r.cacheWrite1hTokens,
+          r.cacheReadTokens,
+          r.costMicros,
+          microsToUsd(r.costMicros),
+          r.latencyMs,
+          r.ttfbMs,
+          r.estimated,
+          r.error,
+        ]);
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+  return csvResponse(`requests-${keyId}.csv`, lines());
+}
+
+const usageQuerySchema = z.object({
+  keyId: z.uuid().optional(),
+  days: z.coerce.number().int().min(1).max(366).default(30),
+});
+
+export const USAGE_COLUMNS = [
+  "day",
+  "model",
+  "requests",
+  "input_tokens",
+  "output_tokens",
+  "cache_write_5m_tokens",
+  "cache_write_1h_tokens",
+  "cache_read_tokens",
+  "cost_micros",
+  "cost_usd",
+  "errors",
+  "estimated",
+] as const;
+
+/** GET /api/export/<tenantId>/usage?days=30[&keyId=] — one row per day (tenant time zone) and model. */
+export async function exportUsage(
+  req: Request,
+  tenantId: string,
+  session: Session | null,
+  db: PrismaClient = defaultDb,
+): Promise<Response> {
+  const access = await tenantOf(db, session, tenantId);
+  if (access.error) return access.error;
+  const params = Object.fromEntries(new URL(req.url).searchParams);
+  const parsed = usageQuerySchema.safeParse({ ...params, keyId: params.keyId || undefined });
+  if (!parsed.success) return text(400, `Bad query: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const { keyId, days } = parsed.data;
+  if (keyId) {
+    const key = await db.apiKey.findFirst({ where: { id: keyId, tenantId: access.tenant.id }, select: { id: true } });
+    if (!key) return text(404, "No such key in this tenant");
+  }
+  const timeZone = isValidTimeZone(access.tenant.timeZone) ? access.tenant.timeZone : "UTC";
+  const range = lastDays(days, timeZone);
+  const rows = await usageRows({ tenantId: access.tenant.id, apiKeyId: keyId, from: range.from, to: range.to, dayBucketsIn: timeZone });
+  const cells = new Map<string, UsageTotals & { day: string; model: string }>();
+  for (const r of rows) {
+    const day = dayKey(r.hourStart, timeZone);
+    const k = `${day}\u0000${r.model}`;
+    let c = cells.get(k);
+    if (!c) cells.set(k, (c = { day, model: r.model, ...emptyTotals() }));
+    for (const m of Object.keys(emptyTotals()) as (keyof UsageTotals)[]) c[m] += r[m];
+  }
+  const sorted = [...cells.values()].sort((a, b) => a.day.localeCompare(b.day) || a.model.localeCompare(b.model));
+  async function* lines(): AsyncGenerator<string> {
+    yield csvLine(USAGE_COLUMNS);
+    for (const c of sorted) {
+      yield csvLine([
+        c.day,
+        c.model,
+        c.requests,
+        c.inputTokens,
+        c.outputTokens,
+        c.cacheWrite5mTokens,
+        c.cacheWrite1hTokens,
+        c.cacheReadTokens,
+        c.costMicros,
+        microsToUsd(c.costMicros),
+        c.errorCount,
+        c.estimatedCount,
+      ]);
+    }
+  }
+  return csvResponse(`usage-${keyId ?? tenantId}-${days}d.csv`, lines());
+}

@@ -1,0 +1,89 @@
+/** POST /api/lookup {key}: the same answer as GET by API ID, found by the secret; limits with live use. */
+import { randomUUID } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { GET, POST } from "~/app/api/lookup/route";
+import { generateApiKey } from "~/keys";
+import { admit } from "~/ledger";
+import { db } from "~/server/db";
+import { loadKeyLimits } from "~/server/key-limits";
+import { redis } from "~/server/redis";
+import { createTenantWithKey } from "../helpers/fixtures-db";
+
+const ip = () => `192.0.2.${1 + Math.floor(Math.random() * 250)}`;
+
+function post(body: unknown): Promise<Response> {
+  return POST(
+    new Request("http://localhost/api/lookup", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": ip() },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+afterAll(async () => {
+  await db.$disconnect();
+  redis.disconnect();
+});
+
+describe("POST /api/lookup", () => {
+  it("finds the key by its secret and answers exactly like GET by API ID, limits included", async () => {
+    const { tenant, key, secret } = await createTenantWithKey("bykey");
+    await db.apiKey.update({
+      where: { id: key.id },
+      data: { rateWindowMinutes: 1, rateMaxRequests: 1, dailyCostMicros: 2_500_000n, expiresAt: new Date("2031-01-01T00:00:00Z") },
+    });
+    const hourStart = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    await db.usageHourly.create({
+      data: { apiKeyId: key.id, tenantId: tenant.id, model: "claude-sonnet-4-5", hourStart, requests: 2n, costMicros: 777n },
+    });
+    const limits = await loadKeyLimits(key.id);
+    if (!limits) throw new Error("no key");
+    expect((await admit(limits, `r-${randomUUID()}`, 0)).ok).toBe(true);
+
+    const res = await post({ key: secret });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown> & {
+      apiId: string;
+      limits: { name: string; used: number; max: number; resetsInSec: number | null; maxUsd?: string }[];
+      today: { totals: { costMicros: number }; models: { model: string }[] };
+      thisMonth: { totals: { costMicros: number } };
+      expiresAt: string;
+    };
+    expect(body.apiId).toBe(key.id);
+    expect(body.expiresAt).toBe("2031-01-01T00:00:00.000Z");
+    expect(body.today.totals.costMicros).toBe(777);
+    expect(body.thisMonth.totals.costMicros).toBe(777);
+    expect(body.today.models.map((m) => m.model)).toEqual(["claude-sonnet-4-5"]);
+    const rate = body.limits.find((l) => l.name === "rate_requests");
+    expect(rate).toMatchObject({ used: 1, max: 1 });
+    expect(rate?.resetsInSec).toBeGreaterThan(0);
+    expect(body.limits.find((l) => l.name === "cost_daily")).toMatchObject({ max: 2_500_000, used: 777, maxUsd: "2.500000" });
+
+    const viaGet = (await (
+      await GET(new Request(`http://localhost/api/lookup?id=${key.id}`, { headers: { "x-forwarded-for": ip() } }))
+    ).json()) as Record<string, unknown>;
+    const strip = (o: Record<string, unknown>) => ({ ...o, asOf: "", limits: "" });
+    expect(strip(viaGet)).toEqual(strip(body));
+  });
+
+  it("answers an unknown or revoked key with the same empty shape and a null apiId", async () => {
+    const unknown = (await (await post({ key: generateApiKey().secret })).json()) as Record<string, unknown>;
+    const { key, secret } = await createTenantWithKey("revoked");
+    await db.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+    const revoked = (await (await post({ key: secret })).json()) as Record<string, unknown>;
+    expect(unknown.apiId).toBeNull();
+    expect({ ...revoked, asOf: "" }).toEqual({ ...unknown, asOf: "" });
+    expect(revoked.limits).toEqual([]);
+    expect(Object.keys(revoked).sort()).toEqual(
+      ["apiId", "asOf", "expiresAt", "limits", "models", "thisMonth", "timeZone", "today", "totals"].sort(),
+    );
+  });
+
+  it("refuses a body without a Metergate key with 400", async () => {
+    expect((await post({ key: "sk-not-ours" })).status).toBe(400);
+    expect((await post({})).status).toBe(400);
+    const raw = await POST(new Request("http://localhost/api/lookup", { method: "POST", body: "not json" }));
+    expect(raw.status).toBe(400);
+  });
+});
