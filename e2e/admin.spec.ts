@@ -6,8 +6,7 @@
  *    keys and models; suspends a tenant (its keys get 403) and reinstates it;
  *  - everyone else gets a 404 at /admin and no Admin link.
  */
-import { expect, test } from "@playwright/test";
-import { createKey, createTenant, shot, signUpAndSignIn, uniqueEmail } from "./helpers";
+import { createKey, createTenant, shot, signUpAndSignIn, uniqueEmail, expect, test } from "./helpers";
 import { anthropicCall, cli, flush, openaiCall } from "./portal-helpers";
 
 test.describe.configure({ mode: "serial" });

@@ -1,4 +1,28 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, test as base, type Page } from "@playwright/test";
+
+/**
+ * Every spec's `test`: its page waits, after each goto/reload, until React has hydrated
+ * (<html data-hydrated>, set by HydrationMarker), so typing is never lost to hydration.
+ */
+export const test = base.extend({
+  page: async ({ page }, use) => {
+    const waitHydrated = () => page.waitForFunction(() => document.documentElement.dataset.hydrated === "true");
+    const goto = page.goto.bind(page);
+    page.goto = async (...args: Parameters<Page["goto"]>) => {
+      const response = await goto(...args);
+      await waitHydrated();
+      return response;
+    };
+    const reload = page.reload.bind(page);
+    page.reload = async (...args: Parameters<Page["reload"]>) => {
+      const response = await reload(...args);
+      await waitHydrated();
+      return response;
+    };
+    await use(page);
+  },
+});
+export { expect };
 
 export const PASSWORD = "correct horse battery staple";
 

@@ -6,9 +6,8 @@
  */
 import { execFileSync } from "node:child_process";
 import Anthropic from "@anthropic-ai/sdk";
-import { expect, test } from "@playwright/test";
 import { E2E_BASE_URL, e2eServerEnv } from "./e2e-env";
-import { createKey, createTenant, shot, signUpAndSignIn, uniqueEmail } from "./helpers";
+import { createKey, createTenant, shot, signUpAndSignIn, uniqueEmail, expect, test } from "./helpers";
 
 const MODEL = "claude-sonnet-4-5-20250929";
 

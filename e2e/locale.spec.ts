@@ -2,8 +2,7 @@
  * Simplified Chinese: the header's language switcher sets the mg-locale cookie; the dashboard and
  * the public lookup render in Chinese with <html lang="zh-CN">; a zh browser gets Chinese by default.
  */
-import { expect, test } from "@playwright/test";
-import { createKey, createTenant, shot, signUpAndSignIn, uniqueEmail } from "./helpers";
+import { createKey, createTenant, shot, signUpAndSignIn, uniqueEmail, expect, test } from "./helpers";
 import { anthropicCall, flush } from "./portal-helpers";
 
 test("switch to 中文: dashboard and lookup in Chinese", async ({ page }) => {

@@ -5,10 +5,10 @@
  */
 import { execFileSync } from "node:child_process";
 import Anthropic from "@anthropic-ai/sdk";
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
 import { formatCost, formatCount } from "~/components/format";
 import { E2E_BASE_URL, e2eServerEnv } from "./e2e-env";
-import { shot } from "./helpers";
+import { shot, expect, test } from "./helpers";
 
 const MODEL = "claude-sonnet-4-5-20250929";
 

@@ -2,8 +2,7 @@
  * Teams: an owner invites a viewer by link, the viewer joins and cannot create keys; the owner
  * rotates a key (same API ID, new secret) and revokes it. Screenshots: e2e/screenshots/team-*.
  */
-import { expect, test } from "@playwright/test";
-import { createKey, createTenant, shot, signUpAndSignIn, uniqueEmail } from "./helpers";
+import { createKey, createTenant, shot, signUpAndSignIn, uniqueEmail, expect, test } from "./helpers";
 
 test("invitation, role limits, key rotation and revocation", async ({ browser }) => {
   const ownerContext = await browser.newContext();

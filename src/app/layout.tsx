@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
+import { HydrationMarker } from "~/components/layout/hydration-marker";
 import { SiteHeader } from "~/components/layout/site-header";
 import { I18nProvider } from "~/i18n/client";
 import { getLocale } from "~/i18n/server";
@@ -23,6 +24,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang={locale}>
       <body className="flex min-h-dvh flex-col">
+        <HydrationMarker />
         <I18nProvider locale={locale}>
           <TRPCReactProvider>
             <SiteHeader />

@@ -3,6 +3,7 @@ import { headers } from "next/headers";
 import { LookupForm } from "~/components/lookup/lookup-form";
 import { LookupResult } from "~/components/lookup/lookup-result";
 import { PageContainer } from "~/components/layout/page-container";
+import type { TFunction } from "~/i18n";
 import { getT } from "~/i18n/server";
 import { FormError } from "~/components/ui/field";
 import { apiIdSchema, lookupKeyUsage, type KeyLookup } from "~/server/api/lib/key-lookup";
@@ -16,23 +17,24 @@ export const dynamic = "force-dynamic";
 
 type Outcome = { kind: "none" } | { kind: "error"; message: string } | { kind: "found"; lookup: KeyLookup };
 
-async function lookUp(rawId: string | undefined): Promise<Outcome> {
+async function lookUp(t: TFunction, rawId: string | undefined): Promise<Outcome> {
   if (rawId === undefined || rawId.trim() === "") return { kind: "none" };
   const parsed = apiIdSchema.safeParse(rawId.trim());
-  if (!parsed.success) return { kind: "error", message: parsed.error.issues[0]?.message ?? "Not an API ID" };
+  // apiIdSchema's only check is the UUID format; its (English) message is the dictionary's lookup.invalidId.
+  if (!parsed.success) return { kind: "error", message: t("lookup.invalidId") };
   const limit = await hitLookupLimit(clientIpFrom(await headers()));
   if (!limit.allowed) {
-    return { kind: "error", message: `Too many lookups from your address. Try again in ${limit.retryAfterSeconds} s.` };
+    return { kind: "error", message: t("lookup.rateLimited", { seconds: String(limit.retryAfterSeconds) }) };
   }
   return { kind: "found", lookup: await lookupKeyUsage(parsed.data) };
 }
 
 type Params = { id?: string | string[]; error?: string | string[]; retry?: string | string[] };
 
-function actionError(params: Params): Outcome | null {
+function actionError(t: TFunction, params: Params): Outcome | null {
   const error = Array.isArray(params.error) ? params.error[0] : params.error;
-  if (error === "unknown-key") return { kind: "error", message: "No active key matches. Check that you pasted the whole key (mg-…)." };
-  if (error === "rate") return { kind: "error", message: `Too many lookups from your address. Try again in ${Number(params.retry) || 60} s.` };
+  if (error === "unknown-key") return { kind: "error", message: t("lookup.unknownKey") };
+  if (error === "rate") return { kind: "error", message: t("lookup.rateLimited", { seconds: String(Number(params.retry) || 60) }) };
   return null;
 }
 
@@ -41,7 +43,7 @@ export default async function LookupPage({ searchParams }: { searchParams: Promi
   const params = await searchParams;
   const id = params.id;
   const rawId = Array.isArray(id) ? id[0] : id;
-  const outcome = actionError(params) ?? (await lookUp(rawId));
+  const outcome = actionError(t, params) ?? (await lookUp(t, rawId));
   return (
     <PageContainer className="space-y-8">
       <div className="max-w-2xl">

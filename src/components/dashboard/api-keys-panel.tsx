@@ -3,8 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useMemo, useState, type FormEvent } from "react";
+import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
-import { formatDateTime } from "../format";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { Field, FormError, inputClass } from "../ui/field";
@@ -13,6 +13,7 @@ import { cn } from "../ui/cn";
 import { NewKeyNotice, type CreatedKey } from "./new-key-notice";
 
 function CreateKeyForm({ tenantId, onCreated }: { tenantId: string; onCreated: (key: CreatedKey) => void }) {
+  const t = useT();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const create = useMutation(
@@ -38,7 +39,7 @@ function CreateKeyForm({ tenantId, onCreated }: { tenantId: string; onCreated: (
       <Field
         id="keyName"
         name="keyName"
-        label="New key name"
+        label={t("keys.newName")}
         placeholder="ci-bot, alice-laptop…"
         required
         maxLength={80}
@@ -46,7 +47,7 @@ function CreateKeyForm({ tenantId, onCreated }: { tenantId: string; onCreated: (
         error={create.error?.data?.zodError?.fieldErrors.name?.[0]}
       />
       <Button type="submit" disabled={create.isPending}>
-        {create.isPending ? "Creating…" : "Create key"}
+        {create.isPending ? t("keys.creating") : t("keys.create")}
       </Button>
       {create.error && !create.error.data?.zodError ? (
         <div className="w-full">
@@ -65,15 +66,17 @@ function keyStatusOf(key: { revokedAt: Date | null; expiresAt: Date | null }): E
 }
 
 function KeyStatus({ revokedAt, expiresAt }: { revokedAt: Date | null; expiresAt: Date | null }) {
+  const t = useT();
   const [label, style] = revokedAt
-    ? ["Revoked", "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400"]
+    ? (["keys.status.revoked", "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400"] as const)
     : expiresAt && expiresAt.getTime() < Date.now()
-      ? ["Expired", "bg-amber-50 text-amber-700 dark:bg-amber-950 dark:text-amber-300"]
-      : ["Active", "bg-emerald-50 text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300"];
-  return <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${style}`}>{label}</span>;
+      ? (["keys.status.expired", "bg-amber-50 text-amber-700 dark:bg-amber-950 dark:text-amber-300"] as const)
+      : (["keys.status.active", "bg-emerald-50 text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300"] as const);
+  return <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${style}`}>{t(label)}</span>;
 }
 
 function RenameKeyForm({ tenantId, keyId, name, onDone }: { tenantId: string; keyId: string; name: string; onDone: () => void }) {
+  const t = useT();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const update = useMutation(
@@ -93,14 +96,14 @@ function RenameKeyForm({ tenantId, keyId, name, onDone }: { tenantId: string; ke
       }}
     >
       <label htmlFor={`rename-${keyId}`} className="sr-only">
-        Key name
+        {t("keys.nameLabel")}
       </label>
       <input id={`rename-${keyId}`} name="name" defaultValue={name} maxLength={80} required autoFocus className={`${inputClass} w-56`} />
       <Button type="submit" variant="secondary" disabled={update.isPending}>
-        Save
+        {t("common.save")}
       </Button>
       <Button variant="ghost" onClick={onDone}>
-        Cancel
+        {t("common.cancel")}
       </Button>
       {update.error ? <span className="text-xs text-red-600">{update.error.message}</span> : null}
     </form>
@@ -114,36 +117,39 @@ function KeyActions(props: {
   onRotate: () => void;
   onRevoke: () => void;
 }) {
+  const t = useT();
   return (
     <div className="flex gap-1.5">
       <Button variant="ghost" onClick={props.onRename}>
-        Rename
+        {t("keys.rename")}
       </Button>
       <Button
         variant="secondary"
         disabled={props.busy}
         onClick={() => {
-          if (window.confirm(`Rotate “${props.name}”? The current secret stops working; the API ID and history stay.`)) {
+          if (window.confirm(t("keys.confirmRotate", { name: props.name }))) {
             props.onRotate();
           }
         }}
       >
-        Rotate
+        {t("keys.rotate")}
       </Button>
       <Button
         variant="danger"
         disabled={props.busy}
         onClick={() => {
-          if (window.confirm(`Revoke “${props.name}”? Clients using it will be refused.`)) props.onRevoke();
+          if (window.confirm(t("keys.confirmRevoke", { name: props.name }))) props.onRevoke();
         }}
       >
-        Revoke
+        {t("keys.revoke")}
       </Button>
     </div>
   );
 }
 
 export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCreate: boolean }) {
+  const t = useT();
+  const f = useFormat();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [createdKey, setCreatedKey] = useState<CreatedKey | null>(null);
@@ -176,30 +182,30 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
   return (
     <Card>
       <CardHeader
-        title="API keys"
-        description="Use a key as x-api-key or Authorization: Bearer against this server's /v1 endpoints."
+        title={t("keys.title")}
+        description={t("keys.description")}
       />
       <div className="space-y-4">
         {createdKey ? <NewKeyNotice createdKey={createdKey} onDone={() => setCreatedKey(null)} /> : null}
         {canCreate ? <CreateKeyForm tenantId={tenantId} onCreated={setCreatedKey} /> : null}
         <FormError message={revoke.error?.message ?? rotate.error?.message} />
         {keys.data && keys.data.length > 0 ? (
-          <div className="flex flex-wrap items-end gap-2" role="search" aria-label="Filter keys">
+          <div className="flex flex-wrap items-end gap-2" role="search" aria-label={t("keys.filter")}>
             <div className="min-w-48 flex-1">
               <label htmlFor="key-search" className="sr-only">
-                Search keys
+                {t("keys.search")}
               </label>
               <input
                 id="key-search"
                 type="search"
                 value={search}
                 onChange={(e) => setSearch(e.target.value)}
-                placeholder="Search by name, prefix or API ID"
+                placeholder={t("keys.searchPlaceholder")}
                 className={cn(inputClass, "w-full")}
               />
             </div>
             <label htmlFor="key-status-filter" className="sr-only">
-              Status
+              {t("keys.status")}
             </label>
             <select
               id="key-status-filter"
@@ -207,21 +213,21 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
               onChange={(e) => setStatusFilter(e.target.value as KeyStatusFilter)}
               className={inputClass}
             >
-              <option value="all">All statuses</option>
-              <option value="active">Active</option>
-              <option value="expired">Expired</option>
-              <option value="revoked">Revoked</option>
+              <option value="all">{t("keys.status.all")}</option>
+              <option value="active">{t("keys.status.active")}</option>
+              <option value="expired">{t("keys.status.expired")}</option>
+              <option value="revoked">{t("keys.status.revoked")}</option>
             </select>
             {allTags.length > 0 ? (
               <>
                 <label htmlFor="key-tag-filter" className="sr-only">
-                  Tag
+                  {t("keys.tag")}
                 </label>
                 <select id="key-tag-filter" value={tagFilter} onChange={(e) => setTagFilter(e.target.value)} className={inputClass}>
-                  <option value="">All tags</option>
-                  {allTags.map((t) => (
-                    <option key={t} value={t}>
-                      {t}
+                  <option value="">{t("keys.allTags")}</option>
+                  {allTags.map((tag) => (
+                    <option key={tag} value={tag}>
+                      {tag}
                     </option>
                   ))}
                 </select>
@@ -230,10 +236,10 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
           </div>
         ) : null}
         {keys.data && keys.data.length === 0 ? (
-          <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400">No keys yet.</p>
+          <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("keys.empty")}</p>
         ) : null}
         {keys.data && keys.data.length > 0 && shown.length === 0 ? (
-          <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400">No key matches the filters.</p>
+          <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("keys.noMatch")}</p>
         ) : null}
         <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="api-key-list">
           {shown.map((key) => (
@@ -251,17 +257,17 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
                   </div>
                 )}
                 <p className="mt-0.5 truncate text-xs text-zinc-500 dark:text-zinc-400">
-                  <code className="font-mono">{key.keyPrefix}…</code> · API ID{" "}
+                  <code className="font-mono">{key.keyPrefix}…</code> · {t("keys.apiId")}{" "}
                   <Link href={`/lookup?id=${key.id}`} className="font-mono hover:underline">
                     {key.id}
                   </Link>
                 </p>
               </div>
               <dl className="grid grid-cols-[auto_auto] gap-x-3 gap-y-0.5 text-xs text-zinc-500 dark:text-zinc-400">
-                <dt>Created</dt>
-                <dd className="text-zinc-700 dark:text-zinc-300">{formatDateTime(key.createdAt)}</dd>
-                <dt>Last used</dt>
-                <dd className="text-zinc-700 dark:text-zinc-300">{formatDateTime(key.lastUsedAt)}</dd>
+                <dt>{t("keys.created")}</dt>
+                <dd className="text-zinc-700 dark:text-zinc-300">{f.dateTime(key.createdAt)}</dd>
+                <dt>{t("keys.lastUsed")}</dt>
+                <dd className="text-zinc-700 dark:text-zinc-300">{f.dateTime(key.lastUsedAt)}</dd>
               </dl>
               {key.canManage && !key.revokedAt ? (
                 <KeyActions

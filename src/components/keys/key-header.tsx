@@ -2,16 +2,17 @@
 
 import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { CopyButton } from "../dashboard/copy-button";
 import { NewKeyNotice, type CreatedKey } from "../dashboard/new-key-notice";
-import { formatDateTime } from "../format";
 import { Button } from "../ui/button";
 import { Card } from "../ui/card";
 import { cn } from "../ui/cn";
 import { Field, FormError, inputClass } from "../ui/field";
 
 export function StatusBadge({ status }: { status: "active" | "revoked" | "expired" }) {
+  const t = useT();
   const style = {
     active: "bg-emerald-50 text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300",
     revoked: "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400",
@@ -19,18 +20,19 @@ export function StatusBadge({ status }: { status: "active" | "revoked" | "expire
   }[status];
   return (
     <span data-testid="key-status" className={cn("rounded-full px-2 py-0.5 text-xs font-medium", style)}>
-      {status === "active" ? "Active" : status === "revoked" ? "Revoked" : "Expired"}
+      {t(status === "active" ? "keys.status.active" : status === "revoked" ? "keys.status.revoked" : "keys.status.expired")}
     </span>
   );
 }
 
 export function TagList({ tags }: { tags: readonly string[] }) {
+  const t = useT();
   if (tags.length === 0) return null;
   return (
-    <ul className="flex flex-wrap gap-1" aria-label="Tags">
-      {tags.map((t) => (
-        <li key={t} className="rounded-md bg-indigo-50 px-1.5 py-0.5 font-mono text-xs text-indigo-700 dark:bg-indigo-950 dark:text-indigo-300">
-          {t}
+    <ul className="flex flex-wrap gap-1" aria-label={t("keys.tags")}>
+      {tags.map((tag) => (
+        <li key={tag} className="rounded-md bg-indigo-50 px-1.5 py-0.5 font-mono text-xs text-indigo-700 dark:bg-indigo-950 dark:text-indigo-300">
+          {tag}
         </li>
       ))}
     </ul>
@@ -57,6 +59,7 @@ function EditKeyForm({
   tags: readonly string[];
   onDone: () => void;
 }) {
+  const t = useT();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const update = useMutation(
@@ -83,19 +86,19 @@ function EditKeyForm({
     });
   }
   return (
-    <form onSubmit={onSubmit} className="mt-4 grid gap-3 sm:grid-cols-2" aria-label="Edit key">
-      <Field id="key-name" name="name" label="Name" defaultValue={name} required maxLength={80} error={fieldErrors?.name?.[0]} />
+    <form onSubmit={onSubmit} className="mt-4 grid gap-3 sm:grid-cols-2" aria-label={t("keys.editForm")}>
+      <Field id="key-name" name="name" label={t("keys.field.name")} defaultValue={name} required maxLength={80} error={fieldErrors?.name?.[0]} />
       <Field
         id="key-tags"
         name="tags"
-        label="Tags (comma or space separated)"
+        label={t("keys.field.tags")}
         defaultValue={tags.join(", ")}
         placeholder="ci, team:search"
         error={fieldErrors?.tags?.[0]}
       />
       <div className="sm:col-span-2">
         <label htmlFor="key-description" className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
-          Description
+          {t("keys.field.description")}
         </label>
         <textarea
           id="key-description"
@@ -108,10 +111,10 @@ function EditKeyForm({
       </div>
       <div className="flex gap-2 sm:col-span-2">
         <Button type="submit" disabled={update.isPending}>
-          {update.isPending ? "Saving…" : "Save"}
+          {update.isPending ? t("common.saving") : t("common.save")}
         </Button>
         <Button variant="ghost" onClick={onDone}>
-          Cancel
+          {t("common.cancel")}
         </Button>
       </div>
       {update.error && !update.error.data?.zodError ? (
@@ -124,6 +127,8 @@ function EditKeyForm({
 }
 
 export function KeyHeader({ tenantId, keyId }: { tenantId: string; keyId: string }) {
+  const t = useT();
+  const f = useFormat();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { data: key } = useSuspenseQuery(trpc.apiKey.get.queryOptions({ tenantId, keyId }));
@@ -163,7 +168,7 @@ export function KeyHeader({ tenantId, keyId }: { tenantId: string; keyId: string
         {key.canManage ? (
           <div className="flex flex-wrap gap-1.5">
             <Button variant="ghost" onClick={() => setEditing((v) => !v)} aria-expanded={editing}>
-              Edit
+              {t("common.edit")}
             </Button>
             {key.status !== "revoked" ? (
               <>
@@ -171,21 +176,21 @@ export function KeyHeader({ tenantId, keyId }: { tenantId: string; keyId: string
                   variant="secondary"
                   disabled={rotate.isPending}
                   onClick={() => {
-                    if (window.confirm(`Rotate “${key.name}”? The current secret stops working; the API ID and history stay.`)) {
+                    if (window.confirm(t("keys.confirmRotate", { name: key.name }))) {
                       rotate.mutate({ tenantId, keyId });
                     }
                   }}
                 >
-                  Rotate
+                  {t("keys.rotate")}
                 </Button>
                 <Button
                   variant="danger"
                   disabled={revoke.isPending}
                   onClick={() => {
-                    if (window.confirm(`Revoke “${key.name}”? Clients using it will be refused.`)) revoke.mutate({ tenantId, keyId });
+                    if (window.confirm(t("keys.confirmRevoke", { name: key.name }))) revoke.mutate({ tenantId, keyId });
                   }}
                 >
-                  Revoke
+                  {t("keys.revoke")}
                 </Button>
               </>
             ) : null}
@@ -210,7 +215,7 @@ export function KeyHeader({ tenantId, keyId }: { tenantId: string; keyId: string
       <FormError message={rotate.error?.message ?? revoke.error?.message} />
       <dl className="mt-5 grid grid-cols-1 gap-x-6 gap-y-3 text-sm sm:grid-cols-2 lg:grid-cols-3">
         <div className="min-w-0">
-          <dt className="text-xs text-zinc-500 dark:text-zinc-400">API ID (public)</dt>
+          <dt className="text-xs text-zinc-500 dark:text-zinc-400">{t("keys.apiIdPublic")}</dt>
           <dd className="mt-0.5 flex items-center gap-2">
             <code className="truncate font-mono text-xs" data-testid="key-api-id">
               {key.id}
@@ -219,29 +224,31 @@ export function KeyHeader({ tenantId, keyId }: { tenantId: string; keyId: string
           </dd>
         </div>
         <div>
-          <dt className="text-xs text-zinc-500 dark:text-zinc-400">Prefix</dt>
+          <dt className="text-xs text-zinc-500 dark:text-zinc-400">{t("keys.prefix")}</dt>
           <dd className="mt-0.5 font-mono text-xs">{key.keyPrefix}…</dd>
         </div>
         <div>
-          <dt className="text-xs text-zinc-500 dark:text-zinc-400">Created</dt>
+          <dt className="text-xs text-zinc-500 dark:text-zinc-400">{t("keys.created")}</dt>
           <dd className="mt-0.5">
-            {formatDateTime(key.createdAt)}
-            {key.createdByEmail ? <span className="text-zinc-500 dark:text-zinc-400"> by {key.createdByEmail}</span> : null}
+            {f.dateTime(key.createdAt)}
+            {key.createdByEmail ? (
+              <span className="text-zinc-500 dark:text-zinc-400"> {t("keys.createdBy", { email: key.createdByEmail })}</span>
+            ) : null}
           </dd>
         </div>
         <div>
-          <dt className="text-xs text-zinc-500 dark:text-zinc-400">Last used</dt>
+          <dt className="text-xs text-zinc-500 dark:text-zinc-400">{t("keys.lastUsed")}</dt>
           <dd className="mt-0.5" data-testid="key-last-used">
-            {formatDateTime(key.lastUsedAt)}
+            {f.dateTime(key.lastUsedAt)}
           </dd>
         </div>
         <div>
-          <dt className="text-xs text-zinc-500 dark:text-zinc-400">Expires</dt>
-          <dd className="mt-0.5">{key.effectiveExpiresAt ? formatDateTime(key.effectiveExpiresAt) : "Never"}</dd>
+          <dt className="text-xs text-zinc-500 dark:text-zinc-400">{t("keys.expires")}</dt>
+          <dd className="mt-0.5">{key.effectiveExpiresAt ? f.dateTime(key.effectiveExpiresAt) : t("common.never")}</dd>
         </div>
         <div>
-          <dt className="text-xs text-zinc-500 dark:text-zinc-400">Upstream</dt>
-          <dd className="mt-0.5">{key.upstream ? `${key.upstream.name} (${key.upstream.provider.toLowerCase()})` : "Tenant default"}</dd>
+          <dt className="text-xs text-zinc-500 dark:text-zinc-400">{t("keys.upstream")}</dt>
+          <dd className="mt-0.5">{key.upstream ? `${key.upstream.name} (${key.upstream.provider.toLowerCase()})` : t("keys.upstreamDefault")}</dd>
         </div>
       </dl>
     </Card>

@@ -2,24 +2,32 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import type { MessageKey } from "~/i18n";
+import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { ModelCostTable } from "../dashboard/model-cost-table";
 import { StatCard } from "../dashboard/stat-card";
-import { formatCost, formatCount } from "../format";
 import { buttonClass } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 
 export const KEY_PERIODS = [
-  { days: 1, label: "Today" },
-  { days: 7, label: "7 days" },
-  { days: 30, label: "30 days" },
-  { days: 90, label: "90 days" },
-] as const;
+  { days: 1, label: "usage.range.today" },
+  { days: 7, label: "usage.range.7d" },
+  { days: 30, label: "usage.range.30d" },
+  { days: 90, label: "usage.range.90d" },
+] as const satisfies readonly { days: number; label: MessageKey }[];
 export type KeyPeriodDays = (typeof KEY_PERIODS)[number]["days"];
 export const KEY_DEFAULT_DAYS: KeyPeriodDays = 30;
 
+/** An error share with exactly one decimal ("2.5%", "0.0%"), per locale. */
+function percentOneDecimal(locale: string, fraction: number): string {
+  return new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(fraction);
+}
+
 export function KeyUsage({ tenantId, keyId }: { tenantId: string; keyId: string }) {
+  const tr = useT();
+  const f = useFormat();
   const trpc = useTRPC();
   const [days, setDays] = useState<KeyPeriodDays>(KEY_DEFAULT_DAYS);
   const usage = useQuery({
@@ -29,14 +37,15 @@ export function KeyUsage({ tenantId, keyId }: { tenantId: string; keyId: string 
   });
   const t = usage.data?.totals;
   const avgLatency = t && t.requests > 0 ? Math.round(t.latencyMsSum / t.requests) : null;
+  const dash = tr("common.none");
   return (
     <section className="space-y-4" aria-labelledby="key-usage-title">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h2 id="key-usage-title" className="text-lg font-semibold">
-          Usage
+          {tr("usage.title")}
         </h2>
         <div className="flex flex-wrap items-center gap-2">
-          <div role="radiogroup" aria-label="Period" className="inline-flex rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
+          <div role="radiogroup" aria-label={tr("usage.period")} className="inline-flex rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
             {KEY_PERIODS.map((p) => (
               <button
                 key={p.days}
@@ -51,7 +60,7 @@ export function KeyUsage({ tenantId, keyId }: { tenantId: string; keyId: string 
                     : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100",
                 )}
               >
-                {p.label}
+                {tr(p.label)}
               </button>
             ))}
           </div>
@@ -60,43 +69,50 @@ export function KeyUsage({ tenantId, keyId }: { tenantId: string; keyId: string 
             href={`/api/export/${tenantId}/usage?keyId=${keyId}&days=${days}`}
             download
           >
-            Export CSV
+            {tr("common.exportCsv")}
           </a>
         </div>
       </div>
       {usage.error ? (
         <p role="alert" className="text-sm text-red-600">
-          Could not load usage: {usage.error.message}
+          {tr("usage.loadError", { message: usage.error.message })}
         </p>
       ) : null}
       <div className={cn("grid grid-cols-2 gap-3 md:grid-cols-4", !t && "animate-pulse")}>
         <StatCard
           testId="key-stat-requests"
-          label="Requests"
-          value={t ? formatCount(t.requests) : "—"}
-          hint={t ? `${formatCount(t.errorCount)} errors${t.requests ? ` (${((t.errorCount / t.requests) * 100).toFixed(1)}%)` : ""}` : undefined}
+          label={tr("usage.stat.requests")}
+          value={t ? f.count(t.requests) : dash}
+          hint={
+            t
+              ? `${tr("usage.stat.errors", { count: t.errorCount })}${t.requests ? ` (${percentOneDecimal(f.locale, t.errorCount / t.requests)})` : ""}`
+              : undefined
+          }
         />
         <StatCard
           testId="key-stat-tokens"
-          label="Input / output tokens"
-          value={t ? `${formatCount(t.inputTokens)} / ${formatCount(t.outputTokens)}` : "—"}
+          label={tr("keys.usage.tokens")}
+          value={t ? `${f.count(t.inputTokens)} / ${f.count(t.outputTokens)}` : dash}
           hint={
             t
-              ? `cache write ${formatCount(t.cacheWrite5mTokens + t.cacheWrite1hTokens)} · read ${formatCount(t.cacheReadTokens)}`
+              ? tr("keys.usage.cacheHint", { write: t.cacheWrite5mTokens + t.cacheWrite1hTokens, read: t.cacheReadTokens })
               : undefined
           }
         />
         <StatCard
           testId="key-stat-cost"
-          label="Cost"
-          value={t ? formatCost(t.costMicros) : "—"}
-          hint={t && t.estimatedCount > 0 ? `${formatCount(t.estimatedCount)} estimated requests` : undefined}
+          label={tr("usage.stat.cost")}
+          value={t ? f.cost(t.costMicros) : dash}
+          hint={t && t.estimatedCount > 0 ? tr("usage.stat.estimated", { count: t.estimatedCount }) : undefined}
         />
-        <StatCard testId="key-stat-latency" label="Avg latency" value={avgLatency === null ? "—" : `${formatCount(avgLatency)} ms`} />
+        <StatCard testId="key-stat-latency" label={tr("usage.stat.latency")} value={avgLatency === null ? dash : f.ms(avgLatency)} />
       </div>
       <Card>
-        <CardHeader title="Cost by model" description={usage.data ? `Over the period, days in ${usage.data.timeZone}.` : undefined} />
-        <ModelCostTable rows={usage.data?.byModel ?? []} emptyText="No requests in this period yet." />
+        <CardHeader
+          title={tr("usage.models.title")}
+          description={usage.data ? tr("keys.usage.modelsDescription", { timeZone: usage.data.timeZone }) : undefined}
+        />
+        <ModelCostTable rows={usage.data?.byModel ?? []} emptyText={tr("usage.emptyModels")} />
       </Card>
     </section>
   );

@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { useFormat, useT } from "~/i18n/client";
 import type { LimitStatus } from "~/ledger/limit-status";
 import { cn } from "../ui/cn";
 import { formatDuration, formatLimitValue, LIMIT_LABELS } from "./limit-labels";
@@ -30,6 +31,8 @@ export function LimitBars({
   /** Layout of the list, e.g. a grid on wide cards. */
   className?: string;
 }) {
+  const t = useT();
+  const f = useFormat();
   const elapsed = useElapsedSeconds(asOf);
   if (limits.length === 0) return <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400">{emptyText}</p>;
   return (
@@ -41,14 +44,14 @@ export function LimitBars({
         return (
           <li key={l.name} data-limit={l.name}>
             <div className="flex flex-wrap items-baseline justify-between gap-x-3 text-sm">
-              <span className="font-medium">{LIMIT_LABELS[l.name]}</span>
+              <span className="font-medium">{t(LIMIT_LABELS[l.name])}</span>
               <span className="tabular-nums text-zinc-700 dark:text-zinc-300" data-testid="limit-use">
-                {formatLimitValue(l.unit, l.used)} / {formatLimitValue(l.unit, l.max)}
+                {formatLimitValue(f, l.unit, l.used)} / {formatLimitValue(f, l.unit, l.max)}
               </span>
             </div>
             <div
               role="progressbar"
-              aria-label={LIMIT_LABELS[l.name]}
+              aria-label={t(LIMIT_LABELS[l.name])}
               aria-valuemin={0}
               aria-valuemax={l.max}
               aria-valuenow={Math.min(l.used, l.max)}
@@ -59,11 +62,11 @@ export function LimitBars({
             <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400" data-testid="limit-reset">
               {left === null
                 ? l.name === "concurrency"
-                  ? "Frees as requests finish"
-                  : "Never resets"
+                  ? t("limits.freesAsFinish")
+                  : t("limits.neverResets")
                 : l.used === 0 && (l.name.startsWith("rate_"))
-                  ? "Window empty"
-                  : `Resets in ${formatDuration(left)}`}
+                  ? t("limits.windowEmpty")
+                  : t("limits.resetsIn", { duration: formatDuration(t, left) })}
             </p>
           </li>
         );

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
+import { useFormat, useT } from "~/i18n/client";
 import { isUsdAmount, microsToUsdInput } from "~/lib/money";
 import { useTRPC } from "~/trpc/react";
 import { Button } from "../ui/button";
@@ -10,7 +11,11 @@ import { cn } from "../ui/cn";
 import { FormError, inputClass } from "../ui/field";
 import { LimitBars } from "./limit-bars";
 
-const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+/** Weekday names for the locale, Sunday first (index = the stored weeklyResetDay). 2023-01-01 was a Sunday. */
+function weekdayNames(locale: string): string[] {
+  const fmt = new Intl.DateTimeFormat(locale, { weekday: "long", timeZone: "UTC" });
+  return Array.from({ length: 7 }, (_, i) => fmt.format(new Date(Date.UTC(2023, 0, 1 + i))));
+}
 
 /** Local date-time for <input type="datetime-local"> ("2026-11-23T14:05"). */
 function toLocalInput(date: Date | null): string {
@@ -44,6 +49,7 @@ function LimitField({
   inputMode?: "numeric" | "decimal";
   placeholder?: string;
 }) {
+  const t = useT();
   return (
     <div>
       <label htmlFor={id} className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
@@ -56,7 +62,7 @@ function LimitField({
           autoComplete="off"
           aria-invalid={error ? true : undefined}
           aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
-          placeholder={input.placeholder ?? "No limit"}
+          placeholder={input.placeholder ?? t("limits.noLimit")}
           className={cn(inputClass, "w-full min-w-0", error && "ring-red-400 dark:ring-red-700")}
           name={input.name}
           defaultValue={input.defaultValue}
@@ -88,26 +94,29 @@ function Group({ title, children }: { title: string; children: ReactNode }) {
 
 /** Current use of every limit of the key, refreshed every few seconds. */
 export function KeyLimitUse({ tenantId, keyId }: { tenantId: string; keyId: string }) {
+  const t = useT();
   const trpc = useTRPC();
   const use = useQuery({ ...trpc.apiKey.limitUse.queryOptions({ tenantId, keyId }), refetchInterval: 5_000 });
   return (
     <Card>
-      <CardHeader title="Current use" description="Each limit with what is used now and when it frees. Live: updates every 5 s." />
+      <CardHeader title={t("limits.current.title")} description={t("limits.current.description")} />
       {use.data ? (
         <LimitBars
           limits={use.data.limits}
           asOf={use.data.asOf}
-          emptyText="No limits set: this key is unlimited."
+          emptyText={t("limits.current.empty")}
           className="grid gap-x-8 gap-y-4 sm:grid-cols-2 lg:grid-cols-3"
         />
       ) : (
-        <p className="text-sm text-zinc-500">{use.error ? `Could not load: ${use.error.message}` : "Loading…"}</p>
+        <p className="text-sm text-zinc-500">{use.error ? t("common.errorPrefix", { message: use.error.message }) : t("common.loading")}</p>
       )}
     </Card>
   );
 }
 
 export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: string }) {
+  const t = useT();
+  const { locale } = useFormat();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { data: key } = useSuspenseQuery(trpc.apiKey.get.queryOptions({ tenantId, keyId }));
@@ -141,7 +150,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
       const v = text(name);
       if (v === "") return null;
       if (!/^\d+$/.test(v)) {
-        errors[name] = "A whole number, or empty for no limit";
+        errors[name] = t("limits.error.wholeNumber");
         return null;
       }
       return Number(v);
@@ -149,12 +158,12 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
     const dollars = (name: string): string | null => {
       const v = text(name).replace(/^\$/, "");
       if (v === "") return null;
-      if (!isUsdAmount(v)) errors[name] = "A dollar amount such as 12.50 (at most 6 decimals)";
+      if (!isUsdAmount(v)) errors[name] = t("limits.error.dollars");
       return v;
     };
     const expires = text("expiresAt");
     const expiresAt = expires === "" ? null : new Date(expires);
-    if (expiresAt && Number.isNaN(expiresAt.getTime())) errors.expiresAt = "Not a date";
+    if (expiresAt && Number.isNaN(expiresAt.getTime())) errors.expiresAt = t("limits.error.date");
     const input = {
       tenantId,
       keyId,
@@ -178,7 +187,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
     };
     const hasRateMax = input.rateMaxRequests !== null || input.rateMaxTokens !== null || input.rateMaxCostUsd !== null;
     if (hasRateMax && input.rateWindowMinutes === null && !errors.rateWindowMinutes) {
-      errors.rateWindowMinutes = "Set a window for the rate limits";
+      errors.rateWindowMinutes = t("limits.error.window");
     }
     setClientErrors(errors);
     if (Object.keys(errors).length > 0) return;
@@ -188,16 +197,12 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
   return (
     <Card>
       <CardHeader
-        title="Limits"
-        description={
-          readOnly
-            ? "Read only: only the key's creator (members) or an admin can change its limits."
-            : "Empty = no limit. Checked atomically before each request; rate limits answer 429, spend caps 402."
-        }
+        title={t("limits.title")}
+        description={readOnly ? t("limits.readOnly") : t("limits.description")}
       />
-      <form onSubmit={onSubmit} aria-label="Key limits" noValidate>
+      <form onSubmit={onSubmit} aria-label={t("limits.form")} noValidate>
         <fieldset disabled={readOnly || update.isPending} className="space-y-4">
-          <Group title="Access">
+          <Group title={t("limits.group.access")}>
             <div className="flex items-center gap-2 sm:col-span-2 lg:col-span-1 lg:self-end lg:pb-2">
               <input
                 id="limit-active"
@@ -207,12 +212,12 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
                 className="size-4 rounded border-zinc-300 text-indigo-600 focus:ring-indigo-600"
               />
               <label htmlFor="limit-active" className="text-sm font-medium">
-                Active (unchecked = revoked)
+                {t("limits.active")}
               </label>
             </div>
             <div>
               <label htmlFor="limit-expiresAt" className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
-                Expires at (your local time)
+                {t("limits.expiresAt")}
               </label>
               <input
                 id="limit-expiresAt"
@@ -227,16 +232,16 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
             <LimitField
               id="limit-expiresAfterFirstUseDays"
               name="expiresAfterFirstUseDays"
-              label="Expires after first use"
-              suffix="days"
+              label={t("limits.expiresAfterFirstUse")}
+              suffix={t("limits.days")}
               inputMode="numeric"
-              placeholder="Never"
+              placeholder={t("common.never")}
               defaultValue={str(l.expiresAfterFirstUseDays)}
               error={errorOf("expiresAfterFirstUseDays")}
             />
             <div>
               <label htmlFor="limit-upstreamId" className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
-                Bound upstream
+                {t("limits.upstream")}
               </label>
               <select
                 id="limit-upstreamId"
@@ -245,7 +250,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
                 key={`${l.upstreamId}-${upstreams.data?.length ?? 0}`}
                 className={cn(inputClass, "mt-1.5 w-full")}
               >
-                <option value="">Tenant default (by model and priority)</option>
+                <option value="">{t("limits.upstreamDefault")}</option>
                 {key.upstream && !upstreams.data ? <option value={key.upstream.id}>{key.upstream.name}</option> : null}
                 {(upstreams.data ?? []).map((u) => (
                   <option key={u.id} value={u.id}>
@@ -257,37 +262,37 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
             </div>
             <div className="sm:col-span-2 lg:col-span-4">
               <label htmlFor="limit-allowedModels" className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
-                Allowed models
+                {t("limits.allowedModels")}
               </label>
               <input
                 id="limit-allowedModels"
                 name="allowedModels"
                 defaultValue={l.allowedModels.join(", ")}
-                placeholder="Every model. E.g. claude-sonnet-*, gpt-4o-mini"
+                placeholder={t("limits.allowedModelsPlaceholder")}
                 aria-describedby="limit-allowedModels-hint"
                 aria-invalid={errorOf("allowedModels") ? true : undefined}
                 className={cn(inputClass, "mt-1.5 w-full font-mono")}
               />
               <p id="limit-allowedModels-hint" className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
-                {errorOf("allowedModels") ?? "Comma separated; * matches anything. A refused model gets 403."}
+                {errorOf("allowedModels") ?? t("limits.allowedModelsHint")}
               </p>
             </div>
           </Group>
-          <Group title="Rate window">
+          <Group title={t("limits.group.rate")}>
             <LimitField
               id="limit-rateWindowMinutes"
               name="rateWindowMinutes"
-              label="Window"
-              suffix="minutes"
+              label={t("limits.window")}
+              suffix={t("limits.minutes")}
               inputMode="numeric"
-              placeholder="None"
+              placeholder={t("limits.none")}
               defaultValue={str(l.rateWindowMinutes)}
               error={errorOf("rateWindowMinutes")}
             />
             <LimitField
               id="limit-rateMaxRequests"
               name="rateMaxRequests"
-              label="Max requests per window"
+              label={t("limits.rateMaxRequests")}
               inputMode="numeric"
               defaultValue={str(l.rateMaxRequests)}
               error={errorOf("rateMaxRequests")}
@@ -295,7 +300,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
             <LimitField
               id="limit-rateMaxTokens"
               name="rateMaxTokens"
-              label="Max tokens per window"
+              label={t("limits.rateMaxTokens")}
               inputMode="numeric"
               defaultValue={str(l.rateMaxTokens)}
               error={errorOf("rateMaxTokens")}
@@ -303,7 +308,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
             <LimitField
               id="limit-rateMaxCostUsd"
               name="rateMaxCostUsd"
-              label="Max cost per window"
+              label={t("limits.rateMaxCost")}
               prefix="$"
               inputMode="decimal"
               defaultValue={usd(l.rateMaxCostMicros)}
@@ -312,17 +317,17 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
             <LimitField
               id="limit-maxConcurrency"
               name="maxConcurrency"
-              label="Max requests in flight"
+              label={t("limits.maxConcurrency")}
               inputMode="numeric"
               defaultValue={str(l.maxConcurrency)}
               error={errorOf("maxConcurrency")}
             />
           </Group>
-          <Group title={`Spend caps (periods in ${key.timeZone})`}>
+          <Group title={t("limits.group.spend", { timeZone: key.timeZone })}>
             <LimitField
               id="limit-dailyCostUsd"
               name="dailyCostUsd"
-              label="Daily cost"
+              label={t("limits.name.cost_daily")}
               prefix="$"
               inputMode="decimal"
               defaultValue={usd(l.dailyCostMicros)}
@@ -331,7 +336,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
             <LimitField
               id="limit-weeklyCostUsd"
               name="weeklyCostUsd"
-              label="Weekly cost"
+              label={t("limits.name.cost_weekly")}
               prefix="$"
               inputMode="decimal"
               defaultValue={usd(l.weeklyCostMicros)}
@@ -339,25 +344,25 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
             />
             <div>
               <span className="block text-sm font-medium text-zinc-700 dark:text-zinc-300" id="weekly-reset-label">
-                Week resets on
+                {t("limits.weekResetsOn")}
               </span>
               <div className="mt-1.5 flex gap-1.5">
                 <select
                   name="weeklyResetDay"
                   aria-labelledby="weekly-reset-label"
-                  aria-label="Weekly reset day"
+                  aria-label={t("limits.weeklyResetDay")}
                   defaultValue={String(l.weeklyResetDay)}
                   className={cn(inputClass, "min-w-0 flex-1")}
                 >
-                  {WEEKDAYS.map((d, i) => (
-                    <option key={d} value={i}>
+                  {weekdayNames(locale).map((d, i) => (
+                    <option key={i} value={i}>
                       {d}
                     </option>
                   ))}
                 </select>
                 <select
                   name="weeklyResetHour"
-                  aria-label="Weekly reset hour"
+                  aria-label={t("limits.weeklyResetHour")}
                   defaultValue={String(l.weeklyResetHour)}
                   className={cn(inputClass, "w-24")}
                 >
@@ -372,7 +377,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
             <LimitField
               id="limit-monthlyCostUsd"
               name="monthlyCostUsd"
-              label="Monthly cost"
+              label={t("limits.name.cost_monthly")}
               prefix="$"
               inputMode="decimal"
               defaultValue={usd(l.monthlyCostMicros)}
@@ -381,7 +386,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
             <LimitField
               id="limit-totalCostUsd"
               name="totalCostUsd"
-              label="Total cost (all time)"
+              label={t("limits.totalCost")}
               prefix="$"
               inputMode="decimal"
               defaultValue={usd(l.totalCostMicros)}
@@ -390,7 +395,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
             <LimitField
               id="limit-totalTokens"
               name="totalTokens"
-              label="Total tokens (all time)"
+              label={t("limits.totalTokens")}
               inputMode="numeric"
               defaultValue={str(l.totalTokens)}
               error={errorOf("totalTokens")}
@@ -398,10 +403,10 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
           </Group>
           {readOnly ? null : (
             <div className="flex flex-wrap items-center gap-3">
-              <Button type="submit">{update.isPending ? "Saving…" : "Save limits"}</Button>
+              <Button type="submit">{update.isPending ? t("common.saving") : t("limits.save")}</Button>
               {saved && !update.isPending ? (
                 <span role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
-                  Saved. The relay applies new limits within a few seconds.
+                  {t("limits.saved")}
                 </span>
               ) : null}
             </div>

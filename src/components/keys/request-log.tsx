@@ -2,8 +2,9 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import type { MessageKey } from "~/i18n";
+import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
-import { formatCost, formatCount, formatDateTime } from "../format";
 import { Button, buttonClass } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
@@ -12,13 +13,13 @@ import { inputClass } from "../ui/field";
 export const REQUEST_LOG_PAGE_SIZE = 50;
 
 const STATUS_OPTIONS = [
-  { value: "", label: "All statuses" },
-  { value: "2xx", label: "Success (2xx)" },
-  { value: "errors", label: "Errors (4xx, 5xx)" },
-  { value: "4xx", label: "Client errors (4xx)" },
-  { value: "5xx", label: "Server errors (5xx)" },
-  { value: "refused", label: "Refused by limits (402, 403, 429)" },
-] as const;
+  { value: "", label: "requestLog.status.all" },
+  { value: "2xx", label: "requestLog.status.2xx" },
+  { value: "errors", label: "requestLog.status.errors" },
+  { value: "4xx", label: "requestLog.status.4xx" },
+  { value: "5xx", label: "requestLog.status.5xx" },
+  { value: "refused", label: "requestLog.status.refused" },
+] as const satisfies readonly { value: string; label: MessageKey }[];
 type StatusValue = (typeof STATUS_OPTIONS)[number]["value"];
 
 interface Filter {
@@ -48,6 +49,8 @@ const thLeft = "px-2 py-2 text-left font-medium whitespace-nowrap";
 const td = "px-2 py-2 text-right tabular-nums whitespace-nowrap";
 
 export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: string }) {
+  const t = useT();
+  const fmt = useFormat();
   const trpc = useTRPC();
   // The model filter offers the models the key used in the last 90 days.
   const recent = useQuery(trpc.apiKey.usage.queryOptions({ tenantId, keyId, days: 90 }));
@@ -80,33 +83,33 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
   return (
     <Card>
       <CardHeader
-        title="Request log"
-        description="Newest first, times in UTC. Requests appear here once the ledger has flushed them (every few seconds)."
+        title={t("requestLog.title")}
+        description={t("requestLog.description")}
         action={
           <a className={buttonClass("secondary")} href={exportHref(tenantId, keyId, filter)} download>
-            Export CSV
+            {t("common.exportCsv")}
           </a>
         }
       />
-      <form onSubmit={onFilter} className="mb-4 flex flex-wrap items-end gap-2" aria-label="Filter the request log">
+      <form onSubmit={onFilter} className="mb-4 flex flex-wrap items-end gap-2" aria-label={t("requestLog.filter")}>
         <div>
           <label htmlFor="log-status" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-            Status
+            {t("requestLog.status")}
           </label>
           <select id="log-status" name="statusClass" defaultValue="" className={cn(inputClass, "mt-1")}>
             {STATUS_OPTIONS.map((o) => (
               <option key={o.value} value={o.value}>
-                {o.label}
+                {t(o.label)}
               </option>
             ))}
           </select>
         </div>
         <div>
           <label htmlFor="log-model" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-            Model
+            {t("requestLog.model")}
           </label>
           <select id="log-model" name="model" defaultValue="" className={cn(inputClass, "mt-1 max-w-56")}>
-            <option value="">All models</option>
+            <option value="">{t("requestLog.allModels")}</option>
             {models.map((m) => (
               <option key={m} value={m}>
                 {m}
@@ -116,48 +119,48 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
         </div>
         <div>
           <label htmlFor="log-from" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-            From (local time)
+            {t("requestLog.from")}
           </label>
           <input id="log-from" name="from" type="datetime-local" className={cn(inputClass, "mt-1")} />
         </div>
         <div>
           <label htmlFor="log-to" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
-            To (local time)
+            {t("requestLog.to")}
           </label>
           <input id="log-to" name="to" type="datetime-local" className={cn(inputClass, "mt-1")} />
         </div>
         <Button type="submit" variant="secondary">
-          Apply
+          {t("usage.range.apply")}
         </Button>
       </form>
       {log.error ? (
         <p role="alert" className="text-sm text-red-600">
-          Could not load the request log: {log.error.message}
+          {t("requestLog.loadError", { message: log.error.message })}
         </p>
       ) : null}
       {rows.length === 0 && log.data ? (
-        <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">No requests match.</p>
+        <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("requestLog.empty")}</p>
       ) : (
         <div className="-mx-5 overflow-x-auto">
           <table className="w-full min-w-[960px] text-xs" data-testid="request-log-table">
             <thead className="border-y border-zinc-200 bg-zinc-50 uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
               <tr>
-                <th scope="col" className={thLeft + " pl-5"}>Time</th>
-                <th scope="col" className={thLeft}>Model</th>
-                <th scope="col" className={thLeft}>Endpoint</th>
-                <th scope="col" className={th}>Status</th>
-                <th scope="col" className={th} title="Input / output tokens">In / out</th>
-                <th scope="col" className={th} title="Cache write 5m + 1h / cache read">Cache w / r</th>
-                <th scope="col" className={th}>Cost</th>
-                <th scope="col" className={th}>Latency</th>
-                <th scope="col" className={th + " pr-5"}>TTFB</th>
+                <th scope="col" className={thLeft + " pl-5"}>{t("requestLog.col.time")}</th>
+                <th scope="col" className={thLeft}>{t("usage.col.model")}</th>
+                <th scope="col" className={thLeft}>{t("requestLog.col.endpoint")}</th>
+                <th scope="col" className={th}>{t("requestLog.status")}</th>
+                <th scope="col" className={th} title={t("requestLog.col.inOutTitle")}>{t("requestLog.col.inOut")}</th>
+                <th scope="col" className={th} title={t("requestLog.col.cacheTitle")}>{t("requestLog.col.cache")}</th>
+                <th scope="col" className={th}>{t("usage.col.cost")}</th>
+                <th scope="col" className={th}>{t("requestLog.col.latency")}</th>
+                <th scope="col" className={th + " pr-5"}>{t("requestLog.col.ttfb")}</th>
               </tr>
             </thead>
             <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
               {rows.map((r) => (
                 <tr key={r.id} data-request-id={r.id} className="align-top">
                   <td className="px-2 py-2 pl-5 text-left tabular-nums whitespace-nowrap">
-                    {formatDateTime(r.createdAt).replace(" UTC", "")}
+                    {fmt.dateTime(r.createdAt).replace(" UTC", "")}
                   </td>
                   <td className="max-w-56 truncate px-2 py-2 font-mono" title={r.model}>
                     {r.model}
@@ -166,7 +169,7 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
                     {r.endpoint}
                     {r.stream ? (
                       <span className="ml-1 rounded bg-zinc-100 px-1 text-[10px] uppercase text-zinc-600 dark:bg-zinc-800 dark:text-zinc-300">
-                        stream
+                        {t("requestLog.stream")}
                       </span>
                     ) : null}
                   </td>
@@ -181,25 +184,25 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
                     ) : null}
                   </td>
                   <td className={td}>
-                    {formatCount(r.inputTokens)} / {formatCount(r.outputTokens)}
+                    {fmt.count(r.inputTokens)} / {fmt.count(r.outputTokens)}
                     {r.estimated ? (
                       <span
                         className="ml-1 rounded bg-amber-50 px-1 text-[10px] uppercase text-amber-800 dark:bg-amber-950 dark:text-amber-300"
-                        title="No usage from the upstream: tokens estimated"
+                        title={t("requestLog.estimatedTitle")}
                       >
-                        est.
+                        {t("requestLog.estimated")}
                       </span>
                     ) : null}
                   </td>
                   <td className={td}>
-                    {formatCount(r.cacheWrite5mTokens + r.cacheWrite1hTokens)} / {formatCount(r.cacheReadTokens)}
+                    {fmt.count(r.cacheWrite5mTokens + r.cacheWrite1hTokens)} / {fmt.count(r.cacheReadTokens)}
                   </td>
-                  <td className={td} title={r.priced ? undefined : "Model not in the price table"}>
-                    {formatCost(r.costMicros)}
+                  <td className={td} title={r.priced ? undefined : t("requestLog.unpriced")}>
+                    {fmt.cost(r.costMicros)}
                     {r.priced ? null : <span className="ml-1 text-amber-700">?</span>}
                   </td>
-                  <td className={td}>{formatCount(r.latencyMs)} ms</td>
-                  <td className={td + " pr-5"}>{r.ttfbMs === null ? "—" : `${formatCount(r.ttfbMs)} ms`}</td>
+                  <td className={td}>{fmt.ms(r.latencyMs)}</td>
+                  <td className={td + " pr-5"}>{r.ttfbMs === null ? t("common.none") : fmt.ms(r.ttfbMs)}</td>
                 </tr>
               ))}
             </tbody>
@@ -208,12 +211,12 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
       )}
       <div className="mt-4 flex items-center justify-between gap-2">
         <span className="text-xs text-zinc-500 dark:text-zinc-400">
-          Page {cursors.length}
-          {log.isFetching ? " · loading…" : ""}
+          {t("common.page", { page: cursors.length })}
+          {log.isFetching ? ` · ${t("requestLog.refreshing")}` : ""}
         </span>
         <div className="flex gap-2">
           <Button variant="secondary" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            Newer
+            {t("requestLog.newer")}
           </Button>
           <Button
             variant="secondary"
@@ -223,7 +226,7 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
               if (next) setCursors((c) => [...c, next]);
             }}
           >
-            Older
+            {t("requestLog.older")}
           </Button>
         </div>
       </div>

@@ -1,23 +1,26 @@
 "use client";
 
 import { useState } from "react";
+import type { MessageKey } from "~/i18n";
+import { useFormat, useT } from "~/i18n/client";
 import type { KeyLookup } from "~/server/api/lib/key-lookup";
 import { CopyButton } from "../dashboard/copy-button";
 import { ModelCostTable } from "../dashboard/model-cost-table";
-import { formatCost, formatCount, formatDateTime } from "../format";
 import { LimitBars } from "../keys/limit-bars";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 
 const PERIODS = [
-  { id: "today", label: "Today" },
-  { id: "month", label: "This month" },
-  { id: "all", label: "All time" },
-] as const;
+  { id: "today", label: "usage.range.today" },
+  { id: "month", label: "usage.range.month" },
+  { id: "all", label: "lookup.period.all" },
+] as const satisfies readonly { id: string; label: MessageKey }[];
 type PeriodId = (typeof PERIODS)[number]["id"];
 
 /** Limits with their live use, expiry, and per-model usage by day / month / all time. */
 export function LookupDetails({ lookup }: { lookup: KeyLookup }) {
+  const t = useT();
+  const f = useFormat();
   const [period, setPeriod] = useState<PeriodId>("all");
   const shown =
     period === "today" ? lookup.today : period === "month" ? lookup.thisMonth : { totals: lookup.totals, models: lookup.models };
@@ -27,31 +30,31 @@ export function LookupDetails({ lookup }: { lookup: KeyLookup }) {
       <div className="grid gap-6 lg:grid-cols-3">
         <Card className="lg:col-span-2">
           <CardHeader
-            title="Limits"
-            description={`Current use and time to reset. Days, weeks and months in ${lookup.timeZone}.`}
+            title={t("limits.title")}
+            description={t("lookup.limits.description", { timeZone: lookup.timeZone })}
           />
-          <LimitBars limits={lookup.limits} asOf={lookup.asOf} emptyText="No limits on this key." />
+          <LimitBars limits={lookup.limits} asOf={lookup.asOf} emptyText={t("lookup.limits.empty")} />
         </Card>
         <Card>
-          <CardHeader title="Key" />
+          <CardHeader title={t("lookup.key")} />
           <dl className="space-y-3 text-sm">
             <div>
-              <dt className="text-xs text-zinc-500 dark:text-zinc-400">Expires</dt>
-              <dd data-testid="lookup-expires">{lookup.expiresAt ? formatDateTime(new Date(lookup.expiresAt)) : "Never"}</dd>
+              <dt className="text-xs text-zinc-500 dark:text-zinc-400">{t("keys.expires")}</dt>
+              <dd data-testid="lookup-expires">{lookup.expiresAt ? f.dateTime(new Date(lookup.expiresAt)) : t("common.never")}</dd>
             </div>
             <div>
-              <dt className="text-xs text-zinc-500 dark:text-zinc-400">API ID</dt>
+              <dt className="text-xs text-zinc-500 dark:text-zinc-400">{t("keys.apiId")}</dt>
               <dd className="break-all font-mono text-xs" data-testid="lookup-api-id">
                 {lookup.apiId}
               </dd>
             </div>
             <div>
-              <dt className="text-xs text-zinc-500 dark:text-zinc-400">Shareable link</dt>
+              <dt className="text-xs text-zinc-500 dark:text-zinc-400">{t("lookup.shareLink")}</dt>
               <dd className="mt-1 flex items-center gap-2">
                 <a href={shareUrl} className="min-w-0 truncate font-mono text-xs underline">
                   {shareUrl}
                 </a>
-                <CopyButton text={typeof window === "undefined" ? shareUrl : `${window.location.origin}${shareUrl}`} label="Copy link" />
+                <CopyButton text={typeof window === "undefined" ? shareUrl : `${window.location.origin}${shareUrl}`} label={t("lookup.copyLink")} />
               </dd>
             </div>
           </dl>
@@ -59,17 +62,17 @@ export function LookupDetails({ lookup }: { lookup: KeyLookup }) {
       </div>
       <Card>
         <CardHeader
-          title="Cost by model"
+          title={t("usage.models.title")}
           description={
             <>
-              As of {formatDateTime(new Date(lookup.asOf))}. Scripts can read the same data from{" "}
+              {t("lookup.asOf", { date: f.dateTime(new Date(lookup.asOf)) })}{" "}
               <a className="font-mono underline" href={`/api/lookup?id=${lookup.apiId}`}>
                 /api/lookup?id=…
               </a>
             </>
           }
           action={
-            <div role="radiogroup" aria-label="Period" className="inline-flex rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
+            <div role="radiogroup" aria-label={t("usage.period")} className="inline-flex rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
               {PERIODS.map((p) => (
                 <button
                   key={p.id}
@@ -84,16 +87,16 @@ export function LookupDetails({ lookup }: { lookup: KeyLookup }) {
                       : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100",
                   )}
                 >
-                  {p.label}
+                  {t(p.label)}
                 </button>
               ))}
             </div>
           }
         />
         <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400" data-testid="lookup-period-totals">
-          {formatCount(shown.totals.requests)} requests · {formatCost(shown.totals.costMicros)}
+          {t("lookup.periodTotals", { requests: shown.totals.requests, cost: f.cost(shown.totals.costMicros) })}
         </p>
-        <ModelCostTable rows={shown.models} emptyText="No usage recorded for this API ID in this period." />
+        <ModelCostTable rows={shown.models} emptyText={t("lookup.emptyPeriod")} />
       </Card>
     </>
   );

@@ -2,6 +2,7 @@
 
 import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { useT } from "~/i18n/client";
 import { isUsdAmount, microsToUsdInput } from "~/lib/money";
 import { useTRPC } from "~/trpc/react";
 import { CopyButton } from "../dashboard/copy-button";
@@ -11,14 +12,16 @@ import { cn } from "../ui/cn";
 import { Field, FormError, inputClass } from "../ui/field";
 
 function Saved({ show }: { show: boolean }) {
+  const t = useT();
   return show ? (
     <span role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
-      Saved.
+      {t("settings.saved")}
     </span>
   ) : null;
 }
 
 export function GeneralSettings({ tenantId, timeZones }: { tenantId: string; timeZones: readonly string[] }) {
+  const t = useT();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { data } = useSuspenseQuery(trpc.settings.get.queryOptions({ tenantId }));
@@ -43,7 +46,7 @@ export function GeneralSettings({ tenantId, timeZones }: { tenantId: string; tim
     const f = new FormData(e.currentTarget);
     const budget = String(f.get("budget") ?? "").trim().replace(/^\$/, "");
     if (budget && !isUsdAmount(budget)) {
-      setError("The budget is a dollar amount such as 500 or 12.50");
+      setError(t("settings.general.budgetError"));
       return;
     }
     setError(null);
@@ -57,13 +60,13 @@ export function GeneralSettings({ tenantId, timeZones }: { tenantId: string; tim
   return (
     <Card>
       <CardHeader
-        title="Time zone and budget"
-        description="Days, weeks and months (dashboards, spend caps, the budget) are counted in the tenant's time zone."
+        title={t("settings.general.title")}
+        description={t("settings.general.description")}
       />
-      <form onSubmit={onSubmit} className="grid gap-4 sm:grid-cols-2" aria-label="Time zone and budget">
+      <form onSubmit={onSubmit} className="grid gap-4 sm:grid-cols-2" aria-label={t("settings.general.title")}>
         <div>
           <label htmlFor="tenant-timezone" className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
-            Time zone
+            {t("settings.general.timeZone")}
           </label>
           <input
             id="tenant-timezone"
@@ -84,15 +87,15 @@ export function GeneralSettings({ tenantId, timeZones }: { tenantId: string; tim
         <Field
           id="tenant-budget"
           name="budget"
-          label="Monthly budget over all keys (USD, empty = none)"
+          label={t("settings.general.budget")}
           inputMode="decimal"
-          placeholder="No budget"
+          placeholder={t("settings.general.noBudget")}
           defaultValue={data.monthlyBudgetMicros === null ? "" : microsToUsdInput(data.monthlyBudgetMicros)}
           error={fieldErrors?.monthlyBudgetUsd?.[0]}
         />
         <div className="flex items-center gap-3 sm:col-span-2">
           <Button type="submit" disabled={update.isPending}>
-            {update.isPending ? "Saving…" : "Save"}
+            {update.isPending ? t("common.saving") : t("common.save")}
           </Button>
           <Saved show={saved && !update.isPending} />
         </div>
@@ -105,6 +108,7 @@ export function GeneralSettings({ tenantId, timeZones }: { tenantId: string; tim
 }
 
 export function WebhookSettings({ tenantId }: { tenantId: string }) {
+  const t = useT();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { data } = useSuspenseQuery(trpc.settings.get.queryOptions({ tenantId }));
@@ -127,20 +131,23 @@ export function WebhookSettings({ tenantId }: { tenantId: string }) {
       },
     }),
   );
+  // The message holds a {header} placeholder where the header name goes, rendered as <code>.
+  const [descriptionBefore = "", descriptionAfter = ""] = t("settings.webhook.description").split("{header}");
   return (
     <Card>
       <CardHeader
-        title="Alert webhook"
+        title={t("settings.webhook.title")}
         description={
           <>
-            At 80% and 100% of a key&apos;s spend cap or the tenant budget, Metergate POSTs a JSON alert here, signed with
-            HMAC-SHA256 of the body in the <code className="font-mono">x-metergate-signature</code> header.
+            {descriptionBefore}
+            <code className="font-mono">x-metergate-signature</code>
+            {descriptionAfter}
           </>
         }
       />
       <form
         className="flex flex-wrap items-end gap-2"
-        aria-label="Webhook URL"
+        aria-label={t("settings.webhook.form")}
         onSubmit={(e) => {
           e.preventDefault();
           setSaved(false);
@@ -152,44 +159,44 @@ export function WebhookSettings({ tenantId }: { tenantId: string }) {
           id="webhook-url"
           name="webhookUrl"
           type="url"
-          label="Webhook URL (empty = off)"
+          label={t("settings.webhook.url")}
           placeholder="https://example.com/hooks/metergate"
           defaultValue={data.webhookUrl ?? ""}
           className="min-w-64 flex-1"
           error={update.error?.data?.zodError?.fieldErrors.webhookUrl?.[0]}
         />
         <Button type="submit" disabled={update.isPending}>
-          Save URL
+          {t("settings.webhook.saveUrl")}
         </Button>
         <Saved show={saved && !update.isPending} />
       </form>
       <div className="mt-4 flex flex-wrap items-center gap-3 text-sm">
         <span>
-          Signing secret:{" "}
-          <strong data-testid="webhook-secret-state">{data.hasWebhookSecret ? "set" : "not set"}</strong>
+          {t("settings.webhook.secret")}{" "}
+          <strong data-testid="webhook-secret-state">{data.hasWebhookSecret ? t("settings.webhook.set") : t("settings.webhook.notSet")}</strong>
         </span>
         <Button
           variant="secondary"
           disabled={rotate.isPending}
           onClick={() => {
-            if (!data.hasWebhookSecret || window.confirm("Generate a new secret? The current one stops being used at once.")) {
+            if (!data.hasWebhookSecret || window.confirm(t("settings.webhook.confirmRotate"))) {
               rotate.mutate({ tenantId });
             }
           }}
         >
-          {data.hasWebhookSecret ? "Generate a new secret" : "Generate secret"}
+          {data.hasWebhookSecret ? t("settings.webhook.rotate") : t("settings.webhook.generate")}
         </Button>
       </div>
       {secret ? (
-        <div role="dialog" aria-label="New webhook secret" className="mt-3 rounded-xl border border-emerald-300 bg-emerald-50 p-3 dark:border-emerald-800 dark:bg-emerald-950/40">
-          <p className="text-sm text-emerald-900 dark:text-emerald-200">Copy it now: it is shown only once.</p>
+        <div role="dialog" aria-label={t("settings.webhook.newSecret")} className="mt-3 rounded-xl border border-emerald-300 bg-emerald-50 p-3 dark:border-emerald-800 dark:bg-emerald-950/40">
+          <p className="text-sm text-emerald-900 dark:text-emerald-200">{t("settings.webhook.copyNow")}</p>
           <div className="mt-2 flex items-center gap-2">
             <code data-testid="webhook-secret" className="min-w-0 flex-1 truncate rounded-lg bg-white px-3 py-2 font-mono text-xs ring-1 ring-zinc-200 dark:bg-zinc-950 dark:ring-zinc-800">
               {secret}
             </code>
             <CopyButton text={secret} />
             <Button variant="ghost" onClick={() => setSecret(null)}>
-              Done
+              {t("common.done")}
             </Button>
           </div>
         </div>

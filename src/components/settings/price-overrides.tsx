@@ -2,6 +2,7 @@
 
 import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { type FormEvent } from "react";
+import { useT } from "~/i18n/client";
 import { microsToUsdInput } from "~/lib/money";
 import { useTRPC } from "~/trpc/react";
 import { Button } from "../ui/button";
@@ -13,6 +14,7 @@ const th = "px-3 py-2 text-right font-medium first:text-left";
 const td = "px-3 py-2 text-right tabular-nums first:text-left";
 
 export function PriceOverrides({ tenantId }: { tenantId: string }) {
+  const t = useT();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { data } = useSuspenseQuery(trpc.settings.get.queryOptions({ tenantId }));
@@ -44,24 +46,24 @@ export function PriceOverrides({ tenantId }: { tenantId: string }) {
   return (
     <Card>
       <CardHeader
-        title="Price overrides"
-        description="Your negotiated prices, in dollars per million tokens. They apply to requests recorded from now on (reprice past ones with the CLI)."
+        title={t("settings.prices.title")}
+        description={t("settings.prices.description")}
       />
       {data.priceOverrides.length === 0 ? (
-        <p className="pb-4 text-sm text-zinc-500 dark:text-zinc-400">No overrides: every model uses the shipped price table.</p>
+        <p className="pb-4 text-sm text-zinc-500 dark:text-zinc-400">{t("settings.prices.empty")}</p>
       ) : (
         <div className="-mx-5 mb-4 overflow-x-auto">
           <table className="w-full min-w-[720px] text-sm" data-testid="price-override-table">
             <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
               <tr>
-                <th scope="col" className={th + " pl-5"}>Model</th>
-                <th scope="col" className={th}>Input</th>
-                <th scope="col" className={th}>Output</th>
-                <th scope="col" className={th}>Cache write 5m</th>
-                <th scope="col" className={th}>Cache write 1h</th>
-                <th scope="col" className={th}>Cache read</th>
+                <th scope="col" className={th + " pl-5"}>{t("settings.prices.model")}</th>
+                <th scope="col" className={th}>{t("settings.prices.col.input")}</th>
+                <th scope="col" className={th}>{t("settings.prices.col.output")}</th>
+                <th scope="col" className={th}>{t("settings.prices.cacheWrite5m")}</th>
+                <th scope="col" className={th}>{t("settings.prices.cacheWrite1h")}</th>
+                <th scope="col" className={th}>{t("settings.prices.cacheRead")}</th>
                 <th scope="col" className={th + " pr-5"}>
-                  <span className="sr-only">Actions</span>
+                  <span className="sr-only">{t("settings.prices.actions")}</span>
                 </th>
               </tr>
             </thead>
@@ -72,7 +74,7 @@ export function PriceOverrides({ tenantId }: { tenantId: string }) {
                     {o.model}
                     {o.shipped ? (
                       <span className="ml-2 font-sans text-zinc-500 dark:text-zinc-400">
-                        (table: {perM(o.shipped.input)} / {perM(o.shipped.output)})
+                        {t("settings.prices.shipped", { input: perM(o.shipped.input), output: perM(o.shipped.output) })}
                       </span>
                     ) : null}
                   </th>
@@ -86,9 +88,9 @@ export function PriceOverrides({ tenantId }: { tenantId: string }) {
                       variant="ghost"
                       disabled={remove.isPending}
                       onClick={() => remove.mutate({ tenantId, model: o.model })}
-                      aria-label={`Remove the override for ${o.model}`}
+                      aria-label={t("settings.prices.removeFor", { model: o.model })}
                     >
-                      Remove
+                      {t("settings.prices.remove")}
                     </Button>
                   </td>
                 </tr>
@@ -97,16 +99,16 @@ export function PriceOverrides({ tenantId }: { tenantId: string }) {
           </table>
         </div>
       )}
-      <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-3 lg:grid-cols-6" aria-label="Set a price override">
-        <Field id="po-model" name="model" label="Model" required placeholder="claude-sonnet-4-5" className="sm:col-span-3 lg:col-span-1" error={fe?.model?.[0]} />
-        <Field id="po-input" name="input" label="Input $/M" required inputMode="decimal" placeholder="3" error={fe?.input?.[0]} />
-        <Field id="po-output" name="output" label="Output $/M" required inputMode="decimal" placeholder="15" error={fe?.output?.[0]} />
-        <Field id="po-cw5m" name="cacheWrite5m" label="Cache write 5m" inputMode="decimal" placeholder="1.25× input" error={fe?.cacheWrite5m?.[0]} />
-        <Field id="po-cw1h" name="cacheWrite1h" label="Cache write 1h" inputMode="decimal" placeholder="2× input" error={fe?.cacheWrite1h?.[0]} />
-        <Field id="po-cr" name="cacheRead" label="Cache read" inputMode="decimal" placeholder="0.1× input" error={fe?.cacheRead?.[0]} />
+      <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-3 lg:grid-cols-6" aria-label={t("settings.prices.form")}>
+        <Field id="po-model" name="model" label={t("settings.prices.model")} required placeholder="claude-sonnet-4-5" className="sm:col-span-3 lg:col-span-1" error={fe?.model?.[0]} />
+        <Field id="po-input" name="input" label={t("settings.prices.input")} required inputMode="decimal" placeholder="3" error={fe?.input?.[0]} />
+        <Field id="po-output" name="output" label={t("settings.prices.output")} required inputMode="decimal" placeholder="15" error={fe?.output?.[0]} />
+        <Field id="po-cw5m" name="cacheWrite5m" label={t("settings.prices.cacheWrite5m")} inputMode="decimal" placeholder={t("settings.prices.cw5mPlaceholder")} error={fe?.cacheWrite5m?.[0]} />
+        <Field id="po-cw1h" name="cacheWrite1h" label={t("settings.prices.cacheWrite1h")} inputMode="decimal" placeholder={t("settings.prices.cw1hPlaceholder")} error={fe?.cacheWrite1h?.[0]} />
+        <Field id="po-cr" name="cacheRead" label={t("settings.prices.cacheRead")} inputMode="decimal" placeholder={t("settings.prices.crPlaceholder")} error={fe?.cacheRead?.[0]} />
         <div className="sm:col-span-3 lg:col-span-6">
           <Button type="submit" disabled={set.isPending}>
-            Save override
+            {t("settings.prices.save")}
           </Button>
         </div>
       </form>

@@ -2,6 +2,7 @@
 
 import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
@@ -32,6 +33,7 @@ function UpstreamForm({
   existing: UpstreamRow | null;
   onDone: () => void;
 }) {
+  const t = useT();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [provider, setProvider] = useState<Provider>(existing?.provider ?? "ANTHROPIC");
@@ -66,13 +68,13 @@ function UpstreamForm({
   return (
     <form
       onSubmit={onSubmit}
-      aria-label={existing ? `Edit upstream ${existing.name}` : "Add an upstream"}
+      aria-label={existing ? t("settings.upstreams.formEdit", { name: existing.name }) : t("settings.upstreams.formAdd")}
       className="grid gap-3 rounded-xl border border-zinc-200 p-4 sm:grid-cols-2 lg:grid-cols-3 dark:border-zinc-800"
     >
-      <Field id={`${idp}-name`} name="name" label="Name" required defaultValue={existing?.name} placeholder="anthropic-main" error={fe?.name?.[0]} />
+      <Field id={`${idp}-name`} name="name" label={t("settings.upstreams.name")} required defaultValue={existing?.name} placeholder="anthropic-main" error={fe?.name?.[0]} />
       <div>
         <label htmlFor={`${idp}-provider`} className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
-          Provider
+          {t("settings.upstreams.provider")}
         </label>
         <select
           id={`${idp}-provider`}
@@ -80,14 +82,14 @@ function UpstreamForm({
           onChange={(e) => setProvider(e.target.value as Provider)}
           className={cn(inputClass, "mt-1.5 w-full")}
         >
-          <option value="ANTHROPIC">Anthropic (messages)</option>
-          <option value="OPENAI">OpenAI (chat, responses)</option>
+          <option value="ANTHROPIC">{t("settings.upstreams.provider.ANTHROPIC")}</option>
+          <option value="OPENAI">{t("settings.upstreams.provider.OPENAI")}</option>
         </select>
       </div>
       <Field
         id={`${idp}-baseUrl`}
         name="baseUrl"
-        label="Base URL"
+        label={t("settings.upstreams.baseUrl")}
         type="url"
         required
         key={provider}
@@ -97,17 +99,17 @@ function UpstreamForm({
       <Field
         id={`${idp}-credential`}
         name="credential"
-        label={existing ? "Credential (empty = keep the stored one)" : "Credential (provider API key)"}
+        label={existing ? t("settings.upstreams.credentialKeep") : t("settings.upstreams.credentialNew")}
         type="password"
         autoComplete="off"
         required={!existing}
-        placeholder={existing ? "•••••••• stored, write-only" : "sk-…"}
+        placeholder={existing ? t("settings.upstreams.credentialStoredPlaceholder") : "sk-…"}
         error={fe?.credential?.[0]}
       />
       <Field
         id={`${idp}-models`}
         name="models"
-        label="Models (empty = all; * wildcard)"
+        label={t("settings.upstreams.models")}
         defaultValue={existing?.models.join(", ")}
         placeholder="claude-sonnet-*, claude-haiku-*"
         error={fe?.models?.[0]}
@@ -115,7 +117,7 @@ function UpstreamForm({
       <Field
         id={`${idp}-priority`}
         name="priority"
-        label="Priority (lower is tried first)"
+        label={t("settings.upstreams.priority")}
         inputMode="numeric"
         defaultValue={String(existing?.priority ?? 0)}
         error={fe?.priority?.[0]}
@@ -129,15 +131,15 @@ function UpstreamForm({
           className="size-4 rounded border-zinc-300 text-indigo-600"
         />
         <label htmlFor={`${idp}-enabled`} className="text-sm font-medium">
-          Enabled
+          {t("settings.upstreams.enabled")}
         </label>
       </div>
       <div className="flex items-center gap-2 sm:col-span-2 lg:col-span-3">
         <Button type="submit" disabled={create.isPending || update.isPending}>
-          {existing ? "Save upstream" : "Add upstream"}
+          {existing ? t("settings.upstreams.save") : t("settings.upstreams.add")}
         </Button>
         <Button variant="ghost" onClick={onDone}>
-          Cancel
+          {t("common.cancel")}
         </Button>
       </div>
       {error && !fe ? (
@@ -150,6 +152,7 @@ function UpstreamForm({
 }
 
 export function UpstreamsPanel({ tenantId }: { tenantId: string }) {
+  const t = useT();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { data: upstreams } = useSuspenseQuery(trpc.upstream.list.queryOptions({ tenantId }));
@@ -162,12 +165,12 @@ export function UpstreamsPanel({ tenantId }: { tenantId: string }) {
   return (
     <Card>
       <CardHeader
-        title="Upstreams"
-        description="Provider accounts the relay forwards to, lowest priority first, falling over to the next on errors. Credentials are encrypted at rest and never shown again. Without any, the server's default upstream is used."
+        title={t("settings.upstreams.title")}
+        description={t("settings.upstreams.description")}
         action={
           editing === null ? (
             <Button onClick={() => setEditing("new")} variant="secondary">
-              Add upstream
+              {t("settings.upstreams.add")}
             </Button>
           ) : null
         }
@@ -175,7 +178,7 @@ export function UpstreamsPanel({ tenantId }: { tenantId: string }) {
       <div className="space-y-3">
         {editing === "new" ? <UpstreamForm tenantId={tenantId} existing={null} onDone={() => setEditing(null)} /> : null}
         {upstreams.length === 0 && editing !== "new" ? (
-          <p className="text-sm text-zinc-500 dark:text-zinc-400">No upstreams: requests go to the server&apos;s default.</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">{t("settings.upstreams.empty")}</p>
         ) : null}
         <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="upstream-list">
           {upstreams.map((u) =>
@@ -189,32 +192,37 @@ export function UpstreamsPanel({ tenantId }: { tenantId: string }) {
                   <div className="flex flex-wrap items-center gap-2">
                     <span className="font-medium">{u.name}</span>
                     <span className="rounded-full bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800">{u.provider.toLowerCase()}</span>
-                    <span className="text-xs text-zinc-500 dark:text-zinc-400">priority {u.priority}</span>
+                    <span className="text-xs text-zinc-500 dark:text-zinc-400">{t("settings.upstreams.priorityBadge", { priority: String(u.priority) })}</span>
                     {u.enabled ? null : (
                       <span className="rounded-full bg-amber-50 px-2 py-0.5 text-xs text-amber-800 dark:bg-amber-950 dark:text-amber-300">
-                        disabled
+                        {t("settings.upstreams.disabled")}
                       </span>
                     )}
                   </div>
                   <p className="mt-0.5 truncate text-xs text-zinc-500 dark:text-zinc-400">
-                    <span className="font-mono">{u.baseUrl}</span> · models: {u.models.length ? u.models.join(", ") : "all"} ·
-                    credential stored · {u.boundKeys} bound key{u.boundKeys === 1 ? "" : "s"}
+                    <span className="font-mono">{u.baseUrl}</span>
+                    {" · "}
+                    {t("settings.upstreams.modelList", { models: u.models.length ? u.models.join(", ") : t("settings.upstreams.allModels") })}
+                    {" · "}
+                    {t("settings.upstreams.credentialStored")}
+                    {" · "}
+                    {t(u.boundKeys === 1 ? "settings.upstreams.boundKey" : "settings.upstreams.boundKeys", { count: u.boundKeys })}
                   </p>
                 </div>
                 <div className="flex gap-1.5">
                   <Button variant="ghost" onClick={() => setEditing(u.id)}>
-                    Edit
+                    {t("common.edit")}
                   </Button>
                   <Button
                     variant="danger"
                     disabled={remove.isPending}
                     onClick={() => {
-                      if (window.confirm(`Delete upstream “${u.name}”? Keys bound to it fall back to the others.`)) {
+                      if (window.confirm(t("settings.upstreams.confirmDelete", { name: u.name }))) {
                         remove.mutate({ tenantId, upstreamId: u.id });
                       }
                     }}
                   >
-                    Delete
+                    {t("common.delete")}
                   </Button>
                 </div>
               </li>

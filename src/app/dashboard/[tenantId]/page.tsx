@@ -56,7 +56,7 @@ export default async function TenantDashboardPage({ params }: { params: Promise<
             ) : null}
             {hasRole(tenant.role, "ADMIN") ? (
               <Link href={`/dashboard/${tenant.id}/settings`} className={buttonClass("secondary")}>
-                Settings
+                {t("tenant.nav.settings")}
               </Link>
             ) : null}
             <TenantSwitcher currentTenantId={tenant.id} />

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
 import { PageContainer } from "~/components/layout/page-container";
+import { getT } from "~/i18n/server";
 import { GeneralSettings, WebhookSettings } from "~/components/settings/general-settings";
 import { PriceOverrides } from "~/components/settings/price-overrides";
 import { UpstreamsPanel } from "~/components/settings/upstreams-panel";
@@ -12,7 +13,9 @@ import { supportedTimeZones } from "~/server/api/routers/settings";
 import { requireSession } from "~/server/auth/require";
 import { HydrateClient, prefetch, serverCaller, trpc } from "~/trpc/server";
 
-export const metadata: Metadata = { title: "Tenant settings" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("settings.pageTitle") };
+}
 export const dynamic = "force-dynamic";
 
 async function loadTenant(tenantId: string) {
@@ -30,6 +33,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ tenan
   await requireSession(`/dashboard/${tenantId}/settings`);
   const tenant = await loadTenant(tenantId);
   if (!hasRole(tenant.role, "ADMIN")) notFound();
+  const { t } = await getT();
   await Promise.all([
     prefetch(trpc.settings.get.queryOptions({ tenantId })),
     prefetch(trpc.upstream.list.queryOptions({ tenantId })),
@@ -39,15 +43,15 @@ export default async function SettingsPage({ params }: { params: Promise<{ tenan
     <HydrateClient>
       <PageContainer className="space-y-6">
         <div>
-          <nav aria-label="Breadcrumb" className="text-sm text-zinc-500 dark:text-zinc-400">
+          <nav aria-label={t("common.breadcrumb")} className="text-sm text-zinc-500 dark:text-zinc-400">
             <Link href={`/dashboard/${tenantId}`} className="hover:underline">
               {tenant.name}
             </Link>{" "}
-            / Settings
+            / {t("settings.title")}
           </nav>
-          <h1 className="mt-1 text-2xl font-bold tracking-tight">Settings</h1>
+          <h1 className="mt-1 text-2xl font-bold tracking-tight">{t("settings.title")}</h1>
         </div>
-        <Suspense fallback={<p className="text-sm text-zinc-500">Loading…</p>}>
+        <Suspense fallback={<p className="text-sm text-zinc-500">{t("common.loading")}</p>}>
           <GeneralSettings tenantId={tenantId} timeZones={timeZones} />
           <UpstreamsPanel tenantId={tenantId} />
           <PriceOverrides tenantId={tenantId} />

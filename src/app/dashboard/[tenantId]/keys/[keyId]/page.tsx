@@ -8,10 +8,13 @@ import { KEY_DEFAULT_DAYS, KeyUsage } from "~/components/keys/key-usage";
 import { KeyLimitUse, LimitsEditor } from "~/components/keys/limits-editor";
 import { REQUEST_LOG_PAGE_SIZE, RequestLog } from "~/components/keys/request-log";
 import { PageContainer } from "~/components/layout/page-container";
+import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
 import { HydrateClient, prefetch, serverCaller, trpc } from "~/trpc/server";
 
-export const metadata: Metadata = { title: "API key" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("keys.pageTitle") };
+}
 export const dynamic = "force-dynamic";
 
 async function loadKey(tenantId: string, keyId: string) {
@@ -30,6 +33,7 @@ export default async function KeyPage({ params }: { params: Promise<{ tenantId: 
   const { tenantId, keyId } = await params;
   await requireSession(`/dashboard/${tenantId}/keys/${keyId}`);
   const tenant = await loadKey(tenantId, keyId);
+  const { t } = await getT();
   // One round of parallel prefetches: the page renders with data, no request waterfall in the browser.
   await Promise.all([
     prefetch(trpc.apiKey.get.queryOptions({ tenantId, keyId })),
@@ -41,13 +45,13 @@ export default async function KeyPage({ params }: { params: Promise<{ tenantId: 
   return (
     <HydrateClient>
       <PageContainer className="space-y-6">
-        <nav aria-label="Breadcrumb" className="text-sm text-zinc-500 dark:text-zinc-400">
+        <nav aria-label={t("common.breadcrumb")} className="text-sm text-zinc-500 dark:text-zinc-400">
           <Link href={`/dashboard/${tenantId}`} className="hover:underline">
             {tenant.name}
           </Link>{" "}
-          / <span>API keys</span>
+          / <span>{t("keys.title")}</span>
         </nav>
-        <Suspense fallback={<p className="text-sm text-zinc-500">Loading…</p>}>
+        <Suspense fallback={<p className="text-sm text-zinc-500">{t("common.loading")}</p>}>
           <KeyHeader tenantId={tenantId} keyId={keyId} />
           <KeyLimitUse tenantId={tenantId} keyId={keyId} />
           <LimitsEditor tenantId={tenantId} keyId={keyId} />
