@@ -8,7 +8,8 @@ export type { RequestEvent, TokenUsage, ProviderName, UsageSourceName } from "./
 export { ZERO_USAGE, totalTokens } from "./types";
 export { recordRequest } from "./record";
 export { flushOnce, startFlushLoop, type FlushLoop, type FlushLoopHooks, type FlushResult } from "./flush";
-export { usageRows, type UsageRow, type UsageQuery } from "./query";
+export { usageRows, spentInRange, type Spend, type UsageRow, type UsageQuery } from "./query";
+export { METRICS, type Metric } from "./redis-keys";
 export {
   admit,
   unlimited,

@@ -6,7 +6,7 @@
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { LEASE_TTL_MS, periodsFor, quotaKeys, type KeyLimits } from "./quota";
-import { usageRows } from "./query";
+import { spentInRange } from "./query";
 
 export type LimitName =
   | "rate_requests"
@@ -32,17 +32,8 @@ export interface LimitStatus {
   periodId: string | null;
 }
 
-async function spend(scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number, db?: PrismaClient) {
-  // Only sums are needed: day buckets keep the row count small over long ranges.
-  const rows = await usageRows({ ...scope, from: new Date(fromMs), to: new Date(toMs), dayBucketsIn: "UTC" }, db ? { db } : {});
-  let costMicros = 0;
-  let tokens = 0;
-  for (const r of rows) {
-    costMicros += r.costMicros;
-    tokens += r.inputTokens + r.outputTokens + r.cacheWrite5mTokens + r.cacheWrite1hTokens + r.cacheReadTokens;
-  }
-  return { costMicros, tokens };
-}
+const spend = (scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number, db?: PrismaClient) =>
+  spentInRange(scope, fromMs, toMs, db ? { db } : {});
 
 async function windowUse(redis: RedisClient, key: string, windowMinutes: number, now: number) {
   const minute = Math.floor(now / 60_000);

@@ -97,3 +97,26 @@ export async function usageRows(q: UsageQuery, overrides: Partial<QueryDeps> = {
   });
   return [...rows.values()].sort((a, b) => a.hourStart.getTime() - b.hourStart.getTime());
 }
+
+export interface Spend {
+  costMicros: number;
+  tokens: number;
+}
+
+/** Cost and tokens recorded for a key or a tenant in [fromMs, toMs), unflushed usage included. */
+export async function spentInRange(
+  scope: { apiKeyId?: string; tenantId?: string },
+  fromMs: number,
+  toMs: number,
+  overrides: Partial<QueryDeps> = {},
+): Promise<Spend> {
+  // Only sums are needed: day buckets keep the row count small over long ranges.
+  const rows = await usageRows({ ...scope, from: new Date(fromMs), to: new Date(toMs), dayBucketsIn: "UTC" }, overrides);
+  let costMicros = 0;
+  let tokens = 0;
+  for (const r of rows) {
+    costMicros += r.costMicros;
+    tokens += r.inputTokens + r.outputTokens + r.cacheWrite5mTokens + r.cacheWrite1hTokens + r.cacheReadTokens;
+  }
+  return { costMicros, tokens };
+}

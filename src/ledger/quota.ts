@@ -17,7 +17,7 @@ import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import { env } from "~/env";
 import { LuaScript } from "./lua";
 import { dayPeriod, monthPeriod, weekPeriod, type Period } from "./periods";
-import { usageRows } from "./query";
+import { spentInRange } from "./query";
 import { shardOf } from "./redis-keys";
 
 export const LEASE_TTL_MS = 15 * 60_000;
@@ -227,19 +227,8 @@ export interface AdmitDeps {
   spent: (scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number) => Promise<{ costMicros: number; tokens: number }>;
 }
 
-async function spentFromLedger(scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number) {
-  const rows = await usageRows({ ...scope, from: new Date(fromMs), to: new Date(toMs), dayBucketsIn: "UTC" });
-  let costMicros = 0;
-  let tokens = 0;
-  for (const r of rows) {
-    costMicros += r.costMicros;
-    tokens += r.inputTokens + r.outputTokens + r.cacheWrite5mTokens + r.cacheWrite1hTokens + r.cacheReadTokens;
-  }
-  return { costMicros, tokens };
-}
-
 function defaultDeps(): AdmitDeps {
-  return { redis: defaultRedis, now: Date.now, spent: spentFromLedger };
+  return { redis: defaultRedis, now: Date.now, spent: (scope, fromMs, toMs) => spentInRange(scope, fromMs, toMs) };
 }
 
 const DAY_S = 86_400;

@@ -3,6 +3,7 @@
  * Cost is always the sum of the rows' costMicros: it is computed once, by the ledger, never here.
  */
 import type { UsageRow } from "~/ledger";
+import { METRICS } from "~/ledger";
 import { dayKey } from "./time-range";
 
 export interface UsageTotals {
@@ -35,18 +36,8 @@ export interface UsageReport {
   daily: DailyUsage[];
 }
 
-const METRIC_NAMES = [
-  "requests",
-  "inputTokens",
-  "outputTokens",
-  "cacheWrite5mTokens",
-  "cacheWrite1hTokens",
-  "cacheReadTokens",
-  "costMicros",
-  "errorCount",
-  "estimatedCount",
-  "latencyMsSum",
-] as const satisfies readonly (keyof UsageTotals)[];
+/** The ledger's metrics, every one a field of UsageTotals. */
+const METRIC_NAMES = METRICS satisfies readonly (keyof UsageTotals)[];
 
 export function emptyTotals(): UsageTotals {
   return {
