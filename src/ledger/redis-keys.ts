@@ -4,6 +4,7 @@
  * shards spread the load across nodes. The flush job works shard by shard.
  */
 import { env } from "~/env";
+import { METRICS, type Metric } from "./types";
 
 /** FNV-1a, 32 bit: stable across processes and languages, good enough to spread tenants. */
 export function fnv1a(value: string): number {
@@ -32,20 +33,7 @@ export const ledgerKeys = {
   flushLock: (shard: number) => `${tag(shard)}:flush-lock`,
 };
 
-/** The metrics kept per key × model × hour, in the order of UsageHourly's columns. */
-export const METRICS = [
-  "requests",
-  "inputTokens",
-  "outputTokens",
-  "cacheWrite5mTokens",
-  "cacheWrite1hTokens",
-  "cacheReadTokens",
-  "costMicros",
-  "errorCount",
-  "estimatedCount",
-  "latencyMsSum",
-] as const;
-export type Metric = (typeof METRICS)[number];
+export { METRICS, type Metric };
 
 export const FIELD_SEP = "\t";
 

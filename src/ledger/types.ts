@@ -45,3 +45,18 @@ export interface RequestEvent {
 export function totalTokens(u: TokenUsage): number {
   return u.input + u.output + u.cacheWrite5m + u.cacheWrite1h + u.cacheRead;
 }
+
+/** The metrics kept per key × model × hour, in the order of UsageHourly's columns. */
+export const METRICS = [
+  "requests",
+  "inputTokens",
+  "outputTokens",
+  "cacheWrite5mTokens",
+  "cacheWrite1hTokens",
+  "cacheReadTokens",
+  "costMicros",
+  "errorCount",
+  "estimatedCount",
+  "latencyMsSum",
+] as const;
+export type Metric = (typeof METRICS)[number];

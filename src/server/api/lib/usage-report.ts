@@ -3,7 +3,7 @@
  * Cost is always the sum of the rows' costMicros: it is computed once, by the ledger, never here.
  */
 import type { UsageRow } from "~/ledger";
-import { METRICS } from "~/ledger";
+import { METRICS } from "~/ledger/types";
 import { dayKey } from "./time-range";
 
 export interface UsageTotals {
