@@ -97,6 +97,9 @@ test("platform admin: spend ranking, tenant detail, suspend and reinstate", asyn
   await expect(page).toHaveURL(/\/admin$/);
   const ranking = page.getByTestId("admin-ranking");
   await expect(ranking).toBeVisible();
+  // The ranking loads on the client: wait for both tenants' rows before reading the order.
+  await expect(ranking.locator(`[data-tenant-name="Big spender ${stamp}"]`)).toBeVisible();
+  await expect(ranking.locator(`[data-tenant-name="Small spender ${stamp}"]`)).toBeVisible();
   const names = await ranking.locator("[data-testid=admin-tenant-row]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-tenant-name")));
   const bigRank = names.indexOf(`Big spender ${stamp}`);
   const smallRank = names.indexOf(`Small spender ${stamp}`);
