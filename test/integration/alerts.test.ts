@@ -14,35 +14,16 @@ import {
   verifyWebhookSignature,
   type AlertWebhookPayload,
 } from "~/alerts";
-import { flushOnce, recordRequest, type FlushResult, type RequestEvent } from "~/ledger";
+import { flushOnce, recordRequest, type FlushResult } from "~/ledger";
 import { db } from "~/server/db";
 import { redis } from "~/server/redis";
+import { requestEvent, STREAM_BASIC_COST_MICROS } from "../helpers/events";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 
-/** Cost of one request with this usage on claude-sonnet-4-5 (see ledger.test.ts). */
-const COST = 15807;
+const COST = STREAM_BASIC_COST_MICROS;
 const SECRET = "whsec_integration-test-secret";
 
-function event(tenantId: string, apiKeyId: string): RequestEvent {
-  return {
-    id: randomUUID(),
-    apiKeyId,
-    tenantId,
-    model: "claude-sonnet-4-5-20250929",
-    provider: "ANTHROPIC",
-    endpoint: "/v1/messages",
-    stream: true,
-    status: 200,
-    usage: { input: 472, output: 89, cacheWrite5m: 1024, cacheWrite1h: 1024, cacheRead: 10240 },
-    usageSource: "UPSTREAM",
-    startedAt: Date.now(),
-    latencyMs: 120,
-    ttfbMs: 30,
-    clientIp: "127.0.0.1",
-    userAgent: "test",
-    error: null,
-  };
-}
+const event = (tenantId: string, apiKeyId: string) => requestEvent(tenantId, apiKeyId);
 
 /** Records and flushes; the result names only this test's key and tenant (the flush also moves
  * other test files' leftover events, whose alerts are not this test's business). */

@@ -1,31 +1,11 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { flushOnce, recordRequest, usageRows, type RequestEvent } from "~/ledger";
+import { flushOnce, recordRequest, usageRows } from "~/ledger";
 import { db } from "~/server/db";
 import { redis } from "~/server/redis";
+import { requestEvent } from "../helpers/events";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 
-function event(tenantId: string, apiKeyId: string, over: Partial<RequestEvent> = {}): RequestEvent {
-  return {
-    id: randomUUID(),
-    apiKeyId,
-    tenantId,
-    model: "claude-sonnet-4-5-20250929",
-    provider: "ANTHROPIC",
-    endpoint: "/v1/messages",
-    stream: true,
-    status: 200,
-    usage: { input: 472, output: 89, cacheWrite5m: 1024, cacheWrite1h: 1024, cacheRead: 10240 },
-    usageSource: "UPSTREAM",
-    startedAt: Date.now(),
-    latencyMs: 120,
-    ttfbMs: 30,
-    clientIp: "127.0.0.1",
-    userAgent: "test",
-    error: null,
-    ...over,
-  };
-}
+const event = requestEvent;
 
 const range = () => ({ from: new Date(Date.now() - 86_400_000), to: new Date(Date.now() + 86_400_000) });
 const sum = (rows: Awaited<ReturnType<typeof usageRows>>, f: "requests" | "costMicros" | "outputTokens") =>

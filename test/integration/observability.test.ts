@@ -15,13 +15,14 @@ import { GET as metricsRoute } from "~/app/api/metrics/route";
 import { GET as ready } from "~/app/api/ready/route";
 import { env, resetEnvCache } from "~/env";
 import { PrismaClient } from "~/generated/prisma/client";
-import { flushOnce, recordRequest, type RequestEvent } from "~/ledger";
+import { flushOnce, recordRequest } from "~/ledger";
 import { db } from "~/server/db";
 import { measureBacklog } from "~/server/observability/metrics";
 import { checkReadiness, DEFAULT_MIGRATIONS_DIR, type ReadinessReport } from "~/server/observability/readiness";
 import { redis } from "~/server/redis";
 import { TEST_DATABASE_URL } from "../setup/test-env";
 import { createTenantWithKey } from "../helpers/fixtures-db";
+import { requestEvent } from "../helpers/events";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 
@@ -154,26 +155,7 @@ describe("/api/metrics and flush lag", () => {
     expect(b).toEqual({ lagSeconds: 5, pending: 3 });
   });
 
-  function event(tenantId: string, apiKeyId: string): RequestEvent {
-    return {
-      id: randomUUID(),
-      apiKeyId,
-      tenantId,
-      model: "claude-sonnet-4-5-20250929",
-      provider: "ANTHROPIC",
-      endpoint: "/v1/messages",
-      stream: true,
-      status: 200,
-      usage: { input: 472, output: 89, cacheWrite5m: 1024, cacheWrite1h: 1024, cacheRead: 10240 },
-      usageSource: "UPSTREAM",
-      startedAt: Date.now(),
-      latencyMs: 120,
-      ttfbMs: 30,
-      clientIp: "127.0.0.1",
-      userAgent: "test",
-      error: null,
-    };
-  }
+  const event = (tenantId: string, apiKeyId: string) => requestEvent(tenantId, apiKeyId);
 
   const scrape = async (): Promise<string> => {
     const res = await metricsRoute(new Request("http://localhost/api/metrics"));
