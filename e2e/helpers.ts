@@ -37,9 +37,15 @@ export function shot(page: Page, name: string) {
 /** Signs up and signs in through the UI; starts from `startUrl` (e.g. an invitation link). */
 export async function signUpAndSignIn(page: Page, email: string, startUrl = "/signup"): Promise<void> {
   await page.goto(startUrl);
-  if (!page.url().includes("/signup")) await page.getByRole("link", { name: "Create an account" }).click();
+  if (!page.url().includes("/signup")) {
+    // Follow the link with a full load, so the form is hydrated (and stays put) before typing.
+    const href = await page.getByRole("link", { name: "Create an account" }).getAttribute("href");
+    expect(href).toContain("/signup");
+    await page.goto(href!);
+  }
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
+  await expect(page.getByLabel("Email")).toHaveValue(email);
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL(/\/signin\?/);
   await page.getByLabel("Password").fill(PASSWORD);
