@@ -111,7 +111,7 @@ export const en = {
   "usage.loadError": "Could not load usage: {message}",
   "usage.live": "Live · updates every few seconds",
   "usage.stat.requests": "Requests",
-  "usage.stat.errors": "{count} errors",
+  "usage.stat.errors": "Errors: {count}",
   "usage.stat.errorRate": "Error rate",
   "usage.stat.latency": "Avg latency",
   "usage.stat.tokens": "Tokens",

@@ -111,7 +111,7 @@ describe("i18n", () => {
   });
 
   it("fills placeholders and formats numbers per locale", () => {
-    expect(createT("en")("usage.stat.errors", { count: 1234 })).toBe("1,234 errors");
+    expect(createT("en")("usage.stat.errors", { count: 1234 })).toBe("Errors: 1,234");
     expect(createT("zh-CN")("common.page", { page: 2 })).toBe("第 2 页");
     expect(createFormatters("zh-CN").cost(1_234_567)).toBe("$1.2346");
     expect(createFormatters("en").cost(0)).toBe("$0.00");
