@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { UsageRow } from "~/ledger";
+import { zonedTimeToUtc } from "~/ledger/periods";
 import { emptyTotals, sumTotals, byModel, type ModelUsage, type UsageTotals } from "./usage-report";
 import { dayKey, nextHour, startOfDay } from "./time-range";
 
@@ -40,28 +41,10 @@ export interface ResolvedRange {
   dayCount: number;
 }
 
-function zoneOffsetMs(date: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(date);
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
-  return asUtc - (date.getTime() - date.getUTCMilliseconds());
-}
-
 /** The instant local midnight of "YYYY-MM-DD" happens in the zone. */
 export function localMidnight(key: string, timeZone: string): Date {
   const [y, m, d] = key.split("-").map(Number) as [number, number, number];
-  const guess = Date.UTC(y, m - 1, d);
-  const first = guess - zoneOffsetMs(new Date(guess), timeZone);
-  return new Date(guess - zoneOffsetMs(new Date(first), timeZone));
+  return new Date(zonedTimeToUtc(y, m, d, 0, timeZone));
 }
 
 function addDaysKey(key: string, days: number): string {

@@ -1,4 +1,5 @@
 /** Calendar helpers in a tenant's IANA time zone, without a date library. */
+import { zonedTimeToUtc } from "~/ledger/periods";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -19,28 +20,10 @@ export function dayKey(date: Date, timeZone: string): string {
   return dayFormatter(timeZone).format(date);
 }
 
-/** Offset of the zone from UTC at the instant, in ms (positive east of Greenwich). */
-function zoneOffsetMs(date: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(date);
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
-  return asUtc - (date.getTime() - date.getUTCMilliseconds());
-}
-
 /** The instant at which the calendar day containing `date` begins in the zone. */
 export function startOfDay(date: Date, timeZone: string): Date {
   const [y, m, d] = dayKey(date, timeZone).split("-").map(Number) as [number, number, number];
-  const guess = Date.UTC(y, m - 1, d);
-  return new Date(guess - zoneOffsetMs(new Date(guess), timeZone));
+  return new Date(zonedTimeToUtc(y, m, d, 0, timeZone));
 }
 
 export function floorHour(date: Date): Date {
