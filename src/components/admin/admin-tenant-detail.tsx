@@ -5,11 +5,9 @@ import Link from "next/link";
 import { useState } from "react";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
-import { ModelCostChart, ModelShareChart } from "../dashboard/model-charts";
 import { ModelCostTable } from "../dashboard/model-cost-table";
 import { StatCard } from "../dashboard/stat-card";
-import { TrendChart } from "../dashboard/trend-chart";
-import { BucketToggle, RangePicker, type BucketChoice, type RangeChoice } from "../dashboard/usage-overview";
+import { OverviewCharts, RangePicker, type BucketChoice, type RangeChoice } from "../dashboard/usage-overview";
 import { Card, CardHeader } from "../ui/card";
 import { SuspendButton } from "./suspend-button";
 
@@ -30,8 +28,6 @@ export function AdminTenantDetail({ tenantId }: { tenantId: string }) {
   const data = query.data;
   const o = data?.overview;
   const totals = o?.totals;
-  const multiDay = o ? new Set(o.series.map((p) => p.bucket.slice(0, 10))).size > 1 : false;
-  const spanDays = o ? (o.to.getTime() - o.from.getTime()) / 86_400_000 : 1;
   if (query.error) {
     return (
       <p role="alert" className="text-sm text-red-600 dark:text-red-400">
@@ -86,24 +82,7 @@ export function AdminTenantDetail({ tenantId }: { tenantId: string }) {
           value={totals && totals.requests > 0 ? f.ms(totals.latencyMsSum / totals.requests) : "—"}
         />
       </div>
-      <Card>
-        <CardHeader
-          title={t("usage.trend.title")}
-          description={o ? t(o.bucket === "hour" ? "usage.trend.hourly" : "usage.trend.daily", { timeZone: o.timeZone }) : undefined}
-          action={<BucketToggle value={o?.bucket ?? "day"} onChange={setBucket} allowHour={spanDays <= 31.5} />}
-        />
-        <TrendChart points={o?.series ?? []} multiDay={multiDay} />
-      </Card>
-      <div className="grid gap-6 lg:grid-cols-5">
-        <Card className="lg:col-span-3">
-          <CardHeader title={t("usage.modelTrend.title")} />
-          <ModelCostChart models={o?.models ?? []} points={o?.series ?? []} multiDay={multiDay} />
-        </Card>
-        <Card className="lg:col-span-2">
-          <CardHeader title={t("usage.share.title")} />
-          <ModelShareChart rows={o?.byModel ?? []} />
-        </Card>
-      </div>
+      <OverviewCharts overview={o} onBucket={setBucket} />
       <Card>
         <CardHeader title={t("admin.models")} />
         <ModelCostTable rows={o?.byModel ?? []} emptyText={t("usage.emptyModels")} />

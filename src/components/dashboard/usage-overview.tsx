@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { useFormat, useT } from "~/i18n/client";
 import type { MessageKey } from "~/i18n";
+import type { Overview } from "~/server/api/lib/overview";
 import { useTRPC } from "~/trpc/react";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
@@ -143,6 +144,35 @@ export function BucketToggle({ value, onChange, allowHour }: { value: BucketChoi
   );
 }
 
+/** The requests/cost trend, cost by model over time and share of cost: the tenant dashboard's and the admin tenant page's. */
+export function OverviewCharts({ overview, onBucket }: { overview: Overview | undefined; onBucket: (b: BucketChoice) => void }) {
+  const t = useT();
+  const multiDay = (overview?.series.length ?? 0) > 24 || (overview ? new Set(overview.series.map((p) => p.bucket.slice(0, 10))).size > 1 : false);
+  const spanDays = overview ? (overview.to.getTime() - overview.from.getTime()) / 86_400_000 : 1;
+  return (
+    <>
+      <Card>
+        <CardHeader
+          title={t("usage.trend.title")}
+          description={overview ? t(overview.bucket === "hour" ? "usage.trend.hourly" : "usage.trend.daily", { timeZone: overview.timeZone }) : undefined}
+          action={<BucketToggle value={overview?.bucket ?? "day"} onChange={onBucket} allowHour={spanDays <= 31.5} />}
+        />
+        <TrendChart points={overview?.series ?? []} multiDay={multiDay} />
+      </Card>
+      <div className="grid gap-6 lg:grid-cols-5">
+        <Card className="lg:col-span-3">
+          <CardHeader title={t("usage.modelTrend.title")} />
+          <ModelCostChart models={overview?.models ?? []} points={overview?.series ?? []} multiDay={multiDay} />
+        </Card>
+        <Card className="lg:col-span-2">
+          <CardHeader title={t("usage.share.title")} />
+          <ModelShareChart rows={overview?.byModel ?? []} />
+        </Card>
+      </div>
+    </>
+  );
+}
+
 export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: string; canSeeKeys?: boolean }) {
   const trpc = useTRPC();
   const t = useT();
@@ -158,8 +188,6 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
   const totals = data?.totals;
   const dash = t("common.none");
   const tokens = totals ? totals.inputTokens + totals.outputTokens + totals.cacheWrite5mTokens + totals.cacheWrite1hTokens + totals.cacheReadTokens : 0;
-  const multiDay = (data?.series.length ?? 0) > 24 || (data ? new Set(data.series.map((p) => p.bucket.slice(0, 10))).size > 1 : false);
-  const spanDays = data ? (data.to.getTime() - data.from.getTime()) / 86_400_000 : 1;
 
   return (
     <section className="space-y-6" aria-labelledby="usage-title">
@@ -225,24 +253,7 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
           hint={totals ? `${t("usage.stat.tokens")}: ${f.count(tokens)}` : undefined}
         />
       </div>
-      <Card>
-        <CardHeader
-          title={t("usage.trend.title")}
-          description={data ? t(data.bucket === "hour" ? "usage.trend.hourly" : "usage.trend.daily", { timeZone: data.timeZone }) : undefined}
-          action={<BucketToggle value={data?.bucket ?? "day"} onChange={setBucket} allowHour={spanDays <= 31.5} />}
-        />
-        <TrendChart points={data?.series ?? []} multiDay={multiDay} />
-      </Card>
-      <div className="grid gap-6 lg:grid-cols-5">
-        <Card className="lg:col-span-3">
-          <CardHeader title={t("usage.modelTrend.title")} />
-          <ModelCostChart models={data?.models ?? []} points={data?.series ?? []} multiDay={multiDay} />
-        </Card>
-        <Card className="lg:col-span-2">
-          <CardHeader title={t("usage.share.title")} />
-          <ModelShareChart rows={data?.byModel ?? []} />
-        </Card>
-      </div>
+      <OverviewCharts overview={data} onBucket={setBucket} />
       <Card>
         <CardHeader title={t("usage.models.title")} description={t("usage.models.description")} />
         <ModelCostTable rows={data?.byModel ?? []} emptyText={t("usage.emptyModels")} />
