@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { METRICS, hourStartMs, pendingField, type Metric } from "./redis-keys";
-import type { RequestEvent } from "./types";
+import { EVENT_FLAGS, type RequestEvent } from "./types";
 
 export const storedEventSchema = z.object({
   id: z.string().min(1),
@@ -31,6 +31,7 @@ export const storedEventSchema = z.object({
   error: z.string().nullable(),
   costMicros: z.number().int().nonnegative(),
   priced: z.boolean(),
+  flags: z.array(z.enum(EVENT_FLAGS)).default([]),
 });
 export type StoredEvent = z.infer<typeof storedEventSchema>;
 

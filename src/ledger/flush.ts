@@ -87,14 +87,14 @@ WITH input AS (
     endpoint text, stream boolean, status int, "inputTokens" int, "outputTokens" int,
     "cacheWrite5mTokens" int, "cacheWrite1hTokens" int, "cacheReadTokens" int, "costMicros" bigint,
     "latencyMs" int, "ttfbMs" int, "usageSource" text, priced boolean, "clientIp" text,
-    "userAgent" text, error text)
+    "userAgent" text, error text, flags text[])
 ), ins AS (
   INSERT INTO "RequestLog" (id, "apiKeyId", "tenantId", "createdAt", model, provider, endpoint, stream,
     status, "inputTokens", "outputTokens", "cacheWrite5mTokens", "cacheWrite1hTokens", "cacheReadTokens",
-    "costMicros", "latencyMs", "ttfbMs", "usageSource", priced, "clientIp", "userAgent", error)
+    "costMicros", "latencyMs", "ttfbMs", "usageSource", priced, "clientIp", "userAgent", error, flags)
   SELECT id, "apiKeyId", "tenantId", "createdAt", model, provider::"Provider", endpoint, stream,
     status, "inputTokens", "outputTokens", "cacheWrite5mTokens", "cacheWrite1hTokens", "cacheReadTokens",
-    "costMicros", "latencyMs", "ttfbMs", "usageSource"::"UsageSource", priced, "clientIp", "userAgent", error
+    "costMicros", "latencyMs", "ttfbMs", "usageSource"::"UsageSource", priced, "clientIp", "userAgent", error, COALESCE(flags, '{}')
   FROM input
   ON CONFLICT (id) DO NOTHING
   RETURNING *
@@ -155,6 +155,7 @@ function toRow(e: StoredEvent) {
     clientIp: e.clientIp,
     userAgent: e.userAgent,
     error: e.error,
+    flags: e.flags,
   };
 }
 

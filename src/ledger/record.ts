@@ -63,6 +63,7 @@ export async function recordRequest(
   const { costMicros, priced } = costOf(event.model, event.usage, opts.priceOverrides);
   const stored: StoredEvent = {
     ...event,
+    flags: event.flags ?? [],
     latencyMs: Math.max(0, Math.round(event.latencyMs)),
     ttfbMs: event.ttfbMs === null ? null : Math.max(0, Math.round(event.ttfbMs)),
     costMicros,

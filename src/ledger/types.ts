@@ -18,6 +18,15 @@ export const ZERO_USAGE: Readonly<TokenUsage> = Object.freeze({
 export type ProviderName = "ANTHROPIC" | "OPENAI";
 export type UsageSourceName = "UPSTREAM" | "ESTIMATED";
 
+/**
+ * Marks on a recorded request that say it is not an ordinary upstream-reported row:
+ * - suspicious: a usage figure was out of range and was clamped (never dropped);
+ * - orphaned: its relay process died, so the ledger made the event from what admission knew;
+ * - replayed: it was recorded from the local journal after Redis came back.
+ */
+export const EVENT_FLAGS = ["suspicious", "orphaned", "replayed"] as const;
+export type EventFlag = (typeof EVENT_FLAGS)[number];
+
 /** One relayed request, as the relay reports it to the ledger when the response has ended. */
 export interface RequestEvent {
   /** Unique request id (the flush job relies on it for exactly-once). */
@@ -40,6 +49,8 @@ export interface RequestEvent {
   clientIp: string | null;
   userAgent: string | null;
   error: string | null;
+  /** See EVENT_FLAGS; absent = none. */
+  flags?: EventFlag[];
 }
 
 export function totalTokens(u: TokenUsage): number {
