@@ -172,6 +172,19 @@ function bandFor(bands: readonly Band[], usage: TokenUsage): Band | null {
   return chosen;
 }
 
+const factorTexts = new Map<string, string>();
+/** formatRational, memoized: the same few products recur on every request. */
+function factorText(num: bigint, den: bigint): string {
+  if (num === den) return "1";
+  const key = `${num}/${den}`;
+  let text = factorTexts.get(key);
+  if (text === undefined) {
+    text = formatRational({ num, den });
+    if (factorTexts.size < 10_000) factorTexts.set(key, text);
+  }
+  return text;
+}
+
 /** Prices one request against a given catalog (the shipped one unless a caller brings its own). */
 export function priceWithCatalog(catalog: PriceCatalog, req: Omit<PricingRequest, "provider">, overrides?: PriceOverrides): PricedRequest {
   const { usage, modifiers, at, model } = req;
@@ -220,7 +233,7 @@ export function priceWithCatalog(catalog: PriceCatalog, req: Omit<PricingRequest
       }
     }
     sum += BigInt(usage[kind]) * BigInt(rates[kind]) * num * scale;
-    return { kind, tokens: usage[kind], ratePerMTokMicros: rates[kind], factor: formatRational({ num, den }) };
+    return { kind, tokens: usage[kind], ratePerMTokMicros: rates[kind], factor: factorText(num, den) };
   });
   for (const f of fees) sum += BigInt(f.count) * BigInt(f.perThousandMicros) * (denominator / 1000n);
 

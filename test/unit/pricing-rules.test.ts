@@ -112,9 +112,11 @@ describe("multipliers keyed by what the response reports", () => {
     expect(r.priced && r.explanation.lines[0]?.factor).toBe("2.2");
   });
 
-  it("Anthropic batch: 50 % of input and output (service_tier = batch); cache rates unchanged", () => {
-    // 1000×4×0.5 + 500×20×0.5 + 2000×5 + 1000×8 + 10000×0.20 = 2000 + 5000 + 10000 + 8000 + 2000
-    expect(cost("claude-opus-5-5", u, { serviceTier: "batch" })).toBe(27_000);
+  it("Anthropic batch: 50 % (service_tier = batch), cache prices stacking with it", () => {
+    // (1000×4 + 500×20 + 2000×5 + 1000×8 + 10000×0.20) × 0.5
+    expect(cost("claude-opus-5-5", u, { serviceTier: "batch" })).toBe(17_000);
+    // Batch stacks with fast mode and the US geo: 34000 × 0.5 × 2 × 1.1
+    expect(cost("claude-opus-5-5", u, { serviceTier: "batch", speed: "fast", inferenceGeo: "us" })).toBe(37_400);
     // "priority" is a commitment tier billed by contract: standard rates, and shown as unmatched.
     const r = price("claude-opus-5-5", u, { serviceTier: "priority" });
     expect(r.costMicros).toBe(34_000);
