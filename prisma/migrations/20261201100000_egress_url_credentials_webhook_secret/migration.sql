@@ -1,12 +1,12 @@
 -- Webhook signing secrets are encrypted at rest (AES-256-GCM with ENCRYPTION_KEY, the format of
 -- Upstream.credentialEnc). SQL has no access to the key, so existing plaintext values stay as
 -- they are under the new name and the application reads both forms during the transition: a
--- value in the "v1.<iv>.<tag>.<ciphertext>" format is decrypted, anything else (the legacy
--- "whsec_…" plaintext) is used once and re-encrypted in place; `npm run cli -- webhook-secrets
--- encrypt` converts every remaining one at once.
+-- value in the v1.iv.tag.ciphertext format is decrypted, anything else (the legacy whsec_
+-- plaintext) is used and re-encrypted in place on first use, the CLI command
+-- webhook-secrets encrypt converts every remaining one at once.
 ALTER TABLE "Tenant" RENAME COLUMN "webhookSecret" TO "webhookSecretEnc";
 
--- Credentials inside URLs (https://user:password@host) are refused from now on; remove the ones
+-- Credentials inside URLs (user:password@ before the host) are refused from now on, remove the ones
 -- already stored, in the URL columns and in the audit entries that recorded them. The upstream
 -- or webhook stays configured (without the credentials), so routing does not change.
 UPDATE "Upstream"
