@@ -282,9 +282,11 @@ describe("through the relay", () => {
   it("the gateway as its own upstream: refused after one hop (508), the upstream not called again", async () => {
     const { tenant, secret, admin } = await tenantWithAdmin("egress-loop");
     allowlist(LOOPBACK_ALLOW);
-    await admin.upstream.create(upstreamInput(tenant.id, relay.url));
+    // The tenant's own Metergate key as the "provider credential": each hop authenticates again.
+    await admin.upstream.create({ ...upstreamInput(tenant.id, relay.url), credential: secret });
     arrivals = 0;
-    const err = await anthropic(secret).messages.create(PARAMS).catch((e: unknown) => e);
+    const client = new Anthropic({ apiKey: secret, baseURL: relay.url, maxRetries: 0, timeout: 10_000 });
+    const err = await client.messages.create(PARAMS).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.APIError);
     expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(508);
     expect((err as Error).message).toMatch(/already passed through this gateway/);
