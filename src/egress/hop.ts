@@ -23,11 +23,14 @@ export function deploymentHopId(): string {
   return cachedId;
 }
 
+/** Hop ids have one shape; anything else a client put in the header is dropped, not forwarded. */
+const HOP_ID = /^[0-9a-f]{16}$/;
+
 const parseHops = (header: string | null): string[] =>
   (header ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
+    .split(",", 64)
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => HOP_ID.test(s));
 
 /** Why an incoming request is a loop, or null. */
 export function hopRefusal(incoming: string | null, selfId: string = deploymentHopId()): string | null {

@@ -153,12 +153,15 @@ describe("egress URL shape", () => {
 
 describe("hop header", () => {
   it("refuses a request that already passed this deployment, or too many gateways", () => {
-    expect(hopRefusal(null, "aaaa")).toBeNull();
-    expect(hopRefusal("bbbb", "aaaa")).toBeNull();
-    expect(hopRefusal("bbbb, aaaa", "aaaa")).toMatch(/already passed/);
-    expect(hopRefusal("a1,a2,a3,a4,a5", "self")).toMatch(/5 gateways/);
-    expect(outgoingHops(null, "aaaa")).toBe("aaaa");
-    expect(outgoingHops("bbbb", "aaaa")).toBe("bbbb, aaaa");
+    const self = "a".repeat(16);
+    const other = "b".repeat(16);
+    expect(hopRefusal(null, self)).toBeNull();
+    expect(hopRefusal(other, self)).toBeNull();
+    expect(hopRefusal(`${other}, ${self}`, self)).toMatch(/already passed/);
+    expect(hopRefusal(`${self.toUpperCase()}`, self)).toMatch(/already passed/);
+    expect(hopRefusal(["1", "2", "3", "4", "5"].map((d) => d.repeat(16)).join(","), self)).toMatch(/5 gateways/);
+    expect(outgoingHops(null, self)).toBe(self);
+    expect(outgoingHops(`${other}, <script>, ${"x".repeat(5000)}`, self)).toBe(`${other}, ${self}`);
   });
 });
 
