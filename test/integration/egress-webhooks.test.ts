@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import type { Session } from "next-auth";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { deliverWebhooks, verifyWebhookSignature } from "~/alerts";
+import { createAlertRunner, deliverWebhooks, verifyWebhookSignature } from "~/alerts";
 import { encryptLegacyWebhookSecrets } from "~/alerts/secret";
 import type { EgressLookup } from "~/egress";
 import { resetEnvCache } from "~/env";
@@ -15,6 +15,7 @@ import { decryptCredential, isEncryptedCredential } from "~/relay/credentials";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { db } from "~/server/db";
+import { createLogger } from "~/server/observability/logger";
 import { redis } from "~/server/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startLoopbackListener, type LoopbackListener } from "../helpers/loopback-listener";
@@ -183,6 +184,29 @@ describe("webhook delivery (use and connect time)", () => {
     await db.alert.update({ where: { id: alert.id }, data: { nextAttemptAt: new Date(Date.now() - 1_000) } });
     expect(await outcomeOf(alert.id, { egress: { lookup } })).toMatchObject({ ok: true });
     expect(receiver.hits).toHaveLength(1);
+  });
+});
+
+describe("credentials in a stored webhook URL", () => {
+  it("never reach the receiver, the alert row or the server log", async () => {
+    allowlist("127.0.0.1/32");
+    const { tenant, admin } = await tenantWithAdmin("wh-creds");
+    await admin.settings.rotateWebhookSecret({ tenantId: tenant.id });
+    await db.tenant.update({ where: { id: tenant.id }, data: { webhookUrl: `http://admin:hunter2-webhook@127.0.0.1:${PORT}/hook` } });
+    const alert = await dueAlert(tenant.id);
+    const lines: string[] = [];
+    const log = createLogger({ level: "info", format: "json", destination: { write: (line: string) => void lines.push(line) } });
+    const runner = createAlertRunner({ log });
+    runner.afterFlush({ apiKeyIds: [], tenantIds: [] });
+    await runner.idle();
+    const row = await db.alert.findUniqueOrThrow({ where: { id: alert.id } });
+    expect(row.lastError).toMatch(/Credentials in the URL/);
+    expect(lines.join("")).toContain(alert.id);
+    for (const text of [lines.join(""), row.lastError ?? ""]) {
+      expect(text).not.toContain("hunter2-webhook");
+      expect(text).not.toContain("admin:");
+    }
+    expect(receiver.hits).toHaveLength(0);
   });
 });
 
