@@ -2,9 +2,10 @@
  * The egress policy without I/O: every refused address form (in every spelling the URL parser
  * accepts), the URL shape rules, safe joining, redaction, the hop header and the env allowlist.
  */
+import { networkInterfaces } from "node:os";
 import { describe, expect, it } from "vitest";
 import { classifyAddress, parseCidr, parseIp } from "~/egress/address";
-import { addressRefusal, checkEgressUrl, egressPolicy } from "~/egress/policy";
+import { addressRefusal, checkEgressUrl, egressPolicy, interfaceAddresses } from "~/egress/policy";
 import { hopRefusal, outgoingHops } from "~/egress/hop";
 import { checkUrlShape, joinUpstreamUrl, redactUrl } from "~/egress/url";
 import { EnvError, parseEnv } from "~/env";
@@ -87,6 +88,19 @@ describe("egress addresses", () => {
     // A host allowlist entry skips the range check, not the self check.
     expect(addressRefusal(parseIp("192.0.2.2")!, policy, true)).toMatch(/this server/);
     expect(addressRefusal(parseIp("172.16.0.9")!, policy, true)).toBeNull();
+  });
+
+  it("this server's own addresses are its non-loopback interface addresses, refused by default", () => {
+    const expected = Object.values(networkInterfaces())
+      .flat()
+      .filter((e) => e && !e.internal)
+      .map((e) => e!.address.split("%")[0]);
+    // Even with everything allowlisted.
+    const policy = egressPolicy({ allowCidrs: "0.0.0.0/0,::/0" });
+    expect(interfaceAddresses()).toHaveLength(expected.length);
+    for (const address of expected) {
+      expect(addressRefusal(parseIp(address!)!, policy), address).toMatch(/this server/);
+    }
   });
 
   it("parses CIDRs strictly", () => {
