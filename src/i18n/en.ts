@@ -230,7 +230,7 @@ export const en = {
   "admin.suspended": "Suspended",
   "admin.suspend": "Suspend",
   "admin.unsuspend": "Unsuspend",
-  "admin.confirmSuspend": "Suspend {name}? Its keys will get 403 until it is unsuspended.",
+  "admin.confirmSuspend": "Suspend {name}? Its keys will be refused until it is unsuspended.",
   "admin.details": "Details",
   "admin.back": "← All tenants",
   "admin.noTenants": "No tenants yet.",

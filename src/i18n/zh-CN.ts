@@ -214,7 +214,7 @@ export const zhCN = {
   "admin.suspended": "已停用",
   "admin.suspend": "停用",
   "admin.unsuspend": "恢复",
-  "admin.confirmSuspend": "停用 {name}？恢复之前，它的密钥将收到 403。",
+  "admin.confirmSuspend": "停用 {name}？恢复之前，它的密钥将被拒绝。",
   "admin.details": "详情",
   "admin.back": "← 全部租户",
   "admin.noTenants": "还没有租户。",
