@@ -5,7 +5,7 @@
  * `next start` ends every WebSocket upgrade request with an empty reply (its router proxies upgrades
  * only for rewrites to external URLs). Codex opens `GET /v1/responses` with `Upgrade: websocket`
  * first and, on an empty reply, backs off five times (about 6.5 s) before it falls back to HTTPS.
- * Here upgrade requests under /v1/ go to Next's ordinary request handler instead, so the relay's
+ * Here upgrade GETs under /v1/ go to Next's ordinary request handler instead, so the relay's
  * route answers them (426 in the OpenAI shape, logged and counted, as on the bare-node relay tier)
  * and Codex falls back at once. Every other upgrade still reaches Next's own upgrade handling.
  *
@@ -31,7 +31,8 @@ const handle = app.getRequestHandler();
 
 const server = http.createServer((req, res) => void handle(req, res));
 server.on("upgrade", (req, socket, head) => {
-  if (!(req.url ?? "").startsWith("/v1/")) {
+  // A WebSocket handshake is a GET without a body; anything else keeps Next's own handling.
+  if (req.method !== "GET" || !(req.url ?? "").startsWith("/v1/")) {
     nextUpgrades.emit("upgrade", req, socket, head);
     return;
   }
