@@ -15,7 +15,7 @@ import { db } from "~/server/db";
 import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } from "./auth";
 import { clientIpFrom } from "./client-ip";
 import { decryptCredential } from "./credentials";
-import { createRelay, type RelayContext, type RelayHandler, type UnbilledEvent } from "./relay";
+import { createRelay, type RelayContext, type RelayHandler, type UnservedRequest } from "./relay";
 import { createUpstreamFetch, type UpstreamTarget } from "./upstream";
 
 const KEY_CACHE_TTL_MS = 5_000;
@@ -115,9 +115,9 @@ async function recordAndObserve(event: RequestEvent, charge: QuotaCharge | null,
 
 const relayLog = componentLogger("relay");
 
-/** One line and one count per request answered without an upstream (no request-log row: nothing is billed). */
-function observeUnbilledRequest(event: UnbilledEvent): void {
-  observeUnbilled(event.endpoint, event.outcome);
+/** One line and one count per request the relay does not serve (no request-log row: nothing is billed). */
+function observeUnservedRequest(event: UnservedRequest): void {
+  observeUnbilled(event.endpoint.replaceAll("-", "_"), event.outcome);
   relayLog.info(
     {
       endpoint: event.endpoint,
@@ -128,7 +128,7 @@ function observeUnbilledRequest(event: UnbilledEvent): void {
       ...(event.clientIp ? { clientIp: event.clientIp } : {}),
       ...(event.userAgent ? { userAgent: scrubSecrets(event.userAgent, 200) } : {}),
     },
-    "unbilled",
+    "unbilled request",
   );
 }
 
@@ -137,7 +137,7 @@ export function createDefaultRelay(): RelayHandler {
     record: recordAndObserve,
     admit: (key, requestId, estimateMicros) => admit(key.limits, requestId, estimateMicros),
     onRefusal: observeQuotaRefusal,
-    onUnbilled: observeUnbilledRequest,
+    onUnserved: observeUnservedRequest,
     lookupKey: cachedKeyLookup(prismaKeyLookup, KEY_CACHE_TTL_MS, Date.now),
     targets: tenantTargets,
     fetchUpstream: createUpstreamFetch({

@@ -41,8 +41,11 @@ export interface RelayContext {
 
 export type RelayHandler = (request: Request, ctx: RelayContext) => Promise<Response>;
 
-/** A request answered without an upstream call or a bill: logged and counted, never recorded. */
-export interface UnbilledEvent {
+/**
+ * A request the relay does not serve (unknown path, a method the endpoint has not, a WebSocket
+ * upgrade), answered before any key check or upstream call: logged and counted, never recorded.
+ */
+export interface UnservedRequest {
   endpoint: RelayEndpoint;
   outcome: "not_found" | "method_not_allowed" | "upgrade_refused";
   method: string;
@@ -69,8 +72,8 @@ export interface RelayDeps {
   onError?: (error: unknown, context: string) => void;
   /** Every refusal the relay decides on its own (limits, key state, model policy), by reason. */
   onRefusal?: (reason: RefusalReason) => void;
-  /** Every request answered without an upstream (unknown path, wrong method, refused upgrade). */
-  onUnbilled?: (event: UnbilledEvent) => void;
+  /** Every request the relay does not serve (unknown path, wrong method, refused upgrade). */
+  onUnserved?: (event: UnservedRequest) => void;
 }
 
 const ADAPTERS: Partial<Record<RelayEndpoint, ProtocolAdapter>> = {
@@ -286,7 +289,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     const endpoint = ctx.endpoint === "models" && modelsPath === null ? "not-found" : ctx.endpoint;
     const methods = ENDPOINT_METHODS[endpoint];
     const allow = [...methods, "OPTIONS"].join(", ");
-    let outcome: UnbilledEvent["outcome"];
+    let outcome: UnservedRequest["outcome"];
     let error: RelayError;
     if (isWebSocketUpgrade(request.headers)) {
       outcome = "upgrade_refused";
@@ -304,7 +307,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     }
     const response = errorResponse(protocol, error);
     const userAgent = request.headers.get("user-agent");
-    deps.onUnbilled?.({ endpoint, outcome, method: request.method, path: pathname, status: response.status, clientIp: ctx.clientIp, userAgent });
+    deps.onUnserved?.({ endpoint, outcome, method: request.method, path: pathname, status: response.status, clientIp: ctx.clientIp, userAgent });
     return response;
   }
 

@@ -9,7 +9,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { admit, flushOnce, recordRequest, type RequestEvent } from "~/ledger";
-import type { UnbilledEvent } from "~/relay/relay";
+import type { UnservedRequest } from "~/relay/relay";
 import { db } from "~/server/db";
 import { redis } from "~/server/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
@@ -23,7 +23,7 @@ const chat = { model: GPT, messages: [{ role: "user" as const, content: "hi" }] 
 let h: RelayHarness;
 const recorded: RequestEvent[] = [];
 const refusals: string[] = [];
-const unbilled: UnbilledEvent[] = [];
+const unbilled: UnservedRequest[] = [];
 
 beforeAll(async () => {
   h = await startRelayHarness({
@@ -33,7 +33,7 @@ beforeAll(async () => {
       await recordRequest(event, charge, { priceOverrides });
     },
     onRefusal: (reason) => refusals.push(reason),
-    onUnbilled: (event) => unbilled.push(event),
+    onUnserved: (event) => unbilled.push(event),
   });
 });
 

@@ -288,9 +288,9 @@ export class Metrics {
     this.quotaRefusals.inc({ reason: wordLabel(reason) });
   }
 
-  /** One request answered without an upstream; `endpoint` is a relay endpoint name (a fixed set). */
+  /** One unbilled request; `endpoint` is a relay endpoint label (a fixed set), `outcome` a word. */
   observeUnbilled(endpoint: string, outcome: string): void {
-    this.unbilled.inc({ endpoint: wordLabel(endpoint.replaceAll("-", "_")), outcome: wordLabel(outcome) });
+    this.unbilled.inc({ endpoint: wordLabel(endpoint), outcome: wordLabel(outcome) });
   }
 
   /** One flush run (flushOnce): result and wall time. Runs that found nothing only count as runs. */
