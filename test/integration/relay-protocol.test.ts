@@ -10,6 +10,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { admit, flushOnce, recordRequest, type RequestEvent } from "~/ledger";
 import type { UnservedRequest } from "~/relay/relay";
+import { requestLogPage } from "~/server/api/lib/request-log";
 import { db } from "~/server/db";
 import { redis } from "~/server/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
@@ -95,6 +96,10 @@ describe("spend caps: one refusal, one request, in each provider's answer", () =
     expect(e.headers?.get("x-should-retry")).toBe("false");
     await waitFor(() => recorded.some((r) => r.apiKeyId === key.id));
     expect(recorded.find((r) => r.apiKeyId === key.id)).toMatchObject({ status: 400, error: "quota: cost_monthly" });
+    // The request log's "refused by limits" filter finds it although 400 is no refusal status.
+    await flushOnce();
+    const page = await requestLogPage(db, { tenantId: key.tenantId, apiKeyId: key.id, filter: { statusClass: "refused" }, limit: 10 });
+    expect(page.rows.map((r) => [r.status, r.error])).toEqual([[400, "quota: cost_monthly"]]);
   });
 
   it("a tenant budget and a total cap (which never resets: no retry-after) answer the same way", async () => {
