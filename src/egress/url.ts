@@ -58,10 +58,23 @@ export class EgressUrlError extends Error {
  * (common for compatible APIs) is not doubled. Built with the URL API on the checked base, so
  * the result always has the base's origin and the base path as its prefix.
  */
+/**
+ * Paths the relay itself builds (e.g. `/v1/models/gpt-4.1`, `/v1/models/ft%3Agpt-4o%3Aacme`):
+ * segments of unreserved characters and percent escapes, none of them a dot segment or an
+ * encoded separator, so a joined path can only go below the base.
+ */
+function isSafeUpstreamPath(path: string): boolean {
+  if (!path.startsWith("/")) return false;
+  return path
+    .slice(1)
+    .split("/")
+    .every((seg) => /^(?:[A-Za-z0-9._~:@+-]|%[0-9A-Fa-f]{2})+$/.test(seg) && !/^(?:\.|%2e)+$/i.test(seg) && !/%(?:2f|5c)/i.test(seg));
+}
+
 export function joinUpstreamUrl(baseUrl: string, path: string, search: string): string {
   const checked = checkUrlShape(baseUrl, "upstream");
   if (!checked.ok) throw new EgressUrlError(`upstream base URL refused: ${checked.message}`);
-  if (!/^(\/[A-Za-z0-9_-]+)+$/.test(path)) throw new EgressUrlError("upstream path refused");
+  if (!isSafeUpstreamPath(path)) throw new EgressUrlError("upstream path refused");
   const url = checked.url;
   const basePath = url.pathname.replace(/\/+$/, "");
   const rel = basePath.endsWith("/v1") && path.startsWith("/v1/") ? path.slice(3) : path;
