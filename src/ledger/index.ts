@@ -7,7 +7,9 @@
 export type { RequestEvent, TokenUsage, ProviderName, UsageSourceName } from "./types";
 export { ZERO_USAGE, totalTokens } from "./types";
 export { recordRequest } from "./record";
-export { flushOnce, startFlushLoop, type FlushLoop, type FlushLoopHooks, type FlushResult } from "./flush";
+export { flushOnce, startFlushLoop, FlushError, type FlushLoop, type FlushLoopHooks, type FlushResult, type ShardError } from "./flush";
+export { listDeadLetters, replayDeadLetters, openDeadLetterCount, type DeadLetterRow, type ReplayReport } from "./dead-letter";
+export { isValidModelName, MODEL_NAME_RULE, MODEL_NAME_MAX_LENGTH, TOKEN_COUNT_MAX } from "./sanitize";
 export { usageRows, spentInRange, type Spend, type UsageRow, type UsageQuery } from "./query";
 export { METRICS, type Metric } from "./redis-keys";
 export {
