@@ -12,17 +12,16 @@ import { EVENT_FLAGS, type EventFlag, type RequestEvent, type TokenUsage } from 
 export const MODEL_NAME_MAX_LENGTH = 128;
 
 /**
- * A model name: 1–128 characters of letters, digits and `. _ : / @ + = , -`, starting with a
- * letter or digit. Covers every id in the SDKs' model unions, dated ids (`gpt-4o-2024-08-06`),
+ * A model name: 1–128 characters of letters, digits and `. _ : / @ + = , -`. Covers every id in the SDKs' model unions, dated ids (`gpt-4o-2024-08-06`),
  * fine-tunes (`ft:gpt-4o-mini:org:suffix:id`), Bedrock ids and ARNs
  * (`arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-…-v2:0`),
  * Vertex `model@version`, and the stub upstream's knob suffix (`model@fixture=x,chunk=3`).
  * Excludes control characters, whitespace, quotes, `*` (the allowed-models wildcard) and the tab
  * that separates fields of the ledger's Redis hashes.
  */
-export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/@+=,-]*$/;
+export const MODEL_NAME_PATTERN = /^[A-Za-z0-9._:/@+=,-]+$/;
 
-export const MODEL_NAME_RULE = `1–${MODEL_NAME_MAX_LENGTH} characters of letters, digits and . _ : / @ + = , - starting with a letter or digit`;
+export const MODEL_NAME_RULE = `1–${MODEL_NAME_MAX_LENGTH} characters of letters, digits and . _ : / @ + = , -`;
 
 export function isValidModelName(value: unknown): boolean {
   return typeof value === "string" && value.length <= MODEL_NAME_MAX_LENGTH && MODEL_NAME_PATTERN.test(value);
@@ -70,7 +69,7 @@ export function safeText(value: string, maxLength: number): string {
 /** A model name made to follow the rule (for events that did not come through the relay boundary). */
 export function safeModelName(model: string): string {
   if (isValidModelName(model)) return model;
-  const s = model.replace(/[^A-Za-z0-9._:/@+=,-]/g, "_").replace(/^[^A-Za-z0-9]+/, "").slice(0, MODEL_NAME_MAX_LENGTH);
+  const s = model.replace(/[^A-Za-z0-9._:/@+=,-]/g, "_").slice(0, MODEL_NAME_MAX_LENGTH);
   return s === "" ? "unknown" : s;
 }
 
