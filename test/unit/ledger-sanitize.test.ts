@@ -17,7 +17,11 @@ import {
   TOKEN_COUNT_MAX,
   validModelOr,
 } from "~/ledger/sanitize";
+import { anthropicMessages, openAiChat, openAiResponses, type ProtocolAdapter } from "~/relay/adapters";
+import { JsonTap, SseTap, type BodyObserver } from "~/relay/observers";
+import { servedModelOf } from "~/relay/usage";
 import { Metrics } from "~/server/observability/metrics";
+import { fixture } from "../stub-upstream";
 import { requestEvent } from "../helpers/events";
 
 /** The string literals of `export type <name> = 'a' | 'b' | …;` in an SDK's .d.ts. */
@@ -149,5 +153,43 @@ describe("dead-letter metrics", () => {
     expect(text).toContain('metergate_ledger_dead_letters_total{reason="refused"} 3');
     expect(text).toContain('metergate_flush_events_total{outcome="refused"} 3');
     expect(text).not.toContain('outcome="duplicate"');
+  });
+});
+
+describe("the served model a response reports", () => {
+  const prepared = { upstreamBody: null, withholdUsageFrames: false };
+  function readSse(adapter: ProtocolAdapter, body: Buffer) {
+    const reader = adapter.createReader(prepared);
+    const tap: BodyObserver = new SseTap(reader);
+    tap.push(body, () => {});
+    tap.end(() => {});
+    return reader.snapshot();
+  }
+  function readJson(adapter: ProtocolAdapter, body: Buffer) {
+    const reader = adapter.createReader(prepared);
+    const tap: BodyObserver = new JsonTap((b) => reader.onJson(b), 1 << 20);
+    tap.push(body, () => {});
+    tap.end(() => {});
+    return reader.snapshot();
+  }
+
+  it("is read from every protocol when it follows the rule", () => {
+    expect(servedModelOf(readSse(anthropicMessages, fixture("anthropic/stream-basic.sse")), "claude-sonnet-4-5")).toBe("claude-sonnet-4-5-20250929");
+    expect(servedModelOf(readJson(anthropicMessages, fixture("anthropic/nonstream.json")), "claude-sonnet-4-5")).toBe("claude-sonnet-4-5-20250929");
+    expect(servedModelOf(readJson(openAiChat, fixture("openai/chat-nonstream.json")), "gpt-4o")).toBe("gpt-4o-2024-08-06");
+    expect(readSse(openAiChat, fixture("openai/chat-stream-include-usage.sse")).servedModel).toMatch(/^gpt-/);
+    expect(readSse(openAiResponses, fixture("openai/responses-stream.sse")).servedModel).toMatch(/^gpt-/);
+  });
+
+  it("falls back to the requested model when the upstream reports a hostile one", () => {
+    for (const bad of ["claude-sonnet-4-5\u0000x", "claude-\ud800", "x".repeat(4000), 42]) {
+      const body = fixture("anthropic/nonstream.json").toString("utf8").replace('"model": "claude-sonnet-4-5-20250929"', `"model": ${JSON.stringify(bad)}`);
+      expect(body).not.toContain("claude-sonnet-4-5-20250929");
+      const snap = readJson(anthropicMessages, Buffer.from(body));
+      expect(snap.servedModel).toBeNull();
+      expect(servedModelOf(snap, "claude-sonnet-4-5")).toBe("claude-sonnet-4-5");
+      const chat = fixture("openai/chat-nonstream.json").toString("utf8").replace('"model": "gpt-4o-2024-08-06"', `"model": ${JSON.stringify(bad)}`);
+      expect(servedModelOf(readJson(openAiChat, Buffer.from(chat)), "gpt-4o")).toBe("gpt-4o");
+    }
   });
 });
