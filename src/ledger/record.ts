@@ -1,10 +1,10 @@
-import { costOf, type PriceOverrides } from "~/pricing";
+import type { PriceOverrides } from "~/pricing";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import { pendingDeltas, type StoredEvent } from "./event";
 import { LuaScript } from "./lua";
 import { releaseAdmission, type QuotaCharge } from "./quota";
 import { ledgerKeys, shardOf } from "./redis-keys";
-import { sanitizeEvent, withFlag } from "./sanitize";
+import { safeCostOf, sanitizeEvent, withFlag } from "./sanitize";
 import { totalTokens, type RequestEvent } from "./types";
 
 /**
@@ -62,18 +62,9 @@ export interface RecordOptions {
  */
 export function toStoredEvent(event: RequestEvent, priceOverrides?: PriceOverrides): StoredEvent {
   const { event: clean } = sanitizeEvent(event);
-  let cost: { costMicros: number; priced: boolean };
-  let flags = clean.flags;
-  try {
-    cost = costOf(clean.model, clean.usage, priceOverrides);
-  } catch {
-    cost = { costMicros: Number.NaN, priced: false };
-  }
-  if (!Number.isSafeInteger(cost.costMicros) || cost.costMicros < 0) {
-    cost = { costMicros: 0, priced: false };
-    flags = withFlag(flags, "suspicious");
-  }
-  return { ...clean, flags, costMicros: cost.costMicros, priced: cost.priced };
+  const cost = safeCostOf(clean.model, clean.usage, priceOverrides);
+  if (!cost) return { ...clean, flags: withFlag(clean.flags, "suspicious"), costMicros: 0, priced: false };
+  return { ...clean, costMicros: cost.costMicros, priced: cost.priced };
 }
 
 export async function recordRequest(

@@ -7,6 +7,7 @@
  *  - every other string (user agent, error message, endpoint, client IP): NUL and lone surrogates
  *    removed, length bounded, in sanitizeEvent, the one place every event passes before it is stored.
  */
+import { costOf, type Cost, type PriceOverrides } from "~/pricing";
 import { EVENT_FLAGS, type EventFlag, type RequestEvent, type TokenUsage } from "./types";
 
 export const MODEL_NAME_MAX_LENGTH = 128;
@@ -136,4 +137,18 @@ export function sanitizeEvent<E extends RequestEvent>(event: E): SanitizedEvent<
     },
     usageClamped,
   };
+}
+
+/**
+ * The pricing module's cost, or null when it threw or gave no whole non-negative number of
+ * micro-dollars (a model named `constructor` once priced as NaN): such a request is recorded
+ * unpriced (and flagged by the caller) instead of failing or writing a NaN.
+ */
+export function safeCostOf(model: string, usage: TokenUsage, overrides?: PriceOverrides): Cost | null {
+  try {
+    const cost = costOf(model, usage, overrides);
+    return Number.isSafeInteger(cost.costMicros) && cost.costMicros >= 0 ? cost : null;
+  } catch {
+    return null;
+  }
 }

@@ -10,7 +10,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { admit, flushOnce, recordRequest, type RequestEvent } from "~/ledger";
+import { admit, flushOnce, recordRequest, reprice, type RequestEvent } from "~/ledger";
 import { shardOf } from "~/ledger/redis-keys";
 import { TOKEN_COUNT_MAX } from "~/ledger/sanitize";
 import { db } from "~/server/db";
@@ -221,6 +221,11 @@ describe("model names that are Object.prototype keys", () => {
       expect(rows.filter((r) => r.status === 200)).toHaveLength(2);
       expect(rows.filter((r) => r.status === 429)).toHaveLength(1);
       expect(await leaseCount(limited.key.id)).toBe(0);
+      // Repricing these rows must not write NaN either (it used to fail the whole reprice).
+      const hour = 3_600_000;
+      await reprice(new Date(Date.now() - hour), new Date(Date.now() + hour), { dryRun: false });
+      const repriced = await db.requestLog.findMany({ where: { apiKeyId: { in: [limited.key.id, refusing.key.id] } } });
+      expect(repriced.map((r) => [r.costMicros, r.priced])).toEqual(rows.map(() => [0n, false]));
     });
   }
 });
