@@ -84,12 +84,19 @@ export async function replayDeadLetters(
 ): Promise<ReplayReport> {
   const deps: ReplayDeps = { db: defaultDb, priceOverrides: loadPriceOverrides, ...overrides };
   const report: ReplayReport = { replayed: [], failed: [], skipped: [] };
-  const rows =
+  // Ids first, rows one by one: raw events can be large and there may be many.
+  const ids =
     "id" in target
-      ? await deps.db.deadLetter.findMany({ where: { id: target.id, replayedAt: null } })
-      : await deps.db.deadLetter.findMany({ where: { replayedAt: null }, orderBy: [{ firstSeenAt: "asc" }, { id: "asc" }] });
-  if ("id" in target && rows.length === 0) report.skipped.push(target.id);
-  for (const row of rows) {
+      ? [target.id]
+      : (await deps.db.deadLetter.findMany({ where: { replayedAt: null }, orderBy: [{ firstSeenAt: "asc" }, { id: "asc" }], select: { id: true } })).map(
+          (r) => r.id,
+        );
+  for (const id of ids) {
+    const row = await deps.db.deadLetter.findFirst({ where: { id, replayedAt: null } });
+    if (!row) {
+      report.skipped.push(id);
+      continue;
+    }
     try {
       const tenantId = row.tenantId ?? "";
       const event = revalidate(row.raw, tenantId ? await deps.priceOverrides(tenantId) : {});
