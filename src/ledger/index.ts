@@ -3,6 +3,8 @@
  *  - recordRequest: one Redis round trip per relayed request (hot counters + event stream).
  *  - flushOnce / startFlushLoop: move events into Postgres exactly once.
  *  - usageRows: Postgres rollups plus what Redis holds that is not flushed yet.
+ *  - listDeadLetters / replayDeadLetters: events the flush quarantined (Postgres refused them).
+ *  - isValidModelName & co: what a request may put into the ledger (sanitize.ts).
  */
 export type { RequestEvent, TokenUsage, ProviderName, UsageSourceName } from "./types";
 export { ZERO_USAGE, totalTokens } from "./types";
