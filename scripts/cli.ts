@@ -20,6 +20,7 @@
  *   npm run cli -- retention [--days N]                       (default: REQUEST_LOG_RETENTION_DAYS)
  *   npm run cli -- ledger dead-letter list [--all] [--limit N] (quarantined events; --all: replayed too)
  *   npm run cli -- ledger dead-letter replay --id <id> | --all (re-validate and store, exactly once)
+ *   npm run cli -- webhook-secrets encrypt                    (legacy plaintext webhook secrets → encrypted)
  */
 import { parseArgs } from "node:util";
 import { loadDotEnv } from "./ensure-env";
@@ -197,6 +198,10 @@ async function run(cmd: string): Promise<unknown> {
       const report = await replayDeadLetters(values.all === true ? { all: true } : { id: need("id") });
       await audit(null, "ledger.dead_letter.replay", values.id ?? "all", { replayed: report.replayed.length, failed: report.failed.length });
       return report;
+    }
+    case "webhook-secrets encrypt": {
+      const { encryptLegacyWebhookSecrets } = await import("~/alerts/secret");
+      return { encrypted: await encryptLegacyWebhookSecrets(db) };
     }
     default:
       throw new UsageError(`unknown command "${cmd}". See the header of scripts/cli.ts or README.md.`);
