@@ -3,11 +3,15 @@
  *  - recordRequest: one Redis round trip per relayed request (hot counters + event stream).
  *  - flushOnce / startFlushLoop: move events into Postgres exactly once.
  *  - usageRows: Postgres rollups plus what Redis holds that is not flushed yet.
+ *  - listDeadLetters / replayDeadLetters: events the flush quarantined (Postgres refused them).
+ *  - isValidModelName & co: what a request may put into the ledger (sanitize.ts).
  */
 export type { RequestEvent, TokenUsage, ProviderName, UsageSourceName } from "./types";
 export { ZERO_USAGE, totalTokens } from "./types";
 export { recordRequest } from "./record";
-export { flushOnce, startFlushLoop, type FlushLoop, type FlushLoopHooks, type FlushResult } from "./flush";
+export { flushOnce, startFlushLoop, FlushError, type FlushLoop, type FlushLoopHooks, type FlushResult, type ShardError } from "./flush";
+export { listDeadLetters, replayDeadLetters, openDeadLetterCount, type DeadLetterRow, type ReplayReport } from "./dead-letter";
+export { isValidModelName, MODEL_NAME_RULE, MODEL_NAME_MAX_LENGTH, TOKEN_COUNT_MAX } from "./sanitize";
 export { usageRows, spentInRange, type Spend, type UsageRow, type UsageQuery } from "./query";
 export { METRICS, type Metric } from "./redis-keys";
 export {

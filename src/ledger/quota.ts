@@ -253,7 +253,8 @@ export async function admit(
     orNone(limits.rateMaxTokens), orNone(limits.rateMaxCostMicros), orNone(limits.maxConcurrency),
     orNone(limits.dailyCostMicros), orNone(limits.weeklyCostMicros), orNone(limits.monthlyCostMicros),
     orNone(limits.totalCostMicros), orNone(limits.totalTokens), orNone(limits.tenantMonthlyBudgetMicros),
-    Math.max(0, Math.round(estimateMicros)), periods.day.endMs, periods.week.endMs, periods.month.endMs,
+    // NaN (a price lookup gone wrong) must not reach Lua, where it breaks every comparison.
+    Number.isFinite(estimateMicros) ? Math.max(0, Math.round(estimateMicros)) : 0, periods.day.endMs, periods.week.endMs, periods.month.endMs,
     limits.expiresAfterFirstUseDays === null ? -1 : limits.expiresAfterFirstUseDays * DAY_S * 1000,
   ];
   for (let attempt = 0; attempt < 3; attempt++) {

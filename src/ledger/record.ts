@@ -1,9 +1,10 @@
-import { costOf, type PriceOverrides } from "~/pricing";
+import type { PriceOverrides } from "~/pricing";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import { pendingDeltas, type StoredEvent } from "./event";
 import { LuaScript } from "./lua";
-import type { QuotaCharge } from "./quota";
+import { releaseAdmission, type QuotaCharge } from "./quota";
 import { ledgerKeys, shardOf } from "./redis-keys";
+import { safeCostOf, sanitizeEvent, withFlag } from "./sanitize";
 import { totalTokens, type RequestEvent } from "./types";
 
 /**
@@ -54,31 +55,43 @@ export interface RecordOptions {
   priceOverrides?: PriceOverrides;
 }
 
+/**
+ * The event as the stream stores it: sanitized (sanitize.ts) and priced once. A price that is not
+ * a whole non-negative number of micro-dollars, or a pricing error, records the request as
+ * unpriced and suspicious instead of losing it (`reprice` can price it later).
+ */
+export function toStoredEvent(event: RequestEvent, priceOverrides?: PriceOverrides): StoredEvent {
+  const { event: clean } = sanitizeEvent(event);
+  const cost = safeCostOf(clean.model, clean.usage, priceOverrides);
+  if (!cost) return { ...clean, flags: withFlag(clean.flags, "suspicious"), costMicros: 0, priced: false };
+  return { ...clean, costMicros: cost.costMicros, priced: cost.priced };
+}
+
 export async function recordRequest(
   event: RequestEvent,
   charge: QuotaCharge | null = null,
   opts: RecordOptions = {},
 ): Promise<RecordResult> {
   const client = opts.redis ?? defaultRedis;
-  const { costMicros, priced } = costOf(event.model, event.usage, opts.priceOverrides);
-  const stored: StoredEvent = {
-    ...event,
-    flags: event.flags ?? [],
-    latencyMs: Math.max(0, Math.round(event.latencyMs)),
-    ttfbMs: event.ttfbMs === null ? null : Math.max(0, Math.round(event.ttfbMs)),
-    costMicros,
-    priced,
-  };
-  const shard = shardOf(event.tenantId);
-  const keys = [ledgerKeys.events(shard), ledgerKeys.pending(shard, event.tenantId)];
-  const deltas = pendingDeltas(stored);
-  const args: Array<string | number> = [JSON.stringify(stored), deltas.length];
-  for (const [field, delta] of deltas) args.push(field, delta);
-  if (charge) {
-    const k = charge.keys;
-    keys.push(k.leases, k.keyReservations, k.tenantReservations, k.windowTokens, k.windowCost, k.totalTokens, ...k.costCounters);
-    args.push(charge.requestId, Math.floor(event.startedAt / 60_000), charge.windowTtlSec, costMicros, totalTokens(event.usage));
+  try {
+    const stored = toStoredEvent(event, opts.priceOverrides);
+    const { costMicros, priced } = stored;
+    const shard = shardOf(stored.tenantId);
+    const keys = [ledgerKeys.events(shard), ledgerKeys.pending(shard, stored.tenantId)];
+    const deltas = pendingDeltas(stored);
+    const args: Array<string | number> = [JSON.stringify(stored), deltas.length];
+    for (const [field, delta] of deltas) args.push(field, delta);
+    if (charge) {
+      const k = charge.keys;
+      keys.push(k.leases, k.keyReservations, k.tenantReservations, k.windowTokens, k.windowCost, k.totalTokens, ...k.costCounters);
+      args.push(charge.requestId, Math.floor(stored.startedAt / 60_000), charge.windowTtlSec, costMicros, totalTokens(stored.usage));
+    }
+    await recordScript.run(client, keys, args);
+    return { costMicros, priced };
+  } catch (err) {
+    // Whatever failed, the request is over: its concurrency lease and reservation must not
+    // outlive it (they would block the key until LEASE_TTL_MS). Releasing twice is harmless.
+    if (charge) await releaseAdmission(charge, client).catch(() => {});
+    throw err;
   }
-  await recordScript.run(client, keys, args);
-  return { costMicros, priced };
 }

@@ -10,6 +10,7 @@ import {
   asObject,
   numberField,
   parseJsonObject,
+  reportedModel,
   stringField,
   type JsonObject,
   type StreamErrorInfo,
@@ -33,6 +34,7 @@ export class AnthropicUsageReader implements UsageReader {
   private readonly text: string[] = [];
   private complete = false;
   private error: StreamErrorInfo | null = null;
+  private servedModel: string | null = null;
 
   onEvent(event: EventSourceMessage): boolean {
     const name = event.event;
@@ -48,6 +50,7 @@ export class AnthropicUsageReader implements UsageReader {
         this.onDelta(asObject(data.delta));
         break;
       case "message_start":
+        this.servedModel = reportedModel(asObject(data.message)) ?? this.servedModel;
         this.applyUsage(asObject(asObject(data.message)?.usage), true);
         break;
       case "message_delta":
@@ -71,6 +74,7 @@ export class AnthropicUsageReader implements UsageReader {
   onJson(body: unknown): void {
     const msg = asObject(body);
     if (!msg) return;
+    this.servedModel = reportedModel(msg) ?? this.servedModel;
     this.applyUsage(asObject(msg.usage), false);
     const content = msg.content;
     if (Array.isArray(content)) {
@@ -101,6 +105,7 @@ export class AnthropicUsageReader implements UsageReader {
       outputText: this.text,
       complete: this.complete,
       error: this.error,
+      servedModel: this.servedModel,
     };
   }
 

@@ -10,6 +10,7 @@ import {
   numberField,
   openAiInput,
   parseJsonObject,
+  reportedModel,
   stringField,
   type InputUsage,
   type JsonObject,
@@ -33,6 +34,7 @@ class OpenAiResponsesUsageReader implements UsageReader {
   private readonly text: string[] = [];
   private complete = false;
   private error: StreamErrorInfo | null = null;
+  private servedModel: string | null = null;
 
   onEvent(event: EventSourceMessage): boolean {
     const name = event.event;
@@ -78,11 +80,12 @@ class OpenAiResponsesUsageReader implements UsageReader {
   }
 
   snapshot(): UsageSnapshot {
-    return { input: this.input, output: this.output, outputText: this.text, complete: this.complete, error: this.error };
+    return { input: this.input, output: this.output, outputText: this.text, complete: this.complete, error: this.error, servedModel: this.servedModel };
   }
 
   private onResponse(response: JsonObject | null): void {
     if (!response) return;
+    this.servedModel = reportedModel(response) ?? this.servedModel;
     const usage = asObject(response.usage);
     const prompt = numberField(usage, "input_tokens");
     if (prompt !== null) {

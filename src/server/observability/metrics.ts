@@ -78,6 +78,8 @@ export interface FlushObservation {
   inserted: number;
   acked: number;
   invalid: number;
+  /** Events Postgres refused (found by splitting the batch); quarantined like invalid ones. */
+  refused?: number;
 }
 
 /** Backlog of the ledger streams, as measured at scrape time. */
@@ -121,6 +123,7 @@ export class Metrics {
   readonly flushDuration: Histogram<string>;
   readonly flushRuns: Counter<"result">;
   readonly flushEvents: Counter<"outcome">;
+  readonly deadLetters: Counter<"reason">;
   readonly redisErrors: Counter<"op">;
   readonly postgresErrors: Counter<"op">;
 
@@ -239,8 +242,14 @@ export class Metrics {
     });
     this.flushEvents = new Counter({
       name: `${p}flush_events_total`,
-      help: "Events handled by the flush job: inserted (new in Postgres), duplicate (already there), invalid",
+      help: "Events handled by the flush job: inserted (new in Postgres), duplicate (already there), invalid (unparseable), refused (by Postgres)",
       labelNames: ["outcome"],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: `${p}ledger_dead_letters_total`,
+      help: "Ledger events moved to the DeadLetter table by the flush: unparseable (not a valid event) or refused (Postgres refused its data)",
+      labelNames: ["reason"],
       registers,
     });
     this.redisErrors = new Counter({
@@ -299,10 +308,18 @@ export class Metrics {
     if (result.read === 0) return;
     this.flushBatch.observe(result.read);
     this.flushDuration.observe(Math.max(0, durationMs) / 1000);
-    const valid = result.read - result.invalid;
+    const refused = result.refused ?? 0;
+    const stored = result.read - result.invalid - refused;
     if (result.inserted > 0) this.flushEvents.inc({ outcome: "inserted" }, result.inserted);
-    if (valid > result.inserted) this.flushEvents.inc({ outcome: "duplicate" }, valid - result.inserted);
-    if (result.invalid > 0) this.flushEvents.inc({ outcome: "invalid" }, result.invalid);
+    if (stored > result.inserted) this.flushEvents.inc({ outcome: "duplicate" }, stored - result.inserted);
+    if (result.invalid > 0) {
+      this.flushEvents.inc({ outcome: "invalid" }, result.invalid);
+      this.deadLetters.inc({ reason: "unparseable" }, result.invalid);
+    }
+    if (refused > 0) {
+      this.flushEvents.inc({ outcome: "refused" }, refused);
+      this.deadLetters.inc({ reason: "refused" }, refused);
+    }
   }
 
   observeFlushError(): void {

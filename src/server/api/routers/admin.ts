@@ -4,7 +4,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { usageRows } from "~/ledger";
+import { openDeadLetterCount, usageRows } from "~/ledger";
 import { isValidTimeZone } from "../lib/time-range";
 import { bucketSchema, rangeInputSchema, resolveRange } from "../lib/overview";
 import { createTRPCRouter, platformAdminProcedure, tenantIdSchema } from "../trpc";
@@ -71,6 +71,15 @@ export const adminRouter = createTRPCRouter({
       totalRequests: ranked.reduce((sum, t) => sum + t.requests, 0),
       tenants: ranked,
     };
+  }),
+
+  /** Ledger events the flush quarantined and nobody has replayed yet (see `cli ledger dead-letter`). */
+  deadLetters: platformAdminProcedure.query(async ({ ctx }) => {
+    const [open, oldest] = await Promise.all([
+      openDeadLetterCount(ctx.db),
+      ctx.db.deadLetter.findFirst({ where: { replayedAt: null }, orderBy: { firstSeenAt: "asc" }, select: { firstSeenAt: true } }),
+    ]);
+    return { open, oldestAt: oldest?.firstSeenAt ?? null };
   }),
 
   /** One tenant: its details, usage overview (in its time zone), keys and models. */
