@@ -16,6 +16,7 @@ export type RelayErrorKind =
   | "billing"
   | "api_error"
   | "upstream_unavailable"
+  | "service_unavailable"
   | "overloaded";
 
 interface KindInfo {
@@ -37,6 +38,7 @@ const KINDS: Record<RelayErrorKind, KindInfo> = {
   rate_limit: { status: 429, anthropicType: "rate_limit_error", openaiType: "rate_limit_error", openaiCode: "rate_limit_exceeded" },
   api_error: { status: 500, anthropicType: "api_error", openaiType: "server_error", openaiCode: null },
   upstream_unavailable: { status: 502, anthropicType: "api_error", openaiType: "server_error", openaiCode: "upstream_unavailable" },
+  service_unavailable: { status: 503, anthropicType: "api_error", openaiType: "server_error", openaiCode: "service_unavailable" },
   overloaded: { status: 529, anthropicType: "overloaded_error", openaiType: "server_error", openaiCode: "overloaded" },
 };
 

@@ -6,13 +6,14 @@
 import { randomUUID } from "node:crypto";
 import type { Admission, QuotaCharge, QuotaReason } from "~/ledger";
 import type { ProviderName, RequestEvent } from "~/ledger/types";
-import { costOf, type PriceOverrides } from "~/pricing";
+import type { PriceOverrides } from "~/pricing";
 import { ZERO_USAGE } from "~/ledger/types";
 import { anthropicMessages, openAiChat, openAiResponses, type ProtocolAdapter } from "./adapters";
-import { authenticate, isModelAllowed, type KeyLookup, type RelayKey } from "./auth";
+import { authenticate, isModelAllowed, type AuthenticatedKey, type KeyLookup, type RelayKey } from "./auth";
 import { errorResponse, RelayError, type WireProtocol } from "./errors";
 import { JsonTap, passThrough, SseFrameFilter, SseTap, type BodyObserver } from "./observers";
 import { relayBody, type BodyOutcome } from "./relay-stream";
+import { DEFAULT_MAX_OUTPUT_TOKENS, worstCaseMicros } from "./reservation";
 import { readClientBody, type ClientBody } from "./request-body";
 import {
   clientResponseHeaders,
@@ -40,11 +41,33 @@ export interface RelayContext {
 
 export type RelayHandler = (request: Request, ctx: RelayContext) => Promise<Response>;
 
+/** An unbilled call (count_tokens, models), for the log line and metrics: never in the ledger. */
+export interface UnbilledCall {
+  endpoint: "anthropic-count-tokens" | "models";
+  apiKeyId: string;
+  tenantId: string;
+  model: string | null;
+  status: number;
+  /** forwarded: the upstream answered < 400; upstream_error: it answered ≥ 400; refused: a limit said no. */
+  outcome: "forwarded" | "upstream_error" | "refused";
+  /** Why it was refused (a quota reason, or "model" for a model outside the key's list). */
+  reason: QuotaReason | "model" | null;
+  latencyMs: number;
+}
+
 export interface RelayDeps {
   /** Called exactly once per relayed (billable) request, after its response has ended. */
   record(event: RequestEvent, charge: QuotaCharge | null, priceOverrides: PriceOverrides): Promise<unknown>;
-  /** Quota admission (one Redis script); absent = no quotas. A refusal is recorded, never forwarded. */
-  admit?(key: RelayKey, requestId: string, estimateMicros: number): Promise<Admission>;
+  /**
+   * Quota admission (one Redis script); absent = no quotas. A refusal is recorded, never forwarded.
+   * `reservationMicros` is the request's worst-case cost (0 for unbilled calls, which only check
+   * key state, expiry and the request-rate window).
+   */
+  admit?(key: AuthenticatedKey, requestId: string, reservationMicros: number, request: { unbilled: boolean }): Promise<Admission>;
+  /** Called once per unbilled call that got past authentication. */
+  onUnbilled?(call: UnbilledCall): void;
+  /** Output tokens reserved for a request without max_tokens (default 16,384). */
+  defaultMaxOutputTokens?: number;
   lookupKey: KeyLookup;
   /** Upstreams to try, in order, for this key and provider. */
   targets(key: RelayKey, provider: ProviderName, model: string | null): Promise<UpstreamTarget[]> | UpstreamTarget[];
@@ -124,22 +147,46 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     return targets;
   }
 
-  /** count_tokens and models: authenticated, forwarded, not billed. */
-  async function forwardUnbilled(request: Request, protocol: WireProtocol, path: string, provider: ProviderName): Promise<Response> {
-    const key = await authenticate(request.headers, deps.lookupKey, now());
+  /**
+   * count_tokens and models: not billed, but held to the key's state (revoked, suspended,
+   * expired), its allowed models (count_tokens names one) and its request-rate window, in the same
+   * admission script as billed requests; logged and counted, never recorded in the ledger.
+   */
+  async function forwardUnbilled(request: Request, endpoint: UnbilledCall["endpoint"], path: string, provider: ProviderName): Promise<Response> {
+    const startedAt = now();
+    const requestId = randomUUID();
+    const key = await authenticate(request.headers, deps.lookupKey, startedAt);
     let body: Uint8Array | null = null;
-    if (request.method === "POST") body = (await readClientBody(request, deps.maxBodyBytes)).raw;
-    else if (request.method !== "GET") throw new RelayError("method_not_allowed", `Method ${request.method} is not allowed here.`);
+    let model: string | null = null;
+    if (request.method === "POST") {
+      const client = await readClientBody(request, deps.maxBodyBytes);
+      body = client.raw;
+      model = client.model;
+    } else if (request.method !== "GET") throw new RelayError("method_not_allowed", `Method ${request.method} is not allowed here.`);
+    const report = (status: number, outcome: UnbilledCall["outcome"], reason: UnbilledCall["reason"] = null) =>
+      deps.onUnbilled?.({ endpoint, apiKeyId: key.id, tenantId: key.tenantId, model, status, outcome, reason, latencyMs: now() - startedAt });
+    if (model !== null && !isModelAllowed(key, model)) {
+      report(403, "refused", "model");
+      throw new RelayError("permission", `This API key may not use the model ${model}.`, "model");
+    }
+    if (deps.admit) {
+      const admission = await deps.admit(key, requestId, 0, { unbilled: true });
+      if (!admission.ok) {
+        report(admission.status, "refused", admission.reason);
+        throw quotaError(admission.reason, admission.status, admission.retryAfterSec);
+      }
+    }
     const abort = new AbortController();
     request.signal.addEventListener("abort", () => abort.abort(), { once: true });
-    const res = await sendWithFailover(await resolveTargets(key, provider, null), request, path, body, abort.signal);
+    const res = await sendWithFailover(await resolveTargets(key, provider, model), request, path, body, abort.signal);
+    report(res.status, res.status < 400 ? "forwarded" : "upstream_error");
     const relayed = relayBody(res.body ?? new ReadableStream(), passThrough, {
       onFirstByte: () => {},
       onEnd: () => {},
       abortUpstream: () => abort.abort(),
     });
     const headers = clientResponseHeaders(res.headers);
-    headers.set("x-metergate-request-id", randomUUID());
+    headers.set("x-metergate-request-id", requestId);
     return new Response(relayed.body, { status: res.status, headers });
   }
 
@@ -173,7 +220,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     };
 
     if (deps.admit) {
-      const admission = await deps.admit(key, requestId, inputCostEstimate(key, body.model, body.raw.byteLength));
+      const admission = await deps.admit(key, requestId, reservationFor(key, adapter, body, startedAt, deps.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS), { unbilled: false });
       if (!admission.ok) {
         record({ status: admission.status, usage: { ...ZERO_USAGE }, usageSource: "UPSTREAM", ttfbMs: null, error: `quota: ${admission.reason}` });
         throw quotaError(admission.reason, admission.status, admission.retryAfterSec);
@@ -262,9 +309,9 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       if (adapter) return await relayBilled(request, ctx, adapter);
       switch (ctx.endpoint) {
         case "anthropic-count-tokens":
-          return await forwardUnbilled(request, "anthropic", "/v1/messages/count_tokens", "ANTHROPIC");
+          return await forwardUnbilled(request, "anthropic-count-tokens", "/v1/messages/count_tokens", "ANTHROPIC");
         case "models":
-          return await forwardUnbilled(request, protocol, "/v1/models", protocol === "anthropic" ? "ANTHROPIC" : "OPENAI");
+          return await forwardUnbilled(request, "models", "/v1/models", protocol === "anthropic" ? "ANTHROPIC" : "OPENAI");
         default:
           throw new RelayError("not_found", `Unknown path: ${new URL(request.url).pathname}`);
       }
@@ -276,14 +323,21 @@ export function createRelay(deps: RelayDeps): RelayHandler {
   };
 }
 
-/** Bytes / 4 as tokens: a cheap, generous input estimate; only computed when a spend limit exists. */
-function inputCostEstimate(key: RelayKey, model: string, bodyBytes: number): number {
+/** The request's worst-case cost (src/relay/reservation.ts); only computed when a spend limit exists. */
+function reservationFor(key: RelayKey, adapter: ProtocolAdapter, body: ClientBody, at: number, defaultMaxOutputTokens: number): number {
   const l = key.limits;
   const capped =
     l.rateMaxCostMicros ?? l.dailyCostMicros ?? l.weeklyCostMicros ?? l.monthlyCostMicros ?? l.totalCostMicros ?? l.tenantMonthlyBudgetMicros;
   if (capped === null) return 0;
-  const input = Math.ceil(bodyBytes / 4);
-  return costOf(model, { input, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }, key.priceOverrides).costMicros;
+  return worstCaseMicros({
+    provider: adapter.provider,
+    model: body.model,
+    at,
+    body: body.raw,
+    maxOutputTokens: adapter.maxOutputTokens(body.json),
+    defaultMaxOutputTokens,
+    overrides: key.priceOverrides,
+  });
 }
 
 const QUOTA_MESSAGES: Record<QuotaReason, string> = {
@@ -298,10 +352,12 @@ const QUOTA_MESSAGES: Record<QuotaReason, string> = {
   tokens_total: "Total token cap of this API key reached.",
   tenant_budget: "Monthly budget of this organization reached.",
   expired: "This API key has expired.",
+  revoked: "This API key has been revoked.",
+  suspended: "This organization is suspended.",
 };
 
-function quotaError(reason: QuotaReason, status: 402 | 403 | 429, retryAfterSec: number | null): RelayError {
-  const kind = status === 429 ? "rate_limit" : status === 402 ? "billing" : "permission";
+function quotaError(reason: QuotaReason, status: 401 | 402 | 403 | 429, retryAfterSec: number | null): RelayError {
+  const kind = status === 429 ? "rate_limit" : status === 402 ? "billing" : status === 401 ? "authentication" : "permission";
   const headers: Record<string, string> = retryAfterSec !== null ? { "retry-after": String(retryAfterSec) } : {};
   return new RelayError(kind, QUOTA_MESSAGES[reason], null, headers);
 }

@@ -114,6 +114,8 @@ export class Metrics {
   readonly latency: Histogram<string>;
   readonly ttfb: Histogram<string>;
   readonly quotaRefusals: Counter<"reason">;
+  readonly unbilled: Counter<"endpoint" | "outcome">;
+  readonly staleServed: Counter<"cache">;
   readonly flushLag: Gauge<string>;
   readonly flushPending: Gauge<string>;
   readonly flushBatch: Histogram<string>;
@@ -179,6 +181,19 @@ export class Metrics {
       name: `${p}quota_refusals_total`,
       help: "Requests refused before forwarding, by reason",
       labelNames: ["reason"],
+      registers,
+    });
+
+    this.unbilled = new Counter({
+      name: `${p}relay_unbilled_requests_total`,
+      help: "Unbilled relay calls (count_tokens, models) by endpoint and outcome (forwarded, upstream_error, refused)",
+      labelNames: ["endpoint", "outcome"],
+      registers,
+    });
+    this.staleServed = new Counter({
+      name: `${p}relay_stale_cache_served_total`,
+      help: "Times the relay served a cached key or upstream list past its TTL because Postgres was unreachable",
+      labelNames: ["cache"],
       registers,
     });
 
@@ -280,6 +295,14 @@ export class Metrics {
     this.quotaRefusals.inc({ reason: wordLabel(reason) });
   }
 
+  observeUnbilled(endpoint: string, outcome: string): void {
+    this.unbilled.inc({ endpoint: wordLabel(endpoint), outcome: wordLabel(outcome) });
+  }
+
+  observeStaleServed(cache: "key" | "upstreams"): void {
+    this.staleServed.inc({ cache });
+  }
+
   /** One flush run (flushOnce): result and wall time. Runs that found nothing only count as runs. */
   observeFlush(result: FlushObservation, durationMs: number): void {
     this.flushRuns.inc({ result: "ok" });
@@ -373,6 +396,8 @@ export function metrics(): Metrics {
 export const observeRequest = (event: RequestEvent, costMicros: number): void =>
   metrics().observeRequest(event, costMicros);
 export const observeQuotaRefusal = (reason: string): void => metrics().observeQuotaRefusal(reason);
+export const observeUnbilled = (endpoint: string, outcome: string): void => metrics().observeUnbilled(endpoint, outcome);
+export const observeStaleServed = (cache: "key" | "upstreams"): void => metrics().observeStaleServed(cache);
 export const observeFlush = (result: FlushObservation, durationMs: number): void =>
   metrics().observeFlush(result, durationMs);
 export const observeFlushError = (): void => metrics().observeFlushError();
