@@ -53,8 +53,8 @@ export function staleTolerantCache<V>(load: (key: string) => Promise<V>, opts: C
         const at = opts.now();
         const stale = opts.stale;
         if (!hit || !stale || at - hit.loadedAt > stale.maxMs || !stale.allows(error)) throw error;
-        // Serve the last value and leave the database alone for another TTL.
-        put(key, { value: hit.value, until: at + opts.ttlMs, loadedAt: hit.loadedAt });
+        // Serve the last value and leave the database alone for another TTL, never past the bound.
+        put(key, { value: hit.value, until: Math.min(at + opts.ttlMs, hit.loadedAt + stale.maxMs), loadedAt: hit.loadedAt });
         stale.onServeStale?.(at - hit.loadedAt, error);
         return hit.value;
       })
