@@ -163,11 +163,12 @@ function observeUnbilledCall(call: UnbilledCall): void {
 export function createDefaultRelay(): RelayHandler {
   return createRelay({
     record: recordAndObserve,
-    admit: async (key, requestId, reservationMicros, request) => {
+    // Seeding a missing spend counter reads Postgres: while it is away that admission gets 503.
+    admit: unavailableWhenUnreachable(async (key, requestId, reservationMicros, request) => {
       const admission = await admit(key.limits, requestId, reservationMicros, {}, { keyHash: key.keyHash, unbilled: request.unbilled });
       if (!admission.ok) observeQuotaRefusal(admission.reason);
       return admission;
-    },
+    }),
     onUnbilled: observeUnbilledCall,
     defaultMaxOutputTokens: env.RESERVE_DEFAULT_MAX_OUTPUT_TOKENS,
     lookupKey: unavailableWhenUnreachable(cachedKeyLookup(prismaKeyLookup, env.KEY_CACHE_TTL_MS, Date.now, 10_000, staleWhileUnreachable("key"))),

@@ -128,6 +128,7 @@ describe("the relay while Postgres refuses connections", () => {
     let served = 1;
 
     await proxy.refuse();
+    const refusedAt = Date.now();
     await sleep(KEY_CACHE_TTL_MS * 2);
 
     // Postgres is really away for the relay: a key it never read cannot be checked.
@@ -166,11 +167,13 @@ describe("the relay while Postgres refuses connections", () => {
     expect(await db.requestLog.count({ where: { apiKeyId: live.id } })).toBe(1);
 
     await proxy.accept();
+    const outageMs = Date.now() - refusedAt;
     const deadline = Date.now() + 20_000;
     while ((await db.requestLog.count({ where: { apiKeyId: live.id } })) < served && Date.now() < deadline) await sleep(200);
     await sleep(1_000); // a duplicate would show up now
 
     const rows = await db.requestLog.findMany({ where: { apiKeyId: live.id } });
+    console.info(`[limits] Postgres outage of ${outageMs} ms: ${served - 1} requests served during it, ${rows.length - 1} recorded`);
     expect(rows).toHaveLength(served);
     expect(rows.every((r) => r.status === 200)).toBe(true);
     const rollups = await db.usageHourly.findMany({ where: { apiKeyId: live.id } });

@@ -167,8 +167,9 @@ export const apiKeyRouter = createTRPCRouter({
     }),
 
   /**
-   * Replaces the key's secret: same API ID, limits and history; the old secret stops working
-   * (once the relay's short key cache expires). The new secret is in this response only.
+   * Replaces the key's secret: same API ID, limits and history; the old secret stops working at
+   * once (the admission script compares the presented secret's hash with the one marked in Redis).
+   * The new secret is in this response only.
    */
   rotate: tenantProcedure("MEMBER")
     .input(z.object({ keyId: keyIdSchema }))
