@@ -34,7 +34,9 @@ export function staleTolerantCache<V>(load: (key: string) => Promise<V>, opts: C
   const inflight = new Map<string, Promise<V>>();
   const maxEntries = opts.maxEntries ?? 10_000;
   const put = (key: string, entry: Entry<V>) => {
-    if (!cache.has(key) && cache.size >= maxEntries) cache.clear();
+    // Evict the oldest-written entry, not all of them: during an outage each entry is all we have.
+    cache.delete(key);
+    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
     cache.set(key, entry);
   };
   return async (key) => {

@@ -116,3 +116,19 @@ describe("worstCaseMicros", () => {
     expect(anthropicMessages.maxOutputTokens({ max_tokens: -1 })).toBeNull();
   });
 });
+
+describe("staleTolerantCache eviction", () => {
+  it("evicts the oldest entry when full, keeping the rest", async () => {
+    let reads = 0;
+    const get = staleTolerantCache(async (k: string) => (reads++, k), { ttlMs: 1_000, now: () => 0, maxEntries: 2 });
+    await get("a");
+    await get("b");
+    await get("c");
+    expect(reads).toBe(3);
+    await get("b");
+    await get("c");
+    expect(reads).toBe(3);
+    await get("a");
+    expect(reads).toBe(4);
+  });
+});
