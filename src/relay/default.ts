@@ -14,7 +14,7 @@ import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import { loadPriceOverrides } from "~/server/price-overrides";
 import type { PriceOverrides } from "~/pricing";
 import { costOf } from "~/pricing";
-import { componentLogger, logRequest } from "~/server/observability/logger";
+import { componentLogger, logRequest, logUnbilled, unbilledEndpointLabel } from "~/server/observability/logger";
 import {
   observePostgresError,
   observeQuotaRefusal,
@@ -152,12 +152,8 @@ async function recordAndObserve(event: RequestEvent, charge: QuotaCharge | null,
 
 /** Unbilled calls leave a trace: one log line and a counter by endpoint and outcome. */
 function observeUnbilledCall(call: UnbilledCall): void {
-  const endpoint = call.endpoint === "anthropic-count-tokens" ? "count_tokens" : "models";
-  observeUnbilled(endpoint, call.outcome);
-  relayLog.info(
-    { endpoint, apiKeyId: call.apiKeyId, tenantId: call.tenantId, model: call.model, status: call.status, outcome: call.outcome, reason: call.reason, latencyMs: call.latencyMs, billed: false },
-    "unbilled request",
-  );
+  observeUnbilled(unbilledEndpointLabel(call.endpoint), call.outcome);
+  logUnbilled(call);
 }
 
 export function createDefaultRelay(): RelayHandler {

@@ -132,3 +132,29 @@ describe("staleTolerantCache eviction", () => {
     expect(reads).toBe(4);
   });
 });
+
+describe("logUnbilled", () => {
+  it("writes one JSON line per unbilled call with key, endpoint, model, outcome and reason", async () => {
+    const { createLogger, logUnbilled } = await import("~/server/observability/logger");
+    const lines: string[] = [];
+    const log = createLogger({ level: "info", format: "json", destination: { write: (s: string) => void lines.push(s) } });
+    logUnbilled(
+      { endpoint: "anthropic-count-tokens", apiKeyId: "k1", tenantId: "t1", model: "claude-opus-4-1", status: 403, outcome: "refused", reason: "model", latencyMs: 1.4 },
+      log,
+    );
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      msg: "unbilled request",
+      level: "info",
+      endpoint: "count_tokens",
+      keyId: "k1",
+      tenantId: "t1",
+      model: "claude-opus-4-1",
+      status: 403,
+      outcome: "refused",
+      reason: "model",
+      durationMs: 1,
+      billed: false,
+    });
+  });
+});
