@@ -17,7 +17,8 @@ export type RelayErrorKind =
   | "api_error"
   | "upstream_unavailable"
   | "service_unavailable"
-  | "overloaded";
+  | "overloaded"
+  | "loop_detected";
 
 interface KindInfo {
   status: number;
@@ -40,6 +41,8 @@ const KINDS: Record<RelayErrorKind, KindInfo> = {
   upstream_unavailable: { status: 502, anthropicType: "api_error", openaiType: "server_error", openaiCode: "upstream_unavailable" },
   service_unavailable: { status: 503, anthropicType: "api_error", openaiType: "server_error", openaiCode: "service_unavailable" },
   overloaded: { status: 529, anthropicType: "overloaded_error", openaiType: "server_error", openaiCode: "overloaded" },
+  // RFC 5842 Loop Detected: the gateway reached itself through an upstream.
+  loop_detected: { status: 508, anthropicType: "api_error", openaiType: "server_error", openaiCode: "loop_detected" },
 };
 
 /** A refusal the relay itself decides (bad input, bad key, no upstream). */

@@ -87,7 +87,8 @@ async function parallelStreams(dailyCapMicros: number, parallel: number, prompt:
   const rows = await settledRows(key.id, parallel);
   const spent = rows.reduce((s, r) => s + Number(r.costMicros), 0);
   const admitted = stub.stats.requests.filter((r) => r.path === "/v1/messages");
-  const actualPerRequest = 15_807; // the stub stream's usage at Sonnet 4.5 rates
+  // Every served stream bills the same fixture usage (15,807 µ$ at Sonnet 4.5's rates).
+  const actualPerRequest = Math.max(0, ...rows.map((r) => Number(r.costMicros)));
   const excess = admitted.reduce((s, seen) => s + Math.max(0, actualPerRequest - reservedFor(seen)), 0);
   const refusals = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
   return { spent, bound: dailyCapMicros + excess, excess, admitted: admitted.length, refusals, served: results.length - refusals.length };
