@@ -126,6 +126,10 @@ describe("the relay while Postgres refuses connections", () => {
     // Warm the relay's caches: every key has been seen once while Postgres was up.
     for (const secret of [liveSecret, revoked.secret, rotated.secret, other.secret]) await anthropic(secret).messages.create(ask);
     let served = 1;
+    // …and flushed, so that what Postgres holds during the outage is exactly the warm-up.
+    const warmKeys = [live.id, revoked.key.id, rotated.key.id, other.key.id];
+    const warmDeadline = Date.now() + 10_000;
+    while ((await db.requestLog.count({ where: { apiKeyId: { in: warmKeys } } })) < 4 && Date.now() < warmDeadline) await sleep(100);
 
     await proxy.refuse();
     const refusedAt = Date.now();
