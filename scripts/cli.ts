@@ -29,7 +29,7 @@ loadDotEnv();
 
 const { db } = await import("~/server/db");
 const { redis } = await import("~/server/redis");
-const { flushOnce, reconcile, reprice, purgeRequestLogs, listDeadLetters, replayDeadLetters } = await import("~/ledger");
+const { flushOnce, reconcile, reprice, purgeRequestLogs, listDeadLetters, replayDeadLetters, markKeyActive, markTenantSuspended } = await import("~/ledger");
 const { generateApiKey } = await import("~/keys");
 const { limitStatus } = await import("~/ledger");
 const { loadKeyLimits } = await import("~/server/key-limits");
@@ -131,6 +131,7 @@ async function run(cmd: string): Promise<unknown> {
     }
     case "key revoke": {
       const key = await db.apiKey.update({ where: { id: need("id") }, data: { revokedAt: new Date() } });
+      await markKeyActive({ apiKeyId: key.id, tenantId: key.tenantId }, false);
       await audit(key.tenantId, "key.revoke", key.id);
       return { id: key.id, revokedAt: key.revokedAt };
     }
@@ -166,6 +167,7 @@ async function run(cmd: string): Promise<unknown> {
       const tenant = await findTenant(need("tenant"));
       const suspend = cmd === "tenant suspend";
       const updated = await db.tenant.update({ where: { id: tenant.id }, data: { suspendedAt: suspend ? new Date() : null } });
+      await markTenantSuspended(tenant.id, suspend);
       await audit(tenant.id, suspend ? "tenant.suspend" : "tenant.unsuspend", tenant.id);
       return { id: updated.id, suspendedAt: updated.suspendedAt };
     }

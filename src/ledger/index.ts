@@ -25,6 +25,7 @@ export {
   type QuotaCharge,
   type QuotaReason,
 } from "./quota";
+export { markKeyActive, markKeyRotated, markTenantSuspended } from "./key-state";
 export { reconcile, reprice, purgeRequestLogs, type ReconcileReport, type RepriceReport } from "./maintenance";
 export { limitStatus, type LimitName, type LimitStatus } from "./limit-status";
 export { dayPeriod, weekPeriod, monthPeriod, type Period } from "./periods";

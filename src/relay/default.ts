@@ -1,6 +1,11 @@
 /**
  * The process-wide relay, wired to Postgres (key lookup), the ledger (recording) and env (limits,
  * default upstreams). Built on first use so importing the relay module costs nothing.
+ *
+ * Postgres away: keys and tenant upstreams are cached KEY_CACHE_TTL_MS; when a refresh fails with
+ * a connection-type error, the last value read is served for up to KEY_CACHE_STALE_MAX_MS after it
+ * was read (admission and recording need only Redis, and revocation, rotation and suspension reach
+ * the admission script through Redis). A key never read before the outage gets 503.
  */
 import { env } from "~/env";
 import type { ProviderName } from "~/ledger/types";
@@ -9,16 +14,52 @@ import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import { loadPriceOverrides } from "~/server/price-overrides";
 import type { PriceOverrides } from "~/pricing";
 import { costOf } from "~/pricing";
-import { componentLogger, logRequest, scrubSecrets } from "~/server/observability/logger";
-import { observeQuotaRefusal, observeRedisError, observeRequest, observeUnbilled } from "~/server/observability/metrics";
+import { componentLogger, logRequest, logUnbilled, scrubSecrets, unbilledEndpointLabel } from "~/server/observability/logger";
+import {
+  observePostgresError,
+  observeQuotaRefusal,
+  observeRedisError,
+  observeRequest,
+  observeStaleServed,
+  observeUnbilled,
+} from "~/server/observability/metrics";
 import { db } from "~/server/db";
+import { isDatabaseUnreachable } from "~/server/db-errors";
 import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } from "./auth";
 import { clientIpFrom } from "./client-ip";
 import { decryptCredential } from "./credentials";
-import { createRelay, type RelayContext, type RelayHandler, type UnservedRequest } from "./relay";
+import { RelayError } from "./errors";
+import { createRelay, type RelayContext, type RelayHandler, type UnbilledCall, type UnservedRequest } from "./relay";
+import { staleTolerantCache, type StaleOptions } from "./stale-cache";
 import { createUpstreamFetch, type UpstreamTarget } from "./upstream";
 
-const KEY_CACHE_TTL_MS = 5_000;
+const relayLog = componentLogger("relay");
+
+/** Stale serving for one of the relay's database caches (key, upstreams). */
+function staleWhileUnreachable(cache: "key" | "upstreams"): StaleOptions {
+  let lastWarnAt = 0;
+  return {
+    maxMs: env.KEY_CACHE_STALE_MAX_MS,
+    allows: isDatabaseUnreachable,
+    onServeStale(ageMs, err) {
+      observeStaleServed(cache);
+      observePostgresError(`relay_${cache}_lookup`);
+      // One line per cache per 10 s is enough to see an outage; metrics count every fallback.
+      if (Date.now() - lastWarnAt < 10_000) return;
+      lastWarnAt = Date.now();
+      relayLog.warn({ err, cache, ageMs }, "Postgres unreachable: serving cached data");
+    },
+  };
+}
+
+/** Past the stale window (or for a key never seen), an unreachable database is a 503, not a 500. */
+function unavailableWhenUnreachable<A extends unknown[], R>(read: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return (...args) =>
+    read(...args).catch((err: unknown) => {
+      if (!isDatabaseUnreachable(err)) throw err;
+      throw new RelayError("service_unavailable", "The gateway cannot reach its database right now; retry shortly.", null, { "retry-after": "1" });
+    });
+}
 
 export const prismaKeyLookup: KeyLookup = async (keyHash) => {
   const row = await db.apiKey.findUnique({
@@ -57,21 +98,17 @@ interface TenantUpstream {
   models: string[];
 }
 
-const UPSTREAM_CACHE_TTL_MS = 5_000;
-const tenantUpstreamCache = new Map<string, { rows: TenantUpstream[]; until: number }>();
-
-async function tenantUpstreams(tenantId: string): Promise<TenantUpstream[]> {
-  const hit = tenantUpstreamCache.get(tenantId);
-  if (hit && hit.until > Date.now()) return hit.rows;
-  const rows = await db.upstream.findMany({
-    where: { tenantId, enabled: true },
-    orderBy: [{ priority: "asc" }, { createdAt: "asc" }],
-    select: { id: true, provider: true, baseUrl: true, credentialEnc: true, models: true },
-  });
-  if (tenantUpstreamCache.size > 10_000) tenantUpstreamCache.clear();
-  tenantUpstreamCache.set(tenantId, { rows, until: Date.now() + UPSTREAM_CACHE_TTL_MS });
-  return rows;
-}
+const tenantUpstreams = unavailableWhenUnreachable(
+  staleTolerantCache(
+    (tenantId: string): Promise<TenantUpstream[]> =>
+      db.upstream.findMany({
+        where: { tenantId, enabled: true },
+        orderBy: [{ priority: "asc" }, { createdAt: "asc" }],
+        select: { id: true, provider: true, baseUrl: true, credentialEnc: true, models: true },
+      }),
+    { ttlMs: env.KEY_CACHE_TTL_MS, now: Date.now, stale: staleWhileUnreachable("upstreams") },
+  ),
+);
 
 const servesModel = (models: readonly string[], model: string | null): boolean =>
   model === null || matchesModelPattern(models, model);
@@ -113,7 +150,11 @@ async function recordAndObserve(event: RequestEvent, charge: QuotaCharge | null,
   }
 }
 
-const relayLog = componentLogger("relay");
+/** Unbilled calls leave a trace: one log line and a counter by endpoint and outcome. */
+function observeUnbilledCall(call: UnbilledCall): void {
+  observeUnbilled(unbilledEndpointLabel(call.endpoint), call.outcome);
+  logUnbilled(call);
+}
 
 /** One line and one count per request the relay does not serve (no request-log row: nothing is billed). */
 function observeUnservedRequest(event: UnservedRequest): void {
@@ -135,10 +176,16 @@ function observeUnservedRequest(event: UnservedRequest): void {
 export function createDefaultRelay(): RelayHandler {
   return createRelay({
     record: recordAndObserve,
-    admit: (key, requestId, estimateMicros) => admit(key.limits, requestId, estimateMicros),
+    // Seeding a missing spend counter reads Postgres: while it is away that admission gets 503.
+    admit: unavailableWhenUnreachable((key, requestId, reservationMicros, request) =>
+      admit(key.limits, requestId, reservationMicros, {}, { keyHash: key.keyHash, unbilled: request.unbilled }),
+    ),
+    // Every refusal the relay answers (admission's and the key checks') is counted here, once.
     onRefusal: observeQuotaRefusal,
     onUnserved: observeUnservedRequest,
-    lookupKey: cachedKeyLookup(prismaKeyLookup, KEY_CACHE_TTL_MS, Date.now),
+    onUnbilled: observeUnbilledCall,
+    defaultMaxOutputTokens: env.RESERVE_DEFAULT_MAX_OUTPUT_TOKENS,
+    lookupKey: unavailableWhenUnreachable(cachedKeyLookup(prismaKeyLookup, env.KEY_CACHE_TTL_MS, Date.now, 10_000, staleWhileUnreachable("key"))),
     targets: tenantTargets,
     fetchUpstream: createUpstreamFetch({
       connectTimeoutMs: env.RELAY_CONNECT_TIMEOUT_MS,

@@ -7,13 +7,14 @@ import { randomUUID } from "node:crypto";
 import { deploymentHopId, EgressRefusedError, EgressUrlError, HOP_HEADER, hopRefusal, sanitizeFetchError } from "~/egress";
 import type { Admission, QuotaCharge } from "~/ledger";
 import type { ProviderName, RequestEvent } from "~/ledger/types";
-import { costOf, type PriceOverrides } from "~/pricing";
+import type { PriceOverrides } from "~/pricing";
 import { ZERO_USAGE } from "~/ledger/types";
 import { anthropicMessages, openAiChat, openAiResponses, type ProtocolAdapter } from "./adapters";
-import { authenticate, isModelAllowed, type KeyLookup, type RelayKey } from "./auth";
+import { authenticate, isModelAllowed, type AuthenticatedKey, type KeyLookup, type RelayKey } from "./auth";
 import { errorResponse, RelayError, type RefusalReason, type WireProtocol } from "./errors";
 import { JsonTap, passThrough, SseFrameFilter, SseTap, type BodyObserver } from "./observers";
 import { relayBody, type BodyOutcome } from "./relay-stream";
+import { DEFAULT_MAX_OUTPUT_TOKENS, worstCaseMicros } from "./reservation";
 import { readClientBody, type ClientBody } from "./request-body";
 import { ENDPOINT_METHODS, modelsUpstreamPath } from "./routes";
 import {
@@ -56,11 +57,33 @@ export interface UnservedRequest {
   userAgent: string | null;
 }
 
+/** An unbilled call (count_tokens, models), for the log line and metrics: never in the ledger. */
+export interface UnbilledCall {
+  endpoint: "anthropic-count-tokens" | "models";
+  apiKeyId: string;
+  tenantId: string;
+  model: string | null;
+  status: number;
+  /** forwarded: the upstream answered < 400; upstream_error: it answered ≥ 400; refused: a limit said no. */
+  outcome: "forwarded" | "upstream_error" | "refused";
+  /** Why it was refused, or null. */
+  reason: RefusalReason | null;
+  latencyMs: number;
+}
+
 export interface RelayDeps {
   /** Called exactly once per relayed (billable) request, after its response has ended. */
   record(event: RequestEvent, charge: QuotaCharge | null, priceOverrides: PriceOverrides): Promise<unknown>;
-  /** Quota admission (one Redis script); absent = no quotas. A refusal is recorded, never forwarded. */
-  admit?(key: RelayKey, requestId: string, estimateMicros: number): Promise<Admission>;
+  /**
+   * Quota admission (one Redis script); absent = no quotas. A refusal is recorded, never forwarded.
+   * `reservationMicros` is the request's worst-case cost (0 for unbilled calls, which only check
+   * key state, expiry and the request-rate window).
+   */
+  admit?(key: AuthenticatedKey, requestId: string, reservationMicros: number, request: { unbilled: boolean }): Promise<Admission>;
+  /** Called once per unbilled call that got past authentication. */
+  onUnbilled?(call: UnbilledCall): void;
+  /** Output tokens reserved for a request without max_tokens (default 16,384). */
+  defaultMaxOutputTokens?: number;
   lookupKey: KeyLookup;
   /** Upstreams to try, in order, for this key and provider. */
   targets(key: RelayKey, provider: ProviderName, model: string | null): Promise<UpstreamTarget[]> | UpstreamTarget[];
@@ -166,18 +189,43 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     return targets;
   }
 
-  /** count_tokens and models: authenticated, forwarded, not billed. HEAD is a GET upstream without the body. */
-  async function forwardUnbilled(request: Request, protocol: WireProtocol, path: string, provider: ProviderName): Promise<Response> {
-    const key = await authenticate(request.headers, deps.lookupKey, now());
-    const body = request.method === "POST" ? (await readClientBody(request, deps.maxBodyBytes)).raw : null;
+  /**
+   * count_tokens and models: not billed, but held to the key's state (revoked, suspended,
+   * expired), its allowed models (count_tokens names one) and its request-rate window, in the same
+   * admission script as billed requests; logged and counted, never recorded in the ledger.
+   * HEAD is a GET upstream whose body is dropped.
+   */
+  async function forwardUnbilled(request: Request, endpoint: UnbilledCall["endpoint"], path: string, provider: ProviderName): Promise<Response> {
+    const startedAt = now();
+    const requestId = randomUUID();
+    const key = await authenticate(request.headers, deps.lookupKey, startedAt);
+    let body: Uint8Array | null = null;
+    let model: string | null = null;
+    if (request.method === "POST") {
+      const client = await readClientBody(request, deps.maxBodyBytes);
+      body = client.raw;
+      model = client.model;
+    }
+    const report = (status: number, outcome: UnbilledCall["outcome"], reason: UnbilledCall["reason"] = null) =>
+      deps.onUnbilled?.({ endpoint, apiKeyId: key.id, tenantId: key.tenantId, model, status, outcome, reason, latencyMs: now() - startedAt });
+    const refuse = (refusal: RelayError): never => {
+      report(refusal.statusFor(provider === "ANTHROPIC" ? "anthropic" : "openai"), "refused", refusal.reason);
+      throw refusal;
+    };
+    if (model !== null && !isModelAllowed(key, model)) refuse(RelayError.refusal("model_not_allowed", { model }));
+    if (deps.admit) {
+      const admission = await deps.admit(key, requestId, 0, { unbilled: true });
+      if (!admission.ok) refuse(RelayError.refusal(admission.reason, { retryAfterSec: admission.retryAfterSec, nowMs: now() }));
+    }
     const abort = new AbortController();
     request.signal.addEventListener("abort", () => abort.abort(), { once: true });
     const head = request.method === "HEAD";
-    const res = await sendWithFailover(await resolveTargets(key, provider, null), request, path, body, abort.signal, head ? "GET" : request.method);
+    const res = await sendWithFailover(await resolveTargets(key, provider, model), request, path, body, abort.signal, head ? "GET" : request.method);
+    report(res.status, res.status < 400 ? "forwarded" : "upstream_error");
     if (head) {
       await res.body?.cancel().catch(() => {});
       const headers = clientResponseHeaders(res.headers);
-      headers.set("x-metergate-request-id", randomUUID());
+      headers.set("x-metergate-request-id", requestId);
       return new Response(null, { status: res.status, headers });
     }
     const relayed = relayBody(res.body ?? new ReadableStream(), passThrough, {
@@ -186,7 +234,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       abortUpstream: () => abort.abort(),
     });
     const headers = clientResponseHeaders(res.headers);
-    headers.set("x-metergate-request-id", randomUUID());
+    headers.set("x-metergate-request-id", requestId);
     return new Response(relayed.body, { status: res.status, headers });
   }
 
@@ -222,7 +270,8 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     const prepared = adapter.prepare(body.json, body.stream);
     const targets = await resolveTargets(key, adapter.provider, body.model);
     if (deps.admit) {
-      const admission = await deps.admit(key, requestId, inputCostEstimate(key, body.model, body.raw.byteLength));
+      const reservation = reservationFor(key, adapter, body, startedAt, deps.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+      const admission = await deps.admit(key, requestId, reservation, { unbilled: false });
       if (!admission.ok) refuse(RelayError.refusal(admission.reason, { retryAfterSec: admission.retryAfterSec, nowMs: now() }));
       else charge = admission.charge;
     }
@@ -340,8 +389,8 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       const early = answerUnbilled(request, ctx, protocol, pathname, modelsPath);
       if (early) return early;
       if (adapter) return await relayBilled(request, ctx, adapter);
-      if (ctx.endpoint === "anthropic-count-tokens") return await forwardUnbilled(request, "anthropic", "/v1/messages/count_tokens", "ANTHROPIC");
-      return await forwardUnbilled(request, protocol, modelsPath ?? "/v1/models", protocol === "anthropic" ? "ANTHROPIC" : "OPENAI");
+      if (ctx.endpoint === "anthropic-count-tokens") return await forwardUnbilled(request, "anthropic-count-tokens", "/v1/messages/count_tokens", "ANTHROPIC");
+      return await forwardUnbilled(request, "models", modelsPath ?? "/v1/models", protocol === "anthropic" ? "ANTHROPIC" : "OPENAI");
     } catch (error) {
       if (error instanceof RelayError) {
         if (error.reason) deps.onRefusal?.(error.reason);
@@ -353,14 +402,21 @@ export function createRelay(deps: RelayDeps): RelayHandler {
   };
 }
 
-/** Bytes / 4 as tokens: a cheap, generous input estimate; only computed when a spend limit exists. */
-function inputCostEstimate(key: RelayKey, model: string, bodyBytes: number): number {
+/** The request's worst-case cost (src/relay/reservation.ts); only computed when a spend limit exists. */
+function reservationFor(key: RelayKey, adapter: ProtocolAdapter, body: ClientBody, at: number, defaultMaxOutputTokens: number): number {
   const l = key.limits;
   const capped =
     l.rateMaxCostMicros ?? l.dailyCostMicros ?? l.weeklyCostMicros ?? l.monthlyCostMicros ?? l.totalCostMicros ?? l.tenantMonthlyBudgetMicros;
   if (capped === null) return 0;
-  const input = Math.ceil(bodyBytes / 4);
-  return costOf(model, { input, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }, key.priceOverrides).costMicros;
+  return worstCaseMicros({
+    provider: adapter.provider,
+    model: body.model,
+    at,
+    body: body.raw,
+    maxOutputTokens: adapter.maxOutputTokens(body.json),
+    defaultMaxOutputTokens,
+    overrides: key.priceOverrides,
+  });
 }
 
 async function estimateOnly(adapter: ProtocolAdapter, body: ClientBody): Promise<ResolvedUsage> {

@@ -17,7 +17,7 @@ import {
   type UsageReader,
   type UsageSnapshot,
 } from "../usage";
-import { FORWARD_AS_IS, type ProtocolAdapter } from "./types";
+import { FORWARD_AS_IS, positiveIntField, type ProtocolAdapter } from "./types";
 
 /** Events whose data never carries usage, text or errors: not parsed at all. */
 const IGNORED_EVENTS = new Set(["ping", "content_block_start", "content_block_stop"]);
@@ -143,4 +143,5 @@ export const anthropicMessages: ProtocolAdapter = {
     const messages = Array.isArray(body.messages) ? body.messages : [];
     return estimatePromptTokens([body.system, messages, body.tools], messages.length);
   },
+  maxOutputTokens: (body) => positiveIntField(body, "max_tokens"),
 };

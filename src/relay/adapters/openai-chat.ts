@@ -19,7 +19,7 @@ import {
   type UsageReader,
   type UsageSnapshot,
 } from "../usage";
-import { FORWARD_AS_IS, type PreparedRequest, type ProtocolAdapter } from "./types";
+import { FORWARD_AS_IS, positiveIntField, type PreparedRequest, type ProtocolAdapter } from "./types";
 
 export function openAiError(body: JsonObject | null): StreamErrorInfo | null {
   const err = asObject(body?.error);
@@ -116,4 +116,6 @@ export const openAiChat: ProtocolAdapter = {
     const messages = Array.isArray(body.messages) ? body.messages : [];
     return estimatePromptTokens([messages, body.tools, body.functions], messages.length);
   },
+  // max_tokens is the deprecated name; when both are sent the upstream uses max_completion_tokens.
+  maxOutputTokens: (body) => positiveIntField(body, "max_completion_tokens", "max_tokens"),
 };

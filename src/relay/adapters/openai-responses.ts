@@ -18,7 +18,7 @@ import {
   type UsageReader,
   type UsageSnapshot,
 } from "../usage";
-import { FORWARD_AS_IS, type ProtocolAdapter } from "./types";
+import { FORWARD_AS_IS, positiveIntField, type ProtocolAdapter } from "./types";
 
 const TEXT_DELTAS = new Set([
   "response.output_text.delta",
@@ -111,4 +111,5 @@ export const openAiResponses: ProtocolAdapter = {
     const count = Array.isArray(input) ? input.length : 1;
     return estimatePromptTokens([body.instructions, input, body.tools], count);
   },
+  maxOutputTokens: (body) => positiveIntField(body, "max_output_tokens"),
 };

@@ -117,6 +117,7 @@ export class Metrics {
   readonly ttfb: Histogram<string>;
   readonly quotaRefusals: Counter<"reason">;
   readonly unbilled: Counter<"endpoint" | "outcome">;
+  readonly staleServed: Counter<"cache">;
   readonly flushLag: Gauge<string>;
   readonly flushPending: Gauge<string>;
   readonly flushBatch: Histogram<string>;
@@ -188,8 +189,14 @@ export class Metrics {
 
     this.unbilled = new Counter({
       name: `${p}relay_unbilled_requests_total`,
-      help: "Relay requests answered without an upstream or a bill, by relay endpoint and outcome (not_found, method_not_allowed, upgrade_refused)",
+      help: "Relay requests answered without a bill, by relay endpoint and outcome (count_tokens and models: forwarded, upstream_error, refused; any path: not_found, method_not_allowed, upgrade_refused)",
       labelNames: ["endpoint", "outcome"],
+      registers,
+    });
+    this.staleServed = new Counter({
+      name: `${p}relay_stale_cache_served_total`,
+      help: "Times the relay served a cached key or upstream list past its TTL because Postgres was unreachable",
+      labelNames: ["cache"],
       registers,
     });
 
@@ -302,6 +309,10 @@ export class Metrics {
     this.unbilled.inc({ endpoint: wordLabel(endpoint), outcome: wordLabel(outcome) });
   }
 
+  observeStaleServed(cache: "key" | "upstreams"): void {
+    this.staleServed.inc({ cache });
+  }
+
   /** One flush run (flushOnce): result and wall time. Runs that found nothing only count as runs. */
   observeFlush(result: FlushObservation, durationMs: number): void {
     this.flushRuns.inc({ result: "ok" });
@@ -404,6 +415,7 @@ export const observeRequest = (event: RequestEvent, costMicros: number): void =>
   metrics().observeRequest(event, costMicros);
 export const observeQuotaRefusal = (reason: string): void => metrics().observeQuotaRefusal(reason);
 export const observeUnbilled = (endpoint: string, outcome: string): void => metrics().observeUnbilled(endpoint, outcome);
+export const observeStaleServed = (cache: "key" | "upstreams"): void => metrics().observeStaleServed(cache);
 export const observeFlush = (result: FlushObservation, durationMs: number): void =>
   metrics().observeFlush(result, durationMs);
 export const observeFlushError = (): void => metrics().observeFlushError();
