@@ -159,7 +159,7 @@ describe("the relay while Postgres refuses connections", () => {
       OpenAI.AuthenticationError,
     );
     expect(await errorOf(anthropic(rotated.secret).messages.create(ask))).toBeInstanceOf(Anthropic.AuthenticationError);
-    expect(await errorOf(anthropic(other.secret).messages.create(ask))).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    expect(await errorOf(anthropic(other.secret).messages.create(ask))).toBeInstanceOf(Anthropic.BadRequestError);
     expect(await errorOf(anthropic(revoked.secret).messages.countTokens({ model: ask.model, messages: ask.messages }))).toBeInstanceOf(
       Anthropic.AuthenticationError,
     );
@@ -188,7 +188,7 @@ describe("the relay while Postgres refuses connections", () => {
       (await db.requestLog.findMany({ where: { apiKeyId, status: { gte: 400 } }, select: { status: true, error: true } })).map((r) => `${r.status} ${r.error}`);
     expect((await refusalsOf(revoked.key.id)).sort()).toEqual(["401 quota: revoked", "401 quota: revoked"]);
     expect(await refusalsOf(rotated.key.id)).toEqual(["401 quota: revoked"]);
-    expect(await refusalsOf(other.key.id)).toEqual(["403 quota: suspended"]);
+    expect(await refusalsOf(other.key.id)).toEqual(["400 quota: suspended"]);
     // The flush runner recovered by itself and is still running.
     expect(flusher.exitCode).toBeNull();
     // Postgres back: the new key works, and the rotated key's new secret too.

@@ -110,8 +110,9 @@ describe("worst-case reservation at admission", () => {
     for (const e of r.refusals) {
       expect(e).toBeInstanceOf(Anthropic.APIError);
       const err = e as InstanceType<typeof Anthropic.APIError>;
-      expect(err.status).toBe(402);
-      expect(err.error).toMatchObject({ type: "error", error: { type: "billing_error" } });
+      // Anthropic's answer to a spend limit (errors.ts REFUSALS): 400 invalid_request_error, no retry.
+      expect(err.status).toBe(400);
+      expect(err.error).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
       expect(Number(err.headers?.get("retry-after"))).toBeGreaterThan(0);
     }
   });
@@ -122,7 +123,7 @@ describe("worst-case reservation at admission", () => {
     console.info(`[limits] 30 parallel streams, understated prompt: served ${r.served}, spent ${r.spent} µ$, bound ${r.bound} µ$`);
     expect(r.excess).toBeGreaterThan(0);
     expect(r.spent).toBeLessThanOrEqual(r.bound);
-    expect(r.refusals.every((e) => e instanceof Anthropic.APIError && e.status === 402)).toBe(true);
+    expect(r.refusals.every((e) => e instanceof Anthropic.APIError && e.status === 400)).toBe(true);
   });
 
   it("reserves the documented default output when the request sets no max_tokens (OpenAI)", async () => {
@@ -133,7 +134,7 @@ describe("worst-case reservation at admission", () => {
     const chat = { model: "gpt-4o-2024-08-06", messages: [{ role: "user" as const, content: "hi" }] };
     const err = await openai(secret).chat.completions.create(chat).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
-    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(429);
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe("insufficient_quota");
     expect(stub.stats.requests).toHaveLength(0);
     await expect(openai(secret).chat.completions.create({ ...chat, max_completion_tokens: 100 })).resolves.toMatchObject({ object: "chat.completion" });
@@ -205,10 +206,11 @@ describe("limits on count_tokens and models", () => {
     await expect(anthropic(revoked.secret).messages.countTokens({ model: SONNET, messages })).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
     await expect(anthropic(revoked.secret).models.list()).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
     await expect(openai(revoked.secret).models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
-    await expect(anthropic(suspended.secret).messages.countTokens({ model: SONNET, messages })).rejects.toBeInstanceOf(Anthropic.PermissionDeniedError);
-    await expect(openai(suspended.secret).models.list()).rejects.toBeInstanceOf(OpenAI.PermissionDeniedError);
+    // Suspension as each provider answers a disabled organization (errors.ts REFUSALS).
+    await expect(anthropic(suspended.secret).messages.countTokens({ model: SONNET, messages })).rejects.toBeInstanceOf(Anthropic.BadRequestError);
+    await expect(openai(suspended.secret).models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
     await expect(anthropic(suspended.secret).messages.create({ model: SONNET, max_tokens: 16, messages })).rejects.toBeInstanceOf(
-      Anthropic.PermissionDeniedError,
+      Anthropic.BadRequestError,
     );
     expect(stub.stats.requests).toHaveLength(0);
   });

@@ -152,7 +152,7 @@ describe("logUnbilled", () => {
       model: "claude-opus-4-1",
       status: 403,
       outcome: "refused",
-      reason: "model",
+      reason: "model_not_allowed",
       durationMs: 1,
       billed: false,
     });
