@@ -1,12 +1,17 @@
 /**
  * The ledger's public surface. Everything else in src/ledger is internal.
  *  - recordRequest: one Redis round trip per relayed request (hot counters + event stream).
+ *  - LedgerRecorder: recordRequest for a relay process: lease heartbeat, retries, local journal.
+ *  - sweepOrphans: expired leases of requests never recorded → `orphaned` events (in the flush).
  *  - flushOnce / startFlushLoop: move events into Postgres exactly once.
  *  - usageRows: Postgres rollups plus what Redis holds that is not flushed yet.
  */
 export type { RequestEvent, TokenUsage, ProviderName, UsageSourceName } from "./types";
 export { ZERO_USAGE, totalTokens } from "./types";
-export { recordRequest } from "./record";
+export { recordRequest, type RecordResult } from "./record";
+export { LedgerRecorder, isTransientRedisError, type RecordOutcome, type RecorderHooks, type RecorderOptions } from "./recorder";
+export { LedgerJournal, JournalFullError, type JournalEntry } from "./journal";
+export { LeaseHeartbeat, sweepOrphans, ORPHAN_STATUS, ORPHAN_ERROR, type LeaseDraft, type SweepResult } from "./leases";
 export { flushOnce, startFlushLoop, type FlushLoop, type FlushLoopHooks, type FlushResult } from "./flush";
 export { usageRows, spentInRange, type Spend, type UsageRow, type UsageQuery } from "./query";
 export { METRICS, type Metric } from "./redis-keys";
@@ -15,7 +20,7 @@ export {
   unlimited,
   releaseAdmission,
   refusalStatus,
-  LEASE_TTL_MS,
+  leaseTtlMs,
   type Admission,
   type KeyLimits,
   type QuotaCharge,

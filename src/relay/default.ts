@@ -4,17 +4,19 @@
  */
 import { env } from "~/env";
 import type { ProviderName } from "~/ledger/types";
-import { admit, recordRequest, type QuotaCharge, type RequestEvent } from "~/ledger";
+import path from "node:path";
+import { admit, LeaseHeartbeat, LedgerJournal, LedgerRecorder, spentInRange, type QuotaCharge, type RequestEvent } from "~/ledger";
 import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import { loadPriceOverrides } from "~/server/price-overrides";
 import type { PriceOverrides } from "~/pricing";
 import { costOf } from "~/pricing";
 import { componentLogger, logRequest } from "~/server/observability/logger";
-import { observeQuotaRefusal, observeRedisError, observeRequest } from "~/server/observability/metrics";
+import { observeLedgerRecords, observeQuotaRefusal, observeRedisError, observeRequest } from "~/server/observability/metrics";
 import { db } from "~/server/db";
 import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } from "./auth";
 import { clientIpFrom } from "./client-ip";
 import { decryptCredential } from "./credentials";
+import { processLifecycle, type DrainReport } from "./lifecycle";
 import { createRelay, type RelayContext, type RelayHandler } from "./relay";
 import { createUpstreamFetch, type UpstreamTarget } from "./upstream";
 
@@ -100,10 +102,57 @@ function observe(event: RequestEvent, cost: { costMicros: number; priced: boolea
   logRequest(event, cost);
 }
 
+const relayLog = componentLogger("relay");
+const ledgerLog = componentLogger("ledger");
+
+/**
+ * The process's recorder: lease heartbeat, retries and the local journal. On globalThis like the
+ * lifecycle, so Next's route chunks and instrumentation share one (one heartbeat, one journal file).
+ */
+function createProcessRecorder(): LedgerRecorder {
+  const heartbeat = new LeaseHeartbeat({
+    onError: (err) => {
+      observeRedisError("lease_heartbeat");
+      ledgerLog.warn({ err }, "lease heartbeat failed");
+    },
+    onLost: (ids) => ledgerLog.warn({ requestIds: ids.slice(0, 20), count: ids.length }, "leases gone at renewal (swept as orphaned or lost with Redis)"),
+  });
+  const journal = new LedgerJournal({ dir: path.resolve(env.LEDGER_JOURNAL_DIR), maxBytes: env.LEDGER_JOURNAL_MAX_BYTES });
+  return new LedgerRecorder({
+    heartbeat,
+    journal,
+    hooks: {
+      onJournaled: (event, err) => {
+        observeRedisError("record");
+        observeLedgerRecords("journaled");
+        ledgerLog.warn({ err, requestId: event.id }, "Redis unreachable: record journaled to disk");
+      },
+      onDropped: (event, err) => {
+        observeLedgerRecords("dropped");
+        ledgerLog.error({ err, requestId: event.id, apiKeyId: event.apiKeyId, costMicros: event.costMicros }, "record LOST: Redis unreachable and the journal refused it");
+      },
+      onReplayed: (n) => {
+        observeLedgerRecords("replayed", n);
+        ledgerLog.info({ count: n }, "journal replayed into Redis");
+      },
+      onDuplicate: (event) => {
+        observeLedgerRecords("duplicate");
+        ledgerLog.warn({ requestId: event.id }, "the ledger already had this request (a retried write, or swept as orphaned): not recorded again");
+      },
+    },
+  }).start();
+}
+
+const globalForRecorder = globalThis as unknown as { metergateRecorder?: LedgerRecorder };
+
+export function processRecorder(): LedgerRecorder {
+  return (globalForRecorder.metergateRecorder ??= createProcessRecorder());
+}
+
 /** Records to the ledger, then counts the request in metrics and the per-request log line. */
 async function recordAndObserve(event: RequestEvent, charge: QuotaCharge | null, priceOverrides: PriceOverrides) {
   try {
-    const cost = await recordRequest(event, charge, { priceOverrides });
+    const cost = await processRecorder().record(event, charge, priceOverrides);
     observe(event, cost);
     return cost;
   } catch (err) {
@@ -113,16 +162,25 @@ async function recordAndObserve(event: RequestEvent, charge: QuotaCharge | null,
   }
 }
 
-const relayLog = componentLogger("relay");
+/** Spend for seeding cap counters: Postgres + unflushed deltas + this process's unreplayed journal. */
+async function spentWithJournal(scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number) {
+  const stored = await spentInRange(scope, fromMs, toMs);
+  const journaled = processRecorder().journalSpend(scope, fromMs, toMs);
+  if (!journaled) return stored;
+  return { costMicros: stored.costMicros + journaled.costMicros, tokens: stored.tokens + journaled.tokens, seeded: journaled.seeded };
+}
 
 export function createDefaultRelay(): RelayHandler {
+  const recorder = processRecorder();
   return createRelay({
     record: recordAndObserve,
-    admit: async (key, requestId, estimateMicros) => {
-      const admission = await admit(key.limits, requestId, estimateMicros);
-      if (!admission.ok) observeQuotaRefusal(admission.reason);
+    admit: async (key, requestId, estimateMicros, lease) => {
+      const admission = await admit(key.limits, requestId, estimateMicros, { spent: spentWithJournal }, lease);
+      if (admission.ok) recorder.admitted(admission.charge);
+      else observeQuotaRefusal(admission.reason);
       return admission;
     },
+    lifecycle: processLifecycle(),
     lookupKey: cachedKeyLookup(prismaKeyLookup, KEY_CACHE_TTL_MS, Date.now),
     targets: tenantTargets,
     fetchUpstream: createUpstreamFetch({
@@ -135,6 +193,21 @@ export function createDefaultRelay(): RelayHandler {
 }
 
 const globalForRelay = globalThis as unknown as { metergateRelay?: RelayHandler };
+
+/**
+ * Graceful shutdown of this process's relay (SIGTERM): stop taking requests, let open ones run up
+ * to `timeoutMs`, cut the rest, wait until every record is in Redis or the journal.
+ */
+export async function drainRelay(timeoutMs: number = env.RELAY_DRAIN_TIMEOUT_MS): Promise<DrainReport> {
+  const report = await processLifecycle().drain(timeoutMs);
+  const recorder = globalForRecorder.metergateRecorder;
+  if (recorder) {
+    await recorder.idle();
+    recorder.stop();
+  }
+  relayLog.info({ ...report }, "relay drained");
+  return report;
+}
 
 /** Relays one request through the process-wide relay. */
 export function handleRelay(request: Request, ctx: RelayContext): Promise<Response> {

@@ -4,13 +4,14 @@
  * reader extracts usage on the side, and record the request exactly once when it has ended.
  */
 import { randomUUID } from "node:crypto";
-import type { Admission, QuotaCharge, QuotaReason } from "~/ledger";
+import type { Admission, LeaseDraft, QuotaCharge, QuotaReason } from "~/ledger";
 import type { ProviderName, RequestEvent } from "~/ledger/types";
 import { costOf, type PriceOverrides } from "~/pricing";
 import { ZERO_USAGE } from "~/ledger/types";
 import { anthropicMessages, openAiChat, openAiResponses, type ProtocolAdapter } from "./adapters";
 import { authenticate, isModelAllowed, type KeyLookup, type RelayKey } from "./auth";
 import { errorResponse, RelayError, type WireProtocol } from "./errors";
+import { RelayShutdownError, type RelayLifecycle, type RequestTicket } from "./lifecycle";
 import { JsonTap, passThrough, SseFrameFilter, SseTap, type BodyObserver } from "./observers";
 import { relayBody, type BodyOutcome } from "./relay-stream";
 import { readClientBody, type ClientBody } from "./request-body";
@@ -43,8 +44,13 @@ export type RelayHandler = (request: Request, ctx: RelayContext) => Promise<Resp
 export interface RelayDeps {
   /** Called exactly once per relayed (billable) request, after its response has ended. */
   record(event: RequestEvent, charge: QuotaCharge | null, priceOverrides: PriceOverrides): Promise<unknown>;
-  /** Quota admission (one Redis script); absent = no quotas. A refusal is recorded, never forwarded. */
-  admit?(key: RelayKey, requestId: string, estimateMicros: number): Promise<Admission>;
+  /**
+   * Quota admission (one Redis script); absent = no quotas. A refusal is recorded, never forwarded.
+   * `lease` is what admission keeps with the lease to bill the request if its process dies.
+   */
+  admit?(key: RelayKey, requestId: string, estimateMicros: number, lease: LeaseDraft): Promise<Admission>;
+  /** Open requests, for a graceful shutdown (drain); absent = not tracked. */
+  lifecycle?: RelayLifecycle;
   lookupKey: KeyLookup;
   /** Upstreams to try, in order, for this key and provider. */
   targets(key: RelayKey, provider: ProviderName, model: string | null): Promise<UpstreamTarget[]> | UpstreamTarget[];
@@ -143,7 +149,13 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     return new Response(relayed.body, { status: res.status, headers });
   }
 
-  async function relayBilled(request: Request, ctx: RelayContext, adapter: ProtocolAdapter): Promise<Response> {
+  /** Whether a billed request still owes a record (then its ticket ends when that record settles). */
+  interface Billing {
+    ticket: RequestTicket;
+    recordOwed: boolean;
+  }
+
+  async function relayBilled(request: Request, ctx: RelayContext, adapter: ProtocolAdapter, billing: Billing): Promise<Response> {
     const startedAt = now();
     const requestId = randomUUID();
     if (request.method !== "POST") throw new RelayError("method_not_allowed", `Method ${request.method} is not allowed here.`);
@@ -168,12 +180,18 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       userAgent: request.headers.get("user-agent"),
     };
     let charge: QuotaCharge | null = null;
+    const { ticket } = billing;
     const record = (fields: Pick<RequestEvent, "status" | "usage" | "usageSource" | "ttfbMs" | "error">): void => {
-      deps.record({ ...base, ...fields, latencyMs: now() - startedAt }, charge, key.priceOverrides).catch((e: unknown) => onError(e, "recording a request"));
+      billing.recordOwed = true;
+      deps
+        .record({ ...base, ...fields, latencyMs: now() - startedAt }, charge, key.priceOverrides)
+        .catch((e: unknown) => onError(e, "recording a request"))
+        .finally(() => ticket.end());
     };
 
     if (deps.admit) {
-      const admission = await deps.admit(key, requestId, inputCostEstimate(key, body.model, body.raw.byteLength));
+      const lease = leaseDraft(base, key, body.raw.byteLength);
+      const admission = await deps.admit(key, requestId, inputCostEstimate(key, body.model, body.raw.byteLength), lease);
       if (!admission.ok) {
         record({ status: admission.status, usage: { ...ZERO_USAGE }, usageSource: "UPSTREAM", ttfbMs: null, error: `quota: ${admission.reason}` });
         throw quotaError(admission.reason, admission.status, admission.retryAfterSec);
@@ -184,18 +202,28 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     const abort = new AbortController();
     let onClientAbort: () => void = () => abort.abort();
     request.signal.addEventListener("abort", () => onClientAbort(), { once: true });
+    let cutByShutdown = false;
+    ticket.onShutdown(() => {
+      cutByShutdown = true;
+      abort.abort();
+    });
 
     let upstream: Response;
     try {
       upstream = await sendWithFailover(targets, request, adapter.path, prepared.upstreamBody ?? body.raw, abort.signal);
     } catch (error) {
       if (abort.signal.aborted) {
-        // The client left before the upstream answered; the prompt was likely processed.
+        // The client left (or the relay is shutting down) before the upstream answered; the
+        // prompt was likely processed.
+        billing.recordOwed = true;
+        const reason = cutByShutdown ? SHUTDOWN_CUT_MESSAGE : "client disconnected before the upstream answered";
         estimateOnly(adapter, body)
-          .then((usage) =>
-            record({ status: 499, usage: usage.usage, usageSource: usage.source, ttfbMs: null, error: "client disconnected before the upstream answered" }),
-          )
-          .catch((e: unknown) => onError(e, "estimating a request"));
+          .then((usage) => record({ status: 499, usage: usage.usage, usageSource: usage.source, ttfbMs: null, error: reason }))
+          .catch((e: unknown) => {
+            onError(e, "estimating a request");
+            ticket.end();
+          });
+        if (cutByShutdown) throw new RelayError("overloaded", "This relay instance is shutting down; retry the request.", null, DRAINING_HEADERS);
         return new Response(null, { status: 499 });
       }
       const message = error instanceof RelayError ? error.message : "upstream request failed";
@@ -238,6 +266,9 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       } else if (outcome.kind === "client_abort" && !snapshot.complete) {
         status = 499;
         error = "client disconnected";
+      } else if (outcome.kind === "shutdown" && !snapshot.complete) {
+        status = 499;
+        error = SHUTDOWN_CUT_MESSAGE;
       } else if (outcome.kind === "upstream_error") {
         status = 502;
         error = `upstream body failed: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`;
@@ -245,12 +276,18 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       record({ status, usage: resolved.usage, usageSource: resolved.source, ttfbMs, error });
     };
 
+    billing.recordOwed = true; // finish() records when the body ends, however it ends
     const relayed = relayBody(upstream.body ?? new ReadableStream(), observer, {
       onFirstByte: () => (ttfbMs = now() - startedAt),
-      onEnd: (outcome) => void finish(outcome).catch((e: unknown) => onError(e, "finishing a request")),
+      onEnd: (outcome) =>
+        void finish(outcome).catch((e: unknown) => {
+          onError(e, "finishing a request");
+          ticket.end();
+        }),
       abortUpstream: () => abort.abort(),
     });
     onClientAbort = () => relayed.clientGone();
+    ticket.onShutdown(() => relayed.terminate(new RelayShutdownError()));
     if (request.signal.aborted) relayed.clientGone();
     return new Response(relayed.body, { status: upstream.status, headers });
   }
@@ -258,8 +295,13 @@ export function createRelay(deps: RelayDeps): RelayHandler {
   return async function handleRelay(request: Request, ctx: RelayContext): Promise<Response> {
     const adapter = ADAPTERS[ctx.endpoint];
     const protocol: WireProtocol = adapter?.protocol ?? (ctx.endpoint === "anthropic-count-tokens" ? "anthropic" : protocolFromHeaders(request.headers));
+    const lifecycle = deps.lifecycle;
+    const billing: Billing | null = adapter ? { ticket: lifecycle?.begin() ?? UNTRACKED, recordOwed: false } : null;
     try {
-      if (adapter) return await relayBilled(request, ctx, adapter);
+      if (lifecycle?.draining) {
+        throw new RelayError("overloaded", "This relay instance is shutting down; retry the request.", null, DRAINING_HEADERS);
+      }
+      if (adapter && billing) return await relayBilled(request, ctx, adapter, billing);
       switch (ctx.endpoint) {
         case "anthropic-count-tokens":
           return await forwardUnbilled(request, "anthropic", "/v1/messages/count_tokens", "ANTHROPIC");
@@ -269,11 +311,26 @@ export function createRelay(deps: RelayDeps): RelayHandler {
           throw new RelayError("not_found", `Unknown path: ${new URL(request.url).pathname}`);
       }
     } catch (error) {
+      if (billing && !billing.recordOwed) billing.ticket.end();
       if (error instanceof RelayError) return errorResponse(protocol, error);
       onError(error, "relay");
       return errorResponse(protocol, new RelayError("api_error", "Internal relay error."));
     }
   };
+}
+
+const UNTRACKED: RequestTicket = { onShutdown: () => {}, end: () => {} };
+const DRAINING_HEADERS = { "retry-after": "1", connection: "close" };
+const SHUTDOWN_CUT_MESSAGE = "relay shutting down: cut at the drain timeout";
+
+/**
+ * What admission keeps with the lease: the request, and the usage it is billed with if its process
+ * dies before recording it (the body size / 4 as input, as for the reservation; no output known).
+ */
+function leaseDraft(request: LeaseDraft["request"], key: RelayKey, bodyBytes: number): LeaseDraft {
+  const usage = { ...ZERO_USAGE, input: Math.ceil(bodyBytes / 4) };
+  const { costMicros, priced } = costOf(request.model, usage, key.priceOverrides);
+  return { request, usage, costMicros, priced };
 }
 
 /** Bytes / 4 as tokens: a cheap, generous input estimate; only computed when a spend limit exists. */

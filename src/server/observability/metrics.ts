@@ -78,6 +78,8 @@ export interface FlushObservation {
   inserted: number;
   acked: number;
   invalid: number;
+  /** Orphaned admissions the run turned into events. */
+  orphaned?: number;
 }
 
 /** Backlog of the ledger streams, as measured at scrape time. */
@@ -120,6 +122,8 @@ export class Metrics {
   readonly flushDuration: Histogram<string>;
   readonly flushRuns: Counter<"result">;
   readonly flushEvents: Counter<"outcome">;
+  readonly ledgerRecords: Counter<"outcome">;
+  readonly ledgerOrphaned: Counter<string>;
   readonly redisErrors: Counter<"op">;
   readonly postgresErrors: Counter<"op">;
 
@@ -235,6 +239,17 @@ export class Metrics {
       labelNames: ["outcome"],
       registers,
     });
+    this.ledgerRecords = new Counter({
+      name: `${p}ledger_records_total`,
+      help: "Records that did not go straight into Redis: journaled (Redis unreachable), replayed (from the journal), dropped (journal full or unwritable), duplicate (the ledger had it already)",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.ledgerOrphaned = new Counter({
+      name: `${p}ledger_orphaned_total`,
+      help: "Requests whose relay process died before recording them, recorded by the flush job from their lease",
+      registers,
+    });
     this.redisErrors = new Counter({
       name: `${p}redis_errors_total`,
       help: "Failed Redis operations by operation",
@@ -283,6 +298,7 @@ export class Metrics {
   /** One flush run (flushOnce): result and wall time. Runs that found nothing only count as runs. */
   observeFlush(result: FlushObservation, durationMs: number): void {
     this.flushRuns.inc({ result: "ok" });
+    if (result.orphaned) this.ledgerOrphaned.inc(result.orphaned);
     if (result.read === 0) return;
     this.flushBatch.observe(result.read);
     this.flushDuration.observe(Math.max(0, durationMs) / 1000);
@@ -294,6 +310,10 @@ export class Metrics {
 
   observeFlushError(): void {
     this.flushRuns.inc({ result: "error" });
+  }
+
+  observeLedgerRecords(outcome: "journaled" | "replayed" | "dropped" | "duplicate", n = 1): void {
+    this.ledgerRecords.inc({ outcome }, n);
   }
 
   observeRedisError(op: string): void {
@@ -377,6 +397,8 @@ export const observeFlush = (result: FlushObservation, durationMs: number): void
   metrics().observeFlush(result, durationMs);
 export const observeFlushError = (): void => metrics().observeFlushError();
 export const observeRedisError = (op: string): void => metrics().observeRedisError(op);
+export const observeLedgerRecords = (outcome: "journaled" | "replayed" | "dropped" | "duplicate", n = 1): void =>
+  metrics().observeLedgerRecords(outcome, n);
 export const observePostgresError = (op: string): void => metrics().observePostgresError(op);
 /** Prometheus text exposition of every metric. */
 export const metricsText = (): Promise<string> => metrics().text();
