@@ -68,8 +68,6 @@ return 1
 export interface RecordResult {
   costMicros: number;
   priced: boolean;
-  /** False when the ledger already had this request (a retried write, or swept as orphaned). */
-  applied: boolean;
 }
 
 export interface RecordOptions {
@@ -129,6 +127,6 @@ export async function recordRequest(
   opts: RecordOptions = {},
 ): Promise<RecordResult> {
   const stored = toStoredEvent(event, opts.priceOverrides);
-  const applied = await recordStored(opts.redis ?? defaultRedis, stored, charge);
-  return { costMicros: stored.costMicros, priced: stored.priced, applied };
+  await recordStored(opts.redis ?? defaultRedis, stored, charge);
+  return { costMicros: stored.costMicros, priced: stored.priced };
 }

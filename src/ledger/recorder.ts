@@ -24,6 +24,7 @@ import { ledgerKeys, shardOf } from "./redis-keys";
 import type { RequestEvent } from "./types";
 
 export type RecordOutcome = "recorded" | "duplicate" | "journaled" | "dropped";
+export type RecorderResult = RecordResult & { outcome: RecordOutcome };
 
 export interface RecorderHooks {
   /** A record went to the journal (Redis unreachable after every retry). */
@@ -91,15 +92,15 @@ export class LedgerRecorder {
   }
 
   /** Records one request; never rejects for Redis being away (retried, then journaled). */
-  record(event: RequestEvent, charge: QuotaCharge | null, priceOverrides?: PriceOverrides): Promise<RecordResult & { outcome: RecordOutcome }> {
+  record(event: RequestEvent, charge: QuotaCharge | null, priceOverrides?: PriceOverrides): Promise<RecorderResult> {
     const p = this.recordOnce(toStoredEvent(event, priceOverrides), charge);
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p)).catch(() => {});
     return p;
   }
 
-  private async recordOnce(stored: StoredEvent, charge: QuotaCharge | null): Promise<RecordResult & { outcome: RecordOutcome }> {
-    const result = (outcome: RecordOutcome) => ({ costMicros: stored.costMicros, priced: stored.priced, applied: outcome === "recorded", outcome });
+  private async recordOnce(stored: StoredEvent, charge: QuotaCharge | null): Promise<RecorderResult> {
+    const result = (outcome: RecordOutcome): RecorderResult => ({ costMicros: stored.costMicros, priced: stored.priced, outcome });
     let lastError: unknown;
     for (let attempt = 0; attempt <= this.retryDelaysMs.length; attempt++) {
       if (attempt > 0) await sleep(this.retryDelaysMs[attempt - 1]!);
