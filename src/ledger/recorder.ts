@@ -104,6 +104,12 @@ export class LedgerRecorder {
     let lastError: unknown;
     for (let attempt = 0; attempt <= this.retryDelaysMs.length; attempt++) {
       if (attempt > 0) await sleep(this.retryDelaysMs[attempt - 1]!);
+      // Not connected: don't queue the record behind a dead connection (ioredis would hold it
+      // for its reconnect attempts, seconds each); the journal is the queue.
+      if (this.redis.status !== "ready") {
+        lastError = new Error(`Redis connection ${this.redis.status}`);
+        continue;
+      }
       try {
         const applied = await recordStored(this.redis, stored, charge);
         if (charge) this.heartbeat?.untrack(charge.requestId);
