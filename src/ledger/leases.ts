@@ -111,23 +111,18 @@ function orphanEvent(info: z.infer<typeof leaseInfoSchema>, expiryMs: number, tt
   };
 }
 
-// KEYS: 1 lease index, 2 lease info, then per lease its key's lease set, key and tenant reservations.
-// ARGV: 1 now, then per expired lease: id, index of its lease set in KEYS (0 = unknown).
-// Frees leases that have no draft to bill (and so cannot be turned into events).
+// KEYS: 1 lease index, 2 lease info. ARGV: 1 now, then the expired lease ids.
+// Forgets expired leases that have no draft to bill (admitted without one, or unreadable): their
+// key's lease set and reservations are cleaned by the next admission of that key, as before.
 const dropScript = new LuaScript(`
 local now = tonumber(ARGV[1])
 local dropped = 0
-for i = 2, #ARGV, 2 do
-  local id, k = ARGV[i], tonumber(ARGV[i + 1])
+for i = 2, #ARGV do
+  local id = ARGV[i]
   local score = redis.call('ZSCORE', KEYS[1], id)
   if score and tonumber(score) <= now then
     redis.call('ZREM', KEYS[1], id)
     if redis.call('HDEL', KEYS[2], id) == 1 then dropped = dropped + 1 end
-    if k > 0 then
-      redis.call('ZREM', KEYS[k], id)
-      redis.call('HDEL', KEYS[k + 1], id)
-      redis.call('HDEL', KEYS[k + 2], id)
-    end
   end
 end
 return dropped
@@ -163,18 +158,18 @@ export async function sweepOrphans(
     expiries.push(Number(expired[i + 1]));
   }
   const infos = await client.hmget(infoKey, ...ids);
-  const unbillable: Array<{ id: string; info: z.infer<typeof leaseInfoSchema>["charge"] | null }> = [];
+  const unbillable: string[] = [];
   for (let i = 0; i < ids.length; i++) {
     const raw = infos[i];
     if (raw === null || raw === undefined) {
       // Recorded (or released) since the range read; the record script already removed it from
       // the index, or will: drop the stale index entry only.
-      unbillable.push({ id: ids[i]!, info: null });
+      unbillable.push(ids[i]!);
       continue;
     }
     const parsed = raw === NO_DRAFT ? null : safeParse(raw);
     if (!parsed) {
-      unbillable.push({ id: ids[i]!, info: null });
+      unbillable.push(ids[i]!);
       continue;
     }
     const event = orphanEvent(parsed, expiries[i]!, ttlMs);
@@ -182,10 +177,7 @@ export async function sweepOrphans(
     if (applied) result.orphaned++;
   }
   if (unbillable.length > 0) {
-    const keys = [index, infoKey];
-    const args: Array<string | number> = [now];
-    for (const u of unbillable) args.push(u.id, 0);
-    result.dropped = Number(await dropScript.run(client, keys, args));
+    result.dropped = Number(await dropScript.run(client, [index, infoKey], [now, ...unbillable]));
   }
   return result;
 }

@@ -153,7 +153,16 @@ export class LedgerRecorder {
     this.replaying ??= (async () => {
       if (!journal.hasWork()) return 0;
       await this.redis.ping();
-      const n = await journal.replay((entry, seeded) => this.applyReplay(entry, seeded));
+      const n = await journal.replay(async (entry, seeded) => {
+        try {
+          await this.applyReplay(entry, seeded);
+        } catch (err) {
+          // Redis away again: stop, keep the rest. Anything else would fail forever and hold up
+          // every later entry: count it as dropped (logged with its id and cost) and go on.
+          if (isTransientRedisError(err)) throw err;
+          this.hooks.onDropped?.(entry.event, err);
+        }
+      });
       if (n > 0) this.hooks.onReplayed?.(n);
       return n;
     })().finally(() => (this.replaying = null));
