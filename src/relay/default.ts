@@ -90,11 +90,11 @@ export async function tenantTargets(key: RelayKey, provider: ProviderName, model
   return rows.map((u) => ({ id: u.id, provider: u.provider, baseUrl: u.baseUrl, credential: decryptCredential(u.credentialEnc) }));
 }
 
-/** The deployment-wide upstream for a provider, from env. */
+/** The deployment-wide upstream for a provider, from env: trusted as configured (no egress address check). */
 export function envTargets(provider: ProviderName): UpstreamTarget[] {
   return provider === "ANTHROPIC"
-    ? [{ id: "env:ANTHROPIC", provider, baseUrl: env.UPSTREAM_ANTHROPIC_BASE_URL, credential: env.UPSTREAM_ANTHROPIC_API_KEY }]
-    : [{ id: "env:OPENAI", provider, baseUrl: env.UPSTREAM_OPENAI_BASE_URL, credential: env.UPSTREAM_OPENAI_API_KEY }];
+    ? [{ id: "env:ANTHROPIC", provider, baseUrl: env.UPSTREAM_ANTHROPIC_BASE_URL, credential: env.UPSTREAM_ANTHROPIC_API_KEY, trusted: true }]
+    : [{ id: "env:OPENAI", provider, baseUrl: env.UPSTREAM_OPENAI_BASE_URL, credential: env.UPSTREAM_OPENAI_API_KEY, trusted: true }];
 }
 
 function observe(event: RequestEvent, cost: { costMicros: number; priced: boolean }): void {

@@ -16,7 +16,8 @@ export type RelayErrorKind =
   | "billing"
   | "api_error"
   | "upstream_unavailable"
-  | "overloaded";
+  | "overloaded"
+  | "loop_detected";
 
 interface KindInfo {
   status: number;
@@ -38,6 +39,8 @@ const KINDS: Record<RelayErrorKind, KindInfo> = {
   api_error: { status: 500, anthropicType: "api_error", openaiType: "server_error", openaiCode: null },
   upstream_unavailable: { status: 502, anthropicType: "api_error", openaiType: "server_error", openaiCode: "upstream_unavailable" },
   overloaded: { status: 529, anthropicType: "overloaded_error", openaiType: "server_error", openaiCode: "overloaded" },
+  // RFC 5842 Loop Detected: the gateway reached itself through an upstream.
+  loop_detected: { status: 508, anthropicType: "api_error", openaiType: "server_error", openaiCode: "loop_detected" },
 };
 
 /** A refusal the relay itself decides (bad input, bad key, no upstream). */

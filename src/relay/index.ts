@@ -7,7 +7,7 @@
 export { createRelay, protocolFromHeaders, type RelayContext, type RelayDeps, type RelayEndpoint, type RelayHandler } from "./relay";
 export { handleRelay, relayRoute, createDefaultRelay, drainRelay, processRecorder, envTargets, tenantTargets, prismaKeyLookup } from "./default";
 export { RelayLifecycle, processLifecycle, type DrainReport } from "./lifecycle";
-export { encryptCredential, decryptCredential } from "./credentials";
+export { encryptCredential, decryptCredential, isEncryptedCredential } from "./credentials";
 export { cachedKeyLookup, type KeyLookup, type RelayKey } from "./auth";
 export { createUpstreamFetch, type UpstreamFetch, type UpstreamTarget } from "./upstream";
 export { clientIpFrom } from "./client-ip";

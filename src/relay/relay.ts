@@ -4,6 +4,7 @@
  * reader extracts usage on the side, and record the request exactly once when it has ended.
  */
 import { randomUUID } from "node:crypto";
+import { deploymentHopId, EgressRefusedError, EgressUrlError, HOP_HEADER, hopRefusal, sanitizeFetchError } from "~/egress";
 import type { Admission, LeaseDraft, QuotaCharge, QuotaReason } from "~/ledger";
 import type { ProviderName, RequestEvent } from "~/ledger/types";
 import { costOf, type PriceOverrides } from "~/pricing";
@@ -61,6 +62,8 @@ export interface RelayDeps {
   cooldownMs?: number;
   /** Failures that never reach the client (recording, upstream connection errors). */
   onError?: (error: unknown, context: string) => void;
+  /** This deployment's id in the loop-stop hop header (default: derived from ENCRYPTION_KEY). */
+  hopId?: string;
 }
 
 const ADAPTERS: Partial<Record<RelayEndpoint, ProtocolAdapter>> = {
@@ -81,6 +84,8 @@ export function createRelay(deps: RelayDeps): RelayHandler {
   const now = deps.now ?? Date.now;
   const cooldown = new Cooldown(deps.cooldownMs ?? 30_000, now);
   const onError = deps.onError ?? (() => {});
+  let hopIdCache = deps.hopId;
+  const hopId = (): string => (hopIdCache ??= deploymentHopId());
 
   /** Sends to each target in turn until one answers with something other than a retryable failure. */
   async function sendWithFailover(
@@ -94,21 +99,28 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     const q = request.url.indexOf("?");
     const search = q < 0 ? "" : request.url.slice(q);
     const bodyLength = body === null ? null : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    let refusedByPolicy = false;
     for (let i = 0; i < ordered.length; i++) {
       const target = ordered[i]!;
       const isLast = i === ordered.length - 1;
       let res: Response;
       try {
+        // Checked again here, not only when saved: rows from before the rules, or edited in the database.
+        const url = upstreamUrl(target.baseUrl, path, search);
         res = await deps.fetchUpstream({
           method: request.method,
-          url: upstreamUrl(target.baseUrl, path, search),
-          headers: upstreamRequestHeaders(target, request.headers, bodyLength),
+          url,
+          headers: upstreamRequestHeaders(target, request.headers, bodyLength, hopId()),
           body,
           signal,
+          trusted: target.trusted === true,
         });
       } catch (error) {
         if (signal.aborted) throw error;
-        onError(error, `upstream ${target.id} unreachable`);
+        // Never the raw error: undici's messages carry the URL, credentials included.
+        const safe = sanitizeFetchError(error);
+        if (safe instanceof EgressRefusedError || safe instanceof EgressUrlError) refusedByPolicy = true;
+        onError(safe, `upstream ${target.id} unreachable`);
         cooldown.mark(target.id);
         continue;
       }
@@ -121,7 +133,12 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       }
       return res;
     }
-    throw new RelayError("upstream_unavailable", "The upstream could not be reached.");
+    throw new RelayError(
+      "upstream_unavailable",
+      refusedByPolicy
+        ? "The upstream could not be reached: its address is not allowed by this gateway's egress policy."
+        : "The upstream could not be reached.",
+    );
   }
 
   async function resolveTargets(key: RelayKey, provider: ProviderName, model: string | null): Promise<UpstreamTarget[]> {
@@ -301,6 +318,9 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       if (lifecycle?.draining) {
         throw new RelayError("overloaded", "This relay instance is shutting down; retry the request.", null, DRAINING_HEADERS);
       }
+      // A request this deployment already relayed: the upstream is (or leads back to) this gateway.
+      const loop = hopRefusal(request.headers.get(HOP_HEADER), hopId());
+      if (loop) throw new RelayError("loop_detected", loop);
       if (adapter && billing) return await relayBilled(request, ctx, adapter, billing);
       switch (ctx.endpoint) {
         case "anthropic-count-tokens":

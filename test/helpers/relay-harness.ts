@@ -32,8 +32,15 @@ export async function startRelayHarness(over: Partial<RelayDeps> = {}): Promise<
       },
       // No cache: tests revoke and suspend keys between requests.
       lookupKey: prismaKeyLookup,
+      // The stub stands for the deployment's own upstream (env): trusted, like envTargets.
       targets: (_key, provider) => [
-        { id: `stub:${provider}`, provider, baseUrl: stub.url, credential: provider === "ANTHROPIC" ? UPSTREAM_ANTHROPIC_KEY : UPSTREAM_OPENAI_KEY },
+        {
+          id: `stub:${provider}`,
+          provider,
+          baseUrl: stub.url,
+          credential: provider === "ANTHROPIC" ? UPSTREAM_ANTHROPIC_KEY : UPSTREAM_OPENAI_KEY,
+          trusted: true,
+        },
       ],
       fetchUpstream: createUpstreamFetch({ connectTimeoutMs: 2_000, idleTimeoutMs: 10_000 }),
       maxBodyBytes: 64 * 1024,
