@@ -56,6 +56,13 @@ const lineSchema = z.object({
   charge: chargeSchema.nullable(),
 });
 
+export interface JournalSpend {
+  costMicros: number;
+  tokens: number;
+  seeded: (counter: string) => void;
+  release: () => void;
+}
+
 export interface JournalEntry {
   event: StoredEvent;
   charge: QuotaCharge | null;
@@ -94,6 +101,21 @@ export class LedgerJournal {
   private bytes = 0;
   private sized = false;
   private readonly unreplayed = new Map<string, Unreplayed>();
+  /**
+   * Replaying one entry and seeding a counter from the journal exclude each other: otherwise a
+   * seed could count an entry both in Redis (just replayed) and here, or count it here while its
+   * replay charges the counter it is creating.
+   */
+  private lock: Promise<void> = Promise.resolve();
+
+  private async exclusive(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const prev = this.lock;
+    this.lock = prev.then(() => next);
+    await prev;
+    return release;
+  }
 
   constructor(readonly opts: JournalOptions) {}
 
@@ -204,8 +226,13 @@ export class LedgerJournal {
         for (; i < lines.length; i++) {
           const entry = parseLine(lines[i]!);
           if (!entry) continue; // a torn last line of a crashed process: nothing was acknowledged for it
-          await apply(entry, this.unreplayed.get(entry.event.id)?.seeded ?? new Set());
-          this.unreplayed.delete(entry.event.id);
+          const release = await this.exclusive();
+          try {
+            await apply(entry, this.unreplayed.get(entry.event.id)?.seeded ?? new Set());
+            this.unreplayed.delete(entry.event.id);
+          } finally {
+            release();
+          }
           replayed++;
         }
       } finally {
@@ -231,13 +258,15 @@ export class LedgerJournal {
   /**
    * Spend of not yet replayed entries of this process for a key or tenant in [fromMs, toMs), for
    * seeding cap counters. `seeded(counter)` marks those entries as already counted in it, so
-   * their replay does not add them to that counter a second time.
+   * their replay does not add them to that counter a second time. Replay waits until `release()`:
+   * the caller reads the rest of the spend (Redis, Postgres) and stores the counter in between.
    */
-  unreplayedSpend(
+  async unreplayedSpend(
     scope: { apiKeyId?: string; tenantId?: string },
     fromMs: number,
     toMs: number,
-  ): { costMicros: number; tokens: number; seeded: (counter: string) => void } {
+  ): Promise<JournalSpend> {
+    const release = await this.exclusive();
     this.measure();
     const hits: Unreplayed[] = [];
     let costMicros = 0;
@@ -251,7 +280,7 @@ export class LedgerJournal {
       costMicros += e.costMicros;
       tokens += totalTokens(e.usage);
     }
-    return { costMicros, tokens, seeded: (counter) => hits.forEach((u) => u.seeded.add(counter)) };
+    return { costMicros, tokens, seeded: (counter) => hits.forEach((u) => u.seeded.add(counter)), release };
   }
 
   close(): void {

@@ -247,13 +247,14 @@ export interface AdmitDeps {
   /**
    * Spend already recorded for a key (or a tenant) in [fromMs, toMs): used to seed missing
    * counters. `seeded(counter)` is called when the value became that counter (SET NX won), so
-   * spend that will be added to counters later (the local journal's) can tell it is counted.
+   * spend that will be added to counters later (the local journal's) can tell it is counted;
+   * `release()` once the counter is stored or not (the journal holds its replay until then).
    */
   spent: (
     scope: { apiKeyId?: string; tenantId?: string },
     fromMs: number,
     toMs: number,
-  ) => Promise<{ costMicros: number; tokens: number; seeded?: (counter: string) => void }>;
+  ) => Promise<{ costMicros: number; tokens: number; seeded?: (counter: string) => void; release?: () => void }>;
 }
 
 function defaultDeps(): AdmitDeps {
@@ -345,9 +346,13 @@ async function seedCounters(
     const p = plan[i];
     if (!p) continue;
     const spent = await deps.spent(p.scope, p.from, far);
-    const value = p.tokens ? spent.tokens : spent.costMicros;
-    const stored = p.ttlMs > 0 ? await deps.redis.set(p.name, value, "PX", p.ttlMs, "NX") : await deps.redis.set(p.name, value, "NX");
-    if (stored === "OK") spent.seeded?.(p.name);
+    try {
+      const value = p.tokens ? spent.tokens : spent.costMicros;
+      const stored = p.ttlMs > 0 ? await deps.redis.set(p.name, value, "PX", p.ttlMs, "NX") : await deps.redis.set(p.name, value, "NX");
+      if (stored === "OK") spent.seeded?.(p.name);
+    } finally {
+      spent.release?.();
+    }
   }
 }
 

@@ -16,7 +16,7 @@ import { ReplyError } from "ioredis";
 import type { PriceOverrides } from "~/pricing";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import type { StoredEvent } from "./event";
-import { JournalFullError, type JournalEntry, type LedgerJournal } from "./journal";
+import { JournalFullError, type JournalEntry, type JournalSpend, type LedgerJournal } from "./journal";
 import type { LeaseHeartbeat } from "./leases";
 import type { QuotaCharge } from "./quota";
 import { recordStored, toStoredEvent, type RecordResult } from "./record";
@@ -191,9 +191,9 @@ export class LedgerRecorder {
     if (!applied) this.hooks.onDuplicate?.(event);
   }
 
-  /** Unreplayed journal spend, for seeding cap counters (see AdmitDeps.spent). */
-  journalSpend(scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number) {
-    return this.journal?.unreplayedSpend(scope, fromMs, toMs) ?? null;
+  /** Unreplayed journal spend, for seeding cap counters (see AdmitDeps.spent); holds replay until released. */
+  async journalSpend(scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number): Promise<JournalSpend | null> {
+    return this.journal ? this.journal.unreplayedSpend(scope, fromMs, toMs) : null;
   }
 
   stop(): void {

@@ -164,10 +164,17 @@ async function recordAndObserve(event: RequestEvent, charge: QuotaCharge | null,
 
 /** Spend for seeding cap counters: Postgres + unflushed deltas + this process's unreplayed journal. */
 async function spentWithJournal(scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number) {
-  const stored = await spentInRange(scope, fromMs, toMs);
-  const journaled = processRecorder().journalSpend(scope, fromMs, toMs);
-  if (!journaled) return stored;
-  return { costMicros: stored.costMicros + journaled.costMicros, tokens: stored.tokens + journaled.tokens, seeded: journaled.seeded };
+  // The journal first: it holds its replay until the counter is stored (release), so no entry is
+  // counted both as replayed (in Redis) and as journaled, or missed by both.
+  const journaled = await processRecorder().journalSpend(scope, fromMs, toMs);
+  if (!journaled) return spentInRange(scope, fromMs, toMs);
+  try {
+    const stored = await spentInRange(scope, fromMs, toMs);
+    return { ...journaled, costMicros: stored.costMicros + journaled.costMicros, tokens: stored.tokens + journaled.tokens };
+  } catch (err) {
+    journaled.release();
+    throw err;
+  }
 }
 
 export function createDefaultRelay(): RelayHandler {
