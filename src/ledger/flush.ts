@@ -1,7 +1,10 @@
 /**
  * Moves request events from the Redis streams into Postgres, exactly once.
  *
- * Protocol, per shard (a lease lock keeps one runner per shard; correctness does not depend on it):
+ * Protocol, per shard (a lease lock keeps one runner per shard; correctness does not depend on it;
+ * the lock lives FLUSH_LOCK_TTL_MS and is renewed every third of that while the runner works, so a
+ * killed runner's shard is free again within seconds):
+ *  0. Sweep the shard's expired leases into `orphaned` events (leases.ts).
  *  1. Read the oldest events of the shard's stream (XRANGE; the stream only holds unflushed events).
  *  2. One SQL statement: insert them into RequestLog with ON CONFLICT (id) DO NOTHING, and add only
  *     the rows actually inserted to the UsageHourly rollups. A request id is thus counted at most
@@ -27,6 +30,7 @@ import type { PrismaClient } from "~/generated/prisma/client";
 import { pendingDeltas, storedEventSchema, type StoredEvent } from "./event";
 import { safeText, wellFormed } from "./sanitize";
 import { LuaScript } from "./lua";
+import { sweepOrphans } from "./leases";
 import { purgeRequestLogs } from "./maintenance";
 import { ledgerKeys } from "./redis-keys";
 
@@ -53,6 +57,8 @@ export interface FlushResult {
   refused: number;
   /** DeadLetter rows written by this run (new ones: a retried quarantine writes none). */
   deadLettered: number;
+  /** Orphaned admissions (expired leases of requests never recorded) turned into events. */
+  orphaned: number;
   shardsLocked: number;
   /** Keys and tenants whose usage this run moved (for alert evaluation). */
   apiKeyIds: string[];
@@ -60,7 +66,7 @@ export interface FlushResult {
 }
 
 function defaults(): FlushDeps {
-  return { db: defaultDb, redis: defaultRedis, shards: env.LEDGER_SHARDS, batchSize: 2000, lockTtlMs: 30_000 };
+  return { db: defaultDb, redis: defaultRedis, shards: env.LEDGER_SHARDS, batchSize: 2000, lockTtlMs: env.FLUSH_LOCK_TTL_MS };
 }
 
 const releaseScript = new LuaScript(`
@@ -362,7 +368,7 @@ export async function quarantine(db: PrismaClient, items: readonly DeadLetterInp
 }
 
 /** One batch of one shard: read, commit, ack. Returns what it did; read = 0 means the shard is empty. */
-type BatchResult = Omit<FlushResult, "shardsLocked" | "apiKeyIds" | "tenantIds"> & { events: StoredEvent[] };
+type BatchResult = Omit<FlushResult, "shardsLocked" | "apiKeyIds" | "tenantIds" | "orphaned"> & { events: StoredEvent[] };
 
 async function flushBatch(deps: FlushDeps, shard: number): Promise<BatchResult> {
   const entries = await readBatch(deps, shard);
@@ -441,7 +447,7 @@ export class FlushError extends AggregateError {
 export async function flushOnce(overrides: Partial<FlushDeps> = {}): Promise<FlushResult> {
   const deps = { ...defaults(), ...overrides };
   const total: FlushResult = {
-    read: 0, inserted: 0, acked: 0, invalid: 0, refused: 0, deadLettered: 0, shardsLocked: 0, apiKeyIds: [], tenantIds: [],
+    read: 0, inserted: 0, acked: 0, invalid: 0, refused: 0, deadLettered: 0, orphaned: 0, shardsLocked: 0, apiKeyIds: [], tenantIds: [],
   };
   const keys = new Set<string>();
   const tenants = new Set<string>();
@@ -450,11 +456,26 @@ export async function flushOnce(overrides: Partial<FlushDeps> = {}): Promise<Flu
     const lockKey = ledgerKeys.flushLock(shard);
     const token = randomUUID();
     let locked = false;
+    // Keep the lease while this shard is worked on, also during one long statement; if it was
+    // lost (we stalled past its TTL), stop after the current batch and let the new holder go on.
+    let lockHeld = true;
+    let renewal: NodeJS.Timeout | undefined;
     try {
       locked = (await deps.redis.set(lockKey, token, "PX", deps.lockTtlMs, "NX")) === "OK";
       if (!locked) continue;
       total.shardsLocked++;
+      renewal = setInterval(() => {
+        renewScript.run(deps.redis, [lockKey], [token, deps.lockTtlMs]).then(
+          (r) => (lockHeld &&= Number(r) === 1),
+          () => {},
+        );
+      }, Math.max(100, Math.floor(deps.lockTtlMs / 3)));
       total.deadLettered += await drainLegacyDeadStream(deps, shard);
+      for (;;) {
+        const swept = await sweepOrphans(shard, { redis: deps.redis });
+        total.orphaned += swept.orphaned;
+        if (swept.orphaned + swept.dropped < 500) break;
+      }
       for (;;) {
         const r = await flushBatch(deps, shard);
         total.read += r.read;
@@ -467,13 +488,12 @@ export async function flushOnce(overrides: Partial<FlushDeps> = {}): Promise<Flu
           keys.add(e.apiKeyId);
           tenants.add(e.tenantId);
         }
-        if (r.read < deps.batchSize) break;
-        // Still working: keep the lease; if we lost it, stop and let the new holder continue.
-        if (Number(await renewScript.run(deps.redis, [lockKey], [token, deps.lockTtlMs])) !== 1) break;
+        if (r.read < deps.batchSize || !lockHeld) break;
       }
     } catch (error) {
       shardErrors.push({ shard, error });
     } finally {
+      clearInterval(renewal);
       // A lock that cannot be released (Redis gone) expires with its TTL.
       if (locked) await releaseScript.run(deps.redis, [lockKey], [token]).catch(() => {});
     }

@@ -9,7 +9,8 @@
  */
 import { env } from "~/env";
 import type { ProviderName } from "~/ledger/types";
-import { admit, recordRequest, type QuotaCharge, type RequestEvent } from "~/ledger";
+import path from "node:path";
+import { admit, LeaseHeartbeat, LedgerJournal, LedgerRecorder, spentInRange, type QuotaCharge, type RequestEvent } from "~/ledger";
 import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import { loadPriceOverrides } from "~/server/price-overrides";
 import type { PriceOverrides } from "~/pricing";
@@ -17,6 +18,7 @@ import { costOf } from "~/pricing";
 import { componentLogger, logRequest, logUnbilled, scrubSecrets, unbilledEndpointLabel } from "~/server/observability/logger";
 import {
   observePostgresError,
+  observeLedgerRecords,
   observeQuotaRefusal,
   observeRedisError,
   observeRequest,
@@ -29,6 +31,7 @@ import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } f
 import { clientIpFrom } from "./client-ip";
 import { decryptCredential } from "./credentials";
 import { RelayError } from "./errors";
+import { processLifecycle, type DrainReport } from "./lifecycle";
 import { createRelay, type RelayContext, type RelayHandler, type UnbilledCall, type UnservedRequest } from "./relay";
 import { staleTolerantCache, type StaleOptions } from "./stale-cache";
 import { createUpstreamFetch, type UpstreamTarget } from "./upstream";
@@ -137,15 +140,76 @@ function observe(event: RequestEvent, cost: { costMicros: number; priced: boolea
   logRequest(event, cost);
 }
 
+const ledgerLog = componentLogger("ledger");
+
+/**
+ * The process's recorder: lease heartbeat, retries and the local journal. On globalThis like the
+ * lifecycle, so Next's route chunks and instrumentation share one (one heartbeat, one journal file).
+ */
+function createProcessRecorder(): LedgerRecorder {
+  const heartbeat = new LeaseHeartbeat({
+    onError: (err) => {
+      observeRedisError("lease_heartbeat");
+      ledgerLog.warn({ err }, "lease heartbeat failed");
+    },
+    onLost: (ids) => ledgerLog.warn({ requestIds: ids.slice(0, 20), count: ids.length }, "leases gone at renewal (swept as orphaned or lost with Redis)"),
+  });
+  const journal = new LedgerJournal({ dir: path.resolve(env.LEDGER_JOURNAL_DIR), maxBytes: env.LEDGER_JOURNAL_MAX_BYTES });
+  return new LedgerRecorder({
+    heartbeat,
+    journal,
+    hooks: {
+      onJournaled: (event, err) => {
+        observeRedisError("record");
+        observeLedgerRecords("journaled");
+        ledgerLog.warn({ err, requestId: event.id }, "Redis unreachable: record journaled to disk");
+      },
+      onDropped: (event, err) => {
+        observeLedgerRecords("dropped");
+        ledgerLog.error({ err, requestId: event.id, apiKeyId: event.apiKeyId, costMicros: event.costMicros }, "record LOST: Redis unreachable and the journal refused it");
+      },
+      onReplayed: (n) => {
+        observeLedgerRecords("replayed", n);
+        ledgerLog.info({ count: n }, "journal replayed into Redis");
+      },
+      onDuplicate: (event) => {
+        observeLedgerRecords("duplicate");
+        ledgerLog.warn({ requestId: event.id }, "the ledger already had this request (a retried write, or swept as orphaned): not recorded again");
+      },
+    },
+  }).start();
+}
+
+const globalForRecorder = globalThis as unknown as { metergateRecorder?: LedgerRecorder };
+
+export function processRecorder(): LedgerRecorder {
+  return (globalForRecorder.metergateRecorder ??= createProcessRecorder());
+}
+
 /** Records to the ledger, then counts the request in metrics and the per-request log line. */
 async function recordAndObserve(event: RequestEvent, charge: QuotaCharge | null, priceOverrides: PriceOverrides) {
   try {
-    const cost = await recordRequest(event, charge, { priceOverrides });
+    const cost = await processRecorder().record(event, charge, priceOverrides);
     observe(event, cost);
     return cost;
   } catch (err) {
     observeRedisError("record");
     observe(event, costOf(event.model, event.usage, priceOverrides));
+    throw err;
+  }
+}
+
+/** Spend for seeding cap counters: Postgres + unflushed deltas + this process's unreplayed journal. */
+async function spentWithJournal(scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number) {
+  // The journal first: it holds its replay until the counter is stored (release), so no entry is
+  // counted both as replayed (in Redis) and as journaled, or missed by both.
+  const journaled = await processRecorder().journalSpend(scope, fromMs, toMs);
+  if (!journaled) return spentInRange(scope, fromMs, toMs);
+  try {
+    const stored = await spentInRange(scope, fromMs, toMs);
+    return { ...journaled, costMicros: stored.costMicros + journaled.costMicros, tokens: stored.tokens + journaled.tokens };
+  } catch (err) {
+    journaled.release();
     throw err;
   }
 }
@@ -174,17 +238,27 @@ function observeUnservedRequest(event: UnservedRequest): void {
 }
 
 export function createDefaultRelay(): RelayHandler {
+  const recorder = processRecorder();
   return createRelay({
     record: recordAndObserve,
     // Seeding a missing spend counter reads Postgres: while it is away that admission gets 503.
-    admit: unavailableWhenUnreachable((key, requestId, reservationMicros, request) =>
-      admit(key.limits, requestId, reservationMicros, {}, { keyHash: key.keyHash, unbilled: request.unbilled }),
-    ),
+    admit: unavailableWhenUnreachable(async (key, requestId, reservationMicros, request) => {
+      const admission = await admit(
+        key.limits,
+        requestId,
+        reservationMicros,
+        { spent: spentWithJournal },
+        { keyHash: key.keyHash, unbilled: request.unbilled, lease: request.lease ?? null },
+      );
+      if (admission.ok && !request.unbilled) recorder.admitted(admission.charge);
+      return admission;
+    }),
     // Every refusal the relay answers (admission's and the key checks') is counted here, once.
     onRefusal: observeQuotaRefusal,
     onUnserved: observeUnservedRequest,
     onUnbilled: observeUnbilledCall,
     defaultMaxOutputTokens: env.RESERVE_DEFAULT_MAX_OUTPUT_TOKENS,
+    lifecycle: processLifecycle(),
     lookupKey: unavailableWhenUnreachable(cachedKeyLookup(prismaKeyLookup, env.KEY_CACHE_TTL_MS, Date.now, 10_000, staleWhileUnreachable("key"))),
     targets: tenantTargets,
     fetchUpstream: createUpstreamFetch({
@@ -197,6 +271,21 @@ export function createDefaultRelay(): RelayHandler {
 }
 
 const globalForRelay = globalThis as unknown as { metergateRelay?: RelayHandler };
+
+/**
+ * Graceful shutdown of this process's relay (SIGTERM): stop taking requests, let open ones run up
+ * to `timeoutMs`, cut the rest, wait until every record is in Redis or the journal.
+ */
+export async function drainRelay(timeoutMs: number = env.RELAY_DRAIN_TIMEOUT_MS): Promise<DrainReport> {
+  const report = await processLifecycle().drain(timeoutMs);
+  const recorder = globalForRecorder.metergateRecorder;
+  if (recorder) {
+    await recorder.idle();
+    recorder.stop();
+  }
+  relayLog.info({ ...report }, "relay drained");
+  return report;
+}
 
 /** Relays one request through the process-wide relay. */
 export function handleRelay(request: Request, ctx: RelayContext): Promise<Response> {

@@ -5,7 +5,8 @@
  *  - clientIpFrom: the caller's IP from proxy headers.
  */
 export { createRelay, protocolFromHeaders, type RelayContext, type RelayDeps, type RelayEndpoint, type RelayHandler } from "./relay";
-export { handleRelay, relayRoute, createDefaultRelay, envTargets, tenantTargets, prismaKeyLookup } from "./default";
+export { handleRelay, relayRoute, createDefaultRelay, drainRelay, processRecorder, envTargets, tenantTargets, prismaKeyLookup } from "./default";
+export { RelayLifecycle, processLifecycle, type DrainReport } from "./lifecycle";
 export { encryptCredential, decryptCredential, isEncryptedCredential } from "./credentials";
 export { cachedKeyLookup, type KeyLookup, type RelayKey } from "./auth";
 export { createUpstreamFetch, type UpstreamFetch, type UpstreamTarget } from "./upstream";

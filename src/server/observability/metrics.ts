@@ -80,6 +80,8 @@ export interface FlushObservation {
   invalid: number;
   /** Events Postgres refused (found by splitting the batch); quarantined like invalid ones. */
   refused?: number;
+  /** Orphaned admissions the run turned into events. */
+  orphaned?: number;
 }
 
 /** Backlog of the ledger streams, as measured at scrape time. */
@@ -125,6 +127,8 @@ export class Metrics {
   readonly flushRuns: Counter<"result">;
   readonly flushEvents: Counter<"outcome">;
   readonly deadLetters: Counter<"reason">;
+  readonly ledgerRecords: Counter<"outcome">;
+  readonly ledgerOrphaned: Counter<string>;
   readonly redisErrors: Counter<"op">;
   readonly postgresErrors: Counter<"op">;
 
@@ -259,6 +263,17 @@ export class Metrics {
       labelNames: ["reason"],
       registers,
     });
+    this.ledgerRecords = new Counter({
+      name: `${p}ledger_records_total`,
+      help: "Records that did not go straight into Redis: journaled (Redis unreachable), replayed (from the journal), dropped (journal full or unwritable), duplicate (the ledger had it already)",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.ledgerOrphaned = new Counter({
+      name: `${p}ledger_orphaned_total`,
+      help: "Requests whose relay process died before recording them, recorded by the flush job from their lease",
+      registers,
+    });
     this.redisErrors = new Counter({
       name: `${p}redis_errors_total`,
       help: "Failed Redis operations by operation",
@@ -316,6 +331,7 @@ export class Metrics {
   /** One flush run (flushOnce): result and wall time. Runs that found nothing only count as runs. */
   observeFlush(result: FlushObservation, durationMs: number): void {
     this.flushRuns.inc({ result: "ok" });
+    if (result.orphaned) this.ledgerOrphaned.inc(result.orphaned);
     if (result.read === 0) return;
     this.flushBatch.observe(result.read);
     this.flushDuration.observe(Math.max(0, durationMs) / 1000);
@@ -335,6 +351,10 @@ export class Metrics {
 
   observeFlushError(): void {
     this.flushRuns.inc({ result: "error" });
+  }
+
+  observeLedgerRecords(outcome: "journaled" | "replayed" | "dropped" | "duplicate", n = 1): void {
+    this.ledgerRecords.inc({ outcome }, n);
   }
 
   observeRedisError(op: string): void {
@@ -420,6 +440,8 @@ export const observeFlush = (result: FlushObservation, durationMs: number): void
   metrics().observeFlush(result, durationMs);
 export const observeFlushError = (): void => metrics().observeFlushError();
 export const observeRedisError = (op: string): void => metrics().observeRedisError(op);
+export const observeLedgerRecords = (outcome: "journaled" | "replayed" | "dropped" | "duplicate", n = 1): void =>
+  metrics().observeLedgerRecords(outcome, n);
 export const observePostgresError = (op: string): void => metrics().observePostgresError(op);
 /** Prometheus text exposition of every metric. */
 export const metricsText = (): Promise<string> => metrics().text();
