@@ -298,14 +298,15 @@ describe("Redis away while requests are recorded", () => {
       expect(await until(async () => journalLines(dir), (n) => n >= N, 10_000)).toBe(N);
       await r.start();
       await r.client.flushdb(); // the wipe
-      // Spent N × 15,807 µ$ > cap: the next request must be refused (402), however soon it comes.
+      // Spent N × 15,807 µ$ > cap: the next request must be refused (Anthropic's spend-limit answer,
+      // 400 invalid_request_error: src/relay/errors.ts REFUSALS), however soon it comes.
       const after = await c.messages.create(ask).then(
         () => 200,
         (e: unknown) => (e instanceof Anthropic.APIError ? (e.status ?? 0) : 0),
       );
       const servedAfterWipe = stub.stats.completed - N;
       console.info(`[figures] Redis wiped with ${N} × $0.0158 journaled on a $0.05 cap: next request → ${after}`);
-      expect(after).toBe(402);
+      expect(after).toBe(400);
       expect(servedAfterWipe).toBe(0);
       await until(async () => readdirSync(dir).length, (n) => n === 0, 10_000);
       const recorded = await flushUntil(tenant.id, N + 1, 8_000, r.client);
