@@ -18,9 +18,11 @@ function CreateKeyForm({ tenantId, onCreated }: { tenantId: string; onCreated: (
   const queryClient = useQueryClient();
   const create = useMutation(
     trpc.apiKey.create.mutationOptions({
-      onSuccess: async (key) => {
+      onSuccess: (key) => {
         onCreated({ id: key.id, name: key.name, secret: key.secret });
-        await queryClient.invalidateQueries(trpc.apiKey.list.queryFilter({ tenantId }));
+        // Not awaited: the form is reset right after this returns, not after the list refetch,
+        // or a slow refetch would clear a name typed for the next key meanwhile.
+        void queryClient.invalidateQueries(trpc.apiKey.list.queryFilter({ tenantId }));
       },
     }),
   );
