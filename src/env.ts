@@ -38,6 +38,13 @@ export const envSchema = z.object({
   REQUEST_LOG_RETENTION_DAYS: int(90),
   LEDGER_SHARDS: z.coerce.number().int().min(1).max(1024).default(16),
   LOOKUP_RATE_LIMIT_PER_MINUTE: int(30),
+  /**
+   * Reverse proxies of ours in front of the server, each appending to X-Forwarded-For. 0: the
+   * client address is the socket's peer and X-Forwarded-For is ignored (src/net/client-ip.ts).
+   */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Account sign-ups per client IP per hour; 0 disables the limit. */
+  SIGNUP_RATE_LIMIT_PER_HOUR: int(10),
   /** Add api_key_id / tenant_id labels to relay metrics (one series per key: mind cardinality). */
   METRICS_KEY_LABELS: bool.default(false),
   /** When set, GET /api/metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */

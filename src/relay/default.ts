@@ -13,7 +13,7 @@ import { componentLogger, logRequest } from "~/server/observability/logger";
 import { observeQuotaRefusal, observeRedisError, observeRequest } from "~/server/observability/metrics";
 import { db } from "~/server/db";
 import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } from "./auth";
-import { clientIpFrom } from "./client-ip";
+import { clientIpFrom } from "~/net";
 import { decryptCredential } from "./credentials";
 import { createRelay, type RelayContext, type RelayHandler } from "./relay";
 import { createUpstreamFetch, type UpstreamTarget } from "./upstream";

@@ -4,6 +4,7 @@
  * reader extracts usage on the side, and record the request exactly once when it has ended.
  */
 import { randomUUID } from "node:crypto";
+import { redactApiKeys } from "~/keys";
 import type { Admission, QuotaCharge, QuotaReason } from "~/ledger";
 import type { ProviderName, RequestEvent } from "~/ledger/types";
 import { costOf, type PriceOverrides } from "~/pricing";
@@ -165,7 +166,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       stream: body.stream,
       startedAt,
       clientIp: ctx.clientIp,
-      userAgent: request.headers.get("user-agent"),
+      userAgent: redactApiKeys(request.headers.get("user-agent")),
     };
     let charge: QuotaCharge | null = null;
     const record = (fields: Pick<RequestEvent, "status" | "usage" | "usageSource" | "ttfbMs" | "error">): void => {

@@ -33,7 +33,7 @@
  * by GET, POST and the page) is exceeded.
  */
 import { z } from "zod";
-import { clientIpFrom } from "~/server/api/trpc";
+import { clientIpFrom } from "~/net";
 import { apiIdForSecret, apiIdSchema, apiKeySecretSchema, emptyLookup, lookupKeyUsage } from "~/server/api/lib/key-lookup";
 import { toLookupJson } from "~/server/api/lib/lookup-json";
 import { hitLookupLimit } from "~/server/api/lib/rate-limit";
