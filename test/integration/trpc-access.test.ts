@@ -63,7 +63,7 @@ async function createMember(tenantId: string, role: MemberRole): Promise<Actor> 
   return user;
 }
 
-async function createInvitation(tenantId: string, over: { role?: MemberRole; expiresAt?: Date } = {}) {
+async function createInvitation(tenantId: string, over: { role?: MemberRole; expiresAt?: Date; createdById?: string } = {}) {
   const token = randomUUID() + randomUUID();
   const invitation = await db.invitation.create({
     data: {
@@ -71,7 +71,8 @@ async function createInvitation(tenantId: string, over: { role?: MemberRole; exp
       role: over.role ?? "VIEWER",
       tokenHash: hashInvitationToken(token),
       expiresAt: over.expiresAt ?? new Date(Date.now() + 86_400_000),
-      createdById: "test",
+      // An invitation is as good as its creator's current right to grant it: tenantA's owner by default.
+      createdById: over.createdById ?? world.members.OWNER.id,
     },
   });
   return { id: invitation.id, token };
@@ -627,5 +628,56 @@ describe("field-level rules on a key (apiKey.updateLimits, apiKey.revoke)", () =
     expect(asMember).toMatchObject({ lockedLimits: ["dailyCostMicros"], canReactivate: false, canBindUpstream: false });
     const asAdmin = await callerFor(world.members.ADMIN).apiKey.get({ tenantId: world.tenantA, keyId });
     expect(asAdmin).toMatchObject({ lockedLimits: [], canReactivate: true, canBindUpstream: true });
+  });
+});
+
+describe("invitations and owners under change", () => {
+  async function freshTenant(roles: MemberRole[]): Promise<{ tenantId: string; users: Actor[] }> {
+    const tenant = await db.tenant.create({ data: { name: "race", slug: `acl-r-${randomUUID()}` } });
+    const users: Actor[] = [];
+    for (const role of roles) {
+      const user = await createUser(`r-${role.toLowerCase()}`);
+      await db.membership.create({ data: { userId: user.id, tenantId: tenant.id, role } });
+      users.push(user);
+    }
+    return { tenantId: tenant.id, users };
+  }
+
+  it("an invitation dies with its creator's right to grant it: removed, or demoted below the role", async () => {
+    const { tenantId, users } = await freshTenant(["OWNER", "ADMIN", "OWNER"]);
+    const [owner, admin, secondOwner] = users as [Actor, Actor, Actor];
+    const byAdmin = await callerFor(admin).invitation.create({ tenantId, role: "MEMBER" });
+    const ownerInvite = await callerFor(secondOwner).invitation.create({ tenantId, role: "OWNER" });
+    const adminInvite = await callerFor(secondOwner).invitation.create({ tenantId, role: "ADMIN" });
+    await callerFor(owner).member.remove({ tenantId, userId: admin.id });
+    await callerFor(owner).member.updateRole({ tenantId, userId: secondOwner.id, role: "ADMIN" });
+    const accept = (token: string) => async () => errorCodeOf(callerFor(await createUser("invitee")).invitation.accept({ token }));
+    expect(await accept(byAdmin.token)()).toBe("NOT_FOUND");
+    // Demoted to admin: may no longer grant OWNER, may still grant ADMIN.
+    expect(await accept(ownerInvite.token)()).toBe("NOT_FOUND");
+    expect(await accept(adminInvite.token)()).toBe("OK");
+    expect(await db.membership.count({ where: { tenantId, role: "OWNER" } })).toBe(1);
+  });
+
+  it.each([1, 2, 3, 4, 5])("two owners demoting each other at the same moment leave one owner (round %i)", async () => {
+    const { tenantId, users } = await freshTenant(["OWNER", "OWNER"]);
+    const [a, b] = users as [Actor, Actor];
+    const codes = await Promise.all([
+      errorCodeOf(callerFor(a).member.updateRole({ tenantId, userId: b.id, role: "ADMIN" })),
+      errorCodeOf(callerFor(b).member.updateRole({ tenantId, userId: a.id, role: "ADMIN" })),
+    ]);
+    expect(codes.filter((c) => c === "OK")).toHaveLength(1);
+    expect(await db.membership.count({ where: { tenantId, role: "OWNER" } })).toBe(1);
+  });
+
+  it("two owners removing each other at the same moment leave one owner", async () => {
+    const { tenantId, users } = await freshTenant(["OWNER", "OWNER"]);
+    const [a, b] = users as [Actor, Actor];
+    const codes = await Promise.all([
+      errorCodeOf(callerFor(a).member.remove({ tenantId, userId: b.id })),
+      errorCodeOf(callerFor(b).member.remove({ tenantId, userId: a.id })),
+    ]);
+    expect(codes.filter((c) => c === "OK")).toHaveLength(1);
+    expect(await db.membership.count({ where: { tenantId, role: "OWNER" } })).toBe(1);
   });
 });
