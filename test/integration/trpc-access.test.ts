@@ -403,11 +403,13 @@ describe("tenant isolation inside procedures", () => {
     expect(JSON.stringify(listed)).not.toContain(created.secret);
   });
 
-  it("refuses a duplicate sign-up email with CONFLICT", async () => {
+  it("answers a duplicate sign-up like a new one, and leaves the existing account untouched", async () => {
     const email = `dup-${randomUUID()}@example.com`;
-    await callerFor(null).auth.signUp({ email, password: "long enough password" });
-    const code = await errorCodeOf(callerFor(null).auth.signUp({ email: email.toUpperCase(), password: "another password" }));
-    expect(code).toBe("CONFLICT");
+    const first = await callerFor(null).auth.signUp({ email, password: "long enough password" });
+    const before = await db.user.findUniqueOrThrow({ where: { email } });
+    const second = await callerFor(null).auth.signUp({ email: email.toUpperCase(), password: "another password" });
+    expect(second).toEqual(first);
+    expect(await db.user.findUniqueOrThrow({ where: { email } })).toEqual(before);
   });
 
   it("keeps the OWNER role in owners' hands and never removes the last owner", async () => {

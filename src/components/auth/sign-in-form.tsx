@@ -34,7 +34,7 @@ export function SignInForm({ defaultEmail, callbackUrl }: { defaultEmail?: strin
       return;
     }
     setPending(false);
-    setError(t("auth.signIn.wrong"));
+    setError(result?.error === "SignInThrottled" ? t("auth.signIn.throttled") : t("auth.signIn.wrong"));
   }
 
   return (

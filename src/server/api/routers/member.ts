@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { PrismaClient } from "~/generated/prisma/client";
 import type { MemberRole } from "~/generated/prisma/enums";
+import { endSessions } from "~/server/auth/session-version";
 import { createTRPCRouter, hasRole, tenantProcedure } from "../trpc";
 
 export const memberRoleSchema = z.enum(["OWNER", "ADMIN", "MEMBER", "VIEWER"]);
@@ -105,8 +106,7 @@ export const memberRouter = createTRPCRouter({
         assertMayAssign(actorRole, current.role, null);
         if (current.role === "OWNER") await assertNotLastOwner(tx, ctx.tenant.id, input.userId);
         await tx.membership.delete({ where: { userId_tenantId: { userId: input.userId, tenantId: ctx.tenant.id } } });
-        // Ends the removed user's sessions (src/server/auth/session-version.ts).
-        await tx.user.update({ where: { id: input.userId }, data: { sessionVersion: { increment: 1 } } });
+        await endSessions(input.userId, tx);
         await tx.auditLog.create({
           data: { tenantId: ctx.tenant.id, actorId: ctx.session.user.id, action: "member.remove", target: input.userId },
         });
