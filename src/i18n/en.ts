@@ -310,6 +310,7 @@ export const en = {
   "limits.readOnly": "Read only: only the key's creator (members) or an admin can change its limits.",
   "limits.description": "Empty = no limit. Checked atomically before each request; rate limits answer 429, spend caps 402.",
   "limits.form": "Key limits",
+  "limits.lockedHint": "Some limits were set by a higher role: you can tighten them, not loosen or remove them.",
   "limits.noLimit": "No limit",
   "limits.error.wholeNumber": "A whole number, or empty for no limit",
   "limits.error.dollars": "A dollar amount such as 12.50 (at most 6 decimals)",

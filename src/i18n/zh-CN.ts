@@ -291,6 +291,7 @@ export const zhCN = {
   "limits.title": "限额",
   "limits.readOnly": "只读：只有密钥的创建者（成员）或管理员可以修改其限额。",
   "limits.description": "留空表示不限制。每个请求前以原子方式检查；超出速率限制返回 429，超出费用上限返回 402。",
+  "limits.lockedHint": "部分限制由更高角色设置：你可以收紧，但不能放宽或移除。",
   "limits.form": "密钥限额",
   "limits.noLimit": "不限制",
   "limits.error.wholeNumber": "请输入整数，留空表示不限制",

@@ -22,7 +22,8 @@ function hugeBody(total: number): { stream: ReadableStream<Uint8Array>; pulled: 
 const FORTY_MB = 40 * 1024 * 1024;
 
 function post(url: string, body: ReadableStream<Uint8Array>, type = "application/json"): NextRequest {
-  return new NextRequest(url, { method: "POST", headers: { "content-type": type }, body, duplex: "half" } as RequestInit & { duplex: "half" });
+  const init = { method: "POST", headers: { "content-type": type }, body, duplex: "half" };
+  return new NextRequest(url, init as ConstructorParameters<typeof NextRequest>[1]);
 }
 
 describe("public body limits", () => {
