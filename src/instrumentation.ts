@@ -1,10 +1,10 @@
 /**
- * Runs once when a server instance starts, before it serves a request: makes the socket address
- * visible to route handlers (src/net/socket-hop.ts), validates the environment (a bad variable
- * stops start-up with its name) and starts the flush loop unless FLUSH_IN_PROCESS=false.
+ * Runs once when a server instance starts: validates the environment (a bad variable stops
+ * start-up with its name) and starts the flush loop unless FLUSH_IN_PROCESS=false.
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // Before the first request: route handlers see the socket address (src/net/socket-hop.ts).
   const { installSocketHop } = await import("./net/socket-hop");
   installSocketHop();
   const { parseEnv, EnvError } = await import("./env");

@@ -4,7 +4,6 @@
  * reader extracts usage on the side, and record the request exactly once when it has ended.
  */
 import { randomUUID } from "node:crypto";
-import { redactApiKeys } from "~/keys";
 import type { Admission, QuotaCharge, QuotaReason } from "~/ledger";
 import type { ProviderName, RequestEvent } from "~/ledger/types";
 import { costOf, type PriceOverrides } from "~/pricing";
@@ -25,6 +24,7 @@ import {
   type UpstreamTarget,
 } from "./upstream";
 import { asObject, resolveUsage, stringField, type ResolvedUsage } from "./usage";
+import { redactApiKeys } from "~/keys";
 
 export type RelayEndpoint =
   | "anthropic-messages"
