@@ -14,6 +14,7 @@ import { errorResponse, RelayError, type WireProtocol } from "./errors";
 import { JsonTap, passThrough, SseFrameFilter, SseTap, type BodyObserver } from "./observers";
 import { relayBody, type BodyOutcome } from "./relay-stream";
 import { readClientBody, type ClientBody } from "./request-body";
+import { redactApiKeys } from "~/keys";
 import {
   clientResponseHeaders,
   Cooldown,
@@ -24,7 +25,6 @@ import {
   type UpstreamTarget,
 } from "./upstream";
 import { asObject, resolveUsage, stringField, type ResolvedUsage } from "./usage";
-import { redactApiKeys } from "~/keys";
 
 export type RelayEndpoint =
   | "anthropic-messages"
