@@ -38,6 +38,12 @@ export const envSchema = z.object({
   REQUEST_LOG_RETENTION_DAYS: int(90),
   LEDGER_SHARDS: z.coerce.number().int().min(1).max(1024).default(16),
   LOOKUP_RATE_LIMIT_PER_MINUTE: int(30),
+  /** Add api_key_id / tenant_id labels to relay metrics (one series per key: mind cardinality). */
+  METRICS_KEY_LABELS: bool.default(false),
+  /** When set, GET /api/metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** Per-check timeout of /api/ready. */
+  READY_TIMEOUT_MS: int(2_000),
   /**
    * Reverse proxies of ours in front of the server, each appending to X-Forwarded-For. 0: the
    * client address is the socket's peer and X-Forwarded-For is ignored (src/net/client-ip.ts).
@@ -45,12 +51,6 @@ export const envSchema = z.object({
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** Account sign-ups per client IP per hour; 0 disables the limit. */
   SIGNUP_RATE_LIMIT_PER_HOUR: int(10),
-  /** Add api_key_id / tenant_id labels to relay metrics (one series per key: mind cardinality). */
-  METRICS_KEY_LABELS: bool.default(false),
-  /** When set, GET /api/metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */
-  METRICS_TOKEN: z.string().min(16).optional(),
-  /** Per-check timeout of /api/ready. */
-  READY_TIMEOUT_MS: int(2_000),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
 });
