@@ -18,7 +18,7 @@ export async function readBoundedBody(req: Request, maxBytes: number = PUBLIC_BO
   try {
     return await readLimitedBody(req, maxBytes);
   } catch (error) {
-    if (error instanceof RelayError && error.kind === "request_too_large") return null;
+    if (error instanceof RelayError && error.statusFor("openai") === 413) return null;
     throw error;
   }
 }
