@@ -4,8 +4,12 @@
  *    sees the audit log;
  *  - a platform admin (set with the CLI) reviews spend: tenants ranked by cost, a tenant's trend,
  *    keys and models; suspends a tenant (its keys are refused: Anthropic answers 400, "disabled") and reinstates it;
- *  - everyone else gets a 404 at /admin and no Admin link.
+ *  - everyone else gets a 404 at /admin and no Admin link;
+ *  - a ledger event the flush had to quarantine is announced on /admin until it is replayed.
  */
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { e2eServerEnv } from "./e2e-env";
 import { createKey, createTenant, shot, signUpAndSignIn, uniqueEmail, expect, test } from "./helpers";
 import { anthropicCall, cli, flush, openaiCall } from "./portal-helpers";
 
@@ -128,6 +132,33 @@ test("platform admin: spend ranking, tenant detail, suspend and reinstate", asyn
   await page.getByTestId(`suspend-${big.id}`).click();
   await expect(page.getByTestId(`suspend-${big.id}`)).toHaveText("Suspend");
   await expect.poll(() => anthropicCall(bigKey.key), { timeout: 15_000, intervals: [1000] }).toBe(200);
+});
+
+test("platform admin: a quarantined ledger event is announced until it is replayed", async ({ page }) => {
+  // What an older relay could have recorded: a NUL byte in the model name, straight into a ledger stream.
+  const event = {
+    id: randomUUID(), apiKeyId: randomUUID(), tenantId: `e2e-dead-letter-${stamp}`, model: "claude-sonnet-4-5\u0000x",
+    provider: "ANTHROPIC", endpoint: "/v1/messages", stream: false, status: 200,
+    usage: { input: 10, output: 5, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }, usageSource: "UPSTREAM",
+    startedAt: Date.now(), latencyMs: 20, ttfbMs: 5, clientIp: null, userAgent: null, error: null, flags: [], costMicros: 105, priced: true,
+  };
+  const redis = new Redis(e2eServerEnv.REDIS_URL!);
+  await redis.xadd(`${e2eServerEnv.REDIS_PREFIX}{s0}:events`, "*", "e", JSON.stringify(event));
+  await redis.quit();
+  expect(cli<{ refused: number }>("flush").refused).toBe(1);
+
+  await signUpAndSignInAgain(page);
+  await page.goto("/admin");
+  await expect(page.getByTestId("admin-dead-letters")).toContainText("dead letters): 1,");
+  await shot(page, "admin-08-dead-letters");
+  const listed = cli<Array<{ eventId: string | null; error: string }>>("ledger", "dead-letter", "list");
+  expect(listed.find((d) => d.eventId === event.id)?.error).toContain("22P05");
+
+  const report = cli<{ replayed: Array<{ eventId: string; flags: string[] }> }>("ledger", "dead-letter", "replay", "--all");
+  expect(report.replayed.find((r) => r.eventId === event.id)?.flags).toEqual(["suspicious"]);
+  await page.reload();
+  await expect(page.getByTestId("admin-ranking")).toBeVisible();
+  await expect(page.getByTestId("admin-dead-letters")).toHaveCount(0);
 });
 
 /** Signs the owner in again in a fresh session (the platform role is read per request anyway). */

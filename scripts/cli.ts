@@ -18,6 +18,8 @@
  *   npm run cli -- reconcile [--from ISO] [--to ISO]          (default: the last 24 hours)
  *   npm run cli -- reprice --from ISO --to ISO [--dry-run]
  *   npm run cli -- retention [--days N]                       (default: REQUEST_LOG_RETENTION_DAYS)
+ *   npm run cli -- ledger dead-letter list [--all] [--limit N] (quarantined events; --all: replayed too)
+ *   npm run cli -- ledger dead-letter replay --id <id> | --all (re-validate and store, exactly once)
  *   npm run cli -- webhook-secrets encrypt                    (legacy plaintext webhook secrets → encrypted)
  */
 import { parseArgs } from "node:util";
@@ -27,7 +29,7 @@ loadDotEnv();
 
 const { db } = await import("~/server/db");
 const { redis } = await import("~/server/redis");
-const { flushOnce, reconcile, reprice, purgeRequestLogs } = await import("~/ledger");
+const { flushOnce, reconcile, reprice, purgeRequestLogs, listDeadLetters, replayDeadLetters, markKeyActive, markTenantSuspended } = await import("~/ledger");
 const { generateApiKey } = await import("~/keys");
 const { limitStatus } = await import("~/ledger");
 const { loadKeyLimits } = await import("~/server/key-limits");
@@ -65,6 +67,8 @@ const { positionals, values } = parseArgs({
     "expires-after-first-use-days": { type: "string" },
     "allowed-models": { type: "string" },
     "time-zone": { type: "string" },
+    all: { type: "boolean" },
+    limit: { type: "string" },
   },
 });
 
@@ -129,6 +133,7 @@ async function run(cmd: string): Promise<unknown> {
     case "key revoke": {
       // The operator outranks every tenant role: only an owner may reactivate it in the portal.
       const key = await db.apiKey.update({ where: { id: need("id") }, data: { revokedAt: new Date(), revokedByRole: "OWNER" } });
+      await markKeyActive({ apiKeyId: key.id, tenantId: key.tenantId }, false);
       await audit(key.tenantId, "key.revoke", key.id);
       return { id: key.id, revokedAt: key.revokedAt };
     }
@@ -168,6 +173,7 @@ async function run(cmd: string): Promise<unknown> {
       const tenant = await findTenant(need("tenant"));
       const suspend = cmd === "tenant suspend";
       const updated = await db.tenant.update({ where: { id: tenant.id }, data: { suspendedAt: suspend ? new Date() : null } });
+      await markTenantSuspended(tenant.id, suspend);
       await audit(tenant.id, suspend ? "tenant.suspend" : "tenant.unsuspend", tenant.id);
       return { id: updated.id, suspendedAt: updated.suspendedAt };
     }
@@ -190,6 +196,17 @@ async function run(cmd: string): Promise<unknown> {
       if (days !== undefined && !(Number.isInteger(days) && days >= 0)) throw new UsageError("--days must be a whole number ≥ 0");
       return { deleted: await purgeRequestLogs(days) };
     }
+    case "ledger dead-letter list": {
+      const limit = values.limit === undefined ? 100 : Number(values.limit);
+      if (!(Number.isInteger(limit) && limit > 0)) throw new UsageError("--limit must be a whole number > 0");
+      return listDeadLetters({ includeReplayed: values.all === true, limit });
+    }
+    case "ledger dead-letter replay": {
+      if (values.all === true && values.id !== undefined) throw new UsageError("give either --id or --all");
+      const report = await replayDeadLetters(values.all === true ? { all: true } : { id: need("id") });
+      await audit(null, "ledger.dead_letter.replay", values.id ?? "all", { replayed: report.replayed.length, failed: report.failed.length });
+      return report;
+    }
     case "webhook-secrets encrypt": {
       const { encryptLegacyWebhookSecrets } = await import("~/alerts/secret");
       return { encrypted: await encryptLegacyWebhookSecrets(db) };
@@ -202,7 +219,8 @@ async function run(cmd: string): Promise<unknown> {
 let code = 0;
 try {
   const single = new Set(["flush", "reconcile", "reprice", "retention"]);
-  const cmd = single.has(positionals[0] ?? "") ? positionals[0]! : positionals.slice(0, 2).join(" ");
+  const words = positionals[0] === "ledger" ? 3 : 2;
+  const cmd = single.has(positionals[0] ?? "") ? positionals[0]! : positionals.slice(0, words).join(" ");
   const result = await run(cmd);
   process.stdout.write(
     JSON.stringify(result, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n",

@@ -7,8 +7,10 @@
 import { loadDotEnv } from "./ensure-env";
 
 loadDotEnv();
-const { handleRelay } = await import("~/relay");
-const { startRelayServer } = await import("~/relay/node-server");
+const { handleRelay, drainRelay } = await import("~/relay");
+const { startRelayServer, exitGracefullyOnSignals } = await import("~/relay/node-server");
 const server = await startRelayServer(handleRelay, Number(process.env.RELAY_PORT ?? 3001), process.env.RELAY_HOST ?? "0.0.0.0");
+// SIGTERM: stop accepting, let open streams finish (RELAY_DRAIN_TIMEOUT_MS), cut and record the
+// rest, wait until every record is in Redis or the local journal, then exit.
+exitGracefullyOnSignals(server, () => drainRelay(), console.error);
 console.error(`[relay] listening on ${server.url}`);
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => void server.close().finally(() => process.exit(0)));

@@ -35,8 +35,15 @@ if is_local "${REDIS_URL:-}"; then
     echo "[services] installing redis-server"; apt_install redis-server
   fi
   if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
-    echo "[services] starting redis"
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no
+    # The ledger keeps unflushed usage and the cap counters in Redis: persist them with the
+    # append-only file, fsynced every second (REDIS_APPENDFSYNC=always|everysec|no; "off" runs
+    # without persistence). Only a Redis this script starts is configured; a running one is not touched.
+    fsync="${REDIS_APPENDFSYNC:-everysec}"
+    data_dir="${REDIS_DATA_DIR:-$(cd "$(dirname "$0")/.." && pwd)/.data/redis}"
+    mkdir -p "$data_dir"
+    if [ "$fsync" = off ]; then persistence=(--appendonly no); else persistence=(--appendonly yes --appendfsync "$fsync"); fi
+    echo "[services] starting redis (appendonly: $fsync, dir: $data_dir)"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --dir "$data_dir" "${persistence[@]}"
     for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
   fi
 fi

@@ -64,7 +64,33 @@ export const envSchema = z.object({
   RELAY_MAX_BODY_BYTES: int(32 * 1024 * 1024),
   RELAY_CONNECT_TIMEOUT_MS: int(10_000),
   RELAY_IDLE_TIMEOUT_MS: int(300_000),
+  /** How long the relay trusts a cached key / tenant upstream list before reading Postgres again. */
+  KEY_CACHE_TTL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /**
+   * While Postgres is unreachable, keys and upstreams read at most this long ago keep being served
+   * (revocations still apply through Redis); 0 = refuse at once. At most a day: the Redis key-state
+   * markers that carry revocations through an outage live longer than that.
+   */
+  KEY_CACHE_STALE_MAX_MS: z.coerce.number().int().min(0).max(86_400_000).default(600_000),
+  /** Output tokens reserved at admission for a request that sets no max_tokens (unset: DEFAULT_MAX_OUTPUT_TOKENS, src/relay/reservation.ts). */
+  RESERVE_DEFAULT_MAX_OUTPUT_TOKENS: z.coerce.number().int().min(1).max(1_000_000).optional(),
   FLUSH_INTERVAL_MS: int(2_000),
+  /** TTL of a shard's flush lock; the holder renews it every third of it while it works. */
+  FLUSH_LOCK_TTL_MS: z.coerce.number().int().min(500).default(5_000),
+  /**
+   * TTL of a request's lease (its concurrency slot and reservation). The relay process renews the
+   * leases of its live requests every LEASE_HEARTBEAT_MS; a dead process's leases expire after
+   * this and the flush job records them as orphaned.
+   */
+  LEASE_TTL_MS: z.coerce.number().int().min(1_000).default(15_000),
+  /** 0 = a third of LEASE_TTL_MS. */
+  LEASE_HEARTBEAT_MS: int(0),
+  /** On SIGTERM: how long open requests may run before they are cut and recorded. */
+  RELAY_DRAIN_TIMEOUT_MS: int(25_000),
+  /** Local journal of records that could not reach Redis (replayed when it is back). */
+  LEDGER_JOURNAL_DIR: z.string().min(1).default(".data/ledger-journal"),
+  /** Bytes the journal may hold; beyond it, records are dropped (counted, logged). */
+  LEDGER_JOURNAL_MAX_BYTES: int(256 * 1024 * 1024),
   /** Run the flush job inside each server process (a lease lock keeps one runner active). */
   FLUSH_IN_PROCESS: bool.default(true),
   /** Request-log rows older than this are deleted in batches (rollups are kept); 0 keeps them forever. */

@@ -243,6 +243,7 @@ export const en = {
   "admin.revoked": "Revoked",
   "admin.created": "Created {date}",
   "admin.members": "{count} members",
+  "admin.deadLetters": "Quarantined ledger events (dead letters): {count}, the oldest from {date}. The flush could not store them; list and replay them with `npm run cli -- ledger dead-letter list` / `replay`.",
   "admin.suspendedSince": "Suspended since {date}",
 
   // API keys (dashboard list and per-key page)

@@ -227,6 +227,7 @@ export const zhCN = {
   "admin.revoked": "已吊销",
   "admin.created": "创建于 {date}",
   "admin.members": "{count} 名成员",
+  "admin.deadLetters": "被隔离的账本事件（死信）：{count} 条，最早的来自 {date}。刷写任务无法保存它们；用 `npm run cli -- ledger dead-letter list` / `replay` 查看并重放。",
   "admin.suspendedSince": "自 {date} 起停用",
 
   "keys.title": "API 密钥",

@@ -1,14 +1,26 @@
 /**
  * Moves request events from the Redis streams into Postgres, exactly once.
  *
- * Protocol, per shard (a lease lock keeps one runner per shard; correctness does not depend on it):
+ * Protocol, per shard (a lease lock keeps one runner per shard; correctness does not depend on it;
+ * the lock lives FLUSH_LOCK_TTL_MS and is renewed every third of that while the runner works, so a
+ * killed runner's shard is free again within seconds):
+ *  0. Sweep the shard's expired leases into `orphaned` events (leases.ts).
  *  1. Read the oldest events of the shard's stream (XRANGE; the stream only holds unflushed events).
  *  2. One SQL statement: insert them into RequestLog with ON CONFLICT (id) DO NOTHING, and add only
  *     the rows actually inserted to the UsageHourly rollups. A request id is thus counted at most
  *     once, whatever crashed before; the statement is atomic, so it is also counted at least once.
+ *     If Postgres refuses the statement for its data (SQLSTATE class 22, 23 or 54: a bad value, a
+ *     constraint, an index row too large), the batch is split in halves and each half committed
+ *     the same way, down to single events: every event is then either committed, or refused on
+ *     its own. Refused events (and entries that cannot be parsed) are written to the DeadLetter
+ *     table, keyed by shard and stream id, with ON CONFLICT DO NOTHING. Any other error (Postgres
+ *     unreachable, a dropped connection) fails the shard's run and nothing is quarantined.
  *  3. One Lua script: for each event, XDEL it and, only if it was still there, subtract its usage
  *     from the tenant's unflushed deltas. A crash between 2 and 3 re-reads events already in
- *     Postgres: step 2 then inserts nothing and step 3 still cleans up, once.
+ *     Postgres (or already quarantined): step 2 then inserts nothing and step 3 still cleans up, once.
+ *
+ * Shards fail independently: an error in one shard's run is collected and the other shards are
+ * flushed; flushOnce then rejects with a FlushError that carries the errors and what did succeed.
  */
 import { randomUUID } from "node:crypto";
 import { env } from "~/env";
@@ -16,7 +28,9 @@ import { db as defaultDb } from "~/server/db";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { pendingDeltas, storedEventSchema, type StoredEvent } from "./event";
+import { safeText, wellFormed } from "./sanitize";
 import { LuaScript } from "./lua";
+import { sweepOrphans } from "./leases";
 import { purgeRequestLogs } from "./maintenance";
 import { ledgerKeys } from "./redis-keys";
 
@@ -37,8 +51,14 @@ export interface FlushResult {
   inserted: number;
   /** Events removed from Redis. */
   acked: number;
-  /** Entries that could not be parsed, moved aside to the shard's dead-letter stream. */
+  /** Entries that could not be parsed (quarantined to the DeadLetter table). */
   invalid: number;
+  /** Events Postgres refused for their data, found by splitting their batch (quarantined too). */
+  refused: number;
+  /** DeadLetter rows written by this run (new ones: a retried quarantine writes none). */
+  deadLettered: number;
+  /** Orphaned admissions (expired leases of requests never recorded) turned into events. */
+  orphaned: number;
   shardsLocked: number;
   /** Keys and tenants whose usage this run moved (for alert evaluation). */
   apiKeyIds: string[];
@@ -46,7 +66,7 @@ export interface FlushResult {
 }
 
 function defaults(): FlushDeps {
-  return { db: defaultDb, redis: defaultRedis, shards: env.LEDGER_SHARDS, batchSize: 2000, lockTtlMs: 30_000 };
+  return { db: defaultDb, redis: defaultRedis, shards: env.LEDGER_SHARDS, batchSize: 2000, lockTtlMs: env.FLUSH_LOCK_TTL_MS };
 }
 
 const releaseScript = new LuaScript(`
@@ -163,6 +183,8 @@ interface ParsedEntry {
   streamId: string;
   event: StoredEvent | null;
   raw: string;
+  /** Why event is null. */
+  parseError: string | null;
 }
 
 async function readBatch(deps: FlushDeps, shard: number): Promise<ParsedEntry[]> {
@@ -171,14 +193,17 @@ async function readBatch(deps: FlushDeps, shard: number): Promise<ParsedEntry[]>
   >;
   return entries.map(([streamId, fields]) => {
     const raw = fields[fields.indexOf("e") + 1] ?? "";
-    let event: StoredEvent | null = null;
     try {
       const parsed = storedEventSchema.safeParse(JSON.parse(raw));
-      event = parsed.success ? parsed.data : null;
-    } catch {
-      event = null;
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return { streamId, event: null, raw, parseError: `invalid event: ${issue?.path.join(".") ?? ""} ${issue?.message ?? ""}`.trim() };
+      }
+      toRow(parsed.data); // what cannot become a row (e.g. a start time out of Date's range) is unparseable too
+      return { streamId, event: parsed.data, raw, parseError: null };
+    } catch (err) {
+      return { streamId, event: null, raw, parseError: `unparseable entry: ${err instanceof Error ? err.message : String(err)}` };
     }
-    return { streamId, event, raw };
   });
 }
 
@@ -215,68 +240,267 @@ async function ackChunk(deps: FlushDeps, shard: number, entries: ParsedEntry[]):
   return Number(await ackScript.run(deps.redis, keys, args));
 }
 
+/** What runs the flush statement: the client, or a transaction of it (replay). */
+export type SqlRunner = Pick<PrismaClient, "$queryRawUnsafe">;
+
+/** Step 2 for some events: one atomic statement. Returns the request-log rows it inserted. */
+export async function commitEvents(db: SqlRunner, events: readonly StoredEvent[], shard: number): Promise<number> {
+  const rows = await db.$queryRawUnsafe<Array<{ inserted: number }>>(
+    INSERT_SQL,
+    JSON.stringify(events.map(toRow)),
+    randomUUID(),
+    shard,
+  );
+  return rows[0]?.inserted ?? 0;
+}
+
+/** The SQLSTATE of a Postgres error as Prisma's driver adapter reports it, if any. */
+export function sqlState(err: unknown): string | null {
+  const meta = (err as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; code?: unknown } } } } | null)?.meta;
+  const cause = meta?.driverAdapterError?.cause;
+  const code = cause?.originalCode ?? cause?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : null;
+}
+
+/**
+ * Postgres refused the statement because of the data in it: data exception (22: bad text, JSON,
+ * uuid, number out of range), integrity constraint (23), program limit (54: index row size, jsonb
+ * too large). Retrying the same events can never succeed; anything else may (connection, lock).
+ */
+export function isDataError(err: unknown): boolean {
+  const code = sqlState(err);
+  return code !== null && ["22", "23", "54"].includes(code.slice(0, 2));
+}
+
+/** The error text kept with a dead letter: SQLSTATE, message and detail, bounded. */
+export function describeError(err: unknown): string {
+  const cause = (err as { meta?: { driverAdapterError?: { cause?: { message?: unknown; originalMessage?: unknown; detail?: unknown } } } } | null)
+    ?.meta?.driverAdapterError?.cause;
+  const code = sqlState(err);
+  const message = cause?.originalMessage ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+  const detail = typeof cause?.detail === "string" ? ` (${cause.detail})` : "";
+  return safeText(`${code ? `${code}: ` : ""}${String(message)}${detail}`, 1000);
+}
+
+interface Refusal {
+  entry: ParsedEntry & { event: StoredEvent };
+  error: string;
+}
+
+/**
+ * Commits the events; a batch Postgres refuses for its data is split in halves until the refused
+ * events stand alone (k bad events in n cost O(k log n) statements; a clean batch costs one).
+ */
+async function commitIsolating(
+  deps: FlushDeps,
+  shard: number,
+  entries: Array<ParsedEntry & { event: StoredEvent }>,
+): Promise<{ inserted: number; refused: Refusal[] }> {
+  try {
+    return { inserted: await commitEvents(deps.db, entries.map((e) => e.event), shard), refused: [] };
+  } catch (err) {
+    if (!isDataError(err)) throw err;
+    if (entries.length === 1) return { inserted: 0, refused: [{ entry: entries[0]!, error: describeError(err) }] };
+    const mid = Math.ceil(entries.length / 2);
+    const left = await commitIsolating(deps, shard, entries.slice(0, mid));
+    const right = await commitIsolating(deps, shard, entries.slice(mid));
+    return { inserted: left.inserted + right.inserted, refused: [...left.refused, ...right.refused] };
+  }
+}
+
+export interface DeadLetterInput {
+  shard: number;
+  streamId: string;
+  raw: string;
+  error: string;
+  event: StoredEvent | null;
+}
+
+/** Raw entries are kept verbatim, except that text cannot hold NUL: it is written as the JSON escape. */
+const RAW_LIMIT = 1_000_000;
+export function storableRaw(raw: string): string {
+  const s = wellFormed(raw).replaceAll("\u0000", "\\u0000");
+  return s.length > RAW_LIMIT ? s.slice(0, RAW_LIMIT) : s;
+}
+
+export const DEAD_LETTER_AUDIT_ACTION = "ledger.dead_letter";
+
+/**
+ * Writes dead letters, idempotently (id = shard:streamId, ON CONFLICT DO NOTHING), and tells the
+ * platform admins in the same transaction: one platform-level AuditLog row (tenantId null) per
+ * run that quarantined something new. Returns the rows newly written.
+ */
+export async function quarantine(db: PrismaClient, items: readonly DeadLetterInput[]): Promise<number> {
+  if (items.length === 0) return 0;
+  return db.$transaction(async (tx) => {
+    const created = await tx.deadLetter.createManyAndReturn({
+      data: items.map((d) => ({
+        id: `${d.shard}:${d.streamId}`,
+        shard: d.shard,
+        streamId: d.streamId,
+        eventId: d.event ? safeText(d.event.id, 200) : null,
+        tenantId: d.event ? safeText(d.event.tenantId, 200) : null,
+        raw: storableRaw(d.raw),
+        error: safeText(d.error, 1000),
+      })),
+      skipDuplicates: true,
+      select: { id: true, tenantId: true, error: true },
+    });
+    if (created.length > 0) {
+      await tx.auditLog.create({
+        data: {
+          tenantId: null,
+          actorId: null,
+          action: DEAD_LETTER_AUDIT_ACTION,
+          target: created[0]!.id,
+          details: {
+            via: "flush",
+            count: created.length,
+            ids: created.slice(0, 20).map((c) => c.id),
+            tenants: [...new Set(created.flatMap((c) => (c.tenantId ? [c.tenantId] : [])))].slice(0, 20),
+            errors: [...new Set(created.map((c) => c.error))].slice(0, 5),
+          },
+        },
+      });
+    }
+    return created.length;
+  });
+}
+
 /** One batch of one shard: read, commit, ack. Returns what it did; read = 0 means the shard is empty. */
-type BatchResult = Omit<FlushResult, "shardsLocked" | "apiKeyIds" | "tenantIds"> & { events: StoredEvent[] };
+type BatchResult = Omit<FlushResult, "shardsLocked" | "apiKeyIds" | "tenantIds" | "orphaned"> & { events: StoredEvent[] };
 
 async function flushBatch(deps: FlushDeps, shard: number): Promise<BatchResult> {
   const entries = await readBatch(deps, shard);
-  if (entries.length === 0) return { read: 0, inserted: 0, acked: 0, invalid: 0, events: [] };
+  if (entries.length === 0) return { read: 0, inserted: 0, acked: 0, invalid: 0, refused: 0, deadLettered: 0, events: [] };
   await deps.onStep?.("read", shard);
-  const valid = entries.flatMap((e) => (e.event ? [e.event] : []));
+  const valid = entries.filter((e): e is ParsedEntry & { event: StoredEvent } => e.event !== null);
   const invalid = entries.filter((e) => !e.event);
-  if (invalid.length > 0) {
-    const dead = `${ledgerKeys.events(shard)}:dead`;
-    for (const e of invalid) await deps.redis.xadd(dead, "*", "id", e.streamId, "raw", e.raw);
-  }
-  let inserted = 0;
-  if (valid.length > 0) {
-    const rows = await deps.db.$queryRawUnsafe<Array<{ inserted: number }>>(
-      INSERT_SQL,
-      JSON.stringify(valid.map(toRow)),
-      randomUUID(),
-      shard,
-    );
-    inserted = rows[0]?.inserted ?? 0;
-  }
+  const { inserted, refused } = valid.length > 0 ? await commitIsolating(deps, shard, valid) : { inserted: 0, refused: [] };
+  const deadLettered = await quarantine(deps.db, [
+    ...invalid.map((e) => ({ shard, streamId: e.streamId, raw: e.raw, error: e.parseError ?? "unparseable entry", event: null })),
+    ...refused.map((r) => ({ shard, streamId: r.entry.streamId, raw: r.entry.raw, error: r.error, event: r.entry.event })),
+  ]);
   await deps.onStep?.("committed", shard);
   const acked = await ack(deps, shard, entries);
   await deps.onStep?.("acked", shard);
-  return { read: entries.length, inserted, acked, invalid: invalid.length, events: valid };
+  const refusedIds = new Set(refused.map((r) => r.entry.streamId));
+  return {
+    read: entries.length,
+    inserted,
+    acked,
+    invalid: invalid.length,
+    refused: refused.length,
+    deadLettered,
+    events: valid.filter((e) => !refusedIds.has(e.streamId)).map((e) => e.event),
+  };
 }
 
-/** Runs every shard whose lock this runner can take until its stream is empty. */
+/**
+ * Entries an older version moved to the shard's `:dead` Redis stream: into the DeadLetter table
+ * too (same id scheme, so a crash between the insert and the XDEL writes nothing twice).
+ */
+async function drainLegacyDeadStream(deps: FlushDeps, shard: number): Promise<number> {
+  const dead = `${ledgerKeys.events(shard)}:dead`;
+  const entries = (await deps.redis.xrange(dead, "-", "+", "COUNT", deps.batchSize)) as Array<[string, string[]]>;
+  if (entries.length === 0) return 0;
+  const field = (fields: string[], name: string) => fields[fields.indexOf(name) + 1] ?? "";
+  const written = await quarantine(
+    deps.db,
+    entries.map(([deadId, fields]) => ({
+      shard,
+      streamId: field(fields, "id") || deadId,
+      raw: field(fields, "raw"),
+      error: "unparseable entry (moved from the Redis :dead stream)",
+      event: null,
+    })),
+  );
+  await deps.redis.xdel(dead, ...entries.map(([id]) => id));
+  return written;
+}
+
+export interface ShardError {
+  shard: number;
+  error: unknown;
+}
+
+/** Some shards could not be flushed; `result` is what the others did. */
+export class FlushError extends AggregateError {
+  constructor(
+    readonly result: FlushResult,
+    readonly shardErrors: ShardError[],
+  ) {
+    const first = shardErrors[0];
+    const message = first?.error instanceof Error ? first.error.message : String(first?.error);
+    super(
+      shardErrors.map((e) => e.error),
+      `flush failed on shard${shardErrors.length > 1 ? "s" : ""} ${shardErrors.map((e) => e.shard).join(", ")}: ${message}`,
+    );
+    this.name = "FlushError";
+  }
+}
+
+/**
+ * Runs every shard whose lock this runner can take until its stream is empty. A shard that fails
+ * does not stop the others: its error is collected and flushOnce rejects with a FlushError at the end.
+ */
 export async function flushOnce(overrides: Partial<FlushDeps> = {}): Promise<FlushResult> {
   const deps = { ...defaults(), ...overrides };
-  const total: FlushResult = { read: 0, inserted: 0, acked: 0, invalid: 0, shardsLocked: 0, apiKeyIds: [], tenantIds: [] };
+  const total: FlushResult = {
+    read: 0, inserted: 0, acked: 0, invalid: 0, refused: 0, deadLettered: 0, orphaned: 0, shardsLocked: 0, apiKeyIds: [], tenantIds: [],
+  };
   const keys = new Set<string>();
   const tenants = new Set<string>();
+  const shardErrors: ShardError[] = [];
   for (let shard = 0; shard < deps.shards; shard++) {
     const lockKey = ledgerKeys.flushLock(shard);
     const token = randomUUID();
-    const locked = await deps.redis.set(lockKey, token, "PX", deps.lockTtlMs, "NX");
-    if (locked !== "OK") continue;
-    total.shardsLocked++;
+    let locked = false;
+    // Keep the lease while this shard is worked on, also during one long statement; if it was
+    // lost (we stalled past its TTL), stop after the current batch and let the new holder go on.
+    let lockHeld = true;
+    let renewal: NodeJS.Timeout | undefined;
     try {
+      locked = (await deps.redis.set(lockKey, token, "PX", deps.lockTtlMs, "NX")) === "OK";
+      if (!locked) continue;
+      total.shardsLocked++;
+      renewal = setInterval(() => {
+        renewScript.run(deps.redis, [lockKey], [token, deps.lockTtlMs]).then(
+          (r) => (lockHeld &&= Number(r) === 1),
+          () => {},
+        );
+      }, Math.max(100, Math.floor(deps.lockTtlMs / 3)));
+      total.deadLettered += await drainLegacyDeadStream(deps, shard);
+      for (;;) {
+        const swept = await sweepOrphans(shard, { redis: deps.redis });
+        total.orphaned += swept.orphaned;
+        if (swept.orphaned + swept.dropped < 500) break;
+      }
       for (;;) {
         const r = await flushBatch(deps, shard);
         total.read += r.read;
         total.inserted += r.inserted;
         total.acked += r.acked;
         total.invalid += r.invalid;
+        total.refused += r.refused;
+        total.deadLettered += r.deadLettered;
         for (const e of r.events) {
           keys.add(e.apiKeyId);
           tenants.add(e.tenantId);
         }
-        if (r.read < deps.batchSize) break;
-        // Still working: keep the lease; if we lost it, stop and let the new holder continue.
-        if (Number(await renewScript.run(deps.redis, [lockKey], [token, deps.lockTtlMs])) !== 1) break;
+        if (r.read < deps.batchSize || !lockHeld) break;
       }
+    } catch (error) {
+      shardErrors.push({ shard, error });
     } finally {
-      await releaseScript.run(deps.redis, [lockKey], [token]);
+      clearInterval(renewal);
+      // A lock that cannot be released (Redis gone) expires with its TTL.
+      if (locked) await releaseScript.run(deps.redis, [lockKey], [token]).catch(() => {});
     }
   }
   total.apiKeyIds = [...keys];
   total.tenantIds = [...tenants];
+  if (shardErrors.length > 0) throw new FlushError(total, shardErrors);
   return total;
 }
 
@@ -310,7 +534,15 @@ export function startFlushLoop(
     if (stopped) return;
     const t0 = performance.now();
     running = flushOnce(overrides)
-      .then((r) => hooks.onFlushed?.(r, performance.now() - t0))
+      .then(
+        (r) => hooks.onFlushed?.(r, performance.now() - t0),
+        (err: unknown) => {
+          // The shards that did flush still count (metrics, alerts) before the error is reported.
+          if (err instanceof FlushError) hooks.onFlushed?.(err.result, performance.now() - t0);
+          throw err;
+        },
+      )
+      .catch(onError)
       .then(() => maybePurge({ ...defaults(), ...overrides }))
       .catch(onError)
       .finally(() => {

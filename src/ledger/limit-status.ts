@@ -5,7 +5,7 @@
  */
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import type { PrismaClient } from "~/generated/prisma/client";
-import { LEASE_TTL_MS, periodsFor, quotaKeys, type KeyLimits } from "./quota";
+import { leaseTtlMs, periodsFor, quotaKeys, type KeyLimits } from "./quota";
 import { spentInRange } from "./query";
 
 export type LimitName =
@@ -76,7 +76,7 @@ export async function limitStatus(
     }
   }
   if (limits.maxConcurrency !== null) {
-    const used = await redis.zcount(k.leases, now, now + LEASE_TTL_MS + 1);
+    const used = await redis.zcount(k.leases, now, now + leaseTtlMs() + 1);
     out.push({ name: "concurrency", unit: "concurrent", max: limits.maxConcurrency, used, resetsInSec: null, periodId: null });
   }
   const caps: Array<[LimitName, number | null, { id: string; startMs: number; endMs: number } | null]> = [

@@ -2,13 +2,14 @@
  * Operator tasks over the ledger: reconcile the three records of usage, reprice after a price
  * table change, and delete old request-log rows without long locks.
  */
-import { costOf, type PriceOverrides } from "~/pricing";
+import type { PriceOverrides } from "~/pricing";
 import { db as defaultDb } from "~/server/db";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import { env } from "~/env";
 import { toPriceOverrides } from "~/server/price-overrides";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { storedEventSchema } from "./event";
+import { safeCostOf } from "./sanitize";
 import { usageRows } from "./query";
 import { FIELD_SEP, HOUR_MS, ledgerKeys } from "./redis-keys";
 
@@ -190,10 +191,10 @@ export async function reprice(
     cursor = batch[batch.length - 1]!.id;
     const changes: Array<{ id: string; cost: number; priced: boolean }> = [];
     for (const r of batch) {
-      const c = costOf(r.model, {
+      const c = safeCostOf(r.model, {
         input: r.inputTokens, output: r.outputTokens, cacheWrite5m: r.cacheWrite5mTokens,
         cacheWrite1h: r.cacheWrite1hTokens, cacheRead: r.cacheReadTokens,
-      }, opts.overrides ?? byTenant.get(r.tenantId));
+      }, opts.overrides ?? byTenant.get(r.tenantId)) ?? { costMicros: 0, priced: false };
       report.costBeforeMicros += Number(r.costMicros);
       report.costAfterMicros += c.costMicros;
       if (c.costMicros !== Number(r.costMicros) || c.priced !== r.priced) changes.push({ id: r.id, cost: c.costMicros, priced: c.priced });

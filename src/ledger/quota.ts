@@ -4,23 +4,44 @@
  * the usage event). All keys of a tenant share the hash tag {sN}, so both work on Redis Cluster.
  *
  * Rate window: one-minute buckets; the window is the current minute and the N−1 before it.
- * Concurrency: a lease per request in a sorted set scored by its expiry, so a crashed process
- * frees its leases after LEASE_TTL_MS. Leases are always taken (they also carry reservations).
- * Cost caps: a request is admitted only if spent + reserved (estimates of requests in flight)
- * + its own input-cost estimate ≤ cap. Overshoot bound: the sum, over requests in flight at the
- * moment the cap is reached, of (actual cost − reserved estimate), i.e. at most their output cost
- * (plus any estimate error); with a concurrency limit C, ≤ C × the largest single response.
+ * Concurrency: a lease per request in a sorted set scored by its expiry. Leases are short
+ * (LEASE_TTL_MS, 15 s) and renewed by the relay process's heartbeat while the request runs
+ * (leases.ts), so a dead process frees its slots within seconds and a long stream keeps its
+ * slot. Leases are always taken (they also carry reservations). Admission also files what it
+ * knew about the request in the shard's lease index and lease info, so that if the request is
+ * never recorded the flush job turns it into an `orphaned` event (leases.ts, sweepOrphans).
+ * Cost caps: a request is admitted only if spent + reserved + its own reservation ≤ cap, where its
+ * reservation is its worst case as the request states it (src/relay/reservation.ts: max output
+ * tokens × the dearest output rate + the prompt estimate × the dearest prompt rate) and
+ * "reserved" is the sum of the reservations of requests in flight. The record script settles a
+ * request: it frees the reservation and charges the actual cost, in one step.
+ * Overshoot bound. Admission keeps spent + reserved ≤ cap; settling changes that sum by
+ * (actual − reserved) of the settled request. So the final spend can exceed the cap by at most
+ *   Σ max(0, actual_i − reserved_i) over the requests admitted while spent + reserved was ≤ cap,
+ * which is 0 whenever every request stays within its stated worst case: with P parallel
+ * requests at the cap, the overshoot is the sum of the P requests' excesses over their own
+ * reservations, not P × a response. A request can only exceed its reservation through what the
+ * request does not state: a prompt larger than the estimate (bytes / 4; e.g. server tools such as
+ * web search add input tokens, PDFs), per-call fees, or an upstream ignoring max_tokens.
+ * Unbilled calls (count_tokens, models) take no lease and no reservation; they count in the
+ * request-rate window and honour revocation and suspension (mode 0 below).
  * Cost-period counters are seeded from Postgres + unflushed deltas when missing (a new key, a new
  * period, a Redis restart), so a wiped Redis never resets a cap to zero.
  */
+import { randomUUID } from "node:crypto";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import { env } from "~/env";
 import { LuaScript } from "./lua";
 import { dayPeriod, monthPeriod, weekPeriod, type Period } from "./periods";
 import { spentInRange } from "./query";
-import { shardOf } from "./redis-keys";
+import { keyStateKey, tenantSuspendedKey } from "./key-state";
+import { leaseInfoValue, type LeaseDraft } from "./leases";
+import { ledgerKeys, shardOf } from "./redis-keys";
 
-export const LEASE_TTL_MS = 15 * 60_000;
+/** How long a lease lives without a heartbeat. */
+export function leaseTtlMs(): number {
+  return env.LEASE_TTL_MS;
+}
 
 export interface KeyLimits {
   apiKeyId: string;
@@ -63,17 +84,20 @@ export type QuotaReason =
   | "cost_total"
   | "tokens_total"
   | "tenant_budget"
-  | "expired";
+  | "expired"
+  | "revoked"
+  | "suspended";
 
 /** Rate and concurrency refusals are 429 (retry later); spend caps are 402 (no point retrying soon). */
-export function refusalStatus(reason: QuotaReason): 402 | 403 | 429 {
-  if (reason === "expired") return 403;
+export function refusalStatus(reason: QuotaReason): 401 | 402 | 403 | 429 {
+  if (reason === "revoked") return 401;
+  if (reason === "expired" || reason === "suspended") return 403;
   return reason.startsWith("rate_") || reason === "concurrency" ? 429 : 402;
 }
 
 export type Admission =
   | { ok: true; charge: QuotaCharge }
-  | { ok: false; reason: QuotaReason; status: 402 | 403 | 429; retryAfterSec: number | null };
+  | { ok: false; reason: QuotaReason; status: 401 | 402 | 403 | 429; retryAfterSec: number | null };
 
 /** What the record script must update for an admitted request. */
 export interface QuotaCharge {
@@ -86,8 +110,14 @@ export interface QuotaCharge {
     windowCost: string;
     costCounters: string[];
     totalTokens: string;
+    /** The shard's lease index, lease info and epoch (see ledgerKeys). */
+    leaseIndex: string;
+    leaseInfo: string;
+    epoch: string;
   };
   windowTtlSec: number;
+  /** The Redis dataset's epoch at admission: tells a duplicate record from one after a wipe. */
+  epoch: string;
 }
 
 /** Redis key names for one key's quota state, all tagged with its tenant's shard. */
@@ -109,6 +139,8 @@ export function quotaKeys(limits: Pick<KeyLimits, "apiKeyId" | "tenantId">, peri
     totalCost: `${k}:c:total`,
     totalTokens: `${k}:tok:total`,
     tenantMonthCost: `${t}:c:${periods.month.id}`,
+    keyState: keyStateKey(limits),
+    tenantSuspended: tenantSuspendedKey(limits.tenantId),
   };
 }
 
@@ -138,30 +170,43 @@ export function periodsFor(limits: Pick<KeyLimits, "timeZone" | "weeklyResetDay"
 }
 
 // KEYS: 1 leases, 2 key resv, 3 tenant resv, 4 w:req, 5 w:tok, 6 w:cost, 7 first-use,
-//       8 day, 9 week, 10 month, 11 total cost, 12 total tokens, 13 tenant month
+//       8 day, 9 week, 10 month, 11 total cost, 12 total tokens, 13 tenant month,
+//       14 key state, 15 tenant suspended,
+//       16 lease index, 17 lease info, 18 epoch (inflight: the orphan sweeper's view of the lease)
 // ARGV: 1 now, 2 request id, 3 lease ttl ms, 4 window minutes, 5 max req, 6 max tok, 7 max cost,
 //       8 max concurrency, 9 cap day, 10 cap week, 11 cap month, 12 cap total, 13 cap tokens,
-//       14 tenant budget, 15 estimate µ$, 16 day end, 17 week end, 18 month end, 19 expires-after-first-use ms
-// Limits are -1 when not set. Returns {1} admitted, {0, reason, retryAfter} refused, {-1, i...} counters to seed.
+//       14 tenant budget, 15 reservation µ$ (the request's worst case), 16 day end, 17 week end,
+//       18 month end, 19 expires-after-first-use ms, 20 presented key hash ('' = unchecked),
+//       21 mode (1 billed; 0 unbilled: state, expiry and request rate only, no lease, no reservation),
+//       22 lease info (JSON), 23 epoch candidate
+// Limits are -1 when not set. Returns {1, epoch} admitted (unbilled: {1}), {0, reason, retryAfter} refused, {-1, i...} counters to seed.
 const admitScript = new LuaScript(`
 local now = tonumber(ARGV[1])
 local function arg(i) return tonumber(ARGV[i]) end
+-- Revocation, rotation and suspension as written to Redis by key-state.ts: they hold even when the
+-- relay authenticated the request from a stale cached key while Postgres was unreachable.
+local state = redis.call('HMGET', KEYS[14], 'revoked', 'hash')
+if state[1] or (state[2] and ARGV[20] ~= '' and state[2] ~= ARGV[20]) then return {0, 'revoked', 0} end
+if redis.call('EXISTS', KEYS[15]) == 1 then return {0, 'suspended', 0} end
+local billed = ARGV[21] == '1'
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
 if #expired > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
   redis.call('HDEL', KEYS[2], unpack(expired))
   redis.call('HDEL', KEYS[3], unpack(expired))
 end
-local missing = {-1}
-for _, pair in ipairs({{9, 8}, {10, 9}, {11, 10}, {12, 11}, {13, 12}, {14, 13}}) do
-  if arg(pair[1]) >= 0 and redis.call('EXISTS', KEYS[pair[2]]) == 0 then table.insert(missing, pair[2]) end
+if billed then
+  local missing = {-1}
+  for _, pair in ipairs({{9, 8}, {10, 9}, {11, 10}, {12, 11}, {13, 12}, {14, 13}}) do
+    if arg(pair[1]) >= 0 and redis.call('EXISTS', KEYS[pair[2]]) == 0 then table.insert(missing, pair[2]) end
+  end
+  if #missing > 1 then return missing end
 end
-if #missing > 1 then return missing end
 if arg(19) >= 0 then
   local first = tonumber(redis.call('GET', KEYS[7]) or '')
   if first and now > first + arg(19) then return {0, 'expired', 0} end
 end
-if arg(8) >= 0 and redis.call('ZCARD', KEYS[1]) >= arg(8) then return {0, 'concurrency', 1} end
+if billed and arg(8) >= 0 and redis.call('ZCARD', KEYS[1]) >= arg(8) then return {0, 'concurrency', 1} end
 local win = arg(4)
 local minute = math.floor(now / 60000)
 local function windowSum(key)
@@ -180,8 +225,15 @@ end
 local est = arg(15)
 if win > 0 then
   if arg(5) >= 0 then local s, r = windowSum(KEYS[4]); if s + 1 > arg(5) then return {0, 'rate_requests', r} end end
-  if arg(6) >= 0 then local s, r = windowSum(KEYS[5]); if s >= arg(6) then return {0, 'rate_tokens', r} end end
-  if arg(7) >= 0 then local s, r = windowSum(KEYS[6]); if s + est > arg(7) then return {0, 'rate_cost', r} end end
+  if billed and arg(6) >= 0 then local s, r = windowSum(KEYS[5]); if s >= arg(6) then return {0, 'rate_tokens', r} end end
+  if billed and arg(7) >= 0 then local s, r = windowSum(KEYS[6]); if s + est > arg(7) then return {0, 'rate_cost', r} end end
+end
+if not billed then
+  if win > 0 then
+    redis.call('HINCRBY', KEYS[4], minute, 1)
+    redis.call('EXPIRE', KEYS[4], win * 60 + 60)
+  end
+  return {1}
 end
 local function reserved(key)
   local sum = 0
@@ -215,7 +267,11 @@ if est > 0 then
   redis.call('PEXPIRE', KEYS[3], arg(3))
 end
 if arg(19) >= 0 then redis.call('SET', KEYS[7], now, 'NX') end
-return {1}
+-- inflight: file the lease for the orphan sweeper; the info field is the "not yet recorded" mark.
+redis.call('ZADD', KEYS[16], now + arg(3), ARGV[2])
+redis.call('HSET', KEYS[17], ARGV[2], ARGV[22])
+redis.call('SET', KEYS[18], ARGV[23], 'NX')
+return {1, redis.call('GET', KEYS[18])}
 `);
 
 const orNone = (v: number | null | undefined) => (v === null || v === undefined ? -1 : v);
@@ -223,8 +279,17 @@ const orNone = (v: number | null | undefined) => (v === null || v === undefined 
 export interface AdmitDeps {
   redis: RedisClient;
   now: () => number;
-  /** Spend already recorded for a key (or a tenant) in [fromMs, toMs): used to seed missing counters. */
-  spent: (scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number) => Promise<{ costMicros: number; tokens: number }>;
+  /**
+   * Spend already recorded for a key (or a tenant) in [fromMs, toMs): used to seed missing
+   * counters. `seeded(counter)` is called when the value became that counter (SET NX won), so
+   * spend that will be added to counters later (the local journal's) can tell it is counted;
+   * `release()` once the counter is stored or not (the journal holds its replay until then).
+   */
+  spent: (
+    scope: { apiKeyId?: string; tenantId?: string },
+    fromMs: number,
+    toMs: number,
+  ) => Promise<{ costMicros: number; tokens: number; seeded?: (counter: string) => void; release?: () => void }>;
 }
 
 function defaultDeps(): AdmitDeps {
@@ -233,48 +298,69 @@ function defaultDeps(): AdmitDeps {
 
 const DAY_S = 86_400;
 
-/** Checks every limit of the key at once and, if admitted, takes its lease and reservation. */
+/** What admission knows about the request beyond the key's limits. */
+export interface AdmitRequest {
+  /** Hash of the secret presented: refused if the key was rotated to another one (Redis key state). */
+  keyHash?: string;
+  /** count_tokens / models: checks revocation, suspension, expiry and the request-rate window only. */
+  unbilled?: boolean;
+  /** What the relay knows about a billed request, kept with its lease to bill it as an orphan. */
+  lease?: LeaseDraft | null;
+}
+
+/**
+ * Checks every limit of the key at once and, if admitted, takes its lease and reserves
+ * `reservationMicros` (the request's worst-case cost) until the record script settles it.
+ * `request.lease` is what the relay knows about the request, kept with the lease so an orphaned
+ * admission (its process died) can still be billed; without it an orphan only frees its lease.
+ */
 export async function admit(
   limits: KeyLimits,
   requestId: string,
-  estimateMicros: number,
+  reservationMicros: number,
   overrides: Partial<AdmitDeps> = {},
+  request: AdmitRequest = {},
 ): Promise<Admission> {
   const deps = { ...defaultDeps(), ...overrides };
   const now = deps.now();
   const periods = periodsFor(limits, now);
   const k = quotaKeys(limits, periods);
+  const shard = shardOf(limits.tenantId);
+  const chargeKeys: QuotaCharge["keys"] = {
+    leases: k.leases,
+    keyReservations: k.keyReservations,
+    tenantReservations: k.tenantReservations,
+    windowTokens: k.windowTokens,
+    windowCost: k.windowCost,
+    costCounters: [k.dayCost, k.weekCost, k.monthCost, k.totalCost, k.tenantMonthCost],
+    totalTokens: k.totalTokens,
+    leaseIndex: ledgerKeys.leaseIndex(shard),
+    leaseInfo: ledgerKeys.leaseInfo(shard),
+    epoch: ledgerKeys.epoch(shard),
+  };
+  const windowTtlSec = (limits.rateWindowMinutes ?? 0) * 60 + 60;
   const keys = [
     k.leases, k.keyReservations, k.tenantReservations, k.windowRequests, k.windowTokens, k.windowCost,
     k.firstUse, k.dayCost, k.weekCost, k.monthCost, k.totalCost, k.totalTokens, k.tenantMonthCost,
+    k.keyState, k.tenantSuspended,
+    chargeKeys.leaseIndex, chargeKeys.leaseInfo, chargeKeys.epoch,
   ];
   const args = [
-    now, requestId, LEASE_TTL_MS, orNone(limits.rateWindowMinutes), orNone(limits.rateMaxRequests),
+    now, requestId, leaseTtlMs(), orNone(limits.rateWindowMinutes), orNone(limits.rateMaxRequests),
     orNone(limits.rateMaxTokens), orNone(limits.rateMaxCostMicros), orNone(limits.maxConcurrency),
     orNone(limits.dailyCostMicros), orNone(limits.weeklyCostMicros), orNone(limits.monthlyCostMicros),
     orNone(limits.totalCostMicros), orNone(limits.totalTokens), orNone(limits.tenantMonthlyBudgetMicros),
-    Math.max(0, Math.round(estimateMicros)), periods.day.endMs, periods.week.endMs, periods.month.endMs,
+    // NaN (a price lookup gone wrong) must not reach Lua, where it breaks every comparison.
+    Number.isFinite(reservationMicros) ? Math.max(0, Math.round(reservationMicros)) : 0, periods.day.endMs, periods.week.endMs, periods.month.endMs,
     limits.expiresAfterFirstUseDays === null ? -1 : limits.expiresAfterFirstUseDays * DAY_S * 1000,
+    request.keyHash ?? "", request.unbilled ? 0 : 1,
+    leaseInfoValue(request.lease ?? null, { requestId, keys: chargeKeys, windowTtlSec }),
+    randomUUID(),
   ];
   for (let attempt = 0; attempt < 3; attempt++) {
     const result = (await admitScript.run(deps.redis, keys, args)) as Array<number | string>;
     if (result[0] === 1) {
-      return {
-        ok: true,
-        charge: {
-          requestId,
-          keys: {
-            leases: k.leases,
-            keyReservations: k.keyReservations,
-            tenantReservations: k.tenantReservations,
-            windowTokens: k.windowTokens,
-            windowCost: k.windowCost,
-            costCounters: [k.dayCost, k.weekCost, k.monthCost, k.totalCost, k.tenantMonthCost],
-            totalTokens: k.totalTokens,
-          },
-          windowTtlSec: (limits.rateWindowMinutes ?? 0) * 60 + 60,
-        },
-      };
+      return { ok: true, charge: { requestId, keys: chargeKeys, windowTtlSec, epoch: result[1] === undefined ? "" : String(result[1]) } };
     }
     if (result[0] === 0) {
       const reason = result[1] as QuotaReason;
@@ -309,20 +395,27 @@ async function seedCounters(
     const p = plan[i];
     if (!p) continue;
     const spent = await deps.spent(p.scope, p.from, far);
-    const value = p.tokens ? spent.tokens : spent.costMicros;
-    if (p.ttlMs > 0) await deps.redis.set(p.name, value, "PX", p.ttlMs, "NX");
-    else await deps.redis.set(p.name, value, "NX");
+    try {
+      const value = p.tokens ? spent.tokens : spent.costMicros;
+      const stored = p.ttlMs > 0 ? await deps.redis.set(p.name, value, "PX", p.ttlMs, "NX") : await deps.redis.set(p.name, value, "NX");
+      if (stored === "OK") spent.seeded?.(p.name);
+    } finally {
+      spent.release?.();
+    }
   }
 }
 
 /** Frees a lease and its reservation without charging (the request never reached the upstream). */
 export async function releaseAdmission(charge: QuotaCharge, client: RedisClient = defaultRedis): Promise<void> {
-  await releaseScript.run(client, [charge.keys.leases, charge.keys.keyReservations, charge.keys.tenantReservations], [charge.requestId]);
+  const k = charge.keys;
+  await releaseScript.run(client, [k.leases, k.keyReservations, k.tenantReservations, k.leaseIndex, k.leaseInfo], [charge.requestId]);
 }
 
 const releaseScript = new LuaScript(`
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('HDEL', KEYS[5], ARGV[1])
 return 1
 `);

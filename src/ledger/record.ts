@@ -1,9 +1,10 @@
-import { costOf, type PriceOverrides } from "~/pricing";
+import type { PriceOverrides } from "~/pricing";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import { pendingDeltas, type StoredEvent } from "./event";
 import { LuaScript } from "./lua";
-import type { QuotaCharge } from "./quota";
+import { releaseAdmission, type QuotaCharge } from "./quota";
 import { ledgerKeys, shardOf } from "./redis-keys";
+import { safeCostOf, sanitizeEvent, withFlag } from "./sanitize";
 import { totalTokens, type RequestEvent } from "./types";
 
 /**
@@ -12,17 +13,39 @@ import { totalTokens, type RequestEvent } from "./types";
  * Spend counters are only incremented if they exist: a missing one is seeded at the next
  * admission from Postgres + unflushed deltas, which already include this request.
  *
- * KEYS: 1 stream, 2 pending, [3 leases, 4 key resv, 5 tenant resv, 6 w:tok, 7 w:cost, 8 total tokens, 9.. cost counters]
- * ARGV: 1 event, 2 n pairs, pairs…, then [request id, minute, window ttl, cost, tokens, ttl per cost counter…]
+ * Exactly once per admitted request (inflight): the script first claims the request's lease info
+ * (HDEL). Mode "record" (the relay, or a journal replay) applies the event unless the info is gone
+ * under the same epoch it was admitted in, which means it was recorded already (a retry of a write
+ * that had succeeded) or swept as orphaned. Under another epoch Redis was wiped since admission,
+ * so the event is applied. Mode "orphan" (the sweeper) applies it only if the lease is still
+ * unclaimed and expired. Requests without a charge (refusals) are not deduplicated here; the flush
+ * still inserts each request id once.
+ *
+ * KEYS: 1 stream, 2 pending, [3 leases, 4 key resv, 5 tenant resv, 6 w:tok, 7 w:cost, 8 total tokens,
+ *       9 lease index, 10 lease info, 11 epoch, 12.. cost counters]
+ * ARGV: 1 event, 2 n pairs, pairs…, then [request id, minute, window ttl, cost, tokens, mode, epoch, now]
+ * Returns 1 when applied, 0 when it was a duplicate.
  */
 const recordScript = new LuaScript(`
-redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
 local n = tonumber(ARGV[2])
+local a = 3 + 2 * n
+if #KEYS >= 3 then
+  local id, mode = ARGV[a], ARGV[a + 5]
+  if mode == 'orphan' then
+    local score = redis.call('ZSCORE', KEYS[9], id)
+    if not score or tonumber(score) > tonumber(ARGV[a + 7]) then return 0 end
+    redis.call('ZREM', KEYS[9], id)
+    if redis.call('HDEL', KEYS[10], id) == 0 then return 0 end
+  else
+    redis.call('ZREM', KEYS[9], id)
+    if redis.call('HDEL', KEYS[10], id) == 0 and redis.call('GET', KEYS[11]) == ARGV[a + 6] then return 0 end
+  end
+end
+redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
 for i = 3, 2 + 2 * n, 2 do
   redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1])
 end
 if #KEYS < 3 then return 1 end
-local a = 3 + 2 * n
 local id, minute, wttl = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
 local cost, tokens = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
 redis.call('ZREM', KEYS[3], id)
@@ -36,7 +59,7 @@ end
 if cost > 0 then
   redis.call('HINCRBY', KEYS[7], minute, cost)
   redis.call('EXPIRE', KEYS[7], wttl)
-  for i = 9, #KEYS do
+  for i = 12, #KEYS do
     if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], cost) end
   end
 end
@@ -54,31 +77,64 @@ export interface RecordOptions {
   priceOverrides?: PriceOverrides;
 }
 
+/**
+ * The event as the stream stores it: sanitized (sanitize.ts) and priced once. A price that is not
+ * a whole non-negative number of micro-dollars, or a pricing error, records the request as
+ * unpriced and suspicious instead of losing it (`reprice` can price it later).
+ */
+export function toStoredEvent(event: RequestEvent, priceOverrides?: PriceOverrides): StoredEvent {
+  const { event: clean } = sanitizeEvent(event);
+  const cost = safeCostOf(clean.model, clean.usage, priceOverrides);
+  if (!cost) return { ...clean, flags: withFlag(clean.flags, "suspicious"), costMicros: 0, priced: false };
+  return { ...clean, costMicros: cost.costMicros, priced: cost.priced };
+}
+
+export interface StoredRecordOptions {
+  /** "orphan": the sweeper; applies only to an expired, unclaimed lease. */
+  mode?: "record" | "orphan";
+  now?: number;
+}
+
+/** Runs the record script for an already priced event; true when it was applied. */
+export async function recordStored(
+  client: RedisClient,
+  stored: StoredEvent,
+  charge: QuotaCharge | null,
+  opts: StoredRecordOptions = {},
+): Promise<boolean> {
+  const shard = shardOf(stored.tenantId);
+  const keys = [ledgerKeys.events(shard), ledgerKeys.pending(shard, stored.tenantId)];
+  const deltas = pendingDeltas(stored);
+  const args: Array<string | number> = [JSON.stringify(stored), deltas.length];
+  for (const [field, delta] of deltas) args.push(field, delta);
+  if (charge) {
+    const k = charge.keys;
+    keys.push(
+      k.leases, k.keyReservations, k.tenantReservations, k.windowTokens, k.windowCost, k.totalTokens,
+      k.leaseIndex, k.leaseInfo, k.epoch, ...k.costCounters,
+    );
+    args.push(
+      charge.requestId, Math.floor(stored.startedAt / 60_000), charge.windowTtlSec, stored.costMicros,
+      totalTokens(stored.usage), opts.mode ?? "record", charge.epoch, opts.now ?? Date.now(),
+    );
+  }
+  return Number(await recordScript.run(client, keys, args)) === 1;
+}
+
 export async function recordRequest(
   event: RequestEvent,
   charge: QuotaCharge | null = null,
   opts: RecordOptions = {},
 ): Promise<RecordResult> {
   const client = opts.redis ?? defaultRedis;
-  const { costMicros, priced } = costOf(event.model, event.usage, opts.priceOverrides);
-  const stored: StoredEvent = {
-    ...event,
-    flags: event.flags ?? [],
-    latencyMs: Math.max(0, Math.round(event.latencyMs)),
-    ttfbMs: event.ttfbMs === null ? null : Math.max(0, Math.round(event.ttfbMs)),
-    costMicros,
-    priced,
-  };
-  const shard = shardOf(event.tenantId);
-  const keys = [ledgerKeys.events(shard), ledgerKeys.pending(shard, event.tenantId)];
-  const deltas = pendingDeltas(stored);
-  const args: Array<string | number> = [JSON.stringify(stored), deltas.length];
-  for (const [field, delta] of deltas) args.push(field, delta);
-  if (charge) {
-    const k = charge.keys;
-    keys.push(k.leases, k.keyReservations, k.tenantReservations, k.windowTokens, k.windowCost, k.totalTokens, ...k.costCounters);
-    args.push(charge.requestId, Math.floor(event.startedAt / 60_000), charge.windowTtlSec, costMicros, totalTokens(event.usage));
+  try {
+    const stored = toStoredEvent(event, opts.priceOverrides);
+    await recordStored(client, stored, charge);
+    return { costMicros: stored.costMicros, priced: stored.priced };
+  } catch (err) {
+    // Whatever failed, the request is over: its concurrency lease and reservation must not
+    // outlive it (they would block the key until the lease expires). Releasing twice is harmless.
+    if (charge) await releaseAdmission(charge, client).catch(() => {});
+    throw err;
   }
-  await recordScript.run(client, keys, args);
-  return { costMicros, priced };
 }

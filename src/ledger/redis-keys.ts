@@ -31,6 +31,22 @@ export const ledgerKeys = {
   pending: (shard: number, tenantId: string) => `${tag(shard)}:t:${tenantId}:pending`,
   /** Lease lock: one flush runner per shard at a time. */
   flushLock: (shard: number) => `${tag(shard)}:flush-lock`,
+  /** Every live lease of the shard, scored by its expiry (ms): where the orphan sweeper looks. */
+  leaseIndex: (shard: number) => `${tag(shard)}:leases`,
+  /**
+   * What admission knew about each unrecorded request (field = request id). The field is the
+   * "not yet recorded" mark: the record script and the orphan sweeper both claim it with HDEL,
+   * so exactly one of them turns the request into an event.
+   */
+  leaseInfo: (shard: number) => `${tag(shard)}:lease-info`,
+  /**
+   * A random value set once per Redis dataset. A record that finds no lease info under the same
+   * epoch it was admitted in is a duplicate (already recorded or swept); under another epoch the
+   * dataset was wiped and the record must be applied.
+   */
+  epoch: (shard: number) => `${tag(shard)}:epoch`,
+  /** Never written: stands in for a counter a record must not touch (same slot as the others). */
+  noCounter: (shard: number) => `${tag(shard)}:no-counter`,
 };
 
 export { METRICS, type Metric };

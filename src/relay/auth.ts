@@ -6,6 +6,7 @@ import { hashApiKey } from "~/keys";
 import type { KeyLimits } from "~/ledger";
 import type { PriceOverrides } from "~/pricing";
 import { RelayError } from "./errors";
+import { staleTolerantCache, type StaleOptions } from "./stale-cache";
 
 /** What the relay needs to know about a key, as loaded from the database. */
 export interface RelayKey {
@@ -26,6 +27,12 @@ export interface RelayKey {
 
 export type KeyLookup = (keyHash: string) => Promise<RelayKey | null>;
 
+/** A key that passed authentication, with the hash of the secret it was presented with. */
+export interface AuthenticatedKey extends RelayKey {
+  /** The admission script compares it with the key's current hash in Redis (rotation). */
+  keyHash: string;
+}
+
 export function extractSecret(headers: Headers): string | null {
   const apiKey = headers.get("x-api-key")?.trim();
   const auth = headers.get("authorization");
@@ -35,34 +42,24 @@ export function extractSecret(headers: Headers): string | null {
   return bearer || apiKey || null;
 }
 
-/** Wraps a lookup with a small TTL cache (misses are cached too: a random secret cannot be created later). */
-export function cachedKeyLookup(lookup: KeyLookup, ttlMs: number, now: () => number, maxEntries = 10_000): KeyLookup {
-  const cache = new Map<string, { key: RelayKey | null; until: number }>();
-  const inflight = new Map<string, Promise<RelayKey | null>>();
-  return async (keyHash) => {
-    const hit = cache.get(keyHash);
-    if (hit && hit.until > now()) return hit.key;
-    const pending = inflight.get(keyHash);
-    if (pending) return pending;
-    const p = lookup(keyHash)
-      .then((key) => {
-        if (cache.size >= maxEntries) cache.clear();
-        cache.set(keyHash, { key, until: now() + ttlMs });
-        return key;
-      })
-      .finally(() => inflight.delete(keyHash));
-    inflight.set(keyHash, p);
-    return p;
-  };
+/**
+ * Wraps a lookup with a small TTL cache (misses are cached too: a random secret cannot be created
+ * later). With `stale`, a key read before the database became unreachable keeps being served for
+ * a bounded time; revocations made meanwhile still apply through the admission script's Redis
+ * key-state check (see src/ledger/key-state.ts).
+ */
+export function cachedKeyLookup(lookup: KeyLookup, ttlMs: number, now: () => number, maxEntries = 10_000, stale?: StaleOptions): KeyLookup {
+  return staleTolerantCache(lookup, { ttlMs, now, maxEntries, stale });
 }
 
 const DAY_MS = 86_400_000;
 
 /** Resolves and checks the key; throws a RelayError refusal (errors.ts) when it may not be used. */
-export async function authenticate(headers: Headers, lookup: KeyLookup, nowMs: number): Promise<RelayKey> {
+export async function authenticate(headers: Headers, lookup: KeyLookup, nowMs: number): Promise<AuthenticatedKey> {
   const secret = extractSecret(headers);
   if (!secret) throw new RelayError("authentication", "Missing API key: send it as x-api-key or Authorization: Bearer.");
-  const key = await lookup(hashApiKey(secret));
+  const keyHash = hashApiKey(secret);
+  const key = await lookup(keyHash);
   if (!key) throw new RelayError("authentication", "Invalid API key.");
   if (key.revokedAt && key.revokedAt.getTime() <= nowMs) throw RelayError.refusal("revoked");
   if (key.expiresAt && key.expiresAt.getTime() <= nowMs) throw RelayError.refusal("expired");
@@ -72,7 +69,7 @@ export async function authenticate(headers: Headers, lookup: KeyLookup, nowMs: n
   if (key.tenantSuspendedAt && key.tenantSuspendedAt.getTime() <= nowMs) {
     throw RelayError.refusal("suspended");
   }
-  return key;
+  return { ...key, keyHash };
 }
 
 const patternCache = new Map<string, RegExp>();

@@ -1,24 +1,68 @@
 /**
  * The process-wide relay, wired to Postgres (key lookup), the ledger (recording) and env (limits,
  * default upstreams). Built on first use so importing the relay module costs nothing.
+ *
+ * Postgres away: keys and tenant upstreams are cached KEY_CACHE_TTL_MS; when a refresh fails with
+ * a connection-type error, the last value read is served for up to KEY_CACHE_STALE_MAX_MS after it
+ * was read (admission and recording need only Redis, and revocation, rotation and suspension reach
+ * the admission script through Redis). A key never read before the outage gets 503.
  */
 import { env } from "~/env";
 import type { ProviderName } from "~/ledger/types";
-import { admit, recordRequest, type QuotaCharge, type RequestEvent } from "~/ledger";
+import path from "node:path";
+import { admit, LeaseHeartbeat, LedgerJournal, LedgerRecorder, spentInRange, type QuotaCharge, type RequestEvent } from "~/ledger";
 import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import { loadPriceOverrides } from "~/server/price-overrides";
 import type { PriceOverrides } from "~/pricing";
 import { costOf } from "~/pricing";
-import { componentLogger, logRequest, scrubSecrets } from "~/server/observability/logger";
-import { observeQuotaRefusal, observeRedisError, observeRequest, observeUnbilled } from "~/server/observability/metrics";
+import { componentLogger, logRequest, logUnbilled, scrubSecrets, unbilledEndpointLabel } from "~/server/observability/logger";
+import {
+  observePostgresError,
+  observeLedgerRecords,
+  observeQuotaRefusal,
+  observeRedisError,
+  observeRequest,
+  observeStaleServed,
+  observeUnbilled,
+} from "~/server/observability/metrics";
 import { db } from "~/server/db";
+import { isDatabaseUnreachable } from "~/server/db-errors";
 import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } from "./auth";
 import { clientIpFrom } from "~/net";
 import { decryptCredential } from "./credentials";
-import { createRelay, type RelayContext, type RelayHandler, type UnservedRequest } from "./relay";
+import { RelayError } from "./errors";
+import { processLifecycle, type DrainReport } from "./lifecycle";
+import { createRelay, type RelayContext, type RelayHandler, type UnbilledCall, type UnservedRequest } from "./relay";
+import { staleTolerantCache, type StaleOptions } from "./stale-cache";
 import { createUpstreamFetch, type UpstreamTarget } from "./upstream";
 
-const KEY_CACHE_TTL_MS = 5_000;
+const relayLog = componentLogger("relay");
+
+/** Stale serving for one of the relay's database caches (key, upstreams). */
+function staleWhileUnreachable(cache: "key" | "upstreams"): StaleOptions {
+  let lastWarnAt = 0;
+  return {
+    maxMs: env.KEY_CACHE_STALE_MAX_MS,
+    allows: isDatabaseUnreachable,
+    onServeStale(ageMs, err) {
+      observeStaleServed(cache);
+      observePostgresError(`relay_${cache}_lookup`);
+      // One line per cache per 10 s is enough to see an outage; metrics count every fallback.
+      if (Date.now() - lastWarnAt < 10_000) return;
+      lastWarnAt = Date.now();
+      relayLog.warn({ err, cache, ageMs }, "Postgres unreachable: serving cached data");
+    },
+  };
+}
+
+/** Past the stale window (or for a key never seen), an unreachable database is a 503, not a 500. */
+function unavailableWhenUnreachable<A extends unknown[], R>(read: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return (...args) =>
+    read(...args).catch((err: unknown) => {
+      if (!isDatabaseUnreachable(err)) throw err;
+      throw new RelayError("service_unavailable", "The gateway cannot reach its database right now; retry shortly.", null, { "retry-after": "1" });
+    });
+}
 
 export const prismaKeyLookup: KeyLookup = async (keyHash) => {
   const row = await db.apiKey.findUnique({
@@ -57,21 +101,17 @@ interface TenantUpstream {
   models: string[];
 }
 
-const UPSTREAM_CACHE_TTL_MS = 5_000;
-const tenantUpstreamCache = new Map<string, { rows: TenantUpstream[]; until: number }>();
-
-async function tenantUpstreams(tenantId: string): Promise<TenantUpstream[]> {
-  const hit = tenantUpstreamCache.get(tenantId);
-  if (hit && hit.until > Date.now()) return hit.rows;
-  const rows = await db.upstream.findMany({
-    where: { tenantId, enabled: true },
-    orderBy: [{ priority: "asc" }, { createdAt: "asc" }],
-    select: { id: true, provider: true, baseUrl: true, credentialEnc: true, models: true },
-  });
-  if (tenantUpstreamCache.size > 10_000) tenantUpstreamCache.clear();
-  tenantUpstreamCache.set(tenantId, { rows, until: Date.now() + UPSTREAM_CACHE_TTL_MS });
-  return rows;
-}
+const tenantUpstreams = unavailableWhenUnreachable(
+  staleTolerantCache(
+    (tenantId: string): Promise<TenantUpstream[]> =>
+      db.upstream.findMany({
+        where: { tenantId, enabled: true },
+        orderBy: [{ priority: "asc" }, { createdAt: "asc" }],
+        select: { id: true, provider: true, baseUrl: true, credentialEnc: true, models: true },
+      }),
+    { ttlMs: env.KEY_CACHE_TTL_MS, now: Date.now, stale: staleWhileUnreachable("upstreams") },
+  ),
+);
 
 const servesModel = (models: readonly string[], model: string | null): boolean =>
   model === null || matchesModelPattern(models, model);
@@ -100,10 +140,56 @@ function observe(event: RequestEvent, cost: { costMicros: number; priced: boolea
   logRequest(event, cost);
 }
 
+const ledgerLog = componentLogger("ledger");
+
+/**
+ * The process's recorder: lease heartbeat, retries and the local journal. On globalThis like the
+ * lifecycle, so Next's route chunks and instrumentation share one (one heartbeat, one journal file).
+ */
+function createProcessRecorder(): LedgerRecorder {
+  const heartbeat = new LeaseHeartbeat({
+    onError: (err) => {
+      observeRedisError("lease_heartbeat");
+      ledgerLog.warn({ err }, "lease heartbeat failed");
+    },
+    onLost: (ids) => ledgerLog.warn({ requestIds: ids.slice(0, 20), count: ids.length }, "leases gone at renewal (swept as orphaned or lost with Redis)"),
+  });
+  const journal = new LedgerJournal({ dir: path.resolve(env.LEDGER_JOURNAL_DIR), maxBytes: env.LEDGER_JOURNAL_MAX_BYTES });
+  return new LedgerRecorder({
+    heartbeat,
+    journal,
+    hooks: {
+      onJournaled: (event, err) => {
+        observeRedisError("record");
+        observeLedgerRecords("journaled");
+        ledgerLog.warn({ err, requestId: event.id }, "Redis unreachable: record journaled to disk");
+      },
+      onDropped: (event, err) => {
+        observeLedgerRecords("dropped");
+        ledgerLog.error({ err, requestId: event.id, apiKeyId: event.apiKeyId, costMicros: event.costMicros }, "record LOST: Redis unreachable and the journal refused it");
+      },
+      onReplayed: (n) => {
+        observeLedgerRecords("replayed", n);
+        ledgerLog.info({ count: n }, "journal replayed into Redis");
+      },
+      onDuplicate: (event) => {
+        observeLedgerRecords("duplicate");
+        ledgerLog.warn({ requestId: event.id }, "the ledger already had this request (a retried write, or swept as orphaned): not recorded again");
+      },
+    },
+  }).start();
+}
+
+const globalForRecorder = globalThis as unknown as { metergateRecorder?: LedgerRecorder };
+
+export function processRecorder(): LedgerRecorder {
+  return (globalForRecorder.metergateRecorder ??= createProcessRecorder());
+}
+
 /** Records to the ledger, then counts the request in metrics and the per-request log line. */
 async function recordAndObserve(event: RequestEvent, charge: QuotaCharge | null, priceOverrides: PriceOverrides) {
   try {
-    const cost = await recordRequest(event, charge, { priceOverrides });
+    const cost = await processRecorder().record(event, charge, priceOverrides);
     observe(event, cost);
     return cost;
   } catch (err) {
@@ -113,7 +199,26 @@ async function recordAndObserve(event: RequestEvent, charge: QuotaCharge | null,
   }
 }
 
-const relayLog = componentLogger("relay");
+/** Spend for seeding cap counters: Postgres + unflushed deltas + this process's unreplayed journal. */
+async function spentWithJournal(scope: { apiKeyId?: string; tenantId?: string }, fromMs: number, toMs: number) {
+  // The journal first: it holds its replay until the counter is stored (release), so no entry is
+  // counted both as replayed (in Redis) and as journaled, or missed by both.
+  const journaled = await processRecorder().journalSpend(scope, fromMs, toMs);
+  if (!journaled) return spentInRange(scope, fromMs, toMs);
+  try {
+    const stored = await spentInRange(scope, fromMs, toMs);
+    return { ...journaled, costMicros: stored.costMicros + journaled.costMicros, tokens: stored.tokens + journaled.tokens };
+  } catch (err) {
+    journaled.release();
+    throw err;
+  }
+}
+
+/** Unbilled calls leave a trace: one log line and a counter by endpoint and outcome. */
+function observeUnbilledCall(call: UnbilledCall): void {
+  observeUnbilled(unbilledEndpointLabel(call.endpoint), call.outcome);
+  logUnbilled(call);
+}
 
 /** One line and one count per request the relay does not serve (no request-log row: nothing is billed). */
 function observeUnservedRequest(event: UnservedRequest): void {
@@ -133,12 +238,28 @@ function observeUnservedRequest(event: UnservedRequest): void {
 }
 
 export function createDefaultRelay(): RelayHandler {
+  const recorder = processRecorder();
   return createRelay({
     record: recordAndObserve,
-    admit: (key, requestId, estimateMicros) => admit(key.limits, requestId, estimateMicros),
+    // Seeding a missing spend counter reads Postgres: while it is away that admission gets 503.
+    admit: unavailableWhenUnreachable(async (key, requestId, reservationMicros, request) => {
+      const admission = await admit(
+        key.limits,
+        requestId,
+        reservationMicros,
+        { spent: spentWithJournal },
+        { keyHash: key.keyHash, unbilled: request.unbilled, lease: request.lease ?? null },
+      );
+      if (admission.ok && !request.unbilled) recorder.admitted(admission.charge);
+      return admission;
+    }),
+    // Every refusal the relay answers (admission's and the key checks') is counted here, once.
     onRefusal: observeQuotaRefusal,
     onUnserved: observeUnservedRequest,
-    lookupKey: cachedKeyLookup(prismaKeyLookup, KEY_CACHE_TTL_MS, Date.now),
+    onUnbilled: observeUnbilledCall,
+    defaultMaxOutputTokens: env.RESERVE_DEFAULT_MAX_OUTPUT_TOKENS,
+    lifecycle: processLifecycle(),
+    lookupKey: unavailableWhenUnreachable(cachedKeyLookup(prismaKeyLookup, env.KEY_CACHE_TTL_MS, Date.now, 10_000, staleWhileUnreachable("key"))),
     targets: tenantTargets,
     fetchUpstream: createUpstreamFetch({
       connectTimeoutMs: env.RELAY_CONNECT_TIMEOUT_MS,
@@ -150,6 +271,21 @@ export function createDefaultRelay(): RelayHandler {
 }
 
 const globalForRelay = globalThis as unknown as { metergateRelay?: RelayHandler };
+
+/**
+ * Graceful shutdown of this process's relay (SIGTERM): stop taking requests, let open ones run up
+ * to `timeoutMs`, cut the rest, wait until every record is in Redis or the journal.
+ */
+export async function drainRelay(timeoutMs: number = env.RELAY_DRAIN_TIMEOUT_MS): Promise<DrainReport> {
+  const report = await processLifecycle().drain(timeoutMs);
+  const recorder = globalForRecorder.metergateRecorder;
+  if (recorder) {
+    await recorder.idle();
+    recorder.stop();
+  }
+  relayLog.info({ ...report }, "relay drained");
+  return report;
+}
 
 /** Relays one request through the process-wide relay. */
 export function handleRelay(request: Request, ctx: RelayContext): Promise<Response> {

@@ -24,6 +24,7 @@ export type RelayErrorKind =
   | "request_too_large"
   | "api_error"
   | "upstream_unavailable"
+  | "service_unavailable"
   | "overloaded"
   | "loop_detected";
 
@@ -54,6 +55,7 @@ const KINDS: Record<RelayErrorKind, Answers> = {
   request_too_large: kind(413, "request_too_large", "invalid_request_error", "request_too_large"),
   api_error: kind(500, "api_error", "server_error", null),
   upstream_unavailable: kind(502, "api_error", "server_error", "upstream_unavailable"),
+  service_unavailable: kind(503, "api_error", "server_error", "service_unavailable"),
   overloaded: kind(529, "overloaded_error", "server_error", "overloaded"),
   // RFC 5842 Loop Detected: the gateway reached itself through an upstream.
   loop_detected: kind(508, "api_error", "server_error", "loop_detected"),

@@ -4,7 +4,8 @@
  *  - createRelay: the same with injected dependencies (tests, benches, a dedicated relay tier).
  */
 export { createRelay, protocolFromHeaders, type RelayContext, type RelayDeps, type RelayEndpoint, type RelayHandler } from "./relay";
-export { handleRelay, relayRoute, createDefaultRelay, envTargets, tenantTargets, prismaKeyLookup } from "./default";
+export { handleRelay, relayRoute, createDefaultRelay, drainRelay, processRecorder, envTargets, tenantTargets, prismaKeyLookup } from "./default";
+export { RelayLifecycle, processLifecycle, type DrainReport } from "./lifecycle";
 export { encryptCredential, decryptCredential, isEncryptedCredential } from "./credentials";
 export { cachedKeyLookup, type KeyLookup, type RelayKey } from "./auth";
 export { createUpstreamFetch, type UpstreamFetch, type UpstreamTarget } from "./upstream";

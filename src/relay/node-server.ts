@@ -16,7 +16,13 @@ import { endpointForPath } from "./routes";
 export interface RelayServer {
   url: string;
   server: http.Server;
+  /** Closes at once: open connections are cut (tests, benches). */
   close(): Promise<void>;
+  /**
+   * Graceful: stops accepting connections, closes idle ones, runs `drain` (which lets open
+   * requests finish or cuts them, and waits for their records), then closes what is left.
+   */
+  shutdown(drain: () => Promise<unknown>): Promise<void>;
 }
 
 function toWebHeaders(raw: readonly string[]): Headers {
@@ -102,13 +108,40 @@ export async function startRelayServer(handler: RelayHandler, port = 0, host = "
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+    async shutdown(drain) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      try {
+        await drain();
+      } finally {
+        server.closeAllConnections();
+        await closed;
+      }
+    },
   };
+}
+
+/** SIGTERM / SIGINT for a relay tier process: drain (RELAY_DRAIN_TIMEOUT_MS), then exit. */
+export function exitGracefullyOnSignals(server: RelayServer, drain: () => Promise<unknown>, log: (msg: string) => void): void {
+  let started = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (started) return;
+    started = true;
+    log(`[relay] ${sig}: draining`);
+    void server
+      .shutdown(drain)
+      .catch((err: unknown) => log(`[relay] drain failed: ${String(err)}`))
+      .finally(() => process.exit(0));
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
 }
 
 // `tsx src/relay/node-server.ts [port]`: the process-wide relay on a bare Node server (the flush
 // job runs elsewhere: in the app or `npm run flush:worker`).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { handleRelay } = await import("./default");
+  const { handleRelay, drainRelay } = await import("./default");
   const server = await startRelayServer(handleRelay, Number(process.argv[2] ?? process.env.RELAY_PORT ?? 3001), "0.0.0.0");
+  exitGracefullyOnSignals(server, () => drainRelay(), console.error);
   console.log(`metergate relay listening on ${server.url}`);
 }

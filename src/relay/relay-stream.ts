@@ -8,7 +8,9 @@ import type { BodyObserver } from "./observers";
 export type BodyOutcome =
   | { kind: "complete" }
   | { kind: "client_abort" }
-  | { kind: "upstream_error"; error: unknown };
+  | { kind: "upstream_error"; error: unknown }
+  /** The relay cut the body itself (shutdown past its drain timeout). */
+  | { kind: "shutdown" };
 
 export interface RelayBodyHooks {
   onFirstByte(): void;
@@ -21,6 +23,8 @@ export interface RelayedBody {
   body: ReadableStream<Uint8Array>;
   /** The client went away (request signal aborted): stop the upstream and report it. */
   clientGone(): void;
+  /** The relay is shutting down: stop the upstream, fail the client body with `error`, report it. */
+  terminate(error: Error): void;
 }
 
 export function relayBody(upstream: ReadableStream<Uint8Array>, observer: BodyObserver, hooks: RelayBodyHooks): RelayedBody {
@@ -41,8 +45,24 @@ export function relayBody(upstream: ReadableStream<Uint8Array>, observer: BodyOb
     reader.cancel().catch(() => {});
   };
 
+  let controllerRef: ReadableStreamDefaultController<Uint8Array> | null = null;
+  const terminate = (error: Error): void => {
+    if (ended) return;
+    end({ kind: "shutdown" });
+    hooks.abortUpstream();
+    reader.cancel().catch(() => {});
+    try {
+      controllerRef?.error(error);
+    } catch {
+      // already closed
+    }
+  };
+
   const body = new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        controllerRef = controller;
+      },
       async pull(controller) {
         let emitted = false;
         const emit = (chunk: Uint8Array): void => {
@@ -82,5 +102,5 @@ export function relayBody(upstream: ReadableStream<Uint8Array>, observer: BodyOb
     },
     { highWaterMark: 0 },
   );
-  return { body, clientGone };
+  return { body, clientGone, terminate };
 }

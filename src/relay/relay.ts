@@ -5,15 +5,17 @@
  */
 import { randomUUID } from "node:crypto";
 import { deploymentHopId, EgressRefusedError, EgressUrlError, HOP_HEADER, hopRefusal, sanitizeFetchError } from "~/egress";
-import type { Admission, QuotaCharge } from "~/ledger";
+import type { Admission, LeaseDraft, QuotaCharge } from "~/ledger";
 import type { ProviderName, RequestEvent } from "~/ledger/types";
 import { costOf, type PriceOverrides } from "~/pricing";
 import { ZERO_USAGE } from "~/ledger/types";
 import { anthropicMessages, openAiChat, openAiResponses, type ProtocolAdapter } from "./adapters";
-import { authenticate, isModelAllowed, type KeyLookup, type RelayKey } from "./auth";
+import { authenticate, isModelAllowed, type AuthenticatedKey, type KeyLookup, type RelayKey } from "./auth";
 import { errorResponse, RelayError, type RefusalReason, type WireProtocol } from "./errors";
+import { RelayShutdownError, type RelayLifecycle, type RequestTicket } from "./lifecycle";
 import { JsonTap, passThrough, SseFrameFilter, SseTap, type BodyObserver } from "./observers";
 import { relayBody, type BodyOutcome } from "./relay-stream";
+import { DEFAULT_MAX_OUTPUT_TOKENS, worstCaseMicros } from "./reservation";
 import { readClientBody, type ClientBody } from "./request-body";
 import { redactApiKeys } from "~/keys";
 import { ENDPOINT_METHODS, modelsUpstreamPath } from "./routes";
@@ -57,11 +59,41 @@ export interface UnservedRequest {
   userAgent: string | null;
 }
 
+/** An unbilled call (count_tokens, models), for the log line and metrics: never in the ledger. */
+export interface UnbilledCall {
+  endpoint: "anthropic-count-tokens" | "models";
+  apiKeyId: string;
+  tenantId: string;
+  model: string | null;
+  status: number;
+  /** forwarded: the upstream answered < 400; upstream_error: it answered ≥ 400; refused: a limit said no. */
+  outcome: "forwarded" | "upstream_error" | "refused";
+  /** Why it was refused, or null. */
+  reason: RefusalReason | null;
+  latencyMs: number;
+}
+
 export interface RelayDeps {
   /** Called exactly once per relayed (billable) request, after its response has ended. */
   record(event: RequestEvent, charge: QuotaCharge | null, priceOverrides: PriceOverrides): Promise<unknown>;
-  /** Quota admission (one Redis script); absent = no quotas. A refusal is recorded, never forwarded. */
-  admit?(key: RelayKey, requestId: string, estimateMicros: number): Promise<Admission>;
+  /**
+   * Quota admission (one Redis script); absent = no quotas. A refusal is recorded, never forwarded.
+   * `reservationMicros` is the request's worst-case cost (0 for unbilled calls, which only check
+   * key state, expiry and the request-rate window). `lease` (billed requests) is what admission
+   * keeps with the lease to bill the request if its process dies.
+   */
+  admit?(
+    key: AuthenticatedKey,
+    requestId: string,
+    reservationMicros: number,
+    request: { unbilled: boolean; lease?: LeaseDraft },
+  ): Promise<Admission>;
+  /** Called once per unbilled call that got past authentication. */
+  onUnbilled?(call: UnbilledCall): void;
+  /** Output tokens reserved for a request without max_tokens (default 16,384). */
+  defaultMaxOutputTokens?: number;
+  /** Open requests, for a graceful shutdown (drain); absent = not tracked. */
+  lifecycle?: RelayLifecycle;
   lookupKey: KeyLookup;
   /** Upstreams to try, in order, for this key and provider. */
   targets(key: RelayKey, provider: ProviderName, model: string | null): Promise<UpstreamTarget[]> | UpstreamTarget[];
@@ -167,18 +199,43 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     return targets;
   }
 
-  /** count_tokens and models: authenticated, forwarded, not billed. HEAD is a GET upstream without the body. */
-  async function forwardUnbilled(request: Request, protocol: WireProtocol, path: string, provider: ProviderName): Promise<Response> {
-    const key = await authenticate(request.headers, deps.lookupKey, now());
-    const body = request.method === "POST" ? (await readClientBody(request, deps.maxBodyBytes)).raw : null;
+  /**
+   * count_tokens and models: not billed, but held to the key's state (revoked, suspended,
+   * expired), its allowed models (count_tokens names one) and its request-rate window, in the same
+   * admission script as billed requests; logged and counted, never recorded in the ledger.
+   * HEAD is a GET upstream whose body is dropped.
+   */
+  async function forwardUnbilled(request: Request, endpoint: UnbilledCall["endpoint"], path: string, provider: ProviderName): Promise<Response> {
+    const startedAt = now();
+    const requestId = randomUUID();
+    const key = await authenticate(request.headers, deps.lookupKey, startedAt);
+    let body: Uint8Array | null = null;
+    let model: string | null = null;
+    if (request.method === "POST") {
+      const client = await readClientBody(request, deps.maxBodyBytes);
+      body = client.raw;
+      model = client.model;
+    }
+    const report = (status: number, outcome: UnbilledCall["outcome"], reason: UnbilledCall["reason"] = null) =>
+      deps.onUnbilled?.({ endpoint, apiKeyId: key.id, tenantId: key.tenantId, model, status, outcome, reason, latencyMs: now() - startedAt });
+    const refuse = (refusal: RelayError): never => {
+      report(refusal.statusFor(provider === "ANTHROPIC" ? "anthropic" : "openai"), "refused", refusal.reason);
+      throw refusal;
+    };
+    if (model !== null && !isModelAllowed(key, model)) refuse(RelayError.refusal("model_not_allowed", { model }));
+    if (deps.admit) {
+      const admission = await deps.admit(key, requestId, 0, { unbilled: true });
+      if (!admission.ok) refuse(RelayError.refusal(admission.reason, { retryAfterSec: admission.retryAfterSec, nowMs: now() }));
+    }
     const abort = new AbortController();
     request.signal.addEventListener("abort", () => abort.abort(), { once: true });
     const head = request.method === "HEAD";
-    const res = await sendWithFailover(await resolveTargets(key, provider, null), request, path, body, abort.signal, head ? "GET" : request.method);
+    const res = await sendWithFailover(await resolveTargets(key, provider, model), request, path, body, abort.signal, head ? "GET" : request.method);
+    report(res.status, res.status < 400 ? "forwarded" : "upstream_error");
     if (head) {
       await res.body?.cancel().catch(() => {});
       const headers = clientResponseHeaders(res.headers);
-      headers.set("x-metergate-request-id", randomUUID());
+      headers.set("x-metergate-request-id", requestId);
       return new Response(null, { status: res.status, headers });
     }
     const relayed = relayBody(res.body ?? new ReadableStream(), passThrough, {
@@ -187,11 +244,17 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       abortUpstream: () => abort.abort(),
     });
     const headers = clientResponseHeaders(res.headers);
-    headers.set("x-metergate-request-id", randomUUID());
+    headers.set("x-metergate-request-id", requestId);
     return new Response(relayed.body, { status: res.status, headers });
   }
 
-  async function relayBilled(request: Request, ctx: RelayContext, adapter: ProtocolAdapter): Promise<Response> {
+  /** Whether a billed request still owes a record (then its ticket ends when that record settles). */
+  interface Billing {
+    ticket: RequestTicket;
+    recordOwed: boolean;
+  }
+
+  async function relayBilled(request: Request, ctx: RelayContext, adapter: ProtocolAdapter, billing: Billing): Promise<Response> {
     const startedAt = now();
     const requestId = randomUUID();
     const key = await authenticate(request.headers, deps.lookupKey, startedAt);
@@ -210,8 +273,13 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       userAgent: redactApiKeys(request.headers.get("user-agent")),
     };
     let charge: QuotaCharge | null = null;
+    const { ticket } = billing;
     const record = (fields: Pick<RequestEvent, "status" | "usage" | "usageSource" | "ttfbMs" | "error">): void => {
-      deps.record({ ...base, ...fields, latencyMs: now() - startedAt }, charge, key.priceOverrides).catch((e: unknown) => onError(e, "recording a request"));
+      billing.recordOwed = true;
+      deps
+        .record({ ...base, ...fields, latencyMs: now() - startedAt }, charge, key.priceOverrides)
+        .catch((e: unknown) => onError(e, "recording a request"))
+        .finally(() => ticket.end());
     };
     /** Refused before forwarding: recorded with the status the client gets, like every refusal. */
     const refuse = (refusal: RelayError): never => {
@@ -223,7 +291,9 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     const prepared = adapter.prepare(body.json, body.stream);
     const targets = await resolveTargets(key, adapter.provider, body.model);
     if (deps.admit) {
-      const admission = await deps.admit(key, requestId, inputCostEstimate(key, body.model, body.raw.byteLength));
+      const reservation = reservationFor(key, adapter, body, startedAt, deps.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+      const lease = leaseDraft(base, key, body.raw.byteLength);
+      const admission = await deps.admit(key, requestId, reservation, { unbilled: false, lease });
       if (!admission.ok) refuse(RelayError.refusal(admission.reason, { retryAfterSec: admission.retryAfterSec, nowMs: now() }));
       else charge = admission.charge;
     }
@@ -231,18 +301,28 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     const abort = new AbortController();
     let onClientAbort: () => void = () => abort.abort();
     request.signal.addEventListener("abort", () => onClientAbort(), { once: true });
+    let cutByShutdown = false;
+    ticket.onShutdown(() => {
+      cutByShutdown = true;
+      abort.abort();
+    });
 
     let upstream: Response;
     try {
       upstream = await sendWithFailover(targets, request, adapter.path, prepared.upstreamBody ?? body.raw, abort.signal);
     } catch (error) {
       if (abort.signal.aborted) {
-        // The client left before the upstream answered; the prompt was likely processed.
+        // The client left (or the relay is shutting down) before the upstream answered; the
+        // prompt was likely processed.
+        billing.recordOwed = true;
+        const reason = cutByShutdown ? SHUTDOWN_CUT_MESSAGE : "client disconnected before the upstream answered";
         estimateOnly(adapter, body)
-          .then((usage) =>
-            record({ status: 499, usage: usage.usage, usageSource: usage.source, ttfbMs: null, error: "client disconnected before the upstream answered" }),
-          )
-          .catch((e: unknown) => onError(e, "estimating a request"));
+          .then((usage) => record({ status: 499, usage: usage.usage, usageSource: usage.source, ttfbMs: null, error: reason }))
+          .catch((e: unknown) => {
+            onError(e, "estimating a request");
+            ticket.end();
+          });
+        if (cutByShutdown) throw new RelayError("overloaded", "This relay instance is shutting down; retry the request.", null, DRAINING_HEADERS);
         return new Response(null, { status: 499 });
       }
       const message = error instanceof RelayError ? error.message : "upstream request failed";
@@ -285,6 +365,9 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       } else if (outcome.kind === "client_abort" && !snapshot.complete) {
         status = 499;
         error = "client disconnected";
+      } else if (outcome.kind === "shutdown" && !snapshot.complete) {
+        status = 499;
+        error = SHUTDOWN_CUT_MESSAGE;
       } else if (outcome.kind === "upstream_error") {
         status = 502;
         error = `upstream body failed: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`;
@@ -292,12 +375,18 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       record({ status, usage: resolved.usage, usageSource: resolved.source, ttfbMs, error });
     };
 
+    billing.recordOwed = true; // finish() records when the body ends, however it ends
     const relayed = relayBody(upstream.body ?? new ReadableStream(), observer, {
       onFirstByte: () => (ttfbMs = now() - startedAt),
-      onEnd: (outcome) => void finish(outcome).catch((e: unknown) => onError(e, "finishing a request")),
+      onEnd: (outcome) =>
+        void finish(outcome).catch((e: unknown) => {
+          onError(e, "finishing a request");
+          ticket.end();
+        }),
       abortUpstream: () => abort.abort(),
     });
     onClientAbort = () => relayed.clientGone();
+    ticket.onShutdown(() => relayed.terminate(new RelayShutdownError()));
     if (request.signal.aborted) relayed.clientGone();
     return new Response(relayed.body, { status: upstream.status, headers });
   }
@@ -334,16 +423,25 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     const protocol: WireProtocol = adapter?.protocol ?? (ctx.endpoint === "anthropic-count-tokens" ? "anthropic" : protocolFromHeaders(request.headers));
     const pathname = new URL(request.url).pathname;
     const modelsPath = ctx.endpoint === "models" ? modelsUpstreamPath(pathname) : null;
+    const lifecycle = deps.lifecycle;
+    const billing: Billing | null = adapter ? { ticket: lifecycle?.begin() ?? UNTRACKED, recordOwed: false } : null;
     try {
+      if (lifecycle?.draining) {
+        throw new RelayError("overloaded", "This relay instance is shutting down; retry the request.", null, DRAINING_HEADERS);
+      }
       // A request this deployment already relayed: the upstream is (or leads back to) this gateway.
       const loop = hopRefusal(request.headers.get(HOP_HEADER), hopId());
       if (loop) throw new RelayError("loop_detected", loop);
       const early = answerUnbilled(request, ctx, protocol, pathname, modelsPath);
-      if (early) return early;
-      if (adapter) return await relayBilled(request, ctx, adapter);
-      if (ctx.endpoint === "anthropic-count-tokens") return await forwardUnbilled(request, "anthropic", "/v1/messages/count_tokens", "ANTHROPIC");
-      return await forwardUnbilled(request, protocol, modelsPath ?? "/v1/models", protocol === "anthropic" ? "ANTHROPIC" : "OPENAI");
+      if (early) {
+        billing?.ticket.end();
+        return early;
+      }
+      if (adapter && billing) return await relayBilled(request, ctx, adapter, billing);
+      if (ctx.endpoint === "anthropic-count-tokens") return await forwardUnbilled(request, "anthropic-count-tokens", "/v1/messages/count_tokens", "ANTHROPIC");
+      return await forwardUnbilled(request, "models", modelsPath ?? "/v1/models", protocol === "anthropic" ? "ANTHROPIC" : "OPENAI");
     } catch (error) {
+      if (billing && !billing.recordOwed) billing.ticket.end();
       if (error instanceof RelayError) {
         if (error.reason) deps.onRefusal?.(error.reason);
         return errorResponse(protocol, error);
@@ -354,14 +452,35 @@ export function createRelay(deps: RelayDeps): RelayHandler {
   };
 }
 
-/** Bytes / 4 as tokens: a cheap, generous input estimate; only computed when a spend limit exists. */
-function inputCostEstimate(key: RelayKey, model: string, bodyBytes: number): number {
+const UNTRACKED: RequestTicket = { onShutdown: () => {}, end: () => {} };
+const DRAINING_HEADERS = { "retry-after": "1", connection: "close" };
+const SHUTDOWN_CUT_MESSAGE = "relay shutting down: cut at the drain timeout";
+
+/**
+ * What admission keeps with the lease: the request, and the usage it is billed with if its process
+ * dies before recording it (the body size / 4 as input, as for the reservation; no output known).
+ */
+function leaseDraft(request: LeaseDraft["request"], key: RelayKey, bodyBytes: number): LeaseDraft {
+  const usage = { ...ZERO_USAGE, input: Math.ceil(bodyBytes / 4) };
+  const { costMicros, priced } = costOf(request.model, usage, key.priceOverrides);
+  return { request, usage, costMicros, priced };
+}
+
+/** The request's worst-case cost (src/relay/reservation.ts); only computed when a spend limit exists. */
+function reservationFor(key: RelayKey, adapter: ProtocolAdapter, body: ClientBody, at: number, defaultMaxOutputTokens: number): number {
   const l = key.limits;
   const capped =
     l.rateMaxCostMicros ?? l.dailyCostMicros ?? l.weeklyCostMicros ?? l.monthlyCostMicros ?? l.totalCostMicros ?? l.tenantMonthlyBudgetMicros;
   if (capped === null) return 0;
-  const input = Math.ceil(bodyBytes / 4);
-  return costOf(model, { input, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }, key.priceOverrides).costMicros;
+  return worstCaseMicros({
+    provider: adapter.provider,
+    model: body.model,
+    at,
+    body: body.raw,
+    maxOutputTokens: adapter.maxOutputTokens(body.json),
+    defaultMaxOutputTokens,
+    overrides: key.priceOverrides,
+  });
 }
 
 async function estimateOnly(adapter: ProtocolAdapter, body: ClientBody): Promise<ResolvedUsage> {

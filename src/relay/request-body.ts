@@ -1,13 +1,19 @@
 /**
  * Reads the client's JSON body with a hard size limit, checked while reading (never buffering
- * more than the limit), and validates the fields the relay relies on.
+ * more than the limit), and validates the fields the relay relies on. The model name must follow
+ * the ledger's rule (~/ledger/sanitize): it becomes part of rollup keys, so a name Postgres cannot
+ * index or store is refused here with a 400, before admission and before the upstream.
  */
 import { z } from "zod";
+import { isValidModelName, MODEL_NAME_RULE } from "~/ledger/sanitize";
 import { RelayError } from "./errors";
 import type { JsonObject } from "./usage";
 
 export const relayRequestSchema = z.looseObject({
-  model: z.string({ error: "model: required string" }).min(1, "model: must not be empty"),
+  model: z
+    .string({ error: "model: required string" })
+    .min(1, "model: must not be empty")
+    .refine(isValidModelName, `model: must be ${MODEL_NAME_RULE}`),
   stream: z.boolean({ error: "stream: must be a boolean" }).optional(),
 });
 

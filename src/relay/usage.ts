@@ -4,6 +4,7 @@
  */
 import type { EventSourceMessage } from "eventsource-parser";
 import type { TokenUsage, UsageSourceName } from "~/ledger/types";
+import { isValidModelName, validModelOr } from "~/ledger/sanitize";
 import { countTextTokens } from "./estimate";
 
 export interface InputUsage {
@@ -29,6 +30,22 @@ export interface UsageSnapshot {
   /** The protocol's terminal event arrived (message_stop, [DONE], response.completed…). */
   complete: boolean;
   error: StreamErrorInfo | null;
+  /**
+   * The model the upstream says served the request (the response's `model`), only when it follows
+   * the ledger's model-name rule; null otherwise, and then the requested model stands (servedModelOf).
+   */
+  servedModel?: string | null;
+}
+
+/** The response's `model` field if it follows the model-name rule, else null (never trusted as is). */
+export function reportedModel(obj: JsonObject | null): string | null {
+  const v = obj?.model;
+  return typeof v === "string" && isValidModelName(v) ? v : null;
+}
+
+/** The model to bill: the valid served model the upstream reported, else the requested one. */
+export function servedModelOf(snapshot: Pick<UsageSnapshot, "servedModel">, requested: string): string {
+  return validModelOr(snapshot.servedModel, requested);
 }
 
 /** Reads one protocol's SSE events (or JSON body) and keeps what it needs for usage. */

@@ -6,11 +6,12 @@ import { flushOnce } from "~/ledger";
 
 const crashAt = process.env.CRASH_AT;
 const loops = Number(process.env.FLUSH_LOOPS ?? 1);
-const lockTtlMs = Number(process.env.FLUSH_LOCK_TTL_MS ?? 30_000);
+// Unset: the ledger's default (env FLUSH_LOCK_TTL_MS), as a real flush worker runs.
+const lockTtlMs = process.env.FLUSH_LOCK_TTL_MS ? Number(process.env.FLUSH_LOCK_TTL_MS) : undefined;
 let total = 0;
 for (let i = 0; i < loops; i++) {
   const r = await flushOnce({
-    lockTtlMs,
+    ...(lockTtlMs === undefined ? {} : { lockTtlMs }),
     batchSize: Number(process.env.FLUSH_BATCH ?? 2000),
     onStep: (step) => {
       if (step === crashAt) process.kill(process.pid, "SIGKILL");

@@ -86,7 +86,9 @@ describe("quotas through the relay", () => {
     await db.apiKey.update({ where: { id: key.id }, data: { monthlyCostMicros: 1000n } });
     const client = new OpenAI({ baseURL: `${h.relay.url}/v1`, apiKey: secret, maxRetries: 0 });
     const chat = { model: "gpt-4o-2024-08-06", messages: [{ role: "user" as const, content: "hi" }] };
-    await client.chat.completions.create(chat); // 2070 µ$: admitted while spent (0) + estimate ≤ cap
+    // Admitted: spent (0) + its worst case (50 output tokens × $10/MTok + the prompt) ≤ cap. The
+    // stub then reports 2070 µ$ of usage, more than the request stated, so the cap is spent.
+    await client.chat.completions.create({ ...chat, max_tokens: 50 });
     await waitFor(() => recorded.some((r) => r.apiKeyId === key.id));
     const err = await client.chat.completions.create(chat).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);

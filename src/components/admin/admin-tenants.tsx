@@ -25,6 +25,7 @@ export function AdminTenants() {
     placeholderData: (previous) => previous,
   });
   const data = query.data;
+  const deadLetters = useQuery({ ...trpc.admin.deadLetters.queryOptions(), refetchInterval: 30_000 }).data;
   const th = "px-3 py-2 text-right font-medium first:text-left";
   const td = "px-3 py-2.5 text-right tabular-nums first:text-left";
   return (
@@ -36,6 +37,15 @@ export function AdminTenants() {
         </div>
         <RangePicker value={range} onChange={setRange} />
       </div>
+      {deadLetters && deadLetters.open > 0 ? (
+        <p
+          role="alert"
+          data-testid="admin-dead-letters"
+          className="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950/40 dark:text-amber-200"
+        >
+          {t("admin.deadLetters", { count: f.count(deadLetters.open), date: deadLetters.oldestAt ? f.dateTime(deadLetters.oldestAt) : "—" })}
+        </p>
+      ) : null}
       {query.error ? (
         <p role="alert" className="text-sm text-red-600 dark:text-red-400">
           {t("common.errorPrefix", { message: query.error.message })}

@@ -10,13 +10,14 @@ import {
   asObject,
   numberField,
   parseJsonObject,
+  reportedModel,
   stringField,
   type JsonObject,
   type StreamErrorInfo,
   type UsageReader,
   type UsageSnapshot,
 } from "../usage";
-import { FORWARD_AS_IS, type ProtocolAdapter } from "./types";
+import { FORWARD_AS_IS, positiveIntField, type ProtocolAdapter } from "./types";
 
 /** Events whose data never carries usage, text or errors: not parsed at all. */
 const IGNORED_EVENTS = new Set(["ping", "content_block_start", "content_block_stop"]);
@@ -33,6 +34,7 @@ export class AnthropicUsageReader implements UsageReader {
   private readonly text: string[] = [];
   private complete = false;
   private error: StreamErrorInfo | null = null;
+  private servedModel: string | null = null;
 
   onEvent(event: EventSourceMessage): boolean {
     const name = event.event;
@@ -48,6 +50,7 @@ export class AnthropicUsageReader implements UsageReader {
         this.onDelta(asObject(data.delta));
         break;
       case "message_start":
+        this.servedModel = reportedModel(asObject(data.message)) ?? this.servedModel;
         this.applyUsage(asObject(asObject(data.message)?.usage), true);
         break;
       case "message_delta":
@@ -71,6 +74,7 @@ export class AnthropicUsageReader implements UsageReader {
   onJson(body: unknown): void {
     const msg = asObject(body);
     if (!msg) return;
+    this.servedModel = reportedModel(msg) ?? this.servedModel;
     this.applyUsage(asObject(msg.usage), false);
     const content = msg.content;
     if (Array.isArray(content)) {
@@ -101,6 +105,7 @@ export class AnthropicUsageReader implements UsageReader {
       outputText: this.text,
       complete: this.complete,
       error: this.error,
+      servedModel: this.servedModel,
     };
   }
 
@@ -138,4 +143,5 @@ export const anthropicMessages: ProtocolAdapter = {
     const messages = Array.isArray(body.messages) ? body.messages : [];
     return estimatePromptTokens([body.system, messages, body.tools], messages.length);
   },
+  maxOutputTokens: (body) => positiveIntField(body, "max_tokens"),
 };

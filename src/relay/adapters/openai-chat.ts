@@ -11,6 +11,7 @@ import {
   numberField,
   openAiInput,
   parseJsonObject,
+  reportedModel,
   stringField,
   type InputUsage,
   type JsonObject,
@@ -18,7 +19,7 @@ import {
   type UsageReader,
   type UsageSnapshot,
 } from "../usage";
-import { FORWARD_AS_IS, type PreparedRequest, type ProtocolAdapter } from "./types";
+import { FORWARD_AS_IS, positiveIntField, type PreparedRequest, type ProtocolAdapter } from "./types";
 
 export function openAiError(body: JsonObject | null): StreamErrorInfo | null {
   const err = asObject(body?.error);
@@ -33,6 +34,7 @@ class OpenAiChatUsageReader implements UsageReader {
   private readonly text: string[] = [];
   private complete = false;
   private error: StreamErrorInfo | null = null;
+  private servedModel: string | null = null;
 
   constructor(private readonly withholdUsageFrames: boolean) {}
 
@@ -43,6 +45,7 @@ class OpenAiChatUsageReader implements UsageReader {
     }
     const chunk = parseJsonObject(event.data);
     if (!chunk) return false;
+    this.servedModel = reportedModel(chunk) ?? this.servedModel;
     const error = openAiError(chunk);
     if (error) {
       this.error = error;
@@ -59,6 +62,7 @@ class OpenAiChatUsageReader implements UsageReader {
   onJson(body: unknown): void {
     const completion = asObject(body);
     if (!completion) return;
+    this.servedModel = reportedModel(completion) ?? this.servedModel;
     this.error = openAiError(completion);
     const choices = completion.choices;
     if (Array.isArray(choices)) {
@@ -69,7 +73,7 @@ class OpenAiChatUsageReader implements UsageReader {
   }
 
   snapshot(): UsageSnapshot {
-    return { input: this.input, output: this.output, outputText: this.text, complete: this.complete, error: this.error };
+    return { input: this.input, output: this.output, outputText: this.text, complete: this.complete, error: this.error, servedModel: this.servedModel };
   }
 
   private collectText(delta: JsonObject | null): void {
@@ -112,4 +116,6 @@ export const openAiChat: ProtocolAdapter = {
     const messages = Array.isArray(body.messages) ? body.messages : [];
     return estimatePromptTokens([messages, body.tools, body.functions], messages.length);
   },
+  // max_tokens is the deprecated name; when both are sent the upstream uses max_completion_tokens.
+  maxOutputTokens: (body) => positiveIntField(body, "max_completion_tokens", "max_tokens"),
 };

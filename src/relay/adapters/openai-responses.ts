@@ -10,6 +10,7 @@ import {
   numberField,
   openAiInput,
   parseJsonObject,
+  reportedModel,
   stringField,
   type InputUsage,
   type JsonObject,
@@ -17,7 +18,7 @@ import {
   type UsageReader,
   type UsageSnapshot,
 } from "../usage";
-import { FORWARD_AS_IS, type ProtocolAdapter } from "./types";
+import { FORWARD_AS_IS, positiveIntField, type ProtocolAdapter } from "./types";
 
 const TEXT_DELTAS = new Set([
   "response.output_text.delta",
@@ -33,6 +34,7 @@ class OpenAiResponsesUsageReader implements UsageReader {
   private readonly text: string[] = [];
   private complete = false;
   private error: StreamErrorInfo | null = null;
+  private servedModel: string | null = null;
 
   onEvent(event: EventSourceMessage): boolean {
     const name = event.event;
@@ -78,11 +80,12 @@ class OpenAiResponsesUsageReader implements UsageReader {
   }
 
   snapshot(): UsageSnapshot {
-    return { input: this.input, output: this.output, outputText: this.text, complete: this.complete, error: this.error };
+    return { input: this.input, output: this.output, outputText: this.text, complete: this.complete, error: this.error, servedModel: this.servedModel };
   }
 
   private onResponse(response: JsonObject | null): void {
     if (!response) return;
+    this.servedModel = reportedModel(response) ?? this.servedModel;
     const usage = asObject(response.usage);
     const prompt = numberField(usage, "input_tokens");
     if (prompt !== null) {
@@ -108,4 +111,5 @@ export const openAiResponses: ProtocolAdapter = {
     const count = Array.isArray(input) ? input.length : 1;
     return estimatePromptTokens([body.instructions, input, body.tools], count);
   },
+  maxOutputTokens: (body) => positiveIntField(body, "max_output_tokens"),
 };

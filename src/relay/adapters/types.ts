@@ -22,6 +22,17 @@ export interface ProtocolAdapter {
   createReader(prepared: PreparedRequest): UsageReader;
   /** Estimated billed input tokens of a request body, for responses without usage. */
   estimateInput(body: JsonObject): Promise<number>;
+  /** The output-token ceiling the request sets (max_tokens and its per-protocol names); null = none. */
+  maxOutputTokens(body: JsonObject): number | null;
+}
+
+/** The first of `fields` holding a positive integer (anything else is the upstream's to reject). */
+export function positiveIntField(body: JsonObject, ...fields: string[]): number | null {
+  for (const f of fields) {
+    const v = body[f];
+    if (typeof v === "number" && Number.isSafeInteger(v) && v > 0) return v;
+  }
+  return null;
 }
 
 export const FORWARD_AS_IS: PreparedRequest = Object.freeze({ upstreamBody: null, withholdUsageFrames: false });

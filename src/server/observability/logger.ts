@@ -9,6 +9,7 @@
  */
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from "pino";
 import type { RequestEvent } from "~/ledger/types";
+import type { UnbilledCall } from "~/relay/relay";
 
 export type LogFormat = "json" | "pretty";
 const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -195,4 +196,25 @@ export function logRequest(event: RequestEvent, cost: CostInput, log: Logger = l
   const fields = requestLogFields(event, cost);
   if (event.status >= 500) log.warn(fields, "request");
   else log.info(fields, "request");
+}
+
+/** The metrics / log label of an unbilled endpoint. */
+export const unbilledEndpointLabel = (endpoint: UnbilledCall["endpoint"]): "count_tokens" | "models" =>
+  endpoint === "anthropic-count-tokens" ? "count_tokens" : "models";
+
+/** One line per unbilled call (count_tokens, models): they are in no request log, so this is their trace. */
+export function logUnbilled(call: UnbilledCall, log: Logger = logger): void {
+  const fields = {
+    endpoint: unbilledEndpointLabel(call.endpoint),
+    keyId: call.apiKeyId,
+    tenantId: call.tenantId,
+    model: call.model,
+    status: call.status,
+    outcome: call.outcome,
+    ...(call.reason ? { reason: call.reason } : {}),
+    durationMs: Math.round(call.latencyMs),
+    billed: false,
+  };
+  if (call.status >= 500) log.warn(fields, "unbilled request");
+  else log.info(fields, "unbilled request");
 }

@@ -78,6 +78,10 @@ export interface FlushObservation {
   inserted: number;
   acked: number;
   invalid: number;
+  /** Events Postgres refused (found by splitting the batch); quarantined like invalid ones. */
+  refused?: number;
+  /** Orphaned admissions the run turned into events. */
+  orphaned?: number;
 }
 
 /** Backlog of the ledger streams, as measured at scrape time. */
@@ -115,12 +119,16 @@ export class Metrics {
   readonly ttfb: Histogram<string>;
   readonly quotaRefusals: Counter<"reason">;
   readonly unbilled: Counter<"endpoint" | "outcome">;
+  readonly staleServed: Counter<"cache">;
   readonly flushLag: Gauge<string>;
   readonly flushPending: Gauge<string>;
   readonly flushBatch: Histogram<string>;
   readonly flushDuration: Histogram<string>;
   readonly flushRuns: Counter<"result">;
   readonly flushEvents: Counter<"outcome">;
+  readonly deadLetters: Counter<"reason">;
+  readonly ledgerRecords: Counter<"outcome">;
+  readonly ledgerOrphaned: Counter<string>;
   readonly redisErrors: Counter<"op">;
   readonly postgresErrors: Counter<"op">;
 
@@ -185,8 +193,14 @@ export class Metrics {
 
     this.unbilled = new Counter({
       name: `${p}relay_unbilled_requests_total`,
-      help: "Relay requests answered without an upstream or a bill, by relay endpoint and outcome (not_found, method_not_allowed, upgrade_refused)",
+      help: "Relay requests answered without a bill, by relay endpoint and outcome (count_tokens and models: forwarded, upstream_error, refused; any path: not_found, method_not_allowed, upgrade_refused)",
       labelNames: ["endpoint", "outcome"],
+      registers,
+    });
+    this.staleServed = new Counter({
+      name: `${p}relay_stale_cache_served_total`,
+      help: "Times the relay served a cached key or upstream list past its TTL because Postgres was unreachable",
+      labelNames: ["cache"],
       registers,
     });
 
@@ -239,8 +253,25 @@ export class Metrics {
     });
     this.flushEvents = new Counter({
       name: `${p}flush_events_total`,
-      help: "Events handled by the flush job: inserted (new in Postgres), duplicate (already there), invalid",
+      help: "Events handled by the flush job: inserted (new in Postgres), duplicate (already there), invalid (unparseable), refused (by Postgres)",
       labelNames: ["outcome"],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: `${p}ledger_dead_letters_total`,
+      help: "Ledger events moved to the DeadLetter table by the flush: unparseable (not a valid event) or refused (Postgres refused its data)",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.ledgerRecords = new Counter({
+      name: `${p}ledger_records_total`,
+      help: "Records that did not go straight into Redis: journaled (Redis unreachable), replayed (from the journal), dropped (journal full or unwritable), duplicate (the ledger had it already)",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.ledgerOrphaned = new Counter({
+      name: `${p}ledger_orphaned_total`,
+      help: "Requests whose relay process died before recording them, recorded by the flush job from their lease",
       registers,
     });
     this.redisErrors = new Counter({
@@ -293,20 +324,37 @@ export class Metrics {
     this.unbilled.inc({ endpoint: wordLabel(endpoint), outcome: wordLabel(outcome) });
   }
 
+  observeStaleServed(cache: "key" | "upstreams"): void {
+    this.staleServed.inc({ cache });
+  }
+
   /** One flush run (flushOnce): result and wall time. Runs that found nothing only count as runs. */
   observeFlush(result: FlushObservation, durationMs: number): void {
     this.flushRuns.inc({ result: "ok" });
+    if (result.orphaned) this.ledgerOrphaned.inc(result.orphaned);
     if (result.read === 0) return;
     this.flushBatch.observe(result.read);
     this.flushDuration.observe(Math.max(0, durationMs) / 1000);
-    const valid = result.read - result.invalid;
+    const refused = result.refused ?? 0;
+    const stored = result.read - result.invalid - refused;
     if (result.inserted > 0) this.flushEvents.inc({ outcome: "inserted" }, result.inserted);
-    if (valid > result.inserted) this.flushEvents.inc({ outcome: "duplicate" }, valid - result.inserted);
-    if (result.invalid > 0) this.flushEvents.inc({ outcome: "invalid" }, result.invalid);
+    if (stored > result.inserted) this.flushEvents.inc({ outcome: "duplicate" }, stored - result.inserted);
+    if (result.invalid > 0) {
+      this.flushEvents.inc({ outcome: "invalid" }, result.invalid);
+      this.deadLetters.inc({ reason: "unparseable" }, result.invalid);
+    }
+    if (refused > 0) {
+      this.flushEvents.inc({ outcome: "refused" }, refused);
+      this.deadLetters.inc({ reason: "refused" }, refused);
+    }
   }
 
   observeFlushError(): void {
     this.flushRuns.inc({ result: "error" });
+  }
+
+  observeLedgerRecords(outcome: "journaled" | "replayed" | "dropped" | "duplicate", n = 1): void {
+    this.ledgerRecords.inc({ outcome }, n);
   }
 
   observeRedisError(op: string): void {
@@ -387,10 +435,13 @@ export const observeRequest = (event: RequestEvent, costMicros: number): void =>
   metrics().observeRequest(event, costMicros);
 export const observeQuotaRefusal = (reason: string): void => metrics().observeQuotaRefusal(reason);
 export const observeUnbilled = (endpoint: string, outcome: string): void => metrics().observeUnbilled(endpoint, outcome);
+export const observeStaleServed = (cache: "key" | "upstreams"): void => metrics().observeStaleServed(cache);
 export const observeFlush = (result: FlushObservation, durationMs: number): void =>
   metrics().observeFlush(result, durationMs);
 export const observeFlushError = (): void => metrics().observeFlushError();
 export const observeRedisError = (op: string): void => metrics().observeRedisError(op);
+export const observeLedgerRecords = (outcome: "journaled" | "replayed" | "dropped" | "duplicate", n = 1): void =>
+  metrics().observeLedgerRecords(outcome, n);
 export const observePostgresError = (op: string): void => metrics().observePostgresError(op);
 /** Prometheus text exposition of every metric. */
 export const metricsText = (): Promise<string> => metrics().text();

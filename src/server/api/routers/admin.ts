@@ -4,7 +4,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { usageRows } from "~/ledger";
+import { markTenantSuspended, openDeadLetterCount, usageRows } from "~/ledger";
 import { isValidTimeZone } from "../lib/time-range";
 import { bucketSchema, rangeInputSchema, resolveRange } from "../lib/overview";
 import { createTRPCRouter, platformAdminProcedure, tenantIdSchema } from "../trpc";
@@ -73,6 +73,15 @@ export const adminRouter = createTRPCRouter({
     };
   }),
 
+  /** Ledger events the flush quarantined and nobody has replayed yet (see `cli ledger dead-letter`). */
+  deadLetters: platformAdminProcedure.query(async ({ ctx }) => {
+    const [open, oldest] = await Promise.all([
+      openDeadLetterCount(ctx.db),
+      ctx.db.deadLetter.findFirst({ where: { replayedAt: null }, orderBy: { firstSeenAt: "asc" }, select: { firstSeenAt: true } }),
+    ]);
+    return { open, oldestAt: oldest?.firstSeenAt ?? null };
+  }),
+
   /** One tenant: its details, usage overview (in its time zone), keys and models. */
   tenant: platformAdminProcedure
     .input(z.object({ tenantId: tenantIdSchema, range: rangeInputSchema, bucket: bucketSchema.optional() }))
@@ -121,7 +130,7 @@ export const adminRouter = createTRPCRouter({
   setSuspended: platformAdminProcedure
     .input(z.object({ tenantId: tenantIdSchema, suspended: z.boolean() }))
     .mutation(async ({ ctx, input }) => {
-      return ctx.db.$transaction(async (tx) => {
+      const result = await ctx.db.$transaction(async (tx) => {
         const tenant = await tx.tenant.findUnique({ where: { id: input.tenantId }, select: { id: true, suspendedAt: true } });
         if (!tenant) throw new TRPCError({ code: "NOT_FOUND", message: "No such tenant" });
         const suspendedAt = input.suspended ? (tenant.suspendedAt ?? new Date()) : null;
@@ -139,5 +148,8 @@ export const adminRouter = createTRPCRouter({
         }
         return { id: tenant.id, suspendedAt };
       });
+      // After the commit: relays serving cached keys while Postgres is away read it from Redis.
+      await markTenantSuspended(result.id, result.suspendedAt !== null);
+      return result;
     }),
 });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { PrismaClient } from "~/generated/prisma/client";
 import type { MemberRole } from "~/generated/prisma/enums";
 import { generateApiKey } from "~/keys";
-import { limitStatus, usageRows } from "~/ledger";
+import { limitStatus, markKeyActive, markKeyRotated, usageRows } from "~/ledger";
 import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import { authorizeKeyChange, LEGACY_SETTER_ROLE, lockedLimitFields, type KeyChange } from "../lib/key-field-rules";
 import { auditValue, checkRateWindow, keyLimitsShape, toLimitColumns, type KeyLimitsColumns } from "../lib/key-limits-input";
@@ -50,7 +50,7 @@ interface KeyActor {
 async function manageableKey(db: PrismaClient, actor: KeyActor, keyId: string) {
   const key = await db.apiKey.findFirst({
     where: { id: keyId, tenantId: actor.tenantId },
-    select: { id: true, createdById: true, revokedAt: true },
+    select: { id: true, tenantId: true, createdById: true, revokedAt: true },
   });
   if (!key) throw new TRPCError({ code: "NOT_FOUND", message: "No such key in this tenant" });
   if (!hasRole(actor.role, "ADMIN") && key.createdById !== actor.userId) {
@@ -115,12 +115,18 @@ export const apiKeyRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       const actor = { tenantId: ctx.tenant.id, userId: ctx.session.user.id, role: ctx.membership.role };
       const key = await manageableKey(ctx.db, actor, input.keyId);
-      if (key.revokedAt) return { id: key.id, revokedAt: key.revokedAt };
+      // Mirrored into Redis so a relay serving its cached key while Postgres is away refuses it too
+      // (idempotent: a retry after a Redis error writes the marker that is still missing).
+      if (key.revokedAt) {
+        await markKeyActive({ apiKeyId: key.id, tenantId: key.tenantId }, false);
+        return { id: key.id, revokedAt: key.revokedAt };
+      }
       const revoked = await ctx.db.apiKey.update({
         where: { id: key.id },
         data: { revokedAt: new Date(), revokedByRole: ctx.membership.role },
         select: { id: true, revokedAt: true },
       });
+      await markKeyActive({ apiKeyId: key.id, tenantId: key.tenantId }, false);
       await ctx.db.auditLog.create({
         data: { tenantId: ctx.tenant.id, actorId: ctx.session.user.id, action: "apiKey.revoke", target: key.id },
       });
@@ -162,8 +168,9 @@ export const apiKeyRouter = createTRPCRouter({
     }),
 
   /**
-   * Replaces the key's secret: same API ID, limits and history; the old secret stops working
-   * (once the relay's short key cache expires). The new secret is in this response only.
+   * Replaces the key's secret: same API ID, limits and history; the old secret stops working at
+   * once (the admission script compares the presented secret's hash with the one marked in Redis).
+   * The new secret is in this response only.
    */
   rotate: tenantProcedure("MEMBER")
     .input(z.object({ keyId: keyIdSchema }))
@@ -177,6 +184,7 @@ export const apiKeyRouter = createTRPCRouter({
         data: { keyHash: generated.keyHash, keyPrefix: generated.keyPrefix },
         select: { id: true, name: true, keyPrefix: true },
       });
+      await markKeyRotated({ apiKeyId: key.id, tenantId: key.tenantId }, generated.keyHash);
       await ctx.db.auditLog.create({
         data: { tenantId: ctx.tenant.id, actorId: ctx.session.user.id, action: "apiKey.rotate", target: key.id },
       });
@@ -343,6 +351,7 @@ export const apiKeyRouter = createTRPCRouter({
           },
         }),
       ]);
+      if (revokedAt !== undefined) await markKeyActive({ apiKeyId: key.id, tenantId: key.tenantId }, revokedAt === null);
       return { id: key.id, changed: Object.keys(changes) };
     }),
 
