@@ -21,5 +21,7 @@ export const e2eServerEnv: Record<string, string> = {
   UPSTREAM_OPENAI_API_KEY: process.env.UPSTREAM_OPENAI_API_KEY ?? "stub-openai-credential",
   // The test runs the flush itself (CLI) so the numbers it checks are deterministic.
   FLUSH_IN_PROCESS: "false",
+  // Every journey signs up from the same address.
+  SIGNUP_RATE_LIMIT_PER_HOUR: "1000",
   LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
 };

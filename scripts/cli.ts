@@ -34,6 +34,7 @@ const { generateApiKey } = await import("~/keys");
 const { limitStatus } = await import("~/ledger");
 const { loadKeyLimits } = await import("~/server/key-limits");
 const { parseKeyLimitArgs, parseUsdToMicros } = await import("./lib/limit-args");
+const { limitSettersSchema } = await import("~/server/api/lib/key-field-rules");
 
 class UsageError extends Error {}
 
@@ -130,7 +131,8 @@ async function run(cmd: string): Promise<unknown> {
       });
     }
     case "key revoke": {
-      const key = await db.apiKey.update({ where: { id: need("id") }, data: { revokedAt: new Date() } });
+      // The operator outranks every tenant role: only an owner may reactivate it in the portal.
+      const key = await db.apiKey.update({ where: { id: need("id") }, data: { revokedAt: new Date(), revokedByRole: "OWNER" } });
       await markKeyActive({ apiKeyId: key.id, tenantId: key.tenantId }, false);
       await audit(key.tenantId, "key.revoke", key.id);
       return { id: key.id, revokedAt: key.revokedAt };
@@ -139,7 +141,11 @@ async function run(cmd: string): Promise<unknown> {
       const id = need("id");
       const data = parseKeyLimitArgs(values);
       if (Object.keys(data).length === 0) throw new UsageError("no limit given; see `key limits` in README");
-      const key = await db.apiKey.update({ where: { id }, data });
+      const current = await db.apiKey.findUnique({ where: { id }, select: { limitsSetByRole: true } });
+      if (!current) throw new UsageError("no such key");
+      // Limits set by the operator count as set by an owner: tenant admins and members may only tighten them.
+      const limitsSetByRole = { ...limitSettersSchema.parse(current.limitsSetByRole), ...Object.fromEntries(Object.keys(data).map((f) => [f, "OWNER"])) };
+      const key = await db.apiKey.update({ where: { id }, data: { ...data, limitsSetByRole } });
       await audit(key.tenantId, "key.limits", key.id, { changed: Object.keys(data) });
       return { id: key.id, ...Object.fromEntries(Object.keys(data).map((k) => [k, key[k as keyof typeof key]])) };
     }

@@ -14,6 +14,8 @@ export NEXTAUTH_URL="http://localhost:${E2E_PORT}" E2E_BASE_URL="http://localhos
 export UPSTREAM_ANTHROPIC_BASE_URL="http://127.0.0.1:${STUB_PORT}" UPSTREAM_ANTHROPIC_API_KEY="stub-anthropic-credential"
 export UPSTREAM_OPENAI_BASE_URL="http://127.0.0.1:${STUB_PORT}" UPSTREAM_OPENAI_API_KEY="stub-openai-credential"
 export FLUSH_IN_PROCESS=false LOG_LEVEL=warn
+# Every journey signs up from the same address.
+export SIGNUP_RATE_LIMIT_PER_HOUR=1000
 
 if [ ! -x /usr/bin/chromium ]; then
   echo "[e2e] installing Debian chromium"

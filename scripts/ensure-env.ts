@@ -17,6 +17,8 @@ export function ensureDotEnv(root: string = process.cwd()): string {
         "# Generated on first start; see README for every variable.",
         `NEXTAUTH_SECRET=${randomBytes(32).toString("base64url")}`,
         `ENCRYPTION_KEY=${randomBytes(32).toString("hex")}`,
+        // /api/metrics answers without it only when the server listens on loopback alone.
+        `METRICS_TOKEN=${randomBytes(24).toString("base64url")}`,
         "",
       ].join("\n"),
       { mode: 0o600 },

@@ -103,6 +103,13 @@ export const envSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   /** Per-check timeout of /api/ready. */
   READY_TIMEOUT_MS: int(2_000),
+  /**
+   * Reverse proxies of ours in front of the server, each appending to X-Forwarded-For. 0: the
+   * client address is the socket's peer and X-Forwarded-For is ignored (src/net/client-ip.ts).
+   */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Account sign-ups per client IP per hour; 0 disables the limit. */
+  SIGNUP_RATE_LIMIT_PER_HOUR: int(10),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
 });

@@ -5,6 +5,9 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // Before the first request: route handlers see the socket address (src/net/socket-hop.ts).
+  const { installSocketHop } = await import("./net/socket-hop");
+  installSocketHop();
   const { parseEnv, EnvError } = await import("./env");
   let flushInProcess: boolean;
   try {

@@ -27,3 +27,16 @@ export function generateApiKey(): GeneratedKey {
 export function looksLikeApiKey(value: string): boolean {
   return value.startsWith(KEY_PREFIX) && value.length >= KEY_PREFIX.length + 40;
 }
+
+/** Anything that could be a key or a fragment of one: the prefix and 16+ base64url characters. */
+const KEY_LIKE = /mg-[A-Za-z0-9_-]{16,}/g;
+
+/**
+ * `text` with every key-like token replaced by "mg-[redacted]", for values stored or logged that
+ * a client controls (User-Agent): a key pasted there must not land in the request log.
+ */
+export function redactApiKeys(text: string): string;
+export function redactApiKeys(text: string | null): string | null;
+export function redactApiKeys(text: string | null): string | null {
+  return text === null ? null : text.replace(KEY_LIKE, `${KEY_PREFIX}[redacted]`);
+}

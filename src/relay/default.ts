@@ -28,7 +28,7 @@ import {
 import { db } from "~/server/db";
 import { isDatabaseUnreachable } from "~/server/db-errors";
 import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } from "./auth";
-import { clientIpFrom } from "./client-ip";
+import { clientIpFrom } from "~/net";
 import { decryptCredential } from "./credentials";
 import { RelayError } from "./errors";
 import { processLifecycle, type DrainReport } from "./lifecycle";

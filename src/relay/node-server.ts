@@ -9,7 +9,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
-import { clientIpFrom } from "./client-ip";
+import { clientIpFrom } from "~/net";
 import type { RelayHandler } from "./relay";
 import { endpointForPath } from "./routes";
 

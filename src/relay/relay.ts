@@ -17,6 +17,7 @@ import { JsonTap, passThrough, SseFrameFilter, SseTap, type BodyObserver } from 
 import { relayBody, type BodyOutcome } from "./relay-stream";
 import { DEFAULT_MAX_OUTPUT_TOKENS, worstCaseMicros } from "./reservation";
 import { readClientBody, type ClientBody } from "./request-body";
+import { redactApiKeys } from "~/keys";
 import { ENDPOINT_METHODS, modelsUpstreamPath } from "./routes";
 import {
   clientResponseHeaders,
@@ -269,7 +270,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       stream: body.stream,
       startedAt,
       clientIp: ctx.clientIp,
-      userAgent: request.headers.get("user-agent"),
+      userAgent: redactApiKeys(request.headers.get("user-agent")),
     };
     let charge: QuotaCharge | null = null;
     const { ticket } = billing;
@@ -412,7 +413,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       return null;
     }
     const response = errorResponse(protocol, error);
-    const userAgent = request.headers.get("user-agent");
+    const userAgent = redactApiKeys(request.headers.get("user-agent"));
     deps.onUnserved?.({ endpoint, outcome, method: request.method, path: pathname, status: response.status, clientIp: ctx.clientIp, userAgent });
     return response;
   }

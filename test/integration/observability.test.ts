@@ -9,12 +9,13 @@ import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as health } from "~/app/api/health/route";
 import { GET as metricsRoute } from "~/app/api/metrics/route";
 import { GET as ready } from "~/app/api/ready/route";
 import { env, resetEnvCache } from "~/env";
 import { PrismaClient } from "~/generated/prisma/client";
+import { assumeListenAddressesForTest } from "~/net";
 import { flushOnce, recordRequest } from "~/ledger";
 import { db } from "~/server/db";
 import { measureBacklog } from "~/server/observability/metrics";
@@ -144,6 +145,10 @@ describe("/api/ready", () => {
 });
 
 describe("/api/metrics and flush lag", () => {
+  // These scrapes stand for a server bound to loopback (no METRICS_TOKEN needed there).
+  beforeAll(() => assumeListenAddressesForTest(["127.0.0.1"]));
+  afterAll(() => assumeListenAddressesForTest(null));
+
   it("measures lag from the ms part of the oldest stream id", async () => {
     const keys = [`mgtest:obs:${randomUUID()}:a`, `mgtest:obs:${randomUUID()}:b`];
     cleanups.push(() => redis.del(...keys));
@@ -195,6 +200,19 @@ describe("/api/metrics and flush lag", () => {
     const after = await scrape();
     expect(gauge(after, "metergate_flush_pending_events")).toBe(0);
     expect(gauge(after, "metergate_flush_lag_seconds")).toBe(0);
+  });
+
+  it("without METRICS_TOKEN, refuses unless the server listens on loopback only", async () => {
+    assumeListenAddressesForTest(["::"]);
+    try {
+      expect((await metricsRoute(new Request("http://localhost/api/metrics"))).status).toBe(401);
+      assumeListenAddressesForTest(["0.0.0.0", "127.0.0.1"]);
+      expect((await metricsRoute(new Request("http://localhost/api/metrics"))).status).toBe(401);
+      assumeListenAddressesForTest(["127.0.0.1", "::1"]);
+      expect((await metricsRoute(new Request("http://localhost/api/metrics"))).status).toBe(200);
+    } finally {
+      assumeListenAddressesForTest(["127.0.0.1"]);
+    }
   });
 
   it("requires the bearer token when METRICS_TOKEN is set", async () => {

@@ -63,7 +63,7 @@ async function createMember(tenantId: string, role: MemberRole): Promise<Actor> 
   return user;
 }
 
-async function createInvitation(tenantId: string, over: { role?: MemberRole; expiresAt?: Date } = {}) {
+async function createInvitation(tenantId: string, over: { role?: MemberRole; expiresAt?: Date; createdById?: string } = {}) {
   const token = randomUUID() + randomUUID();
   const invitation = await db.invitation.create({
     data: {
@@ -71,7 +71,8 @@ async function createInvitation(tenantId: string, over: { role?: MemberRole; exp
       role: over.role ?? "VIEWER",
       tokenHash: hashInvitationToken(token),
       expiresAt: over.expiresAt ?? new Date(Date.now() + 86_400_000),
-      createdById: "test",
+      // An invitation is as good as its creator's current right to grant it: tenantA's owner by default.
+      createdById: over.createdById ?? world.members.OWNER.id,
     },
   });
   return { id: invitation.id, token };
@@ -404,11 +405,13 @@ describe("tenant isolation inside procedures", () => {
     expect(JSON.stringify(listed)).not.toContain(created.secret);
   });
 
-  it("refuses a duplicate sign-up email with CONFLICT", async () => {
+  it("answers a duplicate sign-up like a new one, and leaves the existing account untouched", async () => {
     const email = `dup-${randomUUID()}@example.com`;
-    await callerFor(null).auth.signUp({ email, password: "long enough password" });
-    const code = await errorCodeOf(callerFor(null).auth.signUp({ email: email.toUpperCase(), password: "another password" }));
-    expect(code).toBe("CONFLICT");
+    const first = await callerFor(null).auth.signUp({ email, password: "long enough password" });
+    const before = await db.user.findUniqueOrThrow({ where: { email } });
+    const second = await callerFor(null).auth.signUp({ email: email.toUpperCase(), password: "another password" });
+    expect(second).toEqual(first);
+    expect(await db.user.findUniqueOrThrow({ where: { email } })).toEqual(before);
   });
 
   it("keeps the OWNER role in owners' hands and never removes the last owner", async () => {
@@ -511,3 +514,174 @@ describe("per-key procedures and settings stay inside the tenant", () => {
   });
 });
 
+
+/**
+ * Field-level rules on a key (src/server/api/lib/key-field-rules.ts): each rule is a sequence of
+ * calls on a fresh key created by the tenant's MEMBER; every refused call leaves the key as it was.
+ */
+type KeyStep =
+  | { by: MemberRole; limits: Record<string, unknown>; expect: "OK" | "FORBIDDEN" }
+  | { by: MemberRole; revoke: true; expect: "OK" | "FORBIDDEN" };
+
+const DAY = 86_400_000;
+const inDays = (n: number) => new Date(Math.floor(Date.now() / DAY) * DAY + n * DAY);
+
+const KEY_FIELD_RULES: Record<string, (upstreamId: string) => KeyStep[]> = {
+  "a member may tighten but not lift or clear an admin's daily cap": () => [
+    { by: "ADMIN", limits: { dailyCostUsd: "10" }, expect: "OK" },
+    { by: "MEMBER", limits: { dailyCostUsd: "20" }, expect: "FORBIDDEN" },
+    { by: "MEMBER", limits: { dailyCostUsd: null }, expect: "FORBIDDEN" },
+    { by: "MEMBER", limits: { dailyCostUsd: "5" }, expect: "OK" },
+    // Tightened under an admin's cap, it stays the admin's: not even back to 10.
+    { by: "MEMBER", limits: { dailyCostUsd: "10" }, expect: "FORBIDDEN" },
+    { by: "ADMIN", limits: { dailyCostUsd: "50" }, expect: "OK" },
+  ],
+  "a member may not lift an admin's concurrency limit": () => [
+    { by: "ADMIN", limits: { maxConcurrency: 2 }, expect: "OK" },
+    { by: "MEMBER", limits: { maxConcurrency: 20 }, expect: "FORBIDDEN" },
+    { by: "MEMBER", limits: { maxConcurrency: null }, expect: "FORBIDDEN" },
+    { by: "MEMBER", limits: { maxConcurrency: 1 }, expect: "OK" },
+  ],
+  "a member loosens limits the member set; once an admin clears a limit, it is the member's again": () => [
+    { by: "MEMBER", limits: { monthlyCostUsd: "100", rateWindowMinutes: 5, rateMaxRequests: 10 }, expect: "OK" },
+    { by: "MEMBER", limits: { monthlyCostUsd: "200", rateWindowMinutes: 1, rateMaxRequests: 100 }, expect: "OK" },
+    { by: "ADMIN", limits: { monthlyCostUsd: "150" }, expect: "OK" },
+    { by: "MEMBER", limits: { monthlyCostUsd: "300" }, expect: "FORBIDDEN" },
+    { by: "ADMIN", limits: { monthlyCostUsd: null }, expect: "OK" },
+    { by: "MEMBER", limits: { monthlyCostUsd: "1" }, expect: "OK" },
+    { by: "MEMBER", limits: { monthlyCostUsd: "1000" }, expect: "OK" },
+  ],
+  "rate window: longer is tighter, shorter or none is looser": () => [
+    { by: "ADMIN", limits: { rateWindowMinutes: 10, rateMaxRequests: 5 }, expect: "OK" },
+    { by: "MEMBER", limits: { rateWindowMinutes: 5 }, expect: "FORBIDDEN" },
+    { by: "MEMBER", limits: { rateMaxRequests: 50 }, expect: "FORBIDDEN" },
+    { by: "MEMBER", limits: { rateWindowMinutes: 20, rateMaxRequests: 4 }, expect: "OK" },
+  ],
+  "allowed models: a member may narrow an admin's list, not widen or empty it": () => [
+    { by: "ADMIN", limits: { allowedModels: ["claude-*", "gpt-4o"] }, expect: "OK" },
+    { by: "MEMBER", limits: { allowedModels: ["claude-*", "gpt-4o", "o3"] }, expect: "FORBIDDEN" },
+    { by: "MEMBER", limits: { allowedModels: [] }, expect: "FORBIDDEN" },
+    { by: "MEMBER", limits: { allowedModels: ["gpt-4o"] }, expect: "OK" },
+  ],
+  "expiry: a member may bring an admin's date forward, not push it back or remove it": () => [
+    { by: "ADMIN", limits: { expiresAt: inDays(10), expiresAfterFirstUseDays: 30 }, expect: "OK" },
+    { by: "MEMBER", limits: { expiresAt: inDays(20) }, expect: "FORBIDDEN" },
+    { by: "MEMBER", limits: { expiresAt: null }, expect: "FORBIDDEN" },
+    { by: "MEMBER", limits: { expiresAfterFirstUseDays: 60 }, expect: "FORBIDDEN" },
+    { by: "MEMBER", limits: { expiresAt: inDays(5), expiresAfterFirstUseDays: 7 }, expect: "OK" },
+  ],
+  "weekly reset: a member may not move the reset of an admin's weekly cap": () => [
+    { by: "ADMIN", limits: { weeklyCostUsd: "70", weeklyResetDay: 3, weeklyResetHour: 9 }, expect: "OK" },
+    { by: "MEMBER", limits: { weeklyResetDay: 4 }, expect: "FORBIDDEN" },
+    { by: "MEMBER", limits: { weeklyResetHour: 10 }, expect: "FORBIDDEN" },
+    { by: "MEMBER", limits: { weeklyCostUsd: "60" }, expect: "OK" },
+  ],
+  "an admin may not loosen a limit an owner set; an owner may": () => [
+    { by: "OWNER", limits: { totalCostUsd: "500", totalTokens: 1_000_000 }, expect: "OK" },
+    { by: "ADMIN", limits: { totalCostUsd: "900" }, expect: "FORBIDDEN" },
+    { by: "ADMIN", limits: { totalTokens: null }, expect: "FORBIDDEN" },
+    { by: "ADMIN", limits: { totalCostUsd: "400" }, expect: "OK" },
+    { by: "OWNER", limits: { totalCostUsd: null, totalTokens: null }, expect: "OK" },
+  ],
+  "a key revoked by an admin stays revoked for the member": () => [
+    { by: "ADMIN", revoke: true, expect: "OK" },
+    { by: "MEMBER", limits: { active: true }, expect: "FORBIDDEN" },
+    { by: "ADMIN", limits: { active: true }, expect: "OK" },
+  ],
+  "a key revoked by the member (editor switch) the member may reactivate; one an owner revoked, no admin": () => [
+    { by: "MEMBER", limits: { active: false }, expect: "OK" },
+    { by: "MEMBER", limits: { active: true }, expect: "OK" },
+    { by: "OWNER", limits: { active: false }, expect: "OK" },
+    { by: "ADMIN", limits: { active: true }, expect: "FORBIDDEN" },
+    { by: "MEMBER", limits: { active: true }, expect: "FORBIDDEN" },
+    { by: "OWNER", limits: { active: true }, expect: "OK" },
+  ],
+  "only admins and owners bind or unbind a key's upstream": (upstreamId) => [
+    { by: "MEMBER", limits: { upstreamId }, expect: "FORBIDDEN" },
+    { by: "ADMIN", limits: { upstreamId }, expect: "OK" },
+    { by: "MEMBER", limits: { upstreamId: null }, expect: "FORBIDDEN" },
+    { by: "OWNER", limits: { upstreamId: null }, expect: "OK" },
+  ],
+  "a refused field refuses the whole call: nothing of it is applied": () => [
+    { by: "ADMIN", limits: { dailyCostUsd: "10" }, expect: "OK" },
+    { by: "MEMBER", limits: { dailyCostUsd: "20", maxConcurrency: 1 }, expect: "FORBIDDEN" },
+  ],
+};
+
+describe("field-level rules on a key (apiKey.updateLimits, apiKey.revoke)", () => {
+  it.each(Object.keys(KEY_FIELD_RULES))("%s", async (name) => {
+    const keyId = await createKey(world.tenantA, world.members.MEMBER.id);
+    const steps = KEY_FIELD_RULES[name]!(await createUpstream(world.tenantA));
+    for (const [i, step] of steps.entries()) {
+      const before = await db.apiKey.findUniqueOrThrow({ where: { id: keyId } });
+      const caller = callerFor(world.members[step.by]);
+      const call =
+        "revoke" in step
+          ? caller.apiKey.revoke({ tenantId: world.tenantA, keyId })
+          : caller.apiKey.updateLimits({ tenantId: world.tenantA, keyId, ...step.limits } as Parameters<typeof caller.apiKey.updateLimits>[0]);
+      expect({ step: i, by: step.by, code: await errorCodeOf(call) }).toEqual({ step: i, by: step.by, code: step.expect });
+      if (step.expect === "FORBIDDEN") expect(await db.apiKey.findUniqueOrThrow({ where: { id: keyId } })).toEqual(before);
+    }
+  });
+
+  it("tells the editor which limits the caller may only tighten", async () => {
+    const keyId = await createKey(world.tenantA, world.members.MEMBER.id);
+    await callerFor(world.members.ADMIN).apiKey.updateLimits({ tenantId: world.tenantA, keyId, dailyCostUsd: "10" });
+    await callerFor(world.members.ADMIN).apiKey.revoke({ tenantId: world.tenantA, keyId });
+    const asMember = await callerFor(world.members.MEMBER).apiKey.get({ tenantId: world.tenantA, keyId });
+    expect(asMember).toMatchObject({ lockedLimits: ["dailyCostMicros"], canReactivate: false, canBindUpstream: false });
+    const asAdmin = await callerFor(world.members.ADMIN).apiKey.get({ tenantId: world.tenantA, keyId });
+    expect(asAdmin).toMatchObject({ lockedLimits: [], canReactivate: true, canBindUpstream: true });
+  });
+});
+
+describe("invitations and owners under change", () => {
+  async function freshTenant(roles: MemberRole[]): Promise<{ tenantId: string; users: Actor[] }> {
+    const tenant = await db.tenant.create({ data: { name: "race", slug: `acl-r-${randomUUID()}` } });
+    const users: Actor[] = [];
+    for (const role of roles) {
+      const user = await createUser(`r-${role.toLowerCase()}`);
+      await db.membership.create({ data: { userId: user.id, tenantId: tenant.id, role } });
+      users.push(user);
+    }
+    return { tenantId: tenant.id, users };
+  }
+
+  it("an invitation dies with its creator's right to grant it: removed, or demoted below the role", async () => {
+    const { tenantId, users } = await freshTenant(["OWNER", "ADMIN", "OWNER"]);
+    const [owner, admin, secondOwner] = users as [Actor, Actor, Actor];
+    const byAdmin = await callerFor(admin).invitation.create({ tenantId, role: "MEMBER" });
+    const ownerInvite = await callerFor(secondOwner).invitation.create({ tenantId, role: "OWNER" });
+    const adminInvite = await callerFor(secondOwner).invitation.create({ tenantId, role: "ADMIN" });
+    await callerFor(owner).member.remove({ tenantId, userId: admin.id });
+    await callerFor(owner).member.updateRole({ tenantId, userId: secondOwner.id, role: "ADMIN" });
+    const accept = (token: string) => async () => errorCodeOf(callerFor(await createUser("invitee")).invitation.accept({ token }));
+    expect(await accept(byAdmin.token)()).toBe("NOT_FOUND");
+    // Demoted to admin: may no longer grant OWNER, may still grant ADMIN.
+    expect(await accept(ownerInvite.token)()).toBe("NOT_FOUND");
+    expect(await accept(adminInvite.token)()).toBe("OK");
+    expect(await db.membership.count({ where: { tenantId, role: "OWNER" } })).toBe(1);
+  });
+
+  it.each([1, 2, 3, 4, 5])("two owners demoting each other at the same moment leave one owner (round %i)", async () => {
+    const { tenantId, users } = await freshTenant(["OWNER", "OWNER"]);
+    const [a, b] = users as [Actor, Actor];
+    const codes = await Promise.all([
+      errorCodeOf(callerFor(a).member.updateRole({ tenantId, userId: b.id, role: "ADMIN" })),
+      errorCodeOf(callerFor(b).member.updateRole({ tenantId, userId: a.id, role: "ADMIN" })),
+    ]);
+    expect(codes.filter((c) => c === "OK")).toHaveLength(1);
+    expect(await db.membership.count({ where: { tenantId, role: "OWNER" } })).toBe(1);
+  });
+
+  it("two owners removing each other at the same moment leave one owner", async () => {
+    const { tenantId, users } = await freshTenant(["OWNER", "OWNER"]);
+    const [a, b] = users as [Actor, Actor];
+    const codes = await Promise.all([
+      errorCodeOf(callerFor(a).member.remove({ tenantId, userId: b.id })),
+      errorCodeOf(callerFor(b).member.remove({ tenantId, userId: a.id })),
+    ]);
+    expect(codes.filter((c) => c === "OK")).toHaveLength(1);
+    expect(await db.membership.count({ where: { tenantId, role: "OWNER" } })).toBe(1);
+  });
+});

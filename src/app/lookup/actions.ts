@@ -10,7 +10,7 @@ import { redirect } from "next/navigation";
 import { looksLikeApiKey } from "~/keys";
 import { apiIdForSecret } from "~/server/api/lib/key-lookup";
 import { hitLookupLimit } from "~/server/api/lib/rate-limit";
-import { clientIpFrom } from "~/server/api/trpc";
+import { clientIpFrom } from "~/net";
 
 export async function lookupAction(formData: FormData): Promise<void> {
   const value = String(formData.get("id") ?? "").trim();

@@ -8,7 +8,7 @@ import { getT } from "~/i18n/server";
 import { FormError } from "~/components/ui/field";
 import { apiIdSchema, lookupKeyUsage, type KeyLookup } from "~/server/api/lib/key-lookup";
 import { hitLookupLimit } from "~/server/api/lib/rate-limit";
-import { clientIpFrom } from "~/server/api/trpc";
+import { clientIpFrom } from "~/net";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("lookup.title") };

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { AuthCard } from "~/components/auth/auth-card";
 import { SignInForm } from "~/components/auth/sign-in-form";
 import { getT } from "~/i18n/server";
+import { safeCallbackPath } from "~/lib/safe-redirect";
 import { getServerAuthSession } from "~/server/auth";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -19,7 +20,9 @@ const searchSchema = z.object({
 });
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const params = searchSchema.parse(await searchParams);
+  const parsed = searchSchema.parse(await searchParams);
+  // Only a path on this site survives (the form checks again before following it).
+  const params = { ...parsed, callbackUrl: parsed.callbackUrl ? safeCallbackPath(parsed.callbackUrl, "") || undefined : undefined };
   if (await getServerAuthSession()) redirect("/dashboard");
   const { t } = await getT();
   return (

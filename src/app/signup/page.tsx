@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { safeCallbackPath } from "~/lib/safe-redirect";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { z } from "zod";
@@ -15,7 +16,8 @@ export const dynamic = "force-dynamic";
 const searchSchema = z.object({ callbackUrl: z.string().max(2000).optional().catch(undefined) });
 
 export default async function SignUpPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const { callbackUrl } = searchSchema.parse(await searchParams);
+  const raw = searchSchema.parse(await searchParams).callbackUrl;
+  const callbackUrl = raw ? safeCallbackPath(raw, "") || undefined : undefined;
   if (await getServerAuthSession()) redirect("/dashboard");
   const { t } = await getT();
   return (

@@ -4,13 +4,10 @@ import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { useT } from "~/i18n/client";
+import { safeCallbackPath } from "~/lib/safe-redirect";
 import { Button } from "../ui/button";
 import { Field, FormError } from "../ui/field";
 
-/** Only same-site paths are followed after sign-in. */
-function safeCallback(url: string | undefined): string {
-  return url && url.startsWith("/") && !url.startsWith("//") ? url : "/dashboard";
-}
 
 export function SignInForm({ defaultEmail, callbackUrl }: { defaultEmail?: string; callbackUrl?: string }) {
   const router = useRouter();
@@ -29,12 +26,12 @@ export function SignInForm({ defaultEmail, callbackUrl }: { defaultEmail?: strin
       redirect: false,
     });
     if (result?.ok && !result.error) {
-      router.push(safeCallback(callbackUrl));
+      router.push(safeCallbackPath(callbackUrl));
       router.refresh();
       return;
     }
     setPending(false);
-    setError(t("auth.signIn.wrong"));
+    setError(result?.error === "SignInThrottled" ? t("auth.signIn.throttled") : t("auth.signIn.wrong"));
   }
 
   return (

@@ -56,7 +56,7 @@ export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
         label={t("auth.field.password")}
         autoComplete="new-password"
         required
-        minLength={8}
+        minLength={10}
         error={fieldErrors?.password?.[0]}
       />
       <p className="text-xs text-zinc-500 dark:text-zinc-400">{t("auth.signUp.passwordHint")}</p>

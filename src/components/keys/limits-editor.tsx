@@ -183,7 +183,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
       monthlyCostUsd: dollars("monthlyCostUsd"),
       totalCostUsd: dollars("totalCostUsd"),
       totalTokens: int("totalTokens"),
-      ...(key.canManage && upstreams.data ? { upstreamId: text("upstreamId") || null } : {}),
+      ...(key.canBindUpstream && upstreams.data ? { upstreamId: text("upstreamId") || null } : {}),
     };
     const hasRateMax = input.rateMaxRequests !== null || input.rateMaxTokens !== null || input.rateMaxCostUsd !== null;
     if (hasRateMax && input.rateWindowMinutes === null && !errors.rateWindowMinutes) {
@@ -201,6 +201,11 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
         description={readOnly ? t("limits.readOnly") : t("limits.description")}
       />
       <form onSubmit={onSubmit} aria-label={t("limits.form")} noValidate>
+        {!readOnly && key.lockedLimits.length > 0 ? (
+          <p className="mb-3 text-xs text-amber-700 dark:text-amber-400" data-testid="limits-locked-hint">
+            {t("limits.lockedHint")}
+          </p>
+        ) : null}
         <fieldset disabled={readOnly || update.isPending} className="space-y-4">
           <Group title={t("limits.group.access")}>
             <div className="flex items-center gap-2 sm:col-span-2 lg:col-span-1 lg:self-end lg:pb-2">
@@ -209,6 +214,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
                 name="active"
                 type="checkbox"
                 defaultChecked={key.status !== "revoked"}
+                disabled={key.status === "revoked" && !key.canReactivate}
                 className="size-4 rounded border-zinc-300 text-indigo-600 focus:ring-indigo-600"
               />
               <label htmlFor="limit-active" className="text-sm font-medium">
@@ -248,6 +254,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
                 name="upstreamId"
                 defaultValue={l.upstreamId ?? ""}
                 key={`${l.upstreamId}-${upstreams.data?.length ?? 0}`}
+                disabled={!key.canBindUpstream}
                 className={cn(inputClass, "mt-1.5 w-full")}
               >
                 <option value="">{t("limits.upstreamDefault")}</option>

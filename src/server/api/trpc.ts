@@ -15,19 +15,15 @@ import superjson from "superjson";
 import { z, ZodError } from "zod";
 import type { MemberRole } from "~/generated/prisma/enums";
 import type { PrismaClient } from "~/generated/prisma/client";
+import { clientIpFrom } from "~/net";
 import { db } from "~/server/db";
 
 export interface TRPCContext {
   db: PrismaClient;
   session: Session | null;
   headers: Headers;
-  /** Best-effort client address for rate limits (first X-Forwarded-For hop). */
-  clientIp: string;
-}
-
-export function clientIpFrom(headers: Headers): string {
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || headers.get("x-real-ip")?.trim() || "unknown";
+  /** The client's address for rate limits (src/net: honours TRUSTED_PROXY_HOPS); null if unknown. */
+  clientIp: string | null;
 }
 
 export function createTRPCContext(opts: { headers: Headers; session: Session | null }): TRPCContext {

@@ -33,12 +33,16 @@
  * by GET, POST and the page) is exceeded.
  */
 import { z } from "zod";
-import { clientIpFrom } from "~/server/api/trpc";
+import { clientIpFrom } from "~/net";
 import { apiIdForSecret, apiIdSchema, apiKeySecretSchema, emptyLookup, lookupKeyUsage } from "~/server/api/lib/key-lookup";
 import { toLookupJson } from "~/server/api/lib/lookup-json";
 import { hitLookupLimit } from "~/server/api/lib/rate-limit";
+import { payloadTooLarge, readBoundedBody } from "~/server/http/bounded-body";
 
 export const dynamic = "force-dynamic";
+
+/** {"key": "mg-…"} is under 100 bytes. */
+const LOOKUP_BODY_MAX_BYTES = 4096;
 
 const NO_STORE = { "cache-control": "no-store" };
 
@@ -64,9 +68,11 @@ export async function GET(req: Request): Promise<Response> {
 const postBodySchema = z.object({ key: apiKeySecretSchema });
 
 export async function POST(req: Request): Promise<Response> {
+  const raw = await readBoundedBody(req, LOOKUP_BODY_MAX_BYTES);
+  if (raw === null) return payloadTooLarge(LOOKUP_BODY_MAX_BYTES);
   let body: unknown;
   try {
-    body = await req.json();
+    body = JSON.parse(Buffer.from(raw).toString("utf8"));
   } catch {
     body = null;
   }

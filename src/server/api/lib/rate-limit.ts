@@ -49,10 +49,10 @@ export async function hitFixedWindow(opts: FixedWindowOptions): Promise<RateLimi
 }
 
 /** The public lookup limit per client IP (LOOKUP_RATE_LIMIT_PER_MINUTE). */
-export function hitLookupLimit(clientIp: string): Promise<RateLimitResult> {
+export function hitLookupLimit(clientIp: string | null): Promise<RateLimitResult> {
   return hitFixedWindow({
     bucket: "lookup",
-    subject: clientIp,
+    subject: clientIp ?? "unknown",
     limit: env.LOOKUP_RATE_LIMIT_PER_MINUTE,
     windowSeconds: 60,
   });

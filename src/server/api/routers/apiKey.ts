@@ -5,6 +5,7 @@ import type { MemberRole } from "~/generated/prisma/enums";
 import { generateApiKey } from "~/keys";
 import { limitStatus, markKeyActive, markKeyRotated, usageRows } from "~/ledger";
 import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
+import { authorizeKeyChange, LEGACY_SETTER_ROLE, lockedLimitFields, type KeyChange } from "../lib/key-field-rules";
 import { auditValue, checkRateWindow, keyLimitsShape, toLimitColumns, type KeyLimitsColumns } from "../lib/key-limits-input";
 import { REQUEST_LOG_MAX_PAGE, requestLogFilterSchema, requestLogPage } from "../lib/request-log";
 import { isValidTimeZone, lastDays } from "../lib/time-range";
@@ -122,7 +123,7 @@ export const apiKeyRouter = createTRPCRouter({
       }
       const revoked = await ctx.db.apiKey.update({
         where: { id: key.id },
-        data: { revokedAt: new Date() },
+        data: { revokedAt: new Date(), revokedByRole: ctx.membership.role },
         select: { id: true, revokedAt: true },
       });
       await markKeyActive({ apiKeyId: key.id, tenantId: key.tenantId }, false);
@@ -221,6 +222,8 @@ export const apiKeyRouter = createTRPCRouter({
         monthlyCostMicros: true,
         totalCostMicros: true,
         totalTokens: true,
+        limitsSetByRole: true,
+        revokedByRole: true,
       });
       const now = Date.now();
       const afterFirstUse =
@@ -246,6 +249,26 @@ export const apiKeyRouter = createTRPCRouter({
         createdByEmail: key.createdBy?.email ?? null,
         upstream: key.upstream,
         canManage: isAdmin || (hasRole(ctx.membership.role, "MEMBER") && key.createdById === ctx.session.user.id),
+        /** Limits the caller may tighten but not loosen (set by a higher role), and whether they may reactivate it / bind upstreams. */
+        lockedLimits: lockedLimitFields(ctx.membership.role, key.limitsSetByRole, {
+          expiresAt: key.expiresAt,
+          expiresAfterFirstUseDays: key.expiresAfterFirstUseDays,
+          allowedModels: key.allowedModels,
+          rateWindowMinutes: key.rateWindowMinutes,
+          rateMaxRequests: key.rateMaxRequests,
+          rateMaxTokens: key.rateMaxTokens,
+          rateMaxCostMicros: key.rateMaxCostMicros,
+          maxConcurrency: key.maxConcurrency,
+          dailyCostMicros: key.dailyCostMicros,
+          weeklyCostMicros: key.weeklyCostMicros,
+          weeklyResetDay: key.weeklyResetDay,
+          weeklyResetHour: key.weeklyResetHour,
+          monthlyCostMicros: key.monthlyCostMicros,
+          totalCostMicros: key.totalCostMicros,
+          totalTokens: key.totalTokens,
+        }),
+        canReactivate: hasRole(ctx.membership.role, key.revokedByRole ?? LEGACY_SETTER_ROLE),
+        canBindUpstream: isAdmin,
         timeZone: ctx.tenant.timeZone,
         limits: {
           expiresAt: key.expiresAt,
@@ -300,16 +323,24 @@ export const apiKeyRouter = createTRPCRouter({
       }
       const revokedAt = input.active === undefined ? undefined : input.active ? null : (before.revokedAt ?? new Date());
       const changes: Record<string, { from: unknown; to: unknown }> = {};
-      for (const [field, value] of Object.entries(columns) as [keyof KeyLimitsColumns, unknown][]) {
+      const limitChanges: KeyChange["limits"] = {};
+      for (const [field, value] of Object.entries(columns) as [keyof KeyLimitsColumns, KeyLimitsColumns[keyof KeyLimitsColumns]][]) {
         const from = auditValue(before[field]);
         const to = auditValue(value);
-        if (JSON.stringify(from) !== JSON.stringify(to)) changes[field] = { from, to };
+        if (JSON.stringify(from) === JSON.stringify(to)) continue;
+        changes[field] = { from, to };
+        if (field !== "upstreamId") limitChanges[field] = { from: before[field], to: value as never };
       }
-      if (revokedAt !== undefined && (revokedAt === null) !== (before.revokedAt === null)) {
-        changes.active = { from: before.revokedAt === null, to: revokedAt === null };
-      }
+      const activeChanged = revokedAt !== undefined && (revokedAt === null) !== (before.revokedAt === null);
+      if (activeChanged) changes.active = { from: before.revokedAt === null, to: revokedAt === null };
+      // Field-level role rules (key-field-rules.ts): refuses the whole change if any field is not the actor's to loosen.
+      const roles = authorizeKeyChange(ctx.membership.role, before, {
+        limits: limitChanges,
+        upstreamChanged: "upstreamId" in changes,
+        activate: activeChanged ? revokedAt === null : undefined,
+      });
       await ctx.db.$transaction([
-        ctx.db.apiKey.update({ where: { id: key.id }, data: { ...columns, revokedAt } }),
+        ctx.db.apiKey.update({ where: { id: key.id }, data: { ...columns, revokedAt, ...roles } }),
         ctx.db.auditLog.create({
           data: {
             tenantId: ctx.tenant.id,

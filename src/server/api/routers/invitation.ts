@@ -2,13 +2,19 @@ import { createHash, randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { createTRPCRouter, hasRole, protectedProcedure, tenantProcedure } from "../trpc";
-import { assertMayAssign, memberRoleSchema } from "./member";
+import type { MemberRole } from "~/generated/prisma/enums";
+import { assertMayAssign, mayAssign, memberRoleSchema } from "./member";
 
 const DAY_MS = 86_400_000;
 
 /** Invitation links carry a random token; the database keeps only its SHA-256. */
 export function hashInvitationToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+/** Who may invite with `role`: admins and owners; only owners invite owners (one rule for create and accept). */
+export function mayInvite(creatorRole: MemberRole, role: MemberRole): boolean {
+  return hasRole(creatorRole, "ADMIN") && mayAssign(creatorRole, null, role);
 }
 
 export const invitationTokenSchema = z.string().trim().min(20).max(200);
@@ -78,9 +84,18 @@ export const invitationRouter = createTRPCRouter({
     return ctx.db.$transaction(async (tx) => {
       const invitation = await tx.invitation.findUnique({
         where: { tokenHash: hashInvitationToken(input.token) },
-        select: { id: true, tenantId: true, role: true, email: true, expiresAt: true, acceptedAt: true },
+        select: { id: true, tenantId: true, role: true, email: true, expiresAt: true, acceptedAt: true, createdById: true },
       });
       if (!invitation || invitation.acceptedAt || invitation.expiresAt.getTime() <= Date.now()) {
+        throw new TRPCError({ code: "NOT_FOUND", message: "This invitation is invalid, used or expired" });
+      }
+      // An invitation grants what its creator may grant today: a creator since removed or demoted
+      // below admin (or below owner, for an owner invitation) has taken the invitation with them.
+      const creator = await tx.membership.findUnique({
+        where: { userId_tenantId: { userId: invitation.createdById, tenantId: invitation.tenantId } },
+        select: { role: true },
+      });
+      if (!creator || !mayInvite(creator.role, invitation.role)) {
         throw new TRPCError({ code: "NOT_FOUND", message: "This invitation is invalid, used or expired" });
       }
       if (invitation.email && invitation.email !== ctx.session.user.email.toLowerCase()) {

@@ -3,10 +3,14 @@ import type { NextRequest } from "next/server";
 import { appRouter } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { getServerAuthSession } from "~/server/auth";
+import { withBoundedBody } from "~/server/http/bounded-body";
 
 export const dynamic = "force-dynamic";
 
-async function handler(req: NextRequest): Promise<Response> {
+async function handler(incoming: NextRequest): Promise<Response> {
+  // Portal calls are small (sign-up is public): read the body within the public limit.
+  const req = await withBoundedBody(incoming);
+  if (req instanceof Response) return req;
   return fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
