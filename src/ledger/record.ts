@@ -1,4 +1,5 @@
-import { costOf, type PriceOverrides } from "~/pricing";
+import type { PriceOverrides } from "~/pricing";
+import { NO_MODIFIERS, priceRequest } from "~/pricing/request";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import { pendingDeltas, type StoredEvent } from "./event";
 import { LuaScript } from "./lua";
@@ -60,10 +61,19 @@ export async function recordRequest(
   opts: RecordOptions = {},
 ): Promise<RecordResult> {
   const client = opts.redis ?? defaultRedis;
-  const { costMicros, priced } = costOf(event.model, event.usage, opts.priceOverrides);
+  const billing = event.billing ?? { ...NO_MODIFIERS };
+  const price = priceRequest(
+    { provider: event.provider, model: event.model, at: event.startedAt, usage: event.usage, modifiers: billing },
+    opts.priceOverrides,
+  );
+  const { costMicros, priced, explanation } = price;
   const stored: StoredEvent = {
     ...event,
+    requestedModel: event.requestedModel !== undefined && event.requestedModel !== event.model ? event.requestedModel : null,
     flags: event.flags ?? [],
+    billing,
+    reasoningTokens: event.reasoningTokens ?? 0,
+    explanation,
     latencyMs: Math.max(0, Math.round(event.latencyMs)),
     ttfbMs: event.ttfbMs === null ? null : Math.max(0, Math.round(event.ttfbMs)),
     costMicros,

@@ -23,7 +23,7 @@ import {
   type UpstreamFetch,
   type UpstreamTarget,
 } from "./upstream";
-import { asObject, resolveUsage, stringField, type ResolvedUsage } from "./usage";
+import { asObject, NO_ANSWER, resolveUsage, stringField, type ResolvedUsage } from "./usage";
 
 export type RelayEndpoint =
   | "anthropic-messages"
@@ -160,6 +160,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       apiKeyId: key.id,
       tenantId: key.tenantId,
       model: body.model,
+      requestedModel: body.model,
       provider: adapter.provider,
       endpoint: adapter.path,
       stream: body.stream,
@@ -168,7 +169,9 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       userAgent: request.headers.get("user-agent"),
     };
     let charge: QuotaCharge | null = null;
-    const record = (fields: Pick<RequestEvent, "status" | "usage" | "usageSource" | "ttfbMs" | "error">): void => {
+    type Outcome = Pick<RequestEvent, "status" | "usage" | "usageSource" | "ttfbMs" | "error"> &
+      Partial<Pick<RequestEvent, "model" | "billing" | "reasoningTokens">>;
+    const record = (fields: Outcome): void => {
       deps.record({ ...base, ...fields, latencyMs: now() - startedAt }, charge, key.priceOverrides).catch((e: unknown) => onError(e, "recording a request"));
     };
 
@@ -242,7 +245,17 @@ export function createRelay(deps: RelayDeps): RelayHandler {
         status = 502;
         error = `upstream body failed: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`;
       }
-      record({ status, usage: resolved.usage, usageSource: resolved.source, ttfbMs, error });
+      record({
+        status,
+        usage: resolved.usage,
+        usageSource: resolved.source,
+        ttfbMs,
+        error,
+        // Bill the model that served; the requested one stays in requestedModel.
+        model: snapshot.servedModel ?? body.model,
+        billing: snapshot.billing,
+        reasoningTokens: snapshot.reasoningTokens ?? 0,
+      });
     };
 
     const relayed = relayBody(upstream.body ?? new ReadableStream(), observer, {
@@ -307,7 +320,7 @@ function quotaError(reason: QuotaReason, status: 402 | 403 | 429, retryAfterSec:
 }
 
 async function estimateOnly(adapter: ProtocolAdapter, body: ClientBody): Promise<ResolvedUsage> {
-  return resolveUsage({ input: null, output: 0, outputText: [], complete: false, error: null }, () => adapter.estimateInput(body.json));
+  return resolveUsage({ input: null, output: 0, outputText: [], complete: false, error: null, ...NO_ANSWER }, () => adapter.estimateInput(body.json));
 }
 
 /** Both providers put the message at error.message. */
