@@ -17,8 +17,15 @@ import { clientIpFrom } from "./client-ip";
 import { decryptCredential } from "./credentials";
 import { createRelay, type RelayContext, type RelayHandler } from "./relay";
 import { createUpstreamFetch, type UpstreamTarget } from "./upstream";
+import { unpricedModelPolicySchema, type UnpricedModelPolicy } from "./unpriced-policy";
 
 const KEY_CACHE_TTL_MS = 5_000;
+
+/** The tenant's own policy when it set a valid one, else the platform default. */
+export function resolveUnpricedPolicy(tenantPolicy: string | null): UnpricedModelPolicy {
+  const parsed = unpricedModelPolicySchema.safeParse(tenantPolicy);
+  return parsed.success ? parsed.data : env.UNPRICED_MODEL_POLICY;
+}
 
 export const prismaKeyLookup: KeyLookup = async (keyHash) => {
   const row = await db.apiKey.findUnique({
@@ -30,7 +37,7 @@ export const prismaKeyLookup: KeyLookup = async (keyHash) => {
       firstUsedAt: true,
       allowedModels: true,
       upstreamId: true,
-      tenant: { select: { ...keyLimitsSelect.tenant.select, suspendedAt: true } },
+      tenant: { select: { ...keyLimitsSelect.tenant.select, suspendedAt: true, unpricedModelPolicy: true } },
     },
   });
   if (!row) return null;
@@ -46,6 +53,7 @@ export const prismaKeyLookup: KeyLookup = async (keyHash) => {
     tenantSuspendedAt: row.tenant.suspendedAt,
     limits: toKeyLimits(row),
     priceOverrides: await loadPriceOverrides(row.tenantId),
+    unpricedModelPolicy: resolveUnpricedPolicy(row.tenant.unpricedModelPolicy),
   };
 };
 

@@ -7,12 +7,14 @@ import { randomUUID } from "node:crypto";
 import type { Admission, QuotaCharge, QuotaReason } from "~/ledger";
 import type { ProviderName, RequestEvent } from "~/ledger/types";
 import { costOf, type PriceOverrides } from "~/pricing";
+import { lookupRates } from "~/pricing/request";
 import { ZERO_USAGE } from "~/ledger/types";
 import { anthropicMessages, openAiChat, openAiResponses, type ProtocolAdapter } from "./adapters";
 import { authenticate, isModelAllowed, type KeyLookup, type RelayKey } from "./auth";
 import { errorResponse, RelayError, type WireProtocol } from "./errors";
 import { JsonTap, passThrough, SseFrameFilter, SseTap, type BodyObserver } from "./observers";
 import { relayBody, type BodyOutcome } from "./relay-stream";
+import { refusesUnpriced, UNPRICED_REFUSAL_ERROR, unpricedRefusalMessage } from "./unpriced-policy";
 import { readClientBody, type ClientBody } from "./request-body";
 import {
   clientResponseHeaders,
@@ -152,6 +154,9 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     if (!isModelAllowed(key, body.model)) {
       throw new RelayError("permission", `This API key may not use the model ${body.model}.`, "model");
     }
+    const unpricedRefused =
+      refusesUnpriced(key.unpricedModelPolicy ?? "refuse_when_capped", key.limits) &&
+      lookupRates(adapter.provider, body.model, startedAt, key.priceOverrides) === null;
     const prepared = adapter.prepare(body.json, body.stream);
     const targets = await resolveTargets(key, adapter.provider, body.model);
 
@@ -174,6 +179,11 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     const record = (fields: Outcome): void => {
       deps.record({ ...base, ...fields, latencyMs: now() - startedAt }, charge, key.priceOverrides).catch((e: unknown) => onError(e, "recording a request"));
     };
+
+    if (unpricedRefused) {
+      record({ status: 403, usage: { ...ZERO_USAGE }, usageSource: "UPSTREAM", ttfbMs: null, error: `${UNPRICED_REFUSAL_ERROR}: ${body.model}` });
+      throw new RelayError("permission", unpricedRefusalMessage(body.model), "model");
+    }
 
     if (deps.admit) {
       const admission = await deps.admit(key, requestId, inputCostEstimate(key, body.model, body.raw.byteLength));

@@ -6,7 +6,9 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { generateWebhookSecret } from "~/alerts/signature";
 import { isUsdAmount, parseUsdToMicros } from "~/lib/money";
+import { env } from "~/env";
 import { findModelPrice } from "~/pricing";
+import { unpricedModelPolicySchema } from "~/relay/unpriced-policy";
 import { createTRPCRouter, tenantProcedure } from "../trpc";
 
 /** IANA zones this runtime knows (Intl.supportedValuesOf), plus UTC which some runtimes omit from the list. */
@@ -54,7 +56,7 @@ export const settingsRouter = createTRPCRouter({
   get: tenantProcedure("ADMIN").query(async ({ ctx }) => {
     const tenant = await ctx.db.tenant.findUniqueOrThrow({
       where: { id: ctx.tenant.id },
-      select: { timeZone: true, monthlyBudgetMicros: true, webhookUrl: true, webhookSecret: true },
+      select: { timeZone: true, monthlyBudgetMicros: true, webhookUrl: true, webhookSecret: true, unpricedModelPolicy: true },
     });
     const overrides = await ctx.db.priceOverride.findMany({ where: { tenantId: ctx.tenant.id }, orderBy: { model: "asc" } });
     return {
@@ -63,6 +65,9 @@ export const settingsRouter = createTRPCRouter({
       webhookUrl: tenant.webhookUrl,
       /** Whether a secret is set; the secret itself is never returned after it was generated. */
       hasWebhookSecret: tenant.webhookSecret !== null,
+      /** null = the platform default (`platformUnpricedModelPolicy`). */
+      unpricedModelPolicy: unpricedModelPolicySchema.nullable().catch(null).parse(tenant.unpricedModelPolicy),
+      platformUnpricedModelPolicy: env.UNPRICED_MODEL_POLICY,
       priceOverrides: overrides.map((o) => {
         const shipped = findModelPrice(o.model);
         return {
@@ -86,6 +91,8 @@ export const settingsRouter = createTRPCRouter({
         timeZone: timeZoneSchema.optional(),
         monthlyBudgetUsd: usdSchema.nullable().optional(),
         webhookUrl: webhookUrlSchema.nullable().optional(),
+        /** What the relay does with models that have no price; null = the platform default. */
+        unpricedModelPolicy: unpricedModelPolicySchema.nullable().optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -94,6 +101,7 @@ export const settingsRouter = createTRPCRouter({
         monthlyBudgetMicros:
           input.monthlyBudgetUsd === undefined ? undefined : input.monthlyBudgetUsd === null ? null : parseUsdToMicros(input.monthlyBudgetUsd),
         webhookUrl: input.webhookUrl,
+        unpricedModelPolicy: input.unpricedModelPolicy,
       };
       const updated = await ctx.db.tenant.update({
         where: { id: ctx.tenant.id },
@@ -110,6 +118,7 @@ export const settingsRouter = createTRPCRouter({
             timeZone: input.timeZone ?? null,
             monthlyBudgetMicros: data.monthlyBudgetMicros === undefined ? "unchanged" : (data.monthlyBudgetMicros?.toString() ?? null),
             webhookUrl: input.webhookUrl === undefined ? "unchanged" : input.webhookUrl,
+            unpricedModelPolicy: input.unpricedModelPolicy === undefined ? "unchanged" : input.unpricedModelPolicy,
           },
         },
       });
