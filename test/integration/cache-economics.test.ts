@@ -60,7 +60,7 @@ describe("prompt-cache economics", () => {
     expect(sorted(mine(s.dashboard.cache)).map(({ day: _d, ...r }) => r)).toEqual([haiku, sonnet]);
     expect(sorted(mine(s.keyUsage.cache)).map(({ day: _d, ...r }) => r)).toEqual([haiku, sonnet]);
     expect(s.keyUsage.cacheTotals).toEqual({ savedMicros: 27667, writePremiumMicros: 3840, netMicros: 23827 });
-    const csv = sorted(s.usageCsv).map((r) => ({
+    const csv = [...s.usageCsv].sort((a, b) => a.model!.localeCompare(b.model!)).map((r) => ({
       model: r.model,
       hit: Number(r.cache_hit_rate_bp),
       saved: Number(r.cache_read_saved_micros),
