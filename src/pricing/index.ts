@@ -1,81 +1,63 @@
 /**
- * The one place cost is computed. Prices are integer micro-dollars per million tokens, so the cost
- * of a request is an exact integer division rounded once (half up) to micro-dollars.
- * Unknown models cost zero and are flagged `priced: false`; we never guess a price.
+ * The one place cost is computed. The effective-dated catalog (catalog.ts, catalog.json) holds the
+ * prices; `priceRequest` (request.ts) prices a request with the entry in effect at its start and
+ * explains it. Rates are integer micro-dollars per million tokens and a request's cost is rounded
+ * once (half up) to micro-dollars. Unknown or not-priced models cost zero and come back
+ * `priced: false`; we never guess a price.
+ *
+ * `costOf`, `findModelPrice` and `priceTable` are the older flat API, kept for existing callers:
+ * they read the catalog at the current time with no response modifiers.
  */
-import { z } from "zod";
-import shippedTable from "./prices.json" with { type: "json" };
 import type { TokenUsage } from "~/ledger/types";
+import { catalogFromPriceTable, entryAt, priceTableAt, shippedCatalog, toModelPrice } from "./catalog";
+import { NO_MODIFIERS, priceWithCatalog } from "./request";
+import { DATE_SUFFIX, findOverride, ownValue, type ModelPrice, type PriceOverrides, type PriceTable } from "./table";
 
-const rates = {
-  input: z.number().int().nonnegative(),
-  output: z.number().int().nonnegative(),
-  cacheWrite5m: z.number().int().nonnegative(),
-  cacheWrite1h: z.number().int().nonnegative(),
-  cacheRead: z.number().int().nonnegative(),
-};
+export { modelPriceSchema, priceTableSchema, type ModelPrice, type PriceOverrides, type PriceTable } from "./table";
+export {
+  NO_MODIFIERS,
+  lookupRates,
+  priceRequest,
+  type BaseRates,
+  type BillingModifiers,
+  type CostExplanation,
+  type CostFee,
+  type CostLine,
+  type CostMultiplier,
+  type PricedRequest,
+  type PricingRequest,
+} from "./request";
+export { shippedCatalog, TOKEN_KINDS, type PriceCatalog, type TokenKind } from "./catalog";
+export { catalogListing, formatCatalogListing, type CatalogListingRow } from "./listing";
 
-export const modelPriceSchema = z.object({
-  provider: z.enum(["anthropic", "openai"]),
-  ...rates,
-  /** Long-context tier: applies to the whole request when its prompt exceeds the threshold. */
-  longContext: z.object({ thresholdInputTokens: z.number().int().positive(), ...rates }).optional(),
-});
-
-export const priceTableSchema = z.object({
-  version: z.string(),
-  unit: z.literal("micro-dollars per million tokens"),
-  source: z.string().optional(),
-  models: z.record(z.string(), modelPriceSchema),
-});
-
-export type ModelPrice = z.infer<typeof modelPriceSchema>;
-export type PriceTable = z.infer<typeof priceTableSchema>;
-
-export const priceTable: PriceTable = priceTableSchema.parse(shippedTable);
-
-const DATE_SUFFIX = /-(\d{8}|\d{4}-\d{2}-\d{2})$/;
-
-/** Tenant overrides keyed by model name, checked before the shipped table. */
-export type PriceOverrides = Readonly<Record<string, ModelPrice>>;
+/** The flat view of the catalog entries in effect when the process started (older callers). */
+export const priceTable: PriceTable = priceTableAt(shippedCatalog, Date.now());
 
 /**
- * Finds the price for a model id as clients send it: exact name, then without a date suffix
- * ("claude-sonnet-4-5-20250929" → "claude-sonnet-4-5", "gpt-4o-2024-08-06" → "gpt-4o").
+ * The flat price for a model id as clients send it (exact id or alias, then without a date
+ * suffix): a tenant override first, then the catalog entry in effect now (or the given table).
  */
-export function findModelPrice(
-  model: string,
-  overrides?: PriceOverrides,
-  table: PriceTable = priceTable,
-): ModelPrice | undefined {
-  const base = model.replace(DATE_SUFFIX, "");
-  return overrides?.[model] ?? overrides?.[base] ?? table.models[model] ?? table.models[base];
+export function findModelPrice(model: string, overrides?: PriceOverrides, table?: PriceTable): ModelPrice | undefined {
+  const override = findOverride(overrides, model);
+  if (override) return override.price;
+  if (table) {
+    return ownValue(table.models, model) ?? ownValue(table.models, model.replace(DATE_SUFFIX, ""));
+  }
+  const e = entryAt(shippedCatalog, model, Date.now());
+  return e?.kind === "priced" ? toModelPrice(e) : undefined;
 }
 
 export interface Cost {
   costMicros: number;
-  /** False when the model is not in the table: cost is zero and must be shown as unpriced. */
+  /** False when the model is not priced: cost is zero and must be shown as unpriced. */
   priced: boolean;
 }
 
-export function costOf(
-  model: string,
-  usage: TokenUsage,
-  overrides?: PriceOverrides,
-  table: PriceTable = priceTable,
-): Cost {
-  const price = findModelPrice(model, overrides, table);
-  if (!price) return { costMicros: 0, priced: false };
-  const prompt = usage.input + usage.cacheWrite5m + usage.cacheWrite1h + usage.cacheRead;
-  const r = price.longContext && prompt > price.longContext.thresholdInputTokens ? price.longContext : price;
-  // Each product is below 2^53 for any realistic request (tokens < 1e8, rates < 1e9).
-  const microsTimesMillion =
-    usage.input * r.input +
-    usage.output * r.output +
-    usage.cacheWrite5m * r.cacheWrite5m +
-    usage.cacheWrite1h * r.cacheWrite1h +
-    usage.cacheRead * r.cacheRead;
-  return { costMicros: Math.floor((microsTimesMillion + 500_000) / 1_000_000), priced: true };
+/** Cost of a request at the current time with no response modifiers (a thin wrapper over priceRequest). */
+export function costOf(model: string, usage: TokenUsage, overrides?: PriceOverrides, table?: PriceTable): Cost {
+  const catalog = table ? catalogFromPriceTable(table) : shippedCatalog;
+  const r = priceWithCatalog(catalog, { model, at: Date.now(), usage, modifiers: NO_MODIFIERS }, overrides);
+  return { costMicros: r.costMicros, priced: r.priced };
 }
 
 /** Formats micro-dollars as dollars for display, e.g. 15807 → "$0.015807" (never via floats for sums). */

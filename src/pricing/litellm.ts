@@ -10,7 +10,22 @@
  *
  * Pure: no I/O. scripts/prices-update.ts does the reading and writing.
  */
-import { modelPriceSchema, priceTableSchema, type ModelPrice, type PriceTable } from "./index";
+import { z } from "zod";
+import {
+  bandsOf,
+  buildCatalog,
+  catalogSchema,
+  entryAt,
+  instantMs,
+  notPricedEntrySchema,
+  pricedEntrySchema,
+  ratesOf,
+  type Band,
+  type CatalogData,
+  type CatalogEntryData,
+  type RateSet,
+} from "./catalog";
+import { modelPriceSchema, type ModelPrice } from "./table";
 
 // ---------------------------------------------------------------------------------------------
 // Exact decimals: value = n × 10^e
@@ -334,103 +349,249 @@ export function convertLiteLLM(raw: unknown, opts: ConvertOptions = {}): Convert
 }
 
 // ---------------------------------------------------------------------------------------------
-// Merge
+// Adding to the catalog (both input formats)
 // ---------------------------------------------------------------------------------------------
+
+/** A price to add: from a LiteLLM conversion (rates and band only) or a catalog-format entry. */
+export type PriceProposal =
+  | { origin: "litellm"; model: string; provider: Provider; rates: RateSet; bands: Band[] }
+  | { origin: "catalog"; entry: CatalogEntryInput };
+
+/** The catalog's own entry format, where effectiveFrom, readOn and sourceUrl may be left to the command line. */
+const optionalMeta = { effectiveFrom: true, readOn: true, sourceUrl: true } as const;
+const catalogFileSchema = z.strictObject({
+  unit: z.literal("micro-dollars per million tokens").optional(),
+  readOn: z.string().optional(),
+  modifierSets: catalogSchema.shape.modifierSets.optional(),
+  entries: z.array(z.union([pricedEntrySchema.partial(optionalMeta), notPricedEntrySchema.partial(optionalMeta)])),
+});
+export type CatalogEntryInput = z.infer<typeof catalogFileSchema>["entries"][number];
+
+/** True for a file in the catalog's own format (an object with an `entries` array). */
+export function isCatalogFormat(raw: unknown): boolean {
+  return raw !== null && typeof raw === "object" && !Array.isArray(raw) && Array.isArray((raw as { entries?: unknown }).entries);
+}
+
+/** Validates a catalog-format file (throws a ZodError naming the bad entry). */
+export function proposalsFromCatalogFile(raw: unknown): { proposals: PriceProposal[]; modifierSets: CatalogData["modifierSets"] } {
+  const file = catalogFileSchema.parse(raw);
+  return { proposals: file.entries.map((entry) => ({ origin: "catalog", entry })), modifierSets: file.modifierSets ?? {} };
+}
+
+/** Converts a LiteLLM file (see convertLiteLLM) into proposals. */
+export function proposalsFromLiteLLM(raw: unknown, opts: ConvertOptions = {}): { proposals: PriceProposal[]; converted: ConvertResult } {
+  const converted = convertLiteLLM(raw, opts);
+  const proposals: PriceProposal[] = Object.entries(converted.models).map(([model, p]) => ({
+    origin: "litellm",
+    model,
+    provider: p.provider,
+    rates: ratesOf(p),
+    bands: bandsOf(p),
+  }));
+  return { proposals, converted };
+}
 
 type FieldChange = { from: number | null; to: number | null };
 
-export interface PriceDiff {
-  added: Array<{ model: string } & ModelPrice>;
-  updated: Array<{ model: string; changes: Record<string, FieldChange> }>;
-  unchanged: number;
-  /** In the current table but not in the file: kept as they are. */
-  notInFile: string[];
-  /** Dated ids not added because their undated alias in the table has the very same prices. */
+export interface CatalogAddition {
+  model: string;
+  effectiveFrom: string;
+  /** The entry it follows (model@effectiveFrom), null for a new model. */
+  follows: string | null;
+  /** Rate changes against the entry it follows (flat fields, e.g. "cacheRead", "band>200000.input"). */
+  changes: Record<string, FieldChange>;
+  entry: CatalogEntryData;
+}
+
+export interface CatalogMergeResult {
+  data: CatalogData;
+  added: CatalogAddition[];
+  /** Proposals whose prices equal the entry already in effect: nothing added. */
+  unchanged: string[];
+  /** Dated ids whose undated model has the very same prices (dates are folded when pricing). */
   folded: string[];
+  /** In the catalog but not in the file (LiteLLM): kept as they are. */
+  notInFile: string[];
+  skipped: Array<{ model: string; reason: string }>;
   warnings: ConvertIssue[];
 }
 
-function flat(p: ModelPrice): Record<string, number> {
-  const out: Record<string, number> = {
-    input: p.input,
-    output: p.output,
-    cacheWrite5m: p.cacheWrite5m,
-    cacheWrite1h: p.cacheWrite1h,
-    cacheRead: p.cacheRead,
-  };
-  if (p.longContext) {
-    for (const [k, v] of Object.entries(p.longContext)) out[`longContext.${k}`] = v;
-  }
+export interface MergeOptions {
+  /** When new entries take effect (ISO date or instant, UTC); a catalog-format entry may carry its own. */
+  effectiveFrom: string;
+  /** When the source was read (YYYY-MM-DD). */
+  readOn: string;
+  /** Source of entries that do not name one (e.g. the LiteLLM file). */
+  sourceUrl: string;
+  /** Modifier sets a catalog-format file brings along. */
+  modifierSets?: CatalogData["modifierSets"];
+}
+
+/** What decides a price; two entries with equal keys bill every request the same. */
+function pricingKey(e: CatalogEntryData): string {
+  if (!("rates" in e)) return JSON.stringify({ notPriced: true });
+  const bands = [...e.bands].sort((a, b) => a.thresholdTokens - b.thresholdTokens);
+  return JSON.stringify({ rates: ratesOf(e.rates), bands, use: e.use, multipliers: e.multipliers, fees: e.fees });
+}
+
+function flatRates(e: CatalogEntryData): Record<string, number> {
+  if (!("rates" in e)) return {};
+  const out: Record<string, number> = { ...ratesOf(e.rates) };
+  for (const b of e.bands) for (const [k, v] of Object.entries(ratesOf(b.rates))) out[`band>${b.thresholdTokens}.${k}`] = v;
   return out;
 }
 
-/** Ratio beyond which a price change of an existing model is flagged for a human look. */
-const LARGE_CHANGE = 2;
-
 /**
- * Merges converted prices over the current table: existing entries updated, new ones added,
- * entries absent from the file kept; a new dated id whose undated alias has the same prices is
- * not added (costOf folds the date). A long-context tier present in the table but absent from
- * the file is kept (the file omitting a tier is more likely than the provider dropping it).
+ * Adds effective-dated entries for the proposals whose prices differ from the entry in effect at
+ * their effectiveFrom; never overwrites or removes an entry. A proposal dated at or before the
+ * model's latest entry is skipped (it would re-price history). LiteLLM proposals keep the
+ * previous entry's aliases, multipliers and fees (LiteLLM has none of those) and its band when
+ * the file has none, and are marked secondary.
  */
-export function mergePriceTable(
-  current: PriceTable,
-  incoming: Record<string, ModelPrice>,
-  meta: { version: string; source?: string },
-): { table: PriceTable; diff: PriceDiff } {
-  const diff: PriceDiff = { added: [], updated: [], unchanged: 0, notInFile: [], folded: [], warnings: [] };
-  const models: Record<string, ModelPrice> = {};
-  for (const [model, old] of Object.entries(current.models)) {
-    const next = incoming[model];
-    if (!next) {
-      models[model] = old;
-      diff.notInFile.push(model);
+export function mergeIntoCatalog(current: CatalogData, proposals: readonly PriceProposal[], opts: MergeOptions): CatalogMergeResult {
+  const catalog = buildCatalog(current);
+  const dataById = new Map<string, CatalogEntryData>(current.entries.map((e) => [`${e.model}@${e.effectiveFrom}`, e]));
+  const result: CatalogMergeResult = { data: current, added: [], unchanged: [], folded: [], notInFile: [], skipped: [], warnings: [] };
+  const seen = new Set<string>();
+  const modifierSets = { ...current.modifierSets };
+  let setsAdded = false;
+  for (const [name, set] of Object.entries(opts.modifierSets ?? {})) {
+    const existing = Object.hasOwn(modifierSets, name) ? modifierSets[name] : undefined;
+    if (existing && JSON.stringify(existing) !== JSON.stringify(set)) {
+      result.skipped.push({ model: `modifier set ${name}`, reason: "differs from the catalog's set of that name; rename it" });
       continue;
     }
-    const merged = canonical(next);
-    if (old.longContext && !merged.longContext) {
-      merged.longContext = old.longContext;
-      diff.warnings.push({ model, level: "warning", message: "file has no long-context tier; kept the current one" });
+    if (!existing) setsAdded = true;
+    modifierSets[name] = set;
+  }
+
+  const sorted = [...proposals].sort((a, b) => proposalModel(a).localeCompare(proposalModel(b)));
+  for (const p of sorted) {
+    const id = proposalModel(p);
+    const effectiveFrom = (p.origin === "catalog" ? p.entry.effectiveFrom : undefined) ?? opts.effectiveFrom;
+    const at = instantMs(effectiveFrom);
+    if (!Number.isFinite(at)) {
+      result.skipped.push({ model: id, reason: `effectiveFrom ${effectiveFrom} is not a date` });
+      continue;
     }
-    if (old.provider !== merged.provider) {
-      diff.warnings.push({ model, level: "warning", message: `provider changes from ${old.provider} to ${merged.provider}` });
+    // The canonical model: exact id or alias; a dated id folds onto its undated model only when
+    // the prices agree, otherwise it becomes a model of its own.
+    const canonical = catalog.ids.get(id);
+    if (canonical === undefined) {
+      const base = id.replace(DATE_SUFFIX, "");
+      const baseModel = base !== id ? catalog.ids.get(base) : undefined;
+      const baseEntry = baseModel ? entryAt(catalog, baseModel, at) : undefined;
+      const baseData = baseEntry ? dataById.get(baseEntry.id) : undefined;
+      if (baseData && pricingKey(baseData) === pricingKey(proposedEntry(p, baseData, id, effectiveFrom, opts))) {
+        result.folded.push(id);
+        continue;
+      }
     }
-    models[model] = merged;
-    const a = flat(old);
-    const b = flat(merged);
+    const model = canonical ?? id;
+    if (seen.has(model)) {
+      result.skipped.push({ model: id, reason: `listed twice (as ${model}); first one kept` });
+      continue;
+    }
+    seen.add(model);
+    const prev = canonical ? entryAt(catalog, canonical, at) : undefined;
+    const prevData = prev ? dataById.get(prev.id) : undefined;
+    const entry = proposedEntry(p, prevData, model, effectiveFrom, opts);
+    if (prevData && pricingKey(prevData) === pricingKey(entry)) {
+      result.unchanged.push(model);
+      continue;
+    }
+    const history = canonical ? (catalog.models.get(canonical) ?? []) : [];
+    const latest = history[history.length - 1];
+    if (latest && latest.effectiveFromMs >= at) {
+      result.skipped.push({
+        model,
+        reason: `effectiveFrom ${effectiveFrom} is not after its latest entry (${latest.effectiveFrom}): adding it would re-price history`,
+      });
+      continue;
+    }
+    if (p.origin === "litellm" && prevData && "rates" in prevData && prevData.bands.length > 0 && p.bands.length === 0) {
+      result.warnings.push({ model, level: "warning", message: "file has no long-context tier; kept the current band" });
+    }
     const changes: Record<string, FieldChange> = {};
+    const a = prevData ? flatRates(prevData) : {};
+    const b = flatRates(entry);
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
       const from = a[k] ?? null;
       const to = b[k] ?? null;
       if (from === to) continue;
       changes[k] = { from, to };
-      if (from !== null && to !== null && from > 0 && (to / from > LARGE_CHANGE || from / to > LARGE_CHANGE)) {
-        diff.warnings.push({ model, level: "warning", message: `${k} changes ${from} → ${to} µ$/Mtok (more than ${LARGE_CHANGE}×): verify` });
+      if (from !== null && to !== null && from > 0 && to > 0 && (to / from > LARGE_CHANGE || from / to > LARGE_CHANGE)) {
+        result.warnings.push({ model, level: "warning", message: `${k} changes ${from} → ${to} µ$/Mtok (more than ${LARGE_CHANGE}×): verify` });
       }
     }
-    if (Object.keys(changes).length > 0) diff.updated.push({ model, changes });
-    else diff.unchanged++;
-  }
-  for (const model of Object.keys(incoming).sort()) {
-    if (Object.hasOwn(current.models, model)) continue;
-    const price = canonical(incoming[model] as ModelPrice);
-    const base = model.replace(DATE_SUFFIX, "");
-    const alias = base !== model ? models[base] : undefined;
-    if (alias && samePrice(alias, price)) {
-      diff.folded.push(model);
-      continue;
+    if (prevData && prevData.provider !== entry.provider) {
+      result.warnings.push({ model, level: "warning", message: `provider changes from ${prevData.provider} to ${entry.provider}` });
     }
-    models[model] = price;
-    diff.added.push({ model, ...price });
+    result.added.push({ model, effectiveFrom, follows: prev ? prev.id : null, changes, entry });
   }
-  // Nothing changed: keep the table's version and source so the file stays byte-identical.
-  const changed = diff.added.length > 0 || diff.updated.length > 0;
-  const source = changed ? (meta.source ?? current.source) : current.source;
-  const table = priceTableSchema.parse({
-    version: changed ? meta.version : current.version,
-    unit: "micro-dollars per million tokens",
-    ...(source ? { source } : {}),
-    models,
+
+  if (proposals.some((p) => p.origin === "litellm")) {
+    const inFile = new Set(sorted.map(proposalModel).map((id) => catalog.ids.get(id) ?? id));
+    result.notInFile = [...catalog.models.keys()].filter((m) => !inFile.has(m)).sort();
+  }
+  if (result.added.length === 0 && !setsAdded) return result;
+
+  // New entries go right after their model's last entry, so the file reads model by model.
+  const entries = [...current.entries];
+  for (const { entry } of result.added) {
+    let at = -1;
+    entries.forEach((e, i) => {
+      if (e.model === entry.model) at = i;
+    });
+    if (at < 0) entries.push(entry);
+    else entries.splice(at + 1, 0, entry);
+  }
+  result.data = catalogSchema.parse({
+    ...current,
+    readOn: result.added.length > 0 ? opts.readOn : current.readOn,
+    modifierSets,
+    entries,
   });
-  return { table, diff };
+  return result;
+}
+
+/** Ratio beyond which a price change of an existing model is flagged for a human look. */
+const LARGE_CHANGE = 2;
+
+function proposalModel(p: PriceProposal): string {
+  return p.origin === "litellm" ? p.model : p.entry.model;
+}
+
+function proposedEntry(
+  p: PriceProposal,
+  prev: CatalogEntryData | undefined,
+  model: string,
+  effectiveFrom: string,
+  opts: MergeOptions,
+): CatalogEntryData {
+  const aliases = [...new Set([...(prev?.aliases ?? []), ...(p.origin === "catalog" ? (p.entry.aliases ?? []) : [])])];
+  if (p.origin === "catalog") {
+    const e = p.entry;
+    const meta = { effectiveFrom, readOn: e.readOn ?? opts.readOn, sourceUrl: e.sourceUrl ?? opts.sourceUrl };
+    const parsed = "rates" in e ? pricedEntrySchema.parse({ ...e, ...meta, model, aliases }) : notPricedEntrySchema.parse({ ...e, ...meta, model, aliases });
+    return parsed;
+  }
+  const prevPriced = prev && "rates" in prev ? prev : undefined;
+  return pricedEntrySchema.parse({
+    model,
+    aliases,
+    provider: p.provider,
+    effectiveFrom,
+    rates: p.rates,
+    bands: p.bands.length > 0 ? p.bands : (prevPriced?.bands ?? []),
+    use: prevPriced?.use ?? [],
+    multipliers: prevPriced?.multipliers ?? [],
+    fees: prevPriced?.fees ?? [],
+    sourceUrl: opts.sourceUrl,
+    readOn: opts.readOn,
+    secondary: true,
+    note: prevPriced
+      ? `Rates from LiteLLM (secondary); multipliers and fees carried over from ${prevPriced.model}@${prevPriced.effectiveFrom}.`
+      : "Added from LiteLLM (secondary): no multipliers or per-call fees known for it.",
+  });
 }

@@ -3,11 +3,33 @@
  * response reported, and explain the result. Everything that bills goes through `priceRequest`;
  * admission estimates go through `lookupRates`.
  *
- * PROVISIONAL implementation over the flat price table (index.ts): the effective-dated catalog
- * replaces the body of these functions, not their signatures.
+ * The entry in effect at the request's start time prices it (catalog.ts). Tenant overrides keep
+ * precedence over the catalog's rates; the provider's multipliers and fees of the entry in effect
+ * still apply on top of them (they are how the provider bills, not a price the tenant chose).
+ *
+ * Arithmetic: every line is tokens × rate (µ$/MTok) × the exact factors that apply to it, all as
+ * BigInt over one common denominator; the sum is rounded once, half up, to micro-dollars.
  */
 import type { ProviderName, TokenUsage } from "~/ledger/types";
-import { costOf, findModelPrice, type PriceOverrides } from "./index";
+import {
+  entryAt,
+  formatRational,
+  multiplierInEffect,
+  MODIFIER_FIELDS,
+  ratesOf,
+  bandsOf,
+  shippedCatalog,
+  TOKEN_KINDS,
+  type Band,
+  type ModifierField,
+  type PriceCatalog,
+  type RateSet,
+  type ResolvedFee,
+  type ResolvedMultiplier,
+  type ResolvedPricedEntry,
+  type TokenKind,
+} from "./catalog";
+import { findOverride, type PriceOverrides } from "./table";
 
 /** What the response said about how it was served; each may change the price. */
 export interface BillingModifiers {
@@ -47,6 +69,8 @@ export interface CostLine {
   tokens: number;
   /** Micro-dollars per million tokens (integer), after the band, before multipliers. */
   ratePerMTokMicros: number;
+  /** Product of the multipliers that apply to this kind, exact ("1", "2.2", "0.5"). */
+  factor?: string;
 }
 
 export interface CostMultiplier {
@@ -79,27 +103,169 @@ export interface CostExplanation {
   fees: CostFee[];
   /** The total, rounded once (half up) to micro-dollars. */
   totalMicros: number;
+  /** effectiveFrom of the catalog entry that priced it (for overrides: of the entry whose multipliers applied). */
+  effectiveFrom?: string | null;
+  /** The catalog entry's figures come only from a secondary source. */
+  secondary?: boolean;
+  /**
+   * Reported modifiers this model has no price rule for (e.g. an unknown service tier, or web
+   * searches on a model without a search fee): priced at standard rates, listed here so it shows.
+   */
+  unmatchedModifiers?: Array<{ field: string; value: string }>;
 }
 
 export type PricedRequest =
   | { priced: true; costMicros: number; explanation: CostExplanation }
   | { priced: false; costMicros: 0; explanation: null; reason: string };
 
-/** Prices one request. Never throws on odd input: unknown models come back `priced: false`. */
-export function priceRequest(req: PricingRequest, overrides?: PriceOverrides): PricedRequest {
-  const price = findModelPrice(req.model, overrides);
-  if (!price) return { priced: false, costMicros: 0, explanation: null, reason: `no price for ${req.model}` };
-  const { costMicros } = costOf(req.model, req.usage, overrides);
-  const lines: CostLine[] = (["input", "output", "cacheWrite5m", "cacheWrite1h", "cacheRead"] as const).map((kind) => ({
-    kind,
-    tokens: req.usage[kind],
-    ratePerMTokMicros: price[kind],
-  }));
+/** Values that mean "no surcharge" for a field. */
+const NEUTRAL: Readonly<Record<ModifierField, readonly string[]>> = {
+  speed: ["standard"],
+  inference_geo: ["global"],
+  service_tier: ["standard", "default", "auto"],
+};
+
+function reported(modifiers: BillingModifiers, field: ModifierField): string | null {
+  const v = field === "speed" ? modifiers.speed : field === "inference_geo" ? modifiers.inferenceGeo : modifiers.serviceTier;
+  if (typeof v !== "string") return null;
+  const t = v.trim().toLowerCase();
+  return t === "" ? null : t;
+}
+
+const isCount = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+
+function unpriced(reason: string): PricedRequest {
+  return { priced: false, costMicros: 0, explanation: null, reason };
+}
+
+interface Pricing {
+  entryId: string;
+  sourceUrl: string | null;
+  rates: RateSet;
+  bands: readonly Band[];
+  /** The catalog entry whose multipliers and fees apply (null: none). */
+  entry: ResolvedPricedEntry | null;
+}
+
+/** What prices a model at `at`: a tenant override first, then the catalog entry in effect. */
+function pricingFor(catalog: PriceCatalog, model: string, at: number, overrides?: PriceOverrides): Pricing | { unpriced: string } {
+  const entry = entryAt(catalog, model, at);
+  const priced = entry?.kind === "priced" ? entry : null;
+  const override = findOverride(overrides, model);
+  if (override) {
+    return { entryId: `override:${override.key}`, sourceUrl: null, rates: ratesOf(override.price), bands: bandsOf(override.price), entry: priced };
+  }
+  if (!entry) {
+    const known = entryAt(catalog, model, Number.POSITIVE_INFINITY);
+    return { unpriced: known ? `no price for ${model} in effect at ${new Date(at).toISOString()}` : `no price for ${model}` };
+  }
+  if (entry.kind === "notPriced") return { unpriced: `${model} is not priced: ${entry.reason}` };
+  return { entryId: entry.id, sourceUrl: entry.sourceUrl, rates: entry.rates, bands: entry.bands, entry };
+}
+
+function bandFor(bands: readonly Band[], usage: TokenUsage): Band | null {
+  let chosen: Band | null = null;
+  for (const b of bands) {
+    const counted = b.countedKinds.reduce((sum, k) => sum + usage[k], 0);
+    if (counted > b.thresholdTokens) chosen = b;
+  }
+  return chosen;
+}
+
+const factorTexts = new Map<string, string>();
+/** formatRational, memoized: the same few products recur on every request. */
+function factorText(num: bigint, den: bigint): string {
+  if (num === den) return "1";
+  const key = `${num}/${den}`;
+  let text = factorTexts.get(key);
+  if (text === undefined) {
+    text = formatRational({ num, den });
+    if (factorTexts.size < 10_000) factorTexts.set(key, text);
+  }
+  return text;
+}
+
+/** Prices one request against a given catalog (the shipped one unless a caller brings its own). */
+export function priceWithCatalog(catalog: PriceCatalog, req: Omit<PricingRequest, "provider">, overrides?: PriceOverrides): PricedRequest {
+  const { usage, modifiers, at, model } = req;
+  if (typeof model !== "string" || model === "") return unpriced("no model");
+  if (!Number.isFinite(at)) return unpriced("no valid request time");
+  if (!TOKEN_KINDS.every((k) => isCount(usage[k]))) return unpriced("usage token counts are not non-negative integers");
+  const webSearches = isCount(modifiers.webSearchRequests) ? modifiers.webSearchRequests : 0;
+
+  const pricing = pricingFor(catalog, model, at, overrides);
+  if ("unpriced" in pricing) return unpriced(pricing.unpriced);
+
+  const band = bandFor(pricing.bands, usage);
+  const rates = band ? band.rates : pricing.rates;
+  const inEffect = pricing.entry?.multipliers.filter((m) => multiplierInEffect(m, at)) ?? [];
+
+  const applied: ResolvedMultiplier[] = [];
+  const unmatched: Array<{ field: string; value: string }> = [];
+  for (const field of MODIFIER_FIELDS) {
+    const value = reported(modifiers, field);
+    if (value === null) continue;
+    const m = inEffect.find((x) => x.field === field && x.value === value);
+    if (m) applied.push(m);
+    else if (!NEUTRAL[field].includes(value)) unmatched.push({ field, value });
+  }
+
+  const fees: Array<ResolvedFee & { count: number }> = [];
+  if (webSearches > 0) {
+    const fee = pricing.entry?.fees.find((f) => f.kind === "web_search");
+    if (fee) fees.push({ ...fee, count: webSearches });
+    else unmatched.push({ field: "web_search_requests", value: String(webSearches) });
+  }
+
+  // Common denominator: 10^6 (per MTok) × every applied factor's denominator.
+  const denominator = applied.reduce((d, m) => d * m.factor.den, 1_000_000n);
+  let sum = 0n;
+  const lines: CostLine[] = TOKEN_KINDS.map((kind: TokenKind) => {
+    let num = 1n;
+    let den = 1n;
+    let scale = 1n; // the other factors' denominators, to reach the common one
+    for (const m of applied) {
+      if (m.appliesTo.includes(kind)) {
+        num *= m.factor.num;
+        den *= m.factor.den;
+      } else {
+        scale *= m.factor.den;
+      }
+    }
+    sum += BigInt(usage[kind]) * BigInt(rates[kind]) * num * scale;
+    return { kind, tokens: usage[kind], ratePerMTokMicros: rates[kind], factor: factorText(num, den) };
+  });
+  for (const f of fees) sum += BigInt(f.count) * BigInt(f.perThousandMicros) * (denominator / 1000n);
+
+  const total = (sum + denominator / 2n) / denominator;
+  if (total > BigInt(Number.MAX_SAFE_INTEGER)) return unpriced("cost out of range");
+  const totalMicros = Number(total);
   return {
     priced: true,
-    costMicros,
-    explanation: { entryId: req.model, sourceUrl: null, band: null, lines, multipliers: [], fees: [], totalMicros: costMicros },
+    costMicros: totalMicros,
+    explanation: {
+      entryId: pricing.entryId,
+      sourceUrl: pricing.sourceUrl,
+      band: band ? `prompt > ${band.thresholdTokens} tokens` : null,
+      lines,
+      multipliers: applied.map((m) => ({ field: m.field, value: m.value, factor: m.factorText, appliesTo: m.appliesTo })),
+      fees: fees.map((f) => ({ kind: f.kind, count: f.count, perThousandMicros: f.perThousandMicros })),
+      totalMicros,
+      effectiveFrom: pricing.entry?.effectiveFrom ?? null,
+      secondary: pricing.entry?.secondary ?? false,
+      unmatchedModifiers: unmatched,
+    },
   };
+}
+
+/** Prices one request. Never throws on odd input: unknown models come back `priced: false`. */
+export function priceRequest(req: PricingRequest, overrides?: PriceOverrides): PricedRequest {
+  try {
+    return priceWithCatalog(shippedCatalog, req, overrides);
+  } catch (err) {
+    // Only reachable on input the types rule out (e.g. a non-object usage from untyped code).
+    return unpriced(`could not price: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** Base rates of the entry in effect (no band, no multipliers), µ$ per MTok; null = not priced. */
@@ -114,6 +280,8 @@ export interface BaseRates {
 /**
  * The highest rates a request to this model could be billed at (top band, dearest multiplier the
  * model has), for admission's worst-case reservation. Null when the model is not priced.
+ * Per token kind: the highest band rate × for each reported field the largest factor (≥ 1) in
+ * effect at `at` that applies to the kind; fields stack. Rounded up, so it never under-reserves.
  */
 export function lookupRates(
   provider: ProviderName,
@@ -121,19 +289,24 @@ export function lookupRates(
   at: number,
   overrides?: PriceOverrides,
 ): { base: BaseRates; worstCase: BaseRates } | null {
-  void provider;
-  void at;
-  const p = findModelPrice(model, overrides);
-  if (!p) return null;
-  const base = { input: p.input, output: p.output, cacheWrite5m: p.cacheWrite5m, cacheWrite1h: p.cacheWrite1h, cacheRead: p.cacheRead };
-  const worstCase = p.longContext
-    ? {
-        input: p.longContext.input,
-        output: p.longContext.output,
-        cacheWrite5m: p.longContext.cacheWrite5m,
-        cacheWrite1h: p.longContext.cacheWrite1h,
-        cacheRead: p.longContext.cacheRead,
+  void provider; // model ids are unique across providers; the served model decides
+  const pricing = pricingFor(shippedCatalog, model, at, overrides);
+  if ("unpriced" in pricing) return null;
+  const inEffect = pricing.entry?.multipliers.filter((m) => multiplierInEffect(m, at)) ?? [];
+  const worst = (kind: TokenKind): number => {
+    const top = Math.max(pricing.rates[kind], ...pricing.bands.map((b) => b.rates[kind]));
+    let num = 1n;
+    let den = 1n;
+    for (const field of MODIFIER_FIELDS) {
+      let best = { num: 1n, den: 1n };
+      for (const m of inEffect) {
+        if (m.field === field && m.appliesTo.includes(kind) && m.factor.num * best.den > best.num * m.factor.den) best = m.factor;
       }
-    : base;
-  return { base, worstCase };
+      num *= best.num;
+      den *= best.den;
+    }
+    return Number((BigInt(top) * num + den - 1n) / den);
+  };
+  const worstCase = { input: worst("input"), output: worst("output"), cacheWrite5m: worst("cacheWrite5m"), cacheWrite1h: worst("cacheWrite1h"), cacheRead: worst("cacheRead") };
+  return { base: { ...pricing.rates }, worstCase };
 }

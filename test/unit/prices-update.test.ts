@@ -1,14 +1,20 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { costOf, priceTable, priceTableSchema } from "~/pricing";
+import { ZodError } from "zod";
+import { priceTable } from "~/pricing";
+import { buildCatalog, serializeCatalog, shippedCatalog, type CatalogData } from "~/pricing/catalog";
 import {
   convertLiteLLM,
   dollarsPerTokenToMicrosPerMillion,
-  mergePriceTable,
+  isCatalogFormat,
+  mergeIntoCatalog,
   parseDecimal,
+  proposalsFromCatalogFile,
+  proposalsFromLiteLLM,
   roundDecimal,
 } from "~/pricing/litellm";
+import { NO_MODIFIERS, priceWithCatalog } from "~/pricing/request";
 
 const sample: unknown = JSON.parse(
   readFileSync(path.join(import.meta.dirname, "..", "fixtures", "litellm-sample.json"), "utf8"),
@@ -124,52 +130,128 @@ describe("convertLiteLLM", () => {
   });
 });
 
-describe("mergePriceTable", () => {
-  const r = convertLiteLLM(sample);
-  const { table, diff } = mergePriceTable(priceTable, r.models, { version: "2026-12-01", source: "test" });
+describe("mergeIntoCatalog (LiteLLM format)", () => {
+  const current: CatalogData = shippedCatalog.data;
+  const opts = { effectiveFrom: "2026-12-02", readOn: "2026-12-02", sourceUrl: "https://example.test/litellm.json" };
+  const { proposals } = proposalsFromLiteLLM(sample);
+  const merged = mergeIntoCatalog(current, proposals, opts);
 
-  it("produces a valid table with updated and added entries and keeps the rest", () => {
-    expect(priceTableSchema.safeParse(table).success).toBe(true);
-    expect(table.version).toBe("2026-12-01");
-    for (const m of Object.keys(priceTable.models)) expect(table.models[m]).toBeDefined();
-    expect(diff.added.map((a) => a.model)).toEqual([
-      "claude-test-new-1",
-      "claude-test-odd-cents",
-      "gpt-4o-2024-05-13",
-      "gpt-5-codex",
-      "gpt-test-suspicious",
+  it("adds effective-dated entries for new models and keeps every existing entry as it was", () => {
+    expect(isCatalogFormat(sample)).toBe(false);
+    expect(merged.added.map((a) => a.model)).toEqual(["claude-test-new-1", "claude-test-odd-cents", "gpt-test-suspicious"]);
+    for (const a of merged.added) {
+      expect(a.effectiveFrom).toBe("2026-12-02");
+      expect(a.follows).toBeNull();
+      expect(a.entry).toMatchObject({ secondary: true, sourceUrl: "https://example.test/litellm.json", readOn: "2026-12-02" });
+    }
+    expect(merged.data.entries.length).toBe(current.entries.length + 3);
+    for (const e of current.entries) expect(merged.data.entries).toContainEqual(e);
+    expect(() => buildCatalog(merged.data)).not.toThrow();
+    expect(merged.notInFile).toContain("claude-opus-5-5");
+  });
+
+  it("adds nothing for unchanged rates, folds dated ids, and leaves the file byte-identical", () => {
+    // Same rates as the catalog: claude-sonnet-4-5 (with its band), gpt-4o, gpt-5-codex, the dated gpt-4o-2024-05-13.
+    expect(merged.unchanged).toEqual(expect.arrayContaining(["claude-sonnet-4-5", "gpt-4o", "gpt-5-codex", "gpt-4o-2024-05-13", "gpt-4.1-mini"]));
+    expect(merged.folded).toEqual(["claude-3-haiku-20240307"]);
+    const again = mergeIntoCatalog(merged.data, proposals, { ...opts, effectiveFrom: "2026-12-03", readOn: "2026-12-03" });
+    expect(again.added).toEqual([]);
+    expect(again.data).toBe(merged.data);
+    expect(serializeCatalog(again.data)).toBe(serializeCatalog(merged.data));
+  });
+
+  it("adds a changed rate as a new entry from effectiveFrom; earlier requests keep their price", () => {
+    const changed = structuredClone(sample) as Record<string, Record<string, unknown>>;
+    const mini = changed["gpt-4.1-mini"];
+    if (!mini) throw new Error("sample lacks gpt-4.1-mini");
+    mini.output_cost_per_token = 1e-5; // $1.60 → $10 per MTok
+    const m = mergeIntoCatalog(current, proposalsFromLiteLLM(changed).proposals, opts);
+    const added = m.added.find((a) => a.model === "gpt-4.1-mini");
+    expect(added).toMatchObject({ follows: "gpt-4.1-mini@1970-01-01", changes: { output: { from: 1_600_000, to: 10_000_000 } } });
+    expect(m.warnings).toContainEqual(expect.objectContaining({ model: "gpt-4.1-mini", message: expect.stringMatching(/verify/) }));
+    const catalog = buildCatalog(m.data);
+    const usage = { input: 0, output: 1_000_000, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
+    const before = priceWithCatalog(catalog, { model: "gpt-4.1-mini", at: Date.parse("2026-12-01T23:59:59Z"), usage, modifiers: NO_MODIFIERS });
+    const after = priceWithCatalog(catalog, { model: "gpt-4.1-mini", at: Date.parse("2026-12-02T00:00:00Z"), usage, modifiers: NO_MODIFIERS });
+    expect(before.costMicros).toBe(1_600_000);
+    expect(after.costMicros).toBe(10_000_000);
+    // The entry it follows keeps its multipliers (batch 50 %).
+    const batch = priceWithCatalog(catalog, { model: "gpt-4.1-mini", at: Date.parse("2026-12-03"), usage, modifiers: { ...NO_MODIFIERS, serviceTier: "batch" } });
+    expect(batch.costMicros).toBe(5_000_000);
+  });
+
+  it("keeps the current band when the file has none", () => {
+    const base = priceTable.models["claude-sonnet-4-5"];
+    if (!base) throw new Error("catalog lacks claude-sonnet-4-5");
+    const { longContext, ...flat } = base;
+    expect(longContext).toBeDefined();
+    const m = mergeIntoCatalog(
+      current,
+      [{ origin: "litellm", model: "claude-sonnet-4-5", provider: "anthropic", rates: { input: flat.input, output: flat.output, cacheWrite5m: flat.cacheWrite5m, cacheWrite1h: flat.cacheWrite1h, cacheRead: flat.cacheRead }, bands: [] }],
+      opts,
+    );
+    expect(m.added).toEqual([]);
+    expect(m.unchanged).toEqual(["claude-sonnet-4-5"]);
+  });
+});
+
+describe("mergeIntoCatalog (catalog format)", () => {
+  const current: CatalogData = shippedCatalog.data;
+  const opts = { effectiveFrom: "2026-12-02", readOn: "2026-12-02", sourceUrl: "https://example.test/catalog.json" };
+  const file = {
+    modifierSets: {
+      "test-fast-3x": { sourceUrl: "https://example.test/fast", multipliers: [{ field: "speed", value: "fast", factor: "3", appliesTo: ["input", "output"] }] },
+    },
+    entries: [
+      // A rate change for an existing model, named by its dated alias.
+      {
+        model: "claude-opus-4-5-20251101",
+        provider: "anthropic",
+        rates: { input: 4_000_000, output: 20_000_000, cacheWrite5m: 5_000_000, cacheWrite1h: 8_000_000, cacheRead: 400_000 },
+        use: ["anthropic-batch", "anthropic-web-search", "test-fast-3x"],
+        sourceUrl: "https://example.test/opus-4-5",
+      },
+      // A new model with its own effectiveFrom.
+      {
+        model: "claude-test-9",
+        provider: "anthropic",
+        effectiveFrom: "2027-01-01",
+        rates: { input: 1_000_000, output: 2_000_000, cacheWrite5m: 1_250_000, cacheWrite1h: 2_000_000, cacheRead: 100_000 },
+      },
+    ],
+  };
+
+  it("validates the file and adds entries under the canonical model, with the file's modifier sets", () => {
+    expect(isCatalogFormat(file)).toBe(true);
+    const { proposals, modifierSets } = proposalsFromCatalogFile(file);
+    const m = mergeIntoCatalog(current, proposals, { ...opts, modifierSets });
+    expect(m.added.map((a) => [a.model, a.effectiveFrom])).toEqual([
+      ["claude-opus-4-5", "2026-12-02"],
+      ["claude-test-9", "2027-01-01"],
     ]);
-    // claude-3-haiku-20240307 has the same prices as the table's claude-3-haiku: not added.
-    expect(diff.folded).toEqual(["claude-3-haiku-20240307"]);
-    expect(diff.notInFile).toContain("o3");
+    const catalog = buildCatalog(m.data);
+    const usage = { input: 1_000_000, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
+    const fast = priceWithCatalog(catalog, { model: "claude-opus-4-5-20251101", at: Date.parse("2026-12-05"), usage, modifiers: { ...NO_MODIFIERS, speed: "fast" } });
+    expect(fast.costMicros).toBe(12_000_000);
+    expect(priceWithCatalog(catalog, { model: "claude-opus-4-5", at: Date.parse("2026-12-01"), usage, modifiers: NO_MODIFIERS }).costMicros).toBe(5_000_000);
+    expect(priceWithCatalog(catalog, { model: "claude-test-9", at: Date.parse("2026-12-31"), usage, modifiers: NO_MODIFIERS }).priced).toBe(false);
   });
 
-  it("reports field changes of existing models and flags large ones", () => {
-    const current = structuredClone(priceTable);
-    const gpt = current.models["gpt-4.1-mini"];
-    if (!gpt) throw new Error("fixture table lacks gpt-4.1-mini");
-    gpt.output = 100_000;
-    const m = mergePriceTable(current, r.models, { version: "v" });
-    expect(m.diff.updated).toEqual([{ model: "gpt-4.1-mini", changes: { output: { from: 100_000, to: 1_600_000 } } }]);
-    expect(m.diff.warnings).toContainEqual(expect.objectContaining({ model: "gpt-4.1-mini", message: expect.stringMatching(/verify/) }));
+  it("refuses an entry that would re-price history", () => {
+    const { proposals } = proposalsFromCatalogFile({
+      entries: [{ model: "claude-sonnet-5-5", provider: "anthropic", effectiveFrom: "2026-10-01", rates: { input: 1, output: 1, cacheWrite5m: 1, cacheWrite1h: 1, cacheRead: 1 } }],
+    });
+    const m = mergeIntoCatalog(current, proposals, opts);
+    expect(m.added).toEqual([]);
+    expect(m.skipped).toEqual([{ model: "claude-sonnet-5-5", reason: expect.stringMatching(/re-price history/) }]);
   });
 
-  it("keeps a long-context tier the file lacks", () => {
-    const only = { "claude-sonnet-4-5": { ...priceTable.models["claude-sonnet-4-5"]!, longContext: undefined } };
-    delete only["claude-sonnet-4-5"].longContext;
-    const m = mergePriceTable(priceTable, only, { version: "v" });
-    expect(m.table.models["claude-sonnet-4-5"]?.longContext).toEqual(priceTable.models["claude-sonnet-4-5"]?.longContext);
-    expect(m.diff.updated).toEqual([]);
-  });
-
-  it("leaves version and source alone when nothing changes", () => {
-    const m = mergePriceTable(priceTable, { "gpt-4o": priceTable.models["gpt-4o"]! }, { version: "new", source: "new" });
-    expect(m.table.version).toBe(priceTable.version);
-    expect(m.table.source).toBe(priceTable.source);
-  });
-
-  it("prices the same usage the same before and after an update that changes nothing", () => {
-    const u = { input: 472, output: 89, cacheWrite5m: 1024, cacheWrite1h: 1024, cacheRead: 10240 };
-    expect(costOf("claude-sonnet-4-5-20250929", u, undefined, table)).toEqual(costOf("claude-sonnet-4-5-20250929", u));
+  it("rejects invalid entries with a clear error", () => {
+    expect(() => proposalsFromCatalogFile({ entries: [{ model: "x", provider: "anthropic", rates: { input: -1, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 } }] })).toThrow(ZodError);
+    expect(() => proposalsFromCatalogFile({ entries: [{ model: "x", provider: "anthropic", rates: { input: 1.5, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 } }] })).toThrow(ZodError);
+    const { proposals } = proposalsFromCatalogFile({
+      entries: [{ model: "claude-test-10", provider: "anthropic", use: ["no-such-set"], rates: { input: 1, output: 1, cacheWrite5m: 1, cacheWrite1h: 1, cacheRead: 1 } }],
+    });
+    expect(() => mergeIntoCatalog(current, proposals, opts)).toThrow(/unknown modifier set/);
   });
 });
