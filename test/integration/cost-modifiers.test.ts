@@ -19,9 +19,9 @@ import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startRelayHarness, waitFor, type RelayHarness } from "../helpers/relay-harness";
 
 /** Models whose catalog entries carry the modifiers (fast, geo, tiers, fees, cache writes). */
-const CLAUDE = "claude-opus-4-5";
-const CLAUDE_OTHER = "claude-haiku-4-5";
-const GPT = "gpt-5";
+const CLAUDE = "claude-opus-5-5";
+const CLAUDE_OTHER = "claude-sonnet-5-5";
+const GPT = "gpt-6.2-sol";
 
 let h: RelayHarness;
 const recordedIds = new Set<string>();
@@ -48,20 +48,28 @@ interface Case {
   api: Api;
   requested: string;
   knobs: StubKnobs;
+  /**
+   * The exact cost in µ$, worked by hand from the providers' rates. Opus 5.5: $4 in / $20 out /
+   * $5 5m write / $8 1h write / $0.20 read; the stub's Anthropic usage is 472 in, 89 out,
+   * 1024 + 1024 written, 10240 read = 19028 µ$ standard. Sonnet 5.5 (since 2026-10-07, reads $0.10):
+   * 9514. GPT-6.2-sol: $2 in / $0.10 cached / $2.50 cache write / $10 out.
+   */
+  worked: number;
   /** What the row must say the response reported. */
   expectRow: Partial<{ model: string; requestedModel: string | null; speed: string; inferenceGeo: string; serviceTier: string; webSearchRequests: number; webFetchRequests: number; cacheWrite5mTokens: number; inputTokens: number; reasoningTokens: number }>;
 }
 
 const CASES: Case[] = [
-  { name: "Anthropic fast speed", api: "messages", requested: CLAUDE, knobs: { served: CLAUDE, usage: { speed: "fast" } }, expectRow: { speed: "fast" } },
-  { name: "Anthropic inference_geo us", api: "messages", requested: CLAUDE, knobs: { served: CLAUDE, usage: { inference_geo: "us" } }, expectRow: { inferenceGeo: "us" } },
-  { name: "Anthropic batch tier", api: "messages", requested: CLAUDE, knobs: { served: CLAUDE, usage: { service_tier: "batch" } }, expectRow: { serviceTier: "batch" } },
-  { name: "Anthropic priority tier", api: "messages", requested: CLAUDE, knobs: { served: CLAUDE, usage: { service_tier: "priority" } }, expectRow: { serviceTier: "priority" } },
+  { name: "Anthropic fast speed", api: "messages", requested: CLAUDE, knobs: { served: CLAUDE, usage: { speed: "fast" } }, worked: 2 * 19028, expectRow: { speed: "fast" } },
+  { name: "Anthropic inference_geo us", api: "messages", requested: CLAUDE, knobs: { served: CLAUDE, usage: { inference_geo: "us" } }, worked: 20931, /* 19028 × 1.1 = 20930.8 */ expectRow: { inferenceGeo: "us" } },
+  { name: "Anthropic batch tier", api: "messages", requested: CLAUDE, knobs: { served: CLAUDE, usage: { service_tier: "batch" } }, worked: 9514, expectRow: { serviceTier: "batch" } },
+  { name: "Anthropic priority tier", api: "messages", requested: CLAUDE, knobs: { served: CLAUDE, usage: { service_tier: "priority" } }, worked: 19028, /* legacy tier: no surcharge */ expectRow: { serviceTier: "priority" } },
   {
     name: "Anthropic web search fee (and fetches, thinking tokens)",
     api: "messages",
     requested: CLAUDE,
     knobs: { served: CLAUDE, usage: { server_tool_use: { web_search_requests: 3, web_fetch_requests: 2 }, output_tokens_details: { thinking_tokens: 40 } } },
+    worked: 19028 + 30_000, // 3 searches × $10 / 1,000; fetches are tokens only
     expectRow: { webSearchRequests: 3, webFetchRequests: 2, reasoningTokens: 40 },
   },
   {
@@ -69,6 +77,7 @@ const CASES: Case[] = [
     api: "messages",
     requested: CLAUDE,
     knobs: { served: CLAUDE_OTHER },
+    worked: 9514, // Sonnet 5.5's rates, not Opus 5.5's
     expectRow: { model: CLAUDE_OTHER, requestedModel: CLAUDE },
   },
   {
@@ -76,7 +85,8 @@ const CASES: Case[] = [
     api: "chat",
     requested: GPT,
     knobs: { served: GPT, service_tier: "flex", usage: { prompt_tokens_details: { cached_tokens: 512, cache_write_tokens: 300 } } },
-    // prompt 1200 − 512 cached − 300 written = 388 billed input
+    // prompt 1200 − 512 cached − 300 written = 388 billed input: (388×2 + 300×2.5 + 512×0.1 + 35×10) × 0.5 = 963.6
+    worked: 964,
     expectRow: { serviceTier: "flex", cacheWrite5mTokens: 300, inputTokens: 388 },
   },
   {
@@ -84,7 +94,8 @@ const CASES: Case[] = [
     api: "responses",
     requested: GPT,
     knobs: { served: GPT, service_tier: "priority", usage: { input_tokens_details: { cached_tokens: 1000, cache_write_tokens: 200 } } },
-    // input 1500 − 1000 cached − 200 written = 300; reasoning 30 stays inside output
+    // input 1500 − 1000 cached − 200 written = 300; reasoning 30 stays inside output: (600 + 500 + 100 + 420) × 2
+    worked: 3240,
     expectRow: { serviceTier: "priority", cacheWrite5mTokens: 200, inputTokens: 300, reasoningTokens: 30 },
   },
   {
@@ -92,6 +103,7 @@ const CASES: Case[] = [
     api: "chat",
     requested: GPT,
     knobs: { served: GPT, service_tier: "batch" },
+    worked: 402, // (176×2 + 1024×0.1 + 35×10) × 0.5 = 402.2
     expectRow: { serviceTier: "batch" },
   },
 ];
@@ -171,6 +183,7 @@ describe("billing modifiers through the relay, on every surface", () => {
       );
       expect(priced.priced, label).toBe(true);
       expect(Number(row.costMicros), label).toBe(priced.costMicros);
+      expect(Number(row.costMicros), label).toBe(c.worked);
       expect(row.costExplanation, label).toEqual(priced.explanation);
       expected.set(id, priced.costMicros);
     }

@@ -26,7 +26,13 @@ export function exactDecimal(n: bigint, scale: number): string {
 /** Micro-dollars per million tokens as dollars per MTok: 3000000 → "$3". */
 export const ratePerMTok = (micros: number): string => `$${exactDecimal(BigInt(micros), 6)}/MTok`;
 /** An exact, possibly fractional, dollar amount from µ$ × tokens / 1e6: kept to the pico-dollar. */
-const lineDollars = (tokens: number, rateMicrosPerMTok: number): string => `$${exactDecimal(BigInt(tokens) * BigInt(rateMicrosPerMTok), 12)}`;
+/** tokens × rate (µ$/MTok) × an exact decimal factor ("2", "1.1", "0.55"), in dollars, exactly. */
+function lineDollars(tokens: number, rateMicrosPerMTok: number, factor: string | undefined): string {
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(factor ?? "1");
+  const digits = m ? m[1]! + (m[2] ?? "") : "1";
+  const scale = m ? (m[2] ?? "").length : 0;
+  return `$${exactDecimal(BigInt(tokens) * BigInt(rateMicrosPerMTok) * BigInt(digits), 12 + scale)}`;
+}
 
 export interface ExplanationPart {
   label: string;
@@ -35,13 +41,18 @@ export interface ExplanationPart {
 
 /** The explanation as labelled parts, in the order the cost is built. */
 export function explanationParts(e: CostExplanation): ExplanationPart[] {
-  const parts: ExplanationPart[] = [{ label: "price", detail: e.entryId + (e.sourceUrl ? ` (${e.sourceUrl})` : "") }];
+  const parts: ExplanationPart[] = [
+    { label: "price", detail: e.entryId + (e.secondary ? " (secondary source)" : "") + (e.sourceUrl ? ` ${e.sourceUrl}` : "") },
+  ];
   parts.push({ label: "band", detail: e.band ?? "none" });
   for (const line of e.lines) {
     if (line.tokens === 0) continue;
     parts.push({
       label: KIND_LABELS[line.kind] ?? line.kind,
-      detail: `${line.tokens} × ${ratePerMTok(line.ratePerMTokMicros)} = ${lineDollars(line.tokens, line.ratePerMTokMicros)}`,
+      detail:
+        `${line.tokens} × ${ratePerMTok(line.ratePerMTokMicros)}` +
+        (line.factor && line.factor !== "1" ? ` × ${line.factor}` : "") +
+        ` = ${lineDollars(line.tokens, line.ratePerMTokMicros, line.factor)}`,
     });
   }
   for (const m of e.multipliers) {
@@ -52,6 +63,9 @@ export function explanationParts(e: CostExplanation): ExplanationPart[] {
       label: `fee ${f.kind.replace("_", " ")}`,
       detail: `${f.count} × $${exactDecimal(BigInt(f.perThousandMicros), 6)}/1000 = $${exactDecimal(BigInt(f.count) * BigInt(f.perThousandMicros), 9)}`,
     });
+  }
+  for (const u of e.unmatchedModifiers ?? []) {
+    parts.push({ label: `${u.field} ${u.value}`, detail: "reported; no price rule for this model (standard rates)" });
   }
   parts.push({ label: "total", detail: `$${exactDecimal(BigInt(e.totalMicros), 6)} (rounded once to the micro-dollar)` });
   return parts;
