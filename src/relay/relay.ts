@@ -261,8 +261,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
         usageSource: resolved.source,
         ttfbMs,
         error,
-        // Bill the model that served; the requested one stays in requestedModel.
-        model: snapshot.servedModel ?? body.model,
+        model: billedModel(adapter.provider, body.model, snapshot.servedModel, startedAt, key.priceOverrides),
         billing: snapshot.billing,
         reasoningTokens: snapshot.reasoningTokens ?? 0,
       });
@@ -297,6 +296,17 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       return errorResponse(protocol, new RelayError("api_error", "Internal relay error."));
     }
   };
+}
+
+/**
+ * Bill the model that served (the response's `model`); the requested one stays in requestedModel.
+ * An upstream naming a model without a price for a request to a priced one is not believed: that
+ * would turn a capped, priced request into a silent $0, so the requested model is billed instead.
+ */
+function billedModel(provider: ProviderName, requested: string, served: string | null, at: number, overrides: PriceOverrides): string {
+  if (served === null || served === requested) return requested;
+  if (lookupRates(provider, served, at, overrides) !== null) return served;
+  return lookupRates(provider, requested, at, overrides) !== null ? requested : served;
 }
 
 /** Bytes / 4 as tokens: a cheap, generous input estimate; only computed when a spend limit exists. */

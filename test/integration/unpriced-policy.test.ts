@@ -101,6 +101,25 @@ describe("unpriced models under a spend cap", () => {
   });
 });
 
+describe("an upstream naming a model without a price", () => {
+  it("for a request to a priced model is not believed: the requested model is billed, never $0", async () => {
+    const { key, secret } = await createTenantWithKey("served-unpriced");
+    await db.apiKey.update({ where: { id: key.id }, data: { dailyCostMicros: 5_000_000n } });
+    h.stub.knobs = { served: "free-lunch-model" };
+    const { data, response } = await anthropic(secret)
+      .messages.create({ model: "claude-opus-5-5", max_tokens: 16, messages: [{ role: "user", content: "hi" }] })
+      .withResponse();
+    h.stub.knobs = {};
+    expect(data.model).toBe("free-lunch-model"); // the client sees the upstream's answer untouched
+    const id = response.headers.get("x-metergate-request-id")!;
+    await waitFor(() => recordedIds.has(id));
+    await flushOnce();
+    const row = await db.requestLog.findUniqueOrThrow({ where: { id } });
+    // 472×$4 + 89×$20 + 1024×$5 + 1024×$8 + 10240×$0.20 per MTok
+    expect({ model: row.model, priced: row.priced, cost: Number(row.costMicros) }).toEqual({ model: "claude-opus-5-5", priced: true, cost: 19028 });
+  });
+});
+
 describe("unpriced models without a cap", () => {
   it("serves and flags them; the banner data and the admin list show them; an override plus reprice fixes the history", async () => {
     const model = `mystery-free-${Date.now()}`;
