@@ -54,7 +54,7 @@ test("unpriced model: allowed without a cap, flagged, banner; a fast request exp
     await fastRow.getByTestId("log-why").click();
     const detail = table.getByTestId("log-detail");
     await expect(detail).toContainText("speed: fast");
-    await expect(detail.getByTestId("cost-explanation")).toContainText("472 × $4/MTok × 2 = $0.001888");
+    await expect(detail.getByTestId("cost-explanation")).toContainText("472 × $4/MTok × 2 = $0.003776");
     await expect(detail.getByTestId("cost-explanation")).toContainText("total");
     await expect(detail.getByTestId("cost-explanation")).toContainText("$0.038056");
     const unpricedRow = table.locator("tr[data-request-id]").filter({ hasText: unpriced }).first();

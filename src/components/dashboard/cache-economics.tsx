@@ -21,6 +21,7 @@ export function CacheEconomics({
   const t = useT();
   const f = useFormat();
   const th = "px-2 py-2 text-right font-medium whitespace-nowrap first:text-left";
+  const thLeft = "px-2 py-2 text-left font-medium whitespace-nowrap";
   const td = "px-2 py-2 text-right tabular-nums whitespace-nowrap first:text-left";
   return (
     <Card>
@@ -45,8 +46,8 @@ export function CacheEconomics({
             <thead className="sticky top-0 border-y border-zinc-200 bg-zinc-50 uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950 dark:text-zinc-400">
               <tr>
                 <th scope="col" className={th + " pl-5"}>{t("cache.col.day")}</th>
-                {keyName ? <th scope="col" className={th + " text-left"}>{t("cache.col.key")}</th> : null}
-                <th scope="col" className={th + " text-left"}>{t("usage.col.model")}</th>
+                {keyName ? <th scope="col" className={thLeft}>{t("cache.col.key")}</th> : null}
+                <th scope="col" className={thLeft}>{t("usage.col.model")}</th>
                 <th scope="col" className={th}>{t("cache.col.hitRate")}</th>
                 <th scope="col" className={th}>{t("cache.col.reads")}</th>
                 <th scope="col" className={th}>{t("cache.col.saved")}</th>
