@@ -1,10 +1,10 @@
 /**
- * The event as stored in the Redis stream: the relay's RequestEvent plus its cost and the
- * explanation of that cost, computed once at record time by the pricing module, so every later
- * view sums the same integers and can say why.
+ * The event as stored in the Redis stream: the relay's RequestEvent plus its cost, computed once at
+ * record time by the pricing module, so every later view sums the same integers; and what is needed
+ * to say why (the explanation itself for tenant overrides; catalog prices are re-explained at flush).
  */
 import { z } from "zod";
-import { NO_MODIFIERS, type CostExplanation } from "~/pricing/request";
+import { NO_MODIFIERS, priceRequest, type CostExplanation } from "~/pricing/request";
 import { hourStartMs, pendingField } from "./redis-keys";
 import { EVENT_FLAGS, METRIC_DEFS, METRICS, type MetricSource } from "./types";
 
@@ -50,7 +50,7 @@ export const storedEventSchema = z.object({
   flags: z.array(z.enum(EVENT_FLAGS)).default([]),
   billing: billingModifiersSchema.default({ ...NO_MODIFIERS }),
   reasoningTokens: count.default(0),
-  /** The pricing module's CostExplanation, kept whole (it is our own output; its shape is theirs). */
+  /** A tenant override's CostExplanation, kept whole (null for catalog prices: see explanationOf). */
   explanation: z
     .custom<CostExplanation>((v) => typeof v === "object" && v !== null && typeof (v as { entryId?: unknown }).entryId === "string")
     .nullable()
@@ -67,4 +67,20 @@ export function pendingDeltas(e: MetricSource & { apiKeyId: string; model: strin
     if (v !== 0) out.push([pendingField(e.apiKeyId, e.model, hour, m), v]);
   }
   return out;
+}
+
+/** Explanations of tenant-override prices ("override:<model>"), which only the record time can make. */
+export function isOverrideExplanation(e: CostExplanation): boolean {
+  return e.entryId.startsWith("override:");
+}
+
+/**
+ * Why the event cost what it did. Catalog prices are re-explained from the event itself (same
+ * catalog, model, start time, usage and modifiers give the same result); a re-explanation that
+ * does not add up to the recorded cost (the catalog changed in between) is not stored as if it did.
+ */
+export function explanationOf(e: StoredEvent): CostExplanation | null {
+  if (e.explanation || !e.priced) return e.explanation;
+  const again = priceRequest({ provider: e.provider, model: e.model, at: e.startedAt, usage: e.usage, modifiers: e.billing });
+  return again.priced && again.costMicros === e.costMicros ? again.explanation : null;
 }

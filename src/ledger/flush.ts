@@ -15,7 +15,7 @@ import { env } from "~/env";
 import { db as defaultDb } from "~/server/db";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import type { PrismaClient } from "~/generated/prisma/client";
-import { pendingDeltas, storedEventSchema, type StoredEvent } from "./event";
+import { explanationOf, pendingDeltas, storedEventSchema, type StoredEvent } from "./event";
 import { LuaScript } from "./lua";
 import { purgeRequestLogs } from "./maintenance";
 import { ledgerKeys } from "./redis-keys";
@@ -117,7 +117,7 @@ const FIELD_COLUMNS: readonly LogColumn[] = [
   { name: "inferenceGeo", sqlType: "text", value: (e) => e.billing.inferenceGeo },
   { name: "serviceTier", sqlType: "text", value: (e) => e.billing.serviceTier },
   { name: "webFetchRequests", sqlType: "int", value: (e) => e.billing.webFetchRequests },
-  { name: "costExplanation", sqlType: "jsonb", value: (e) => e.explanation },
+  { name: "costExplanation", sqlType: "jsonb", value: explanationOf },
 ];
 
 const LOG_COLUMNS: readonly LogColumn[] = [

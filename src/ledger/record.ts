@@ -1,7 +1,7 @@
 import type { PriceOverrides } from "~/pricing";
 import { NO_MODIFIERS, priceRequest } from "~/pricing/request";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
-import { pendingDeltas, type StoredEvent } from "./event";
+import { isOverrideExplanation, pendingDeltas, type StoredEvent } from "./event";
 import { LuaScript } from "./lua";
 import type { QuotaCharge } from "./quota";
 import { ledgerKeys, shardOf } from "./redis-keys";
@@ -55,6 +55,24 @@ export interface RecordOptions {
   priceOverrides?: PriceOverrides;
 }
 
+/**
+ * The stream entry: fields at their schema default (no modifiers, same model requested, no
+ * reasoning tokens, no kept explanation, no flags) are left out, so an ordinary event is no larger
+ * than before they existed; storedEventSchema fills them back in.
+ */
+function wireForm(e: StoredEvent): Partial<StoredEvent> {
+  const wire: Partial<StoredEvent> = { ...e };
+  const b = e.billing;
+  if (b.speed === null && b.inferenceGeo === null && b.serviceTier === null && b.webSearchRequests === 0 && b.webFetchRequests === 0) {
+    delete wire.billing;
+  }
+  if (e.requestedModel === null) delete wire.requestedModel;
+  if (e.reasoningTokens === 0) delete wire.reasoningTokens;
+  if (e.explanation === null) delete wire.explanation;
+  if (e.flags.length === 0) delete wire.flags;
+  return wire;
+}
+
 export async function recordRequest(
   event: RequestEvent,
   charge: QuotaCharge | null = null,
@@ -73,7 +91,10 @@ export async function recordRequest(
     flags: event.flags ?? [],
     billing,
     reasoningTokens: event.reasoningTokens ?? 0,
-    explanation,
+    // A catalog price's explanation is a pure function of the event (model, start, usage,
+    // modifiers): the flush recomputes it, so the hot path does not carry ~600 bytes per event.
+    // A tenant override's is kept, as the flush does not know the tenant's prices.
+    explanation: explanation && isOverrideExplanation(explanation) ? explanation : null,
     latencyMs: Math.max(0, Math.round(event.latencyMs)),
     ttfbMs: event.ttfbMs === null ? null : Math.max(0, Math.round(event.ttfbMs)),
     costMicros,
@@ -82,7 +103,7 @@ export async function recordRequest(
   const shard = shardOf(event.tenantId);
   const keys = [ledgerKeys.events(shard), ledgerKeys.pending(shard, event.tenantId)];
   const deltas = pendingDeltas(stored);
-  const args: Array<string | number> = [JSON.stringify(stored), deltas.length];
+  const args: Array<string | number> = [JSON.stringify(wireForm(stored)), deltas.length];
   for (const [field, delta] of deltas) args.push(field, delta);
   if (charge) {
     const k = charge.keys;

@@ -65,4 +65,14 @@ describe("reprice", () => {
     const fast = await db.requestLog.findFirstOrThrow({ where: { apiKeyId: key.id, model: "claude-opus-5-5" } });
     expect(fast.costExplanation).toMatchObject({ multipliers: [{ field: "speed", value: "fast", factor: "2" }], totalMicros: 16000 });
   });
+
+  it("keeps a tenant override's explanation from record time through the flush", async () => {
+    const { tenant, key } = await createTenantWithKey("override-explained");
+    const overrides = { "claude-sonnet-5-5": { provider: "anthropic" as const, input: 1_000_000, output: 1_000_000, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 } };
+    const r = await recordRequest(requestEvent(tenant.id, key.id, { model: "claude-sonnet-5-5", usage }), null, { priceOverrides: overrides });
+    expect(r.costMicros).toBe(1100); // 1000 + 100 tokens at $1 / MTok
+    await flushOnce();
+    const row = await db.requestLog.findFirstOrThrow({ where: { apiKeyId: key.id } });
+    expect(row.costExplanation).toMatchObject({ entryId: "override:claude-sonnet-5-5", totalMicros: 1100 });
+  });
 });
