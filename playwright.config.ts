@@ -4,8 +4,9 @@
  * Two ways to run:
  *  - E2E_BASE_URL set (scripts/e2e.sh): the app and the stub upstream are already running; the
  *    tests pass the same env (DATABASE_URL, REDIS_PREFIX, ...) to the flush CLI.
- *  - otherwise: Playwright starts the stub upstream on $STUB_PORT (4010) and `next start -p 3100`
- *    itself, with the env of e2e/e2e-env.ts (run `next build` first).
+ *  - otherwise: Playwright starts the stub upstream on $STUB_PORT (4010) and the app on 3100
+ *    itself (scripts/serve.mjs: `next start` that lets the relay answer WebSocket upgrades), with
+ *    the env of e2e/e2e-env.ts (run `next build` first).
  */
 import { defineConfig } from "@playwright/test";
 import { E2E_BASE_URL, E2E_PORT, E2E_STUB_PORT, e2eServerEnv } from "./e2e/e2e-env";
@@ -42,7 +43,7 @@ export default defineConfig({
           timeout: 30_000,
         },
         {
-          command: `npx next start -p ${E2E_PORT}`,
+          command: `node scripts/serve.mjs -p ${E2E_PORT}`,
           url: `${E2E_BASE_URL}/api/lookup?id=00000000-0000-4000-8000-000000000000`,
           env: e2eServerEnv,
           reuseExistingServer: !process.env.CI,

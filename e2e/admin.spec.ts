@@ -3,7 +3,7 @@
  *  - a tenant owner's dashboard shows per-model costs (two providers), charts, top keys; the owner
  *    sees the audit log;
  *  - a platform admin (set with the CLI) reviews spend: tenants ranked by cost, a tenant's trend,
- *    keys and models; suspends a tenant (its keys get 403) and reinstates it;
+ *    keys and models; suspends a tenant (its keys are refused: Anthropic answers 400, "disabled") and reinstates it;
  *  - everyone else gets a 404 at /admin and no Admin link.
  */
 import { createKey, createTenant, shot, signUpAndSignIn, uniqueEmail, expect, test } from "./helpers";
@@ -118,11 +118,12 @@ test("platform admin: spend ranking, tenant detail, suspend and reinstate", asyn
   await expect(page.getByTestId("model-cost-table").locator("tbody tr")).toHaveCount(1);
   await shot(page, "admin-05-tenant-detail");
 
-  // Suspend: its keys get 403 (the relay's key cache lives 5 s); reinstate: 200 again.
+  // Suspend: its keys are refused, 400 on the Anthropic protocol like a disabled Anthropic
+  // organization (the relay's key cache lives 5 s); reinstate: 200 again.
   page.once("dialog", (d) => void d.accept());
   await page.getByTestId(`suspend-${big.id}`).click();
   await expect(page.getByTestId(`suspend-${big.id}`)).toHaveText("Unsuspend");
-  await expect.poll(() => anthropicCall(bigKey.key), { timeout: 15_000, intervals: [1000] }).toBe(403);
+  await expect.poll(() => anthropicCall(bigKey.key), { timeout: 15_000, intervals: [1000] }).toBe(400);
   await shot(page, "admin-06-tenant-suspended");
   await page.getByTestId(`suspend-${big.id}`).click();
   await expect(page.getByTestId(`suspend-${big.id}`)).toHaveText("Suspend");

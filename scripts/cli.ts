@@ -18,6 +18,7 @@
  *   npm run cli -- reconcile [--from ISO] [--to ISO]          (default: the last 24 hours)
  *   npm run cli -- reprice [--from ISO] [--to ISO] [--dry-run]   (default: all history; --dry-run prints the per-model diff)
  *   npm run cli -- retention [--days N]                       (default: REQUEST_LOG_RETENTION_DAYS)
+ *   npm run cli -- webhook-secrets encrypt                    (legacy plaintext webhook secrets → encrypted)
  */
 import { parseArgs } from "node:util";
 import { loadDotEnv } from "./ensure-env";
@@ -183,6 +184,10 @@ async function run(cmd: string): Promise<unknown> {
       const days = values.days === undefined ? undefined : Number(values.days);
       if (days !== undefined && !(Number.isInteger(days) && days >= 0)) throw new UsageError("--days must be a whole number ≥ 0");
       return { deleted: await purgeRequestLogs(days) };
+    }
+    case "webhook-secrets encrypt": {
+      const { encryptLegacyWebhookSecrets } = await import("~/alerts/secret");
+      return { encrypted: await encryptLegacyWebhookSecrets(db) };
     }
     default:
       throw new UsageError(`unknown command "${cmd}". See the header of scripts/cli.ts or README.md.`);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Container entry point (see Dockerfile). Commands:
-#   serve         apply pending migrations (MIGRATE_ON_START=false skips), then `next start`
+#   serve         apply pending migrations (MIGRATE_ON_START=false skips), then scripts/serve.mjs
+#                 (`next start` that lets the relay refuse WebSocket upgrades with a 426)
 #   migrate       apply pending migrations and exit
 #   flush-worker  dedicated flush runner (pair with FLUSH_IN_PROCESS=false on the web tier)
 #   cli ARGS...   operator CLI, e.g. `cli tenant create --name Acme`
@@ -16,7 +17,7 @@ case "$cmd" in
     if [ "${MIGRATE_ON_START:-true}" != "false" ]; then
       node node_modules/prisma/build/index.js migrate deploy
     fi
-    exec node node_modules/next/dist/bin/next start -p "${PORT:-3000}" -H "${HOSTNAME:-0.0.0.0}"
+    exec node scripts/serve.mjs -p "${PORT:-3000}" -H "${HOSTNAME:-0.0.0.0}"
     ;;
   migrate)
     exec node node_modules/prisma/build/index.js migrate deploy

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Browser journeys: a production build served by `next start` on :3100 against a fresh database,
+# Browser journeys: a production build served by scripts/serve.mjs (`next start` + upgrades) on :3100 against a fresh database,
 # its own Redis prefix and the stub upstream on :4010; then Playwright with Debian's chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +39,7 @@ for port in "$STUB_PORT" "$E2E_PORT"; do
   if curl -s -o /dev/null "http://127.0.0.1:${port}/"; then echo "[e2e] port ${port} is busy: stop what runs there first" >&2; exit 1; fi
 done
 setsid node --import tsx scripts/stub-upstream.ts --port "$STUB_PORT" >"/tmp/metergate-e2e-stub-${E2E_PORT}.log" 2>&1 & pids+=($!)
-setsid node_modules/.bin/next start -p "$E2E_PORT" >"/tmp/metergate-e2e-server-${E2E_PORT}.log" 2>&1 & pids+=($!)
+setsid node scripts/serve.mjs -p "$E2E_PORT" >"/tmp/metergate-e2e-server-${E2E_PORT}.log" 2>&1 & pids+=($!)
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:${E2E_PORT}/" >/dev/null && break; sleep 0.5; done
 
 npx playwright test "$@"

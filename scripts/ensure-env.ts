@@ -3,9 +3,10 @@
  * `npm start` works on a new machine. Existing files are never changed.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { parseEnv } from "node:util";
 
 export function ensureDotEnv(root: string = process.cwd()): string {
   const file = path.join(root, ".env");
@@ -33,4 +34,21 @@ export function loadDotEnv(root: string = process.cwd()): void {
   process.loadEnvFile(file);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) ensureDotEnv();
+/**
+ * `export NAME='value'` lines for the .env variables the environment does not set (for a shell to
+ * eval: scripts/load-env.sh). Names that are not shell identifiers are skipped.
+ */
+export function dotEnvExports(root: string = process.cwd(), environment: NodeJS.ProcessEnv = process.env): string {
+  const values = parseEnv(readFileSync(ensureDotEnv(root), "utf8"));
+  const lines: string[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || environment[name] !== undefined) continue;
+    lines.push(`export ${name}='${value.replaceAll("'", `'\\''`)}'`);
+  }
+  return lines.join("\n");
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.argv.includes("--exports")) console.log(dotEnvExports());
+  else ensureDotEnv();
+}

@@ -15,8 +15,7 @@ if [ ! -f node_modules/.metergate-installed ] || [ package-lock.json -nt node_mo
 fi
 
 # 2. Configuration: .env with fresh secrets on first run; variables already set win.
-npx tsx scripts/ensure-env.ts
-set -a; . ./.env; set +a
+. scripts/load-env.sh
 export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/metergate}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 
@@ -33,4 +32,5 @@ if [ ! -f .next/BUILD_ID ] || [ -n "$(find src prisma public next.config.mjs pac
 fi
 
 echo "[start] ready to serve after $(( $(date +%s) - t0 ))s; flush job runs in-process every ${FLUSH_INTERVAL_MS:-2000} ms"
-exec npx next start -p "${PORT:-3000}"
+# scripts/serve.mjs is `next start` that also lets the relay answer WebSocket upgrades (426).
+exec node scripts/serve.mjs -p "${PORT:-3000}"

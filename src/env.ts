@@ -3,10 +3,35 @@
  * so a missing or bad variable stops the server with a message naming it.
  */
 import { z } from "zod";
+import { parseCidr, parseHostPattern } from "./egress/address";
+import { checkUrlShape } from "./egress/url";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const optionalUrl = z.url().optional().or(z.literal("").transform(() => undefined));
+/** A deployment upstream: trusted as to where it points, but shaped like any base URL (no credentials, query or fragment). */
+const upstreamBaseUrl = (def: string) =>
+  z
+    .url()
+    .default(def)
+    .superRefine((v, ctx) => {
+      const checked = checkUrlShape(v, "upstream");
+      if (!checked.ok) ctx.addIssue({ code: "custom", message: checked.message });
+    });
+/** Comma-separated list whose every entry `check` accepts (it throws a message otherwise). */
+const commaList = (check: (entry: string) => unknown) =>
+  z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      for (const entry of (v ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+        try {
+          check(entry);
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    });
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -24,10 +49,18 @@ export const envSchema = z.object({
   ENCRYPTION_KEY: z
     .string()
     .refine((v) => decodeKey(v)?.length === 32, "ENCRYPTION_KEY must be 32 bytes as hex (64 chars) or base64"),
-  UPSTREAM_ANTHROPIC_BASE_URL: z.url().default("https://api.anthropic.com"),
+  UPSTREAM_ANTHROPIC_BASE_URL: upstreamBaseUrl("https://api.anthropic.com"),
   UPSTREAM_ANTHROPIC_API_KEY: z.string().optional(),
-  UPSTREAM_OPENAI_BASE_URL: z.url().default("https://api.openai.com"),
+  UPSTREAM_OPENAI_BASE_URL: upstreamBaseUrl("https://api.openai.com"),
   UPSTREAM_OPENAI_API_KEY: z.string().optional(),
+  /**
+   * Tenant upstreams and webhooks may not reach loopback, private, link-local, CGNAT, ULA,
+   * multicast or this server's addresses. Comma-separated CIDRs (or single addresses) that may be
+   * reached anyway, e.g. "10.20.0.0/16" for providers on a private network.
+   */
+  EGRESS_ALLOW_CIDRS: commaList(parseCidr),
+  /** Comma-separated host names ("llm.corp.example", "*.corp.example") whose addresses are not range-checked. */
+  EGRESS_ALLOW_HOSTS: commaList(parseHostPattern),
   RELAY_MAX_BODY_BYTES: int(32 * 1024 * 1024),
   RELAY_CONNECT_TIMEOUT_MS: int(10_000),
   RELAY_IDLE_TIMEOUT_MS: int(300_000),

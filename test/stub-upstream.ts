@@ -150,13 +150,22 @@ function responsesJson(): Buffer {
   return Buffer.from(JSON.stringify(event.response));
 }
 
-const ANTHROPIC_MODELS = JSON.stringify({
-  data: [{ type: "model", id: "claude-sonnet-4-5-20250929", display_name: "Claude Sonnet 4.5", created_at: "2025-09-29T00:00:00Z" }],
-  has_more: false,
-  first_id: "claude-sonnet-4-5-20250929",
-  last_id: "claude-sonnet-4-5-20250929",
-});
-const OPENAI_MODELS = JSON.stringify({ object: "list", data: [{ id: "gpt-4o-2024-08-06", object: "model", created: 1722902400, owned_by: "system" }] });
+const ANTHROPIC_MODEL = { type: "model", id: "claude-sonnet-4-5-20250929", display_name: "Claude Sonnet 4.5", created_at: "2025-09-29T00:00:00Z" };
+const OPENAI_MODEL = { id: "gpt-4o-2024-08-06", object: "model", created: 1722902400, owned_by: "system" };
+const ANTHROPIC_MODELS = JSON.stringify({ data: [ANTHROPIC_MODEL], has_more: false, first_id: ANTHROPIC_MODEL.id, last_id: ANTHROPIC_MODEL.id });
+const OPENAI_MODELS = JSON.stringify({ object: "list", data: [OPENAI_MODEL] });
+
+/** GET /v1/models/{id}: the model object, or each provider's 404. */
+function modelPlan(provider: "anthropic" | "openai", id: string): Plan {
+  const headers = { "content-type": "application/json" };
+  const model = provider === "anthropic" ? ANTHROPIC_MODEL : OPENAI_MODEL;
+  if (model.id === id) return { status: 200, headers, body: Buffer.from(JSON.stringify(model)) };
+  const body =
+    provider === "anthropic"
+      ? { type: "error", error: { type: "not_found_error", message: `model: ${id}` } }
+      : { error: { message: `The model '${id}' does not exist`, type: "invalid_request_error", param: "model", code: "model_not_found" } };
+  return { status: 404, headers, body: Buffer.from(JSON.stringify(body)) };
+}
 
 interface Plan {
   status: number;
@@ -165,7 +174,7 @@ interface Plan {
 }
 
 function plan(method: string, urlPath: string, headers: http.IncomingHttpHeaders, json: Record<string, unknown> | null, k: StubKnobs): Plan {
-  const provider = urlPath.startsWith("/v1/messages") || (urlPath === "/v1/models" && (headers["anthropic-version"] || headers["x-api-key"])) ? "anthropic" : "openai";
+  const provider = urlPath.startsWith("/v1/messages") || (urlPath.startsWith("/v1/models") && (headers["anthropic-version"] || headers["x-api-key"])) ? "anthropic" : "openai";
   const jsonHeaders = { "content-type": "application/json" };
   const sseHeaders = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" };
   if (k.status && k.status >= 400) {
@@ -181,6 +190,7 @@ function plan(method: string, urlPath: string, headers: http.IncomingHttpHeaders
   if (method === "GET" && urlPath === "/v1/models") {
     return { status: 200, headers: jsonHeaders, body: Buffer.from(provider === "anthropic" ? ANTHROPIC_MODELS : OPENAI_MODELS) };
   }
+  if (method === "GET" && urlPath.startsWith("/v1/models/")) return modelPlan(provider, decodeURIComponent(urlPath.slice("/v1/models/".length)));
   if (method !== "POST") return { status: 405, headers: jsonHeaders, body: errorFixture(provider, 500) };
   switch (urlPath) {
     case "/v1/messages":

@@ -8,12 +8,22 @@
  * 2xx sets deliveredAt; anything else (status, timeout, network error, bad configuration) records
  * lastError and schedules the next attempt with exponential backoff and jitter.
  */
+import {
+  checkEgressUrl,
+  createEgressAgent,
+  createEgressFetch,
+  sanitizeFetchError,
+  type EgressFetch,
+  type EgressLookup,
+  type EgressPolicy,
+} from "~/egress";
 import { db as defaultDb } from "~/server/db";
 import { scrubSecrets } from "~/server/observability/logger";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { backoffMs } from "./backoff";
+import { upgradeWebhookSecret, webhookSecretFromStored } from "./secret";
 import { ALERT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhookBody } from "./signature";
-import { webhookUrlSchema, type AlertKind, type AlertWebhookPayload } from "./types";
+import type { AlertKind, AlertWebhookPayload } from "./types";
 
 export const WEBHOOK_MAX_ATTEMPTS = 10;
 export const WEBHOOK_TIMEOUT_MS = 5_000;
@@ -23,7 +33,10 @@ export interface DeliverDeps {
   db?: PrismaClient;
   /** Clock (ms). */
   now?: number;
-  fetch?: typeof fetch;
+  /** Default: fetch through the egress policy (env's, or `egress` below). */
+  fetch?: EgressFetch;
+  /** Egress policy and a DNS stand-in, for tests (default: env's policy, the system resolver). */
+  egress?: { policy?: EgressPolicy; lookup?: EgressLookup };
   /** Jitter source in [0, 1). */
   random?: () => number;
   /** Alerts claimed per round. */
@@ -68,8 +81,21 @@ RETURNING id, attempts
 /** Timestamps are stored as UTC in `timestamp(3)`; an ISO string's "Z" is ignored by that cast. */
 const sqlTime = (ms: number) => new Date(ms).toISOString();
 
+/** Webhooks are tenant-chosen destinations: every connection goes through the egress policy. */
+let defaultWebhookFetch: EgressFetch | null = null;
+const webhookFetchByEgress = new WeakMap<object, EgressFetch>();
+function webhookFetch(deps: DeliverDeps): EgressFetch {
+  if (deps.fetch) return deps.fetch;
+  const egress = deps.egress;
+  if (!egress) return (defaultWebhookFetch ??= createEgressFetch(createEgressAgent({ connectTimeoutMs: WEBHOOK_TIMEOUT_MS })));
+  let f = webhookFetchByEgress.get(egress);
+  if (!f) webhookFetchByEgress.set(egress, (f = createEgressFetch(createEgressAgent({ ...egress, connectTimeoutMs: WEBHOOK_TIMEOUT_MS }))));
+  return f;
+}
+
 export async function deliverWebhooks(deps: DeliverDeps = {}): Promise<DeliverResult> {
   const db = deps.db ?? defaultDb;
+  const fetchWebhook = webhookFetch(deps);
   const now = deps.now ?? Date.now();
   const batchSize = deps.batchSize ?? 20;
   const maxRounds = deps.maxRounds ?? 5;
@@ -92,7 +118,7 @@ export async function deliverWebhooks(deps: DeliverDeps = {}): Promise<DeliverRe
     const alerts = await db.alert.findMany({ where: { id: { in: [...attemptOf.keys()] } } });
     const tenants = await db.tenant.findMany({
       where: { id: { in: [...new Set(alerts.map((a) => a.tenantId))] } },
-      select: { id: true, webhookUrl: true, webhookSecret: true },
+      select: { id: true, webhookUrl: true, webhookSecretEnc: true },
     });
     const tenantOf = new Map(tenants.map((t) => [t.id, t]));
 
@@ -114,9 +140,10 @@ export async function deliverWebhooks(deps: DeliverDeps = {}): Promise<DeliverRe
             createdAt: a.createdAt.toISOString(),
           },
           tenant?.webhookUrl ?? null,
-          tenant?.webhookSecret ?? null,
-          { fetch: deps.fetch ?? fetch, timeoutMs: deps.timeoutMs ?? WEBHOOK_TIMEOUT_MS, now },
+          tenant?.webhookSecretEnc ?? null,
+          { fetch: fetchWebhook, timeoutMs: deps.timeoutMs ?? WEBHOOK_TIMEOUT_MS, now, policy: deps.egress?.policy },
         );
+        if (tenant?.webhookSecretEnc) await upgradeWebhookSecret(db, tenant.id, tenant.webhookSecretEnc).catch(() => undefined);
         if (sent.ok) {
           await db.alert.updateMany({
             where: { id: a.id, deliveredAt: null },
@@ -156,20 +183,25 @@ interface SendResult {
 async function send(
   payload: AlertWebhookPayload,
   url: string | null,
-  secret: string | null,
-  opts: { fetch: typeof fetch; timeoutMs: number; now: number },
+  storedSecret: string | null,
+  opts: { fetch: EgressFetch; timeoutMs: number; now: number; policy: EgressPolicy | undefined },
 ): Promise<SendResult> {
   if (!url) return { ok: false, status: null, error: "no webhook URL configured", permanent: true };
-  if (!webhookUrlSchema.safeParse(url).success) {
-    return { ok: false, status: null, error: "webhook URL is not a valid http(s) URL", permanent: false };
+  // Checked again at use time (rows saved before the policy; the address is checked again on connect).
+  const checked = checkEgressUrl(url, "webhook", opts.policy);
+  if (!checked.ok) return { ok: false, status: null, error: scrubSecrets(`webhook URL refused: ${checked.message}`, 300), permanent: false };
+  if (!storedSecret) return { ok: false, status: null, error: "webhook secret not configured", permanent: false };
+  let secret: string;
+  try {
+    secret = webhookSecretFromStored(storedSecret);
+  } catch {
+    return { ok: false, status: null, error: "webhook secret cannot be decrypted (was ENCRYPTION_KEY changed?)", permanent: false };
   }
-  if (!secret) return { ok: false, status: null, error: "webhook secret not configured", permanent: false };
   const body = JSON.stringify(payload);
   try {
     const res = await opts.fetch(url, {
       method: "POST",
       body,
-      redirect: "manual",
       signal: AbortSignal.timeout(opts.timeoutMs),
       headers: {
         "content-type": "application/json",
@@ -184,11 +216,8 @@ async function send(
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, error: null, permanent: false };
     return { ok: false, status: res.status, error: `HTTP ${res.status}`, permanent: false };
   } catch (err) {
-    const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    const reason =
-      e.name === "TimeoutError"
-        ? `timed out after ${opts.timeoutMs} ms`
-        : [e.message, e.cause?.code ?? e.cause?.message].filter(Boolean).join(": ");
+    const e = sanitizeFetchError(err);
+    const reason = e.name === "TimeoutError" ? `timed out after ${opts.timeoutMs} ms` : e.message;
     return { ok: false, status: null, error: scrubSecrets(reason || "request failed", 300), permanent: false };
   }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkUrlShape } from "~/egress/url";
 
 /** Alert kinds: the spend caps of a key and the tenant's monthly budget (same names as LimitName). */
 export const ALERT_KINDS = ["cost_daily", "cost_weekly", "cost_monthly", "cost_total", "tenant_budget"] as const;
@@ -34,8 +35,18 @@ export function alertPeriodId(kind: AlertKind, periodId: string, capMicros: numb
   return kind === "cost_total" ? `all@${Math.round(capMicros)}` : periodId;
 }
 
-/** A tenant's webhook URL: absolute http(s) only. */
-export const webhookUrlSchema = z.url({ protocol: /^https?$/, error: "Webhook URL must be an http(s) URL" }).max(2048);
+/**
+ * The shape of a tenant's webhook URL: absolute http(s), no credentials, no fragment (a query is
+ * fine). Where it may point is the egress policy's business (egressUrlSchema at save time, the
+ * egress Agent on connect).
+ */
+export const webhookUrlSchema = z
+  .string()
+  .max(2048)
+  .superRefine((v, ctx) => {
+    const checked = checkUrlShape(v, "webhook");
+    if (!checked.ok) ctx.addIssue({ code: "custom", message: checked.message });
+  });
 
 /** The JSON body POSTed to a tenant's webhook. Money in integer micro-dollars. */
 export interface AlertWebhookPayload {

@@ -212,6 +212,19 @@ export const catalogSchema = z
           ctx.addIssue({ code: "custom", path: ["entries", i, "use"], message: `unknown modifier set ${name}` });
         }
       }
+      // One multiplier per reported value at any instant, so pricing never has to choose.
+      const all = [...e.use.flatMap((name) => (Object.hasOwn(c.modifierSets, name) ? (c.modifierSets[name]?.multipliers ?? []) : [])), ...e.multipliers];
+      all.forEach((a, j) => {
+        const span = (m: Multiplier) => [m.effectiveFrom ? instantMs(m.effectiveFrom) : -Infinity, m.effectiveUntil ? instantMs(m.effectiveUntil) : Infinity] as const;
+        const [af, au] = span(a);
+        if (af >= au) ctx.addIssue({ code: "custom", path: ["entries", i], message: `${a.field}=${a.value}: effectiveUntil is not after effectiveFrom` });
+        for (const b of all.slice(j + 1)) {
+          const [bf, bu] = span(b);
+          if (a.field === b.field && a.value.toLowerCase() === b.value.toLowerCase() && af < bu && bf < au) {
+            ctx.addIssue({ code: "custom", path: ["entries", i], message: `two ${a.field}=${a.value} multipliers in effect at once` });
+          }
+        }
+      });
       const thresholds = e.bands.map((b) => b.thresholdTokens);
       if (new Set(thresholds).size !== thresholds.length) {
         ctx.addIssue({ code: "custom", path: ["entries", i, "bands"], message: "two bands with the same threshold" });

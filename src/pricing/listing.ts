@@ -67,7 +67,8 @@ export function catalogListing(catalog: PriceCatalog): CatalogListingRow[] {
           const from = Number.isFinite(m.fromMs) ? ` from ${new Date(m.fromMs).toISOString().slice(0, 10)}` : "";
           const until = Number.isFinite(m.untilMs) ? ` until ${new Date(m.untilMs).toISOString().slice(0, 10)}` : "";
           const now = multiplierInEffect(m, Date.now()) ? "" : " (not in effect now)";
-          return `${m.field}=${m.value} ×${m.factorText} on ${m.appliesTo.length === 5 ? "all kinds" : m.appliesTo.join("+")}${from}${until}${now}`;
+          const kinds = m.appliesTo.length === 5 ? "" : ` on ${m.appliesTo.join("+")}`;
+          return `${m.field}=${m.value} ×${m.factorText}${kinds}${from}${until}${now}`;
         }),
         fees: e.fees.map((f) => `${f.kind} ${dollarsPerMTok(f.perThousandMicros)} per 1,000`),
         secondary: e.secondary,

@@ -1,6 +1,7 @@
 /**
  * Converts LiteLLM's `model_prices_and_context_window.json` (dollars per token, as JSON numbers)
- * into Metergate's price table (integer micro-dollars per million tokens), exactly.
+ * into flat prices (integer micro-dollars per million tokens), exactly, and adds prices from it or
+ * from a catalog-format file to the effective-dated catalog as new entries (mergeIntoCatalog).
  *
  * A price of $3.75 per million tokens is 3.75e-06 $/token in LiteLLM and 3 750 000 µ$/Mtok here:
  * the conversion is a multiplication by 10^12. Done in floating point it is not exact

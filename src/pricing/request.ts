@@ -172,6 +172,17 @@ function bandFor(bands: readonly Band[], usage: TokenUsage): Band | null {
   return chosen;
 }
 
+const bigRateSets = new WeakMap<RateSet, Readonly<Record<TokenKind, bigint>>>();
+/** A rate set as BigInts, converted once per catalog rate set (the record path prices every request). */
+function bigRates(rates: RateSet): Readonly<Record<TokenKind, bigint>> {
+  let big = bigRateSets.get(rates);
+  if (!big) {
+    big = { input: BigInt(rates.input), output: BigInt(rates.output), cacheWrite5m: BigInt(rates.cacheWrite5m), cacheWrite1h: BigInt(rates.cacheWrite1h), cacheRead: BigInt(rates.cacheRead) };
+    bigRateSets.set(rates, big);
+  }
+  return big;
+}
+
 const factorTexts = new Map<string, string>();
 /** formatRational, memoized: the same few products recur on every request. */
 function factorText(num: bigint, den: bigint): string {
@@ -232,7 +243,8 @@ export function priceWithCatalog(catalog: PriceCatalog, req: Omit<PricingRequest
         scale *= m.factor.den;
       }
     }
-    sum += BigInt(usage[kind]) * BigInt(rates[kind]) * num * scale;
+    const product = BigInt(usage[kind]) * bigRates(rates)[kind];
+    sum += applied.length === 0 ? product : product * num * scale;
     return { kind, tokens: usage[kind], ratePerMTokMicros: rates[kind], factor: factorText(num, den) };
   });
   for (const f of fees) sum += BigInt(f.count) * BigInt(f.perThousandMicros) * (denominator / 1000n);

@@ -62,19 +62,19 @@ export function cachedKeyLookup(lookup: KeyLookup, ttlMs: number, now: () => num
 
 const DAY_MS = 86_400_000;
 
-/** Resolves and checks the key; throws RelayError (401/403) when it may not be used. */
+/** Resolves and checks the key; throws a RelayError refusal (errors.ts) when it may not be used. */
 export async function authenticate(headers: Headers, lookup: KeyLookup, nowMs: number): Promise<RelayKey> {
   const secret = extractSecret(headers);
   if (!secret) throw new RelayError("authentication", "Missing API key: send it as x-api-key or Authorization: Bearer.");
   const key = await lookup(hashApiKey(secret));
   if (!key) throw new RelayError("authentication", "Invalid API key.");
-  if (key.revokedAt && key.revokedAt.getTime() <= nowMs) throw new RelayError("authentication", "This API key has been revoked.");
-  if (key.expiresAt && key.expiresAt.getTime() <= nowMs) throw new RelayError("authentication", "This API key has expired.");
+  if (key.revokedAt && key.revokedAt.getTime() <= nowMs) throw RelayError.refusal("revoked");
+  if (key.expiresAt && key.expiresAt.getTime() <= nowMs) throw RelayError.refusal("expired");
   if (key.expiresAfterFirstUseDays !== null && key.firstUsedAt && key.firstUsedAt.getTime() + key.expiresAfterFirstUseDays * DAY_MS <= nowMs) {
-    throw new RelayError("authentication", "This API key has expired.");
+    throw RelayError.refusal("expired");
   }
   if (key.tenantSuspendedAt && key.tenantSuspendedAt.getTime() <= nowMs) {
-    throw new RelayError("permission", "This organization is suspended.");
+    throw RelayError.refusal("suspended");
   }
   return key;
 }

@@ -20,6 +20,11 @@ export function encryptCredential(plaintext: string, key: Buffer = serverKey()):
   return [VERSION, iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), ciphertext.toString("base64url")].join(".");
 }
 
+/** Whether a stored value has the encrypted format (a plaintext secret never does: see src/alerts/secret.ts). */
+export function isEncryptedCredential(value: string): boolean {
+  return /^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(value);
+}
+
 /** Throws if the value was tampered with or encrypted under another key. */
 export function decryptCredential(encrypted: string, key: Buffer = serverKey()): string {
   const [version, iv, tag, ciphertext] = encrypted.split(".");

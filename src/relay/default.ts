@@ -9,13 +9,13 @@ import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import { loadPriceOverrides } from "~/server/price-overrides";
 import type { PriceOverrides } from "~/pricing";
 import { costOf } from "~/pricing";
-import { componentLogger, logRequest } from "~/server/observability/logger";
-import { observeQuotaRefusal, observeRedisError, observeRequest } from "~/server/observability/metrics";
+import { componentLogger, logRequest, scrubSecrets } from "~/server/observability/logger";
+import { observeQuotaRefusal, observeRedisError, observeRequest, observeUnbilled } from "~/server/observability/metrics";
 import { db } from "~/server/db";
 import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } from "./auth";
 import { clientIpFrom } from "./client-ip";
 import { decryptCredential } from "./credentials";
-import { createRelay, type RelayContext, type RelayHandler } from "./relay";
+import { createRelay, type RelayContext, type RelayHandler, type UnservedRequest } from "./relay";
 import { createUpstreamFetch, type UpstreamTarget } from "./upstream";
 import { unpricedModelPolicySchema, type UnpricedModelPolicy } from "./unpriced-policy";
 
@@ -96,11 +96,11 @@ export async function tenantTargets(key: RelayKey, provider: ProviderName, model
   return rows.map((u) => ({ id: u.id, provider: u.provider, baseUrl: u.baseUrl, credential: decryptCredential(u.credentialEnc) }));
 }
 
-/** The deployment-wide upstream for a provider, from env. */
+/** The deployment-wide upstream for a provider, from env: trusted as configured (no egress address check). */
 export function envTargets(provider: ProviderName): UpstreamTarget[] {
   return provider === "ANTHROPIC"
-    ? [{ id: "env:ANTHROPIC", provider, baseUrl: env.UPSTREAM_ANTHROPIC_BASE_URL, credential: env.UPSTREAM_ANTHROPIC_API_KEY }]
-    : [{ id: "env:OPENAI", provider, baseUrl: env.UPSTREAM_OPENAI_BASE_URL, credential: env.UPSTREAM_OPENAI_API_KEY }];
+    ? [{ id: "env:ANTHROPIC", provider, baseUrl: env.UPSTREAM_ANTHROPIC_BASE_URL, credential: env.UPSTREAM_ANTHROPIC_API_KEY, trusted: true }]
+    : [{ id: "env:OPENAI", provider, baseUrl: env.UPSTREAM_OPENAI_BASE_URL, credential: env.UPSTREAM_OPENAI_API_KEY, trusted: true }];
 }
 
 function observe(event: RequestEvent, cost: { costMicros: number; priced: boolean }): void {
@@ -123,14 +123,29 @@ async function recordAndObserve(event: RequestEvent, charge: QuotaCharge | null,
 
 const relayLog = componentLogger("relay");
 
+/** One line and one count per request the relay does not serve (no request-log row: nothing is billed). */
+function observeUnservedRequest(event: UnservedRequest): void {
+  observeUnbilled(event.endpoint.replaceAll("-", "_"), event.outcome);
+  relayLog.info(
+    {
+      endpoint: event.endpoint,
+      outcome: event.outcome,
+      method: event.method.slice(0, 20),
+      path: scrubSecrets(event.path, 200),
+      status: event.status,
+      ...(event.clientIp ? { clientIp: event.clientIp } : {}),
+      ...(event.userAgent ? { userAgent: scrubSecrets(event.userAgent, 200) } : {}),
+    },
+    "unbilled request",
+  );
+}
+
 export function createDefaultRelay(): RelayHandler {
   return createRelay({
     record: recordAndObserve,
-    admit: async (key, requestId, estimateMicros) => {
-      const admission = await admit(key.limits, requestId, estimateMicros);
-      if (!admission.ok) observeQuotaRefusal(admission.reason);
-      return admission;
-    },
+    admit: (key, requestId, estimateMicros) => admit(key.limits, requestId, estimateMicros),
+    onRefusal: observeQuotaRefusal,
+    onUnserved: observeUnservedRequest,
     lookupKey: cachedKeyLookup(prismaKeyLookup, KEY_CACHE_TTL_MS, Date.now),
     targets: tenantTargets,
     fetchUpstream: createUpstreamFetch({

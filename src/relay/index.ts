@@ -6,7 +6,7 @@
  */
 export { createRelay, protocolFromHeaders, type RelayContext, type RelayDeps, type RelayEndpoint, type RelayHandler } from "./relay";
 export { handleRelay, relayRoute, createDefaultRelay, envTargets, tenantTargets, prismaKeyLookup } from "./default";
-export { encryptCredential, decryptCredential } from "./credentials";
+export { encryptCredential, decryptCredential, isEncryptedCredential } from "./credentials";
 export { cachedKeyLookup, type KeyLookup, type RelayKey } from "./auth";
 export { createUpstreamFetch, type UpstreamFetch, type UpstreamTarget } from "./upstream";
 export { clientIpFrom } from "./client-ip";

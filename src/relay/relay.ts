@@ -4,18 +4,20 @@
  * reader extracts usage on the side, and record the request exactly once when it has ended.
  */
 import { randomUUID } from "node:crypto";
-import type { Admission, QuotaCharge, QuotaReason } from "~/ledger";
+import { deploymentHopId, EgressRefusedError, EgressUrlError, HOP_HEADER, hopRefusal, sanitizeFetchError } from "~/egress";
+import type { Admission, QuotaCharge } from "~/ledger";
 import type { ProviderName, RequestEvent } from "~/ledger/types";
 import { costOf, type PriceOverrides } from "~/pricing";
 import { lookupRates } from "~/pricing/request";
 import { ZERO_USAGE } from "~/ledger/types";
 import { anthropicMessages, openAiChat, openAiResponses, type ProtocolAdapter } from "./adapters";
 import { authenticate, isModelAllowed, type KeyLookup, type RelayKey } from "./auth";
-import { errorResponse, RelayError, type WireProtocol } from "./errors";
+import { errorResponse, RelayError, type RefusalReason, type WireProtocol } from "./errors";
 import { JsonTap, passThrough, SseFrameFilter, SseTap, type BodyObserver } from "./observers";
 import { relayBody, type BodyOutcome } from "./relay-stream";
-import { refusesUnpriced, UNPRICED_REFUSAL_ERROR, unpricedRefusalMessage } from "./unpriced-policy";
+import { refusesUnpriced } from "./unpriced-policy";
 import { readClientBody, type ClientBody } from "./request-body";
+import { ENDPOINT_METHODS, modelsUpstreamPath } from "./routes";
 import {
   clientResponseHeaders,
   Cooldown,
@@ -42,6 +44,20 @@ export interface RelayContext {
 
 export type RelayHandler = (request: Request, ctx: RelayContext) => Promise<Response>;
 
+/**
+ * A request the relay does not serve (unknown path, a method the endpoint has not, a WebSocket
+ * upgrade), answered before any key check or upstream call: logged and counted, never recorded.
+ */
+export interface UnservedRequest {
+  endpoint: RelayEndpoint;
+  outcome: "not_found" | "method_not_allowed" | "upgrade_refused";
+  method: string;
+  path: string;
+  status: number;
+  clientIp: string | null;
+  userAgent: string | null;
+}
+
 export interface RelayDeps {
   /** Called exactly once per relayed (billable) request, after its response has ended. */
   record(event: RequestEvent, charge: QuotaCharge | null, priceOverrides: PriceOverrides): Promise<unknown>;
@@ -57,6 +73,12 @@ export interface RelayDeps {
   cooldownMs?: number;
   /** Failures that never reach the client (recording, upstream connection errors). */
   onError?: (error: unknown, context: string) => void;
+  /** This deployment's id in the loop-stop hop header (default: derived from ENCRYPTION_KEY). */
+  hopId?: string;
+  /** Every refusal the relay decides on its own (limits, key state, model policy), by reason. */
+  onRefusal?: (reason: RefusalReason) => void;
+  /** Every request the relay does not serve (unknown path, wrong method, refused upgrade). */
+  onUnserved?: (event: UnservedRequest) => void;
 }
 
 const ADAPTERS: Partial<Record<RelayEndpoint, ProtocolAdapter>> = {
@@ -68,6 +90,11 @@ const ADAPTERS: Partial<Record<RelayEndpoint, ProtocolAdapter>> = {
 /** Bytes of an upstream error body kept to log its message. */
 const ERROR_BODY_LIMIT = 64 * 1024;
 
+/** A WebSocket opening handshake (Codex's Responses WebSocket mode). */
+export function isWebSocketUpgrade(headers: Headers): boolean {
+  return /\bwebsocket\b/i.test(headers.get("upgrade") ?? "");
+}
+
 /** Anthropic clients send anthropic-version (the SDK always does) or x-api-key; OpenAI clients send neither. */
 export function protocolFromHeaders(headers: Headers): WireProtocol {
   return headers.has("anthropic-version") || headers.has("x-api-key") ? "anthropic" : "openai";
@@ -77,6 +104,8 @@ export function createRelay(deps: RelayDeps): RelayHandler {
   const now = deps.now ?? Date.now;
   const cooldown = new Cooldown(deps.cooldownMs ?? 30_000, now);
   const onError = deps.onError ?? (() => {});
+  let hopIdCache = deps.hopId;
+  const hopId = (): string => (hopIdCache ??= deploymentHopId());
 
   /** Sends to each target in turn until one answers with something other than a retryable failure. */
   async function sendWithFailover(
@@ -85,26 +114,34 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     path: string,
     body: Uint8Array | string | null,
     signal: AbortSignal,
+    method: string = request.method,
   ): Promise<Response> {
     const ordered = cooldown.order(targets);
     const q = request.url.indexOf("?");
     const search = q < 0 ? "" : request.url.slice(q);
     const bodyLength = body === null ? null : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    let refusedByPolicy = false;
     for (let i = 0; i < ordered.length; i++) {
       const target = ordered[i]!;
       const isLast = i === ordered.length - 1;
       let res: Response;
       try {
+        // Checked again here, not only when saved: rows from before the rules, or edited in the database.
+        const url = upstreamUrl(target.baseUrl, path, search);
         res = await deps.fetchUpstream({
-          method: request.method,
-          url: upstreamUrl(target.baseUrl, path, search),
-          headers: upstreamRequestHeaders(target, request.headers, bodyLength),
+          method,
+          url,
+          headers: upstreamRequestHeaders(target, request.headers, bodyLength, hopId()),
           body,
           signal,
+          trusted: target.trusted === true,
         });
       } catch (error) {
         if (signal.aborted) throw error;
-        onError(error, `upstream ${target.id} unreachable`);
+        // Never the raw error: undici's messages carry the URL, credentials included.
+        const safe = sanitizeFetchError(error);
+        if (safe instanceof EgressRefusedError || safe instanceof EgressUrlError) refusedByPolicy = true;
+        onError(safe, `upstream ${target.id} unreachable`);
         cooldown.mark(target.id);
         continue;
       }
@@ -117,7 +154,12 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       }
       return res;
     }
-    throw new RelayError("upstream_unavailable", "The upstream could not be reached.");
+    throw new RelayError(
+      "upstream_unavailable",
+      refusedByPolicy
+        ? "The upstream could not be reached: its address is not allowed by this gateway's egress policy."
+        : "The upstream could not be reached.",
+    );
   }
 
   async function resolveTargets(key: RelayKey, provider: ProviderName, model: string | null): Promise<UpstreamTarget[]> {
@@ -126,15 +168,20 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     return targets;
   }
 
-  /** count_tokens and models: authenticated, forwarded, not billed. */
+  /** count_tokens and models: authenticated, forwarded, not billed. HEAD is a GET upstream without the body. */
   async function forwardUnbilled(request: Request, protocol: WireProtocol, path: string, provider: ProviderName): Promise<Response> {
     const key = await authenticate(request.headers, deps.lookupKey, now());
-    let body: Uint8Array | null = null;
-    if (request.method === "POST") body = (await readClientBody(request, deps.maxBodyBytes)).raw;
-    else if (request.method !== "GET") throw new RelayError("method_not_allowed", `Method ${request.method} is not allowed here.`);
+    const body = request.method === "POST" ? (await readClientBody(request, deps.maxBodyBytes)).raw : null;
     const abort = new AbortController();
     request.signal.addEventListener("abort", () => abort.abort(), { once: true });
-    const res = await sendWithFailover(await resolveTargets(key, provider, null), request, path, body, abort.signal);
+    const head = request.method === "HEAD";
+    const res = await sendWithFailover(await resolveTargets(key, provider, null), request, path, body, abort.signal, head ? "GET" : request.method);
+    if (head) {
+      await res.body?.cancel().catch(() => {});
+      const headers = clientResponseHeaders(res.headers);
+      headers.set("x-metergate-request-id", randomUUID());
+      return new Response(null, { status: res.status, headers });
+    }
     const relayed = relayBody(res.body ?? new ReadableStream(), passThrough, {
       onFirstByte: () => {},
       onEnd: () => {},
@@ -148,17 +195,8 @@ export function createRelay(deps: RelayDeps): RelayHandler {
   async function relayBilled(request: Request, ctx: RelayContext, adapter: ProtocolAdapter): Promise<Response> {
     const startedAt = now();
     const requestId = randomUUID();
-    if (request.method !== "POST") throw new RelayError("method_not_allowed", `Method ${request.method} is not allowed here.`);
     const key = await authenticate(request.headers, deps.lookupKey, startedAt);
     const body = await readClientBody(request, deps.maxBodyBytes);
-    if (!isModelAllowed(key, body.model)) {
-      throw new RelayError("permission", `This API key may not use the model ${body.model}.`, "model");
-    }
-    const unpricedRefused =
-      refusesUnpriced(key.unpricedModelPolicy ?? "refuse_when_capped", key.limits) &&
-      lookupRates(adapter.provider, body.model, startedAt, key.priceOverrides) === null;
-    const prepared = adapter.prepare(body.json, body.stream);
-    const targets = await resolveTargets(key, adapter.provider, body.model);
 
     const base: Omit<RequestEvent, "status" | "usage" | "usageSource" | "latencyMs" | "ttfbMs" | "error"> = {
       id: requestId,
@@ -179,19 +217,26 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     const record = (fields: Outcome): void => {
       deps.record({ ...base, ...fields, latencyMs: now() - startedAt }, charge, key.priceOverrides).catch((e: unknown) => onError(e, "recording a request"));
     };
+    /** Refused before forwarding: recorded with the status the client gets, like every refusal. */
+    const refuse = (refusal: RelayError): never => {
+      record({ status: refusal.statusFor(adapter.protocol), usage: { ...ZERO_USAGE }, usageSource: "UPSTREAM", ttfbMs: null, error: `quota: ${refusal.reason}` });
+      throw refusal;
+    };
 
-    if (unpricedRefused) {
-      record({ status: 403, usage: { ...ZERO_USAGE }, usageSource: "UPSTREAM", ttfbMs: null, error: `${UNPRICED_REFUSAL_ERROR}: ${body.model}` });
-      throw new RelayError("permission", unpricedRefusalMessage(body.model), "model");
+    if (!isModelAllowed(key, body.model)) refuse(RelayError.refusal("model_not_allowed", { model: body.model }));
+    // Never a silent $0: a model without a price under a spend cap or budget is refused, naming it.
+    if (
+      refusesUnpriced(key.unpricedModelPolicy ?? "refuse_when_capped", key.limits) &&
+      lookupRates(adapter.provider, body.model, startedAt, key.priceOverrides) === null
+    ) {
+      refuse(RelayError.refusal("unpriced_model", { model: body.model }));
     }
-
+    const prepared = adapter.prepare(body.json, body.stream);
+    const targets = await resolveTargets(key, adapter.provider, body.model);
     if (deps.admit) {
       const admission = await deps.admit(key, requestId, inputCostEstimate(key, body.model, body.raw.byteLength));
-      if (!admission.ok) {
-        record({ status: admission.status, usage: { ...ZERO_USAGE }, usageSource: "UPSTREAM", ttfbMs: null, error: `quota: ${admission.reason}` });
-        throw quotaError(admission.reason, admission.status, admission.retryAfterSec);
-      }
-      charge = admission.charge;
+      if (!admission.ok) refuse(RelayError.refusal(admission.reason, { retryAfterSec: admission.retryAfterSec, nowMs: now() }));
+      else charge = admission.charge;
     }
 
     const abort = new AbortController();
@@ -277,21 +322,52 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     return new Response(relayed.body, { status: upstream.status, headers });
   }
 
+  /** Answers without an upstream: unknown paths, methods an endpoint has not, WebSocket upgrades. */
+  function answerUnbilled(request: Request, ctx: RelayContext, protocol: WireProtocol, pathname: string, modelsPath: string | null): Response | null {
+    const endpoint = ctx.endpoint === "models" && modelsPath === null ? "not-found" : ctx.endpoint;
+    const methods = ENDPOINT_METHODS[endpoint];
+    const allow = [...methods, "OPTIONS"].join(", ");
+    let outcome: UnservedRequest["outcome"];
+    let error: RelayError;
+    if (isWebSocketUpgrade(request.headers)) {
+      outcome = "upgrade_refused";
+      error = new RelayError("upgrade_refused", "WebSocket mode is not supported here: send the request over HTTPS.");
+    } else if (endpoint === "not-found") {
+      outcome = "not_found";
+      error = new RelayError("not_found", `Unknown path: ${pathname.slice(0, 200)}`);
+    } else if (request.method === "OPTIONS") {
+      return new Response(null, { status: 204, headers: { allow } });
+    } else if (!methods.includes(request.method)) {
+      outcome = "method_not_allowed";
+      error = new RelayError("method_not_allowed", `Method ${request.method.slice(0, 20)} is not allowed here.`, null, { allow });
+    } else {
+      return null;
+    }
+    const response = errorResponse(protocol, error);
+    const userAgent = request.headers.get("user-agent");
+    deps.onUnserved?.({ endpoint, outcome, method: request.method, path: pathname, status: response.status, clientIp: ctx.clientIp, userAgent });
+    return response;
+  }
+
   return async function handleRelay(request: Request, ctx: RelayContext): Promise<Response> {
     const adapter = ADAPTERS[ctx.endpoint];
     const protocol: WireProtocol = adapter?.protocol ?? (ctx.endpoint === "anthropic-count-tokens" ? "anthropic" : protocolFromHeaders(request.headers));
+    const pathname = new URL(request.url).pathname;
+    const modelsPath = ctx.endpoint === "models" ? modelsUpstreamPath(pathname) : null;
     try {
+      // A request this deployment already relayed: the upstream is (or leads back to) this gateway.
+      const loop = hopRefusal(request.headers.get(HOP_HEADER), hopId());
+      if (loop) throw new RelayError("loop_detected", loop);
+      const early = answerUnbilled(request, ctx, protocol, pathname, modelsPath);
+      if (early) return early;
       if (adapter) return await relayBilled(request, ctx, adapter);
-      switch (ctx.endpoint) {
-        case "anthropic-count-tokens":
-          return await forwardUnbilled(request, "anthropic", "/v1/messages/count_tokens", "ANTHROPIC");
-        case "models":
-          return await forwardUnbilled(request, protocol, "/v1/models", protocol === "anthropic" ? "ANTHROPIC" : "OPENAI");
-        default:
-          throw new RelayError("not_found", `Unknown path: ${new URL(request.url).pathname}`);
-      }
+      if (ctx.endpoint === "anthropic-count-tokens") return await forwardUnbilled(request, "anthropic", "/v1/messages/count_tokens", "ANTHROPIC");
+      return await forwardUnbilled(request, protocol, modelsPath ?? "/v1/models", protocol === "anthropic" ? "ANTHROPIC" : "OPENAI");
     } catch (error) {
-      if (error instanceof RelayError) return errorResponse(protocol, error);
+      if (error instanceof RelayError) {
+        if (error.reason) deps.onRefusal?.(error.reason);
+        return errorResponse(protocol, error);
+      }
       onError(error, "relay");
       return errorResponse(protocol, new RelayError("api_error", "Internal relay error."));
     }
@@ -317,26 +393,6 @@ function inputCostEstimate(key: RelayKey, model: string, bodyBytes: number): num
   if (capped === null) return 0;
   const input = Math.ceil(bodyBytes / 4);
   return costOf(model, { input, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }, key.priceOverrides).costMicros;
-}
-
-const QUOTA_MESSAGES: Record<QuotaReason, string> = {
-  rate_requests: "Request rate limit of this API key reached.",
-  rate_tokens: "Token rate limit of this API key reached.",
-  rate_cost: "Spend rate limit of this API key reached.",
-  concurrency: "Too many concurrent requests for this API key.",
-  cost_daily: "Daily spend cap of this API key reached.",
-  cost_weekly: "Weekly spend cap of this API key reached.",
-  cost_monthly: "Monthly spend cap of this API key reached.",
-  cost_total: "Total spend cap of this API key reached.",
-  tokens_total: "Total token cap of this API key reached.",
-  tenant_budget: "Monthly budget of this organization reached.",
-  expired: "This API key has expired.",
-};
-
-function quotaError(reason: QuotaReason, status: 402 | 403 | 429, retryAfterSec: number | null): RelayError {
-  const kind = status === 429 ? "rate_limit" : status === 402 ? "billing" : "permission";
-  const headers: Record<string, string> = retryAfterSec !== null ? { "retry-after": String(retryAfterSec) } : {};
-  return new RelayError(kind, QUOTA_MESSAGES[reason], null, headers);
 }
 
 async function estimateOnly(adapter: ProtocolAdapter, body: ClientBody): Promise<ResolvedUsage> {

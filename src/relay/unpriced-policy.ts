@@ -28,6 +28,3 @@ export function unpricedRefusalMessage(model: string): string {
     `so its cost could not be counted against it. Ask an administrator to set a price for ${model}.`
   );
 }
-
-/** The request-log error of such a refusal (a prefix the portal can recognise). */
-export const UNPRICED_REFUSAL_ERROR = "unpriced model";

@@ -1,10 +1,20 @@
 /**
  * The upstream side: where to send (targets, in order, with cool-down after failures), what
- * headers to send (an allow-list: never the client's Metergate key, never hop-by-hop headers),
- * and a keep-alive HTTP client with connect and idle timeouts.
+ * headers to send (an allow-list: never the client's Metergate key, never hop-by-hop headers;
+ * always the loop-stop hop header), and a keep-alive HTTP client with connect and idle timeouts
+ * whose connections to tenant upstreams go through the egress policy.
  */
-import { Agent, fetch as undiciFetch } from "undici";
+import {
+  createEgressAgent,
+  createEgressFetch,
+  deploymentHopId,
+  HOP_HEADER,
+  outgoingHops,
+  type EgressLookup,
+  type EgressPolicy,
+} from "~/egress";
 import type { ProviderName } from "~/ledger/types";
+import { Agent } from "undici";
 
 export interface UpstreamTarget {
   /** Stable id for cool-down bookkeeping ("env:ANTHROPIC" or an Upstream row id). */
@@ -13,6 +23,11 @@ export interface UpstreamTarget {
   baseUrl: string;
   /** The provider credential; undefined sends none (e.g. a local stub). */
   credential: string | undefined;
+  /**
+   * The deployment's own upstream from env: its address is trusted as configured. Anything else
+   * (a tenant's upstream) connects only where the egress policy allows.
+   */
+  trusted?: boolean;
 }
 
 /** Client request headers that may travel upstream. Everything else stays here. */
@@ -22,8 +37,13 @@ const FORWARDED_REQUEST_HEADERS = ["anthropic-version", "anthropic-beta", "accep
 const FORWARDED_RESPONSE_HEADERS = new Set(["content-type", "retry-after", "request-id", "x-request-id", "openai-processing-ms", "openai-version"]);
 const FORWARDED_RESPONSE_PREFIXES = ["anthropic-ratelimit-", "x-ratelimit-"];
 
-export function upstreamRequestHeaders(target: UpstreamTarget, client: Headers, bodyLength: number | null): Record<string, string> {
-  const headers: Record<string, string> = { "accept-encoding": "identity" };
+export function upstreamRequestHeaders(
+  target: UpstreamTarget,
+  client: Headers,
+  bodyLength: number | null,
+  hopId: string = deploymentHopId(),
+): Record<string, string> {
+  const headers: Record<string, string> = { "accept-encoding": "identity", [HOP_HEADER]: outgoingHops(client.get(HOP_HEADER), hopId) };
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = client.get(name);
     if (value !== null) headers[name] = value;
@@ -46,12 +66,8 @@ export function clientResponseHeaders(upstream: Headers): Headers {
   return out;
 }
 
-/** Joins base and path; a base that already ends in /v1 (common for compatible APIs) is not doubled. */
-export function upstreamUrl(baseUrl: string, path: string, search: string): string {
-  const base = baseUrl.replace(/\/+$/, "");
-  const rel = base.endsWith("/v1") && path.startsWith("/v1/") ? path.slice(3) : path;
-  return base + rel + search;
-}
+/** Joins base and path (one definition, in the egress module). */
+export { joinUpstreamUrl as upstreamUrl } from "~/egress";
 
 /** Statuses after which the next upstream is tried (only before the client saw a byte). */
 export function isRetryableStatus(status: number): boolean {
@@ -86,6 +102,8 @@ export interface UpstreamRequest {
   headers: Record<string, string>;
   body: Uint8Array | string | null;
   signal: AbortSignal;
+  /** From UpstreamTarget.trusted: skip the egress policy (deployment upstreams only). */
+  trusted?: boolean;
 }
 
 export type UpstreamFetch = (req: UpstreamRequest) => Promise<Response>;
@@ -94,27 +112,26 @@ export interface UpstreamClientOptions {
   connectTimeoutMs: number;
   /** Max silence while waiting for headers or between body chunks. */
   idleTimeoutMs: number;
+  /** Egress policy for untrusted targets (default: env's, read at each connect) and a DNS stand-in for tests. */
+  egress?: { policy?: EgressPolicy; lookup?: EgressLookup };
 }
 
-/** undici fetch over one keep-alive pool per process. */
+/**
+ * undici fetch over two keep-alive pools per process: deployment upstreams connect directly,
+ * every other target through the egress Agent. Errors come out without URLs in them.
+ */
 export function createUpstreamFetch(opts: UpstreamClientOptions): UpstreamFetch {
-  const dispatcher = new Agent({
-    connect: { timeout: opts.connectTimeoutMs },
-    headersTimeout: opts.idleTimeoutMs,
-    bodyTimeout: opts.idleTimeoutMs,
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 600_000,
-  });
-  return async (req) => {
-    const res = await undiciFetch(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      signal: req.signal,
-      dispatcher,
-      redirect: "manual",
-    });
-    // undici's Response is structurally the web Response the relay works with.
-    return res as unknown as Response;
-  };
+  const timeouts = { headersTimeout: opts.idleTimeoutMs, bodyTimeout: opts.idleTimeoutMs, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 };
+  const trusted = createEgressFetch(new Agent({ connect: { timeout: opts.connectTimeoutMs }, ...timeouts }));
+  const guarded = createEgressFetch(
+    createEgressAgent({
+      policy: opts.egress?.policy,
+      lookup: opts.egress?.lookup,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      headersTimeoutMs: opts.idleTimeoutMs,
+      bodyTimeoutMs: opts.idleTimeoutMs,
+    }),
+  );
+  return (req) =>
+    (req.trusted ? trusted : guarded)(req.url, { method: req.method, headers: req.headers, body: req.body, signal: req.signal });
 }

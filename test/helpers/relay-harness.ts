@@ -14,6 +14,8 @@ export interface RelayHarness {
   stub: StubUpstream;
   relay: RelayServer;
   recorded: RequestEvent[];
+  /** Every request that reached the relay ("METHOD /path"), retries included. */
+  arrived: string[];
   /** Resolves with the next recorded event (or one already recorded since the last call). */
   nextRecord(timeoutMs?: number): Promise<RequestEvent>;
   close(): Promise<void>;
@@ -22,28 +24,39 @@ export interface RelayHarness {
 export async function startRelayHarness(over: Partial<RelayDeps> = {}): Promise<RelayHarness> {
   const stub = await startStubUpstream();
   const recorded: RequestEvent[] = [];
+  const arrived: string[] = [];
   let consumed = 0;
   const waiters: Array<() => void> = [];
-  const relay = await startRelayServer(
-    createRelay({
-      record: async (event) => {
-        recorded.push(event);
-        for (const w of waiters.splice(0)) w();
+  const handler = createRelay({
+    record: async (event) => {
+      recorded.push(event);
+      for (const w of waiters.splice(0)) w();
+    },
+    // No cache: tests revoke and suspend keys between requests.
+    lookupKey: prismaKeyLookup,
+    // The stub stands for the deployment's own upstream (env): trusted, like envTargets.
+    targets: (_key, provider) => [
+      {
+        id: `stub:${provider}`,
+        provider,
+        baseUrl: stub.url,
+        credential: provider === "ANTHROPIC" ? UPSTREAM_ANTHROPIC_KEY : UPSTREAM_OPENAI_KEY,
+        trusted: true,
       },
-      // No cache: tests revoke and suspend keys between requests.
-      lookupKey: prismaKeyLookup,
-      targets: (_key, provider) => [
-        { id: `stub:${provider}`, provider, baseUrl: stub.url, credential: provider === "ANTHROPIC" ? UPSTREAM_ANTHROPIC_KEY : UPSTREAM_OPENAI_KEY },
-      ],
-      fetchUpstream: createUpstreamFetch({ connectTimeoutMs: 2_000, idleTimeoutMs: 10_000 }),
-      maxBodyBytes: 64 * 1024,
-      ...over,
-    }),
-  );
+    ],
+    fetchUpstream: createUpstreamFetch({ connectTimeoutMs: 2_000, idleTimeoutMs: 10_000 }),
+    maxBodyBytes: 64 * 1024,
+    ...over,
+  });
+  const relay = await startRelayServer((request, ctx) => {
+    arrived.push(`${request.method} ${new URL(request.url).pathname}`);
+    return handler(request, ctx);
+  });
   return {
     stub,
     relay,
     recorded,
+    arrived,
     async nextRecord(timeoutMs = 5_000) {
       const deadline = Date.now() + timeoutMs;
       while (recorded.length <= consumed) {

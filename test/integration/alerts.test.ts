@@ -5,7 +5,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   activeAlerts,
   createAlertRunner,
@@ -14,7 +14,9 @@ import {
   verifyWebhookSignature,
   type AlertWebhookPayload,
 } from "~/alerts";
+import { resetEnvCache } from "~/env";
 import { flushOnce, recordRequest, type FlushResult } from "~/ledger";
+import { encryptCredential } from "~/relay/credentials";
 import { db } from "~/server/db";
 import { redis } from "~/server/redis";
 import { requestEvent, STREAM_BASIC_COST_MICROS } from "../helpers/events";
@@ -83,14 +85,22 @@ async function openReceiver(respond?: (n: number) => number | Promise<number>): 
 
 async function tenantWithWebhook(url: string | null, name = "alerts") {
   const { tenant, key } = await createTenantWithKey(name);
-  await db.tenant.update({ where: { id: tenant.id }, data: { webhookUrl: url, webhookSecret: url ? SECRET : null } });
+  await db.tenant.update({ where: { id: tenant.id }, data: { webhookUrl: url, webhookSecretEnc: url ? encryptCredential(SECRET) : null } });
   return { tenant, key };
 }
 
 const auditOf = (tenantId: string) =>
   db.auditLog.findMany({ where: { tenantId, action: { startsWith: "alert." } }, orderBy: { createdAt: "asc" } });
 
+// The receivers listen on loopback, which the egress policy refuses unless the operator allows it.
+beforeAll(() => {
+  vi.stubEnv("EGRESS_ALLOW_CIDRS", "127.0.0.1/32");
+  resetEnvCache();
+});
+
 afterAll(async () => {
+  vi.unstubAllEnvs();
+  resetEnvCache();
   await Promise.all(receivers.map((r) => r.close()));
   await db.$disconnect();
   redis.disconnect();

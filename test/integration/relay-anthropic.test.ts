@@ -226,7 +226,7 @@ describe("errors", () => {
     expect(h.stub.stats.requests).toHaveLength(0);
   });
 
-  it("revoked and expired keys get 401, a suspended tenant 403", async () => {
+  it("revoked and expired keys get 401, a suspended tenant 400 (Anthropic's answer for a disabled organization)", async () => {
     const revoked = await createTenantWithKey("revoked");
     await db.apiKey.update({ where: { id: revoked.key.id }, data: { revokedAt: new Date(Date.now() - 1000) } });
     const expired = await createTenantWithKey("expired");
@@ -236,7 +236,9 @@ describe("errors", () => {
     const call = (s: string) => new Anthropic({ apiKey: s, baseURL: h.relay.url, maxRetries: 0 }).messages.create(PARAMS).catch((e: unknown) => e);
     expect(await call(revoked.secret)).toBeInstanceOf(Anthropic.AuthenticationError);
     expect(await call(expired.secret)).toBeInstanceOf(Anthropic.AuthenticationError);
-    expect(await call(suspended.secret)).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    const disabled = await call(suspended.secret);
+    expect(disabled).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((disabled as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
     expect(h.stub.stats.requests).toHaveLength(0);
   });
 

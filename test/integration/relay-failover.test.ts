@@ -6,6 +6,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { unlimited } from "~/ledger";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createUpstreamFetch, encryptCredential, tenantTargets, type UpstreamTarget } from "~/relay";
+import { egressPolicy } from "~/egress";
 import { db } from "~/server/db";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startRelayHarness, type RelayHarness } from "../helpers/relay-harness";
@@ -26,7 +27,12 @@ beforeAll(async () => {
     { id: "primary", provider: "ANTHROPIC", baseUrl: primary.url, credential: "sk-primary" },
     { id: "secondary", provider: "ANTHROPIC", baseUrl: secondary.url, credential: "sk-secondary" },
   ];
-  h = await startRelayHarness({ targets: () => targets, cooldownMs: 60_000, fetchUpstream: createUpstreamFetch({ connectTimeoutMs: 500, idleTimeoutMs: 2_000 }) });
+  // These targets are tenant-style (untrusted) upstreams on loopback: allowed explicitly.
+  h = await startRelayHarness({
+    targets: () => targets,
+    cooldownMs: 60_000,
+    fetchUpstream: createUpstreamFetch({ connectTimeoutMs: 500, idleTimeoutMs: 2_000, egress: { policy: egressPolicy({ allowCidrs: "127.0.0.0/8" }) } }),
+  });
   client = new Anthropic({ apiKey: (await createTenantWithKey("failover")).secret, baseURL: h.relay.url, maxRetries: 0 });
 });
 

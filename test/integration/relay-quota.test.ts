@@ -81,7 +81,7 @@ describe("quotas through the relay", () => {
     await expect(client.messages.create(ask)).resolves.toMatchObject({ type: "message" });
   });
 
-  it("refuses a spent monthly cap with 402 in the caller's protocol (OpenAI insufficient_quota)", async () => {
+  it("refuses a spent monthly cap in the caller's protocol (OpenAI: 429 insufficient_quota)", async () => {
     const { key, secret } = await createTenantWithKey("cap");
     await db.apiKey.update({ where: { id: key.id }, data: { monthlyCostMicros: 1000n } });
     const client = new OpenAI({ baseURL: `${h.relay.url}/v1`, apiKey: secret, maxRetries: 0 });
@@ -91,7 +91,7 @@ describe("quotas through the relay", () => {
     const err = await client.chat.completions.create(chat).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     if (err instanceof OpenAI.APIError) {
-      expect(err.status).toBe(402);
+      expect(err.status).toBe(429);
       expect(err.code).toBe("insufficient_quota");
       expect(Number(err.headers?.get("retry-after"))).toBeGreaterThan(0);
     }

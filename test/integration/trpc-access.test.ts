@@ -202,7 +202,8 @@ const ACCESS_RULES: Record<string, Rule> = {
       tenantId: w.tenantA,
       name: "acl",
       provider: "ANTHROPIC",
-      baseUrl: "http://127.0.0.1:1",
+      // A loopback base URL is refused by the egress policy now (test/integration/egress.test.ts).
+      baseUrl: "https://acl-upstream.example",
       credential: "sk-acl",
       models: [],
       priority: 0,

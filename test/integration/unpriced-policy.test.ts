@@ -66,7 +66,7 @@ describe("unpriced models under a spend cap", () => {
     await flushOnce();
     const rows = await db.requestLog.findMany({ where: { apiKeyId: key.id } });
     expect(rows).toHaveLength(2);
-    expect(rows.every((r) => r.status === 403 && r.error === `unpriced model: ${model}` && !r.priced)).toBe(true);
+    expect(rows.every((r) => r.status === 403 && r.error === "quota: unpriced_model" && r.model === model && !r.priced)).toBe(true);
   });
 
   it("refuses them in the OpenAI protocol (chat and responses) when only the tenant has a budget", async () => {

@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TokenUsage } from "~/ledger/types";
 import { costOf, findModelPrice, lookupRates, NO_MODIFIERS, priceRequest, priceTableSchema, type ModelPrice } from "~/pricing";
-import { entryAt, shippedCatalog } from "~/pricing/catalog";
+import { buildCatalog, entryAt, shippedCatalog } from "~/pricing/catalog";
 import { catalogListing, formatCatalogListing } from "~/pricing/listing";
 
 const root = path.join(import.meta.dirname, "..", "..");
@@ -122,5 +122,45 @@ describe("catalog listing", () => {
     const text = formatCatalogListing(shippedCatalog);
     expect(text).toContain("| claude-opus-5-5 | anthropic | 2026-09-22 |");
     expect(text).toContain("Not priced:");
+  });
+});
+
+describe("catalog validation at load", () => {
+  const rates = { input: 1, output: 1, cacheWrite5m: 1, cacheWrite1h: 1, cacheRead: 1 };
+  const entry = (over: Record<string, unknown> = {}) => ({
+    model: "m-1",
+    provider: "openai",
+    effectiveFrom: "2026-01-01",
+    sourceUrl: "https://example.test/",
+    readOn: "2026-12-01",
+    rates,
+    ...over,
+  });
+  const catalog = (entries: unknown[], modifierSets: Record<string, unknown> = {}) => ({
+    unit: "micro-dollars per million tokens",
+    readOn: "2026-12-01",
+    modifierSets,
+    entries,
+  });
+  const fast = (factor: string, extra: Record<string, unknown> = {}) => ({ field: "service_tier", value: "fast", factor, appliesTo: ["input"], ...extra });
+
+  it("accepts a well-formed catalog, including a multiplier that changes at a date", () => {
+    const c = buildCatalog(catalog([entry({ multipliers: [fast("3", { effectiveUntil: "2027-03-01" }), fast("6", { effectiveFrom: "2027-03-01" })] })]));
+    expect(c.models.get("m-1")?.length).toBe(1);
+  });
+
+  it.each([
+    ["a non-integer rate", [entry({ rates: { ...rates, input: 0.5 } })]],
+    ["a negative rate", [entry({ rates: { ...rates, output: -1 } })]],
+    ["a float factor", [entry({ multipliers: [fast("1.1e0")] })]],
+    ["two multipliers for one value at once", [entry({ multipliers: [fast("2"), fast("3", { effectiveFrom: "2027-01-01" })] })]],
+    ["an id claimed by two models", [entry(), entry({ model: "m-2", aliases: ["m-1"] })]],
+    ["two entries of a model from the same date", [entry(), entry()]],
+    ["an unknown modifier set", [entry({ use: ["nope"] })]],
+    ["a model id that is not plain", [entry({ model: "__proto__" })]],
+    ["an unknown field", [entry({ ratez: rates })]],
+    ["a bad date", [entry({ effectiveFrom: "2026-13-45" })]],
+  ])("rejects %s", (_, entries) => {
+    expect(() => buildCatalog(catalog(entries))).toThrow();
   });
 });

@@ -136,6 +136,8 @@ describe("multipliers keyed by what the response reports", () => {
     const o = { input: 1000, output: 1000 }; // 12000 standard
     expect(cost("gpt-6.2-sol", o, { serviceTier: "ultrafast" }, Date.parse("2027-02-28T23:59:59Z"))).toBe(36_000);
     expect(cost("gpt-6.2-sol", o, { serviceTier: "ultrafast" }, Date.parse("2027-03-01T00:00:00Z"))).toBe(72_000);
+    // gpt-6.1-sol's ultrafast is a flat 6x (its page has no 3x period).
+    expect(cost("gpt-6.1-sol", o, { serviceTier: "ultrafast" })).toBe(72_000);
   });
 
   it("bills the tier reported, whatever was requested, and names tiers it has no rule for", () => {

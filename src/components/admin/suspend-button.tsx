@@ -5,7 +5,7 @@ import { useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { Button } from "../ui/button";
 
-/** Suspends (keys then get 403) or reinstates a tenant; the server audits it. */
+/** Suspends (keys are then refused) or reinstates a tenant; the server audits it. */
 export function SuspendButton({ tenantId, name, suspended }: { tenantId: string; name: string; suspended: boolean }) {
   const trpc = useTRPC();
   const t = useT();

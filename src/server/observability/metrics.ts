@@ -114,6 +114,7 @@ export class Metrics {
   readonly latency: Histogram<string>;
   readonly ttfb: Histogram<string>;
   readonly quotaRefusals: Counter<"reason">;
+  readonly unbilled: Counter<"endpoint" | "outcome">;
   readonly flushLag: Gauge<string>;
   readonly flushPending: Gauge<string>;
   readonly flushBatch: Histogram<string>;
@@ -179,6 +180,13 @@ export class Metrics {
       name: `${p}quota_refusals_total`,
       help: "Requests refused before forwarding, by reason",
       labelNames: ["reason"],
+      registers,
+    });
+
+    this.unbilled = new Counter({
+      name: `${p}relay_unbilled_requests_total`,
+      help: "Relay requests answered without an upstream or a bill, by relay endpoint and outcome (not_found, method_not_allowed, upgrade_refused)",
+      labelNames: ["endpoint", "outcome"],
       registers,
     });
 
@@ -280,6 +288,11 @@ export class Metrics {
     this.quotaRefusals.inc({ reason: wordLabel(reason) });
   }
 
+  /** One unbilled request; `endpoint` is a relay endpoint label (a fixed set), `outcome` a word. */
+  observeUnbilled(endpoint: string, outcome: string): void {
+    this.unbilled.inc({ endpoint: wordLabel(endpoint), outcome: wordLabel(outcome) });
+  }
+
   /** One flush run (flushOnce): result and wall time. Runs that found nothing only count as runs. */
   observeFlush(result: FlushObservation, durationMs: number): void {
     this.flushRuns.inc({ result: "ok" });
@@ -373,6 +386,7 @@ export function metrics(): Metrics {
 export const observeRequest = (event: RequestEvent, costMicros: number): void =>
   metrics().observeRequest(event, costMicros);
 export const observeQuotaRefusal = (reason: string): void => metrics().observeQuotaRefusal(reason);
+export const observeUnbilled = (endpoint: string, outcome: string): void => metrics().observeUnbilled(endpoint, outcome);
 export const observeFlush = (result: FlushObservation, durationMs: number): void =>
   metrics().observeFlush(result, durationMs);
 export const observeFlushError = (): void => metrics().observeFlushError();

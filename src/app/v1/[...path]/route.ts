@@ -4,5 +4,7 @@ export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
 // Any other path under /v1: the caller's protocol 404, without touching an upstream.
-const notFound = relayRoute("not-found");
-export { notFound as GET, notFound as POST, notFound as PUT, notFound as PATCH, notFound as DELETE };
+// Every method goes to the relay, which answers 405 (with allow), OPTIONS and WebSocket upgrades the
+// same way on the bare-node relay tier; Next's own 405 and OPTIONS would differ from it.
+const handler = relayRoute("not-found");
+export { handler as GET, handler as HEAD, handler as POST, handler as PUT, handler as PATCH, handler as DELETE, handler as OPTIONS };

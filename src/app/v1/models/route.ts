@@ -3,4 +3,7 @@ import { relayRoute } from "~/relay";
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
 
-export const GET = relayRoute("models");
+// Every method goes to the relay, which answers 405 (with allow), OPTIONS and WebSocket upgrades the
+// same way on the bare-node relay tier; Next's own 405 and OPTIONS would differ from it.
+const handler = relayRoute("models");
+export { handler as GET, handler as HEAD, handler as POST, handler as PUT, handler as PATCH, handler as DELETE, handler as OPTIONS };

@@ -75,8 +75,9 @@ function statusWhere(c: StatusClass | undefined): Prisma.RequestLogWhereInput {
     case "errors":
       return { status: { gte: 400 } };
     case "refused":
-      // Quota and policy refusals by the gateway itself: 402, 403, 429.
-      return { status: { in: [402, 403, 429] } };
+      // Refusals by the gateway itself (recorded as "quota: <reason>", with the status each
+      // protocol answers: src/relay/errors.ts), and the refusal statuses of older rows.
+      return { OR: [{ error: { startsWith: "quota: " } }, { status: { in: [402, 403, 429] } }] };
   }
 }
 

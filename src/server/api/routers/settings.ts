@@ -1,10 +1,13 @@
 /**
  * Tenant settings (owners and admins): time zone, monthly budget, alert webhook, price overrides.
- * Every change writes one audit entry. The webhook secret is shown once, when generated.
+ * Every change writes one audit entry. The webhook secret is shown once, when generated, and
+ * stored encrypted (write-only). The webhook URL goes through the egress policy.
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { encryptWebhookSecret } from "~/alerts/secret";
 import { generateWebhookSecret } from "~/alerts/signature";
+import { egressUrlSchema, redactUrl } from "~/egress";
 import { isUsdAmount, parseUsdToMicros } from "~/lib/money";
 import { env } from "~/env";
 import { findModelPrice } from "~/pricing";
@@ -27,9 +30,8 @@ export const timeZoneSchema = z
 
 const usdSchema = z.string().trim().refine(isUsdAmount, "A dollar amount such as 500 or 12.50 (at most 6 decimals)");
 
-export const webhookUrlSchema = z
-  .url({ protocol: /^https?$/, message: "An http(s) URL" })
-  .max(2000);
+/** Save time: shape and host rules of the egress policy (the address is checked again on every connect). */
+const webhookUrlInputSchema = egressUrlSchema("webhook", 2048);
 
 /** Dollars per million tokens → integer micro-dollars per million tokens (the PriceOverride unit). */
 const perMillionSchema = usdSchema
@@ -56,15 +58,16 @@ export const settingsRouter = createTRPCRouter({
   get: tenantProcedure("ADMIN").query(async ({ ctx }) => {
     const tenant = await ctx.db.tenant.findUniqueOrThrow({
       where: { id: ctx.tenant.id },
-      select: { timeZone: true, monthlyBudgetMicros: true, webhookUrl: true, webhookSecret: true, unpricedModelPolicy: true },
+      select: { timeZone: true, monthlyBudgetMicros: true, webhookUrl: true, webhookSecretEnc: true, unpricedModelPolicy: true },
     });
     const overrides = await ctx.db.priceOverride.findMany({ where: { tenantId: ctx.tenant.id }, orderBy: { model: "asc" } });
     return {
       timeZone: tenant.timeZone,
       monthlyBudgetMicros: tenant.monthlyBudgetMicros === null ? null : Number(tenant.monthlyBudgetMicros),
-      webhookUrl: tenant.webhookUrl,
+      // Admins set it, so it is shown (query included); never credentials (see redactUrl).
+      webhookUrl: tenant.webhookUrl === null ? null : redactUrl(tenant.webhookUrl, { keepQuery: true }),
       /** Whether a secret is set; the secret itself is never returned after it was generated. */
-      hasWebhookSecret: tenant.webhookSecret !== null,
+      hasWebhookSecret: tenant.webhookSecretEnc !== null,
       /** null = the platform default (`platformUnpricedModelPolicy`). */
       unpricedModelPolicy: unpricedModelPolicySchema.nullable().catch(null).parse(tenant.unpricedModelPolicy),
       platformUnpricedModelPolicy: env.UNPRICED_MODEL_POLICY,
@@ -90,7 +93,7 @@ export const settingsRouter = createTRPCRouter({
       z.object({
         timeZone: timeZoneSchema.optional(),
         monthlyBudgetUsd: usdSchema.nullable().optional(),
-        webhookUrl: webhookUrlSchema.nullable().optional(),
+        webhookUrl: webhookUrlInputSchema.nullable().optional(),
         /** What the relay does with models that have no price; null = the platform default. */
         unpricedModelPolicy: unpricedModelPolicySchema.nullable().optional(),
       }),
@@ -117,7 +120,8 @@ export const settingsRouter = createTRPCRouter({
           details: {
             timeZone: input.timeZone ?? null,
             monthlyBudgetMicros: data.monthlyBudgetMicros === undefined ? "unchanged" : (data.monthlyBudgetMicros?.toString() ?? null),
-            webhookUrl: input.webhookUrl === undefined ? "unchanged" : input.webhookUrl,
+            // Query values may be receiver tokens: the audit log keeps only their names.
+            webhookUrl: input.webhookUrl === undefined ? "unchanged" : input.webhookUrl === null ? null : redactUrl(input.webhookUrl),
             unpricedModelPolicy: input.unpricedModelPolicy === undefined ? "unchanged" : input.unpricedModelPolicy,
           },
         },
@@ -125,14 +129,14 @@ export const settingsRouter = createTRPCRouter({
       return {
         timeZone: updated.timeZone,
         monthlyBudgetMicros: updated.monthlyBudgetMicros === null ? null : Number(updated.monthlyBudgetMicros),
-        webhookUrl: updated.webhookUrl,
+        webhookUrl: updated.webhookUrl === null ? null : redactUrl(updated.webhookUrl, { keepQuery: true }),
       };
     }),
 
-  /** A new webhook signing secret: in this response only. */
+  /** A new webhook signing secret: in this response only; stored encrypted. */
   rotateWebhookSecret: tenantProcedure("ADMIN").mutation(async ({ ctx }) => {
     const secret = generateWebhookSecret();
-    await ctx.db.tenant.update({ where: { id: ctx.tenant.id }, data: { webhookSecret: secret } });
+    await ctx.db.tenant.update({ where: { id: ctx.tenant.id }, data: { webhookSecretEnc: encryptWebhookSecret(secret) } });
     await ctx.db.auditLog.create({
       data: { tenantId: ctx.tenant.id, actorId: ctx.session.user.id, action: "tenant.webhookSecret", target: ctx.tenant.id },
     });

@@ -1,20 +1,20 @@
 /**
  * A tenant's upstreams (provider accounts the relay forwards to). The credential is write-only:
  * encrypted with encryptCredential (AES-256-GCM) on the way in and never returned to any client.
+ * The base URL goes through the egress policy (no credentials, query or fragment; no loopback,
+ * private or metadata address unless the operator allows it), and is checked again on every use.
  * The relay tries a tenant's enabled upstreams that serve the model, lowest priority number first.
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { egressUrlSchema, redactUrl } from "~/egress";
 import { encryptCredential } from "~/relay/credentials";
 import { modelPatternListSchema } from "../lib/key-limits-input";
 import { createTRPCRouter, tenantProcedure } from "../trpc";
 
 export const upstreamIdSchema = z.string().trim().min(1).max(64);
 
-const baseUrlSchema = z
-  .url({ protocol: /^https?$/, message: "An http(s) URL such as https://api.anthropic.com" })
-  .max(500)
-  .transform((u) => u.replace(/\/+$/, ""));
+const baseUrlSchema = egressUrlSchema("upstream", 500);
 
 const upstreamFields = {
   name: z.string().trim().min(1, "Name the upstream").max(80),
@@ -46,7 +46,7 @@ export const upstreamRouter = createTRPCRouter({
       orderBy: [{ priority: "asc" }, { createdAt: "asc" }],
       select: { ...publicSelect, _count: { select: { keys: true } } },
     });
-    return rows.map(({ _count, ...u }) => ({ ...u, boundKeys: _count.keys, credentialSet: true }));
+    return rows.map(({ _count, ...u }) => ({ ...u, baseUrl: redactUrl(u.baseUrl), boundKeys: _count.keys, credentialSet: true }));
   }),
 
   create: tenantProcedure("ADMIN")
@@ -63,10 +63,10 @@ export const upstreamRouter = createTRPCRouter({
           actorId: ctx.session.user.id,
           action: "upstream.create",
           target: created.id,
-          details: { ...fields },
+          details: { ...fields, baseUrl: redactUrl(fields.baseUrl) },
         },
       });
-      return created;
+      return { ...created, baseUrl: redactUrl(created.baseUrl) };
     }),
 
   /** Changes fields; a credential given replaces the stored one (it is never shown). */
@@ -93,10 +93,14 @@ export const upstreamRouter = createTRPCRouter({
           actorId: ctx.session.user.id,
           action: "upstream.update",
           target: existing.id,
-          details: { ...fields, credentialReplaced: Boolean(credential) },
+          details: {
+            ...fields,
+            ...(fields.baseUrl === undefined ? {} : { baseUrl: redactUrl(fields.baseUrl) }),
+            credentialReplaced: Boolean(credential),
+          },
         },
       });
-      return updated;
+      return { ...updated, baseUrl: redactUrl(updated.baseUrl) };
     }),
 
   /** Keys bound to it fall back to the tenant's other upstreams (the binding is cleared). */

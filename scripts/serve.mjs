@@ -1,0 +1,50 @@
+/**
+ * `npm run serve`, `npm start` and the container: the production build on a node:http server,
+ * which is `next start` plus the one thing `next start` cannot do.
+ *
+ * `next start` ends every WebSocket upgrade request with an empty reply (its router proxies upgrades
+ * only for rewrites to external URLs). Codex opens `GET /v1/responses` with `Upgrade: websocket`
+ * first and, on an empty reply, backs off five times (about 6.5 s) before it falls back to HTTPS.
+ * Here upgrade GETs under /v1/ go to Next's ordinary request handler instead, so the relay's
+ * route answers them (426 in the OpenAI shape, logged and counted, as on the bare-node relay tier)
+ * and Codex falls back at once. Every other upgrade still reaches Next's own upgrade handling.
+ *
+ *   node scripts/serve.mjs [-p PORT] [-H HOSTNAME]     (defaults: $PORT or 3000; all interfaces)
+ */
+import { EventEmitter } from "node:events";
+import http from "node:http";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import next from "next";
+
+const { values } = parseArgs({ options: { port: { type: "string", short: "p" }, hostname: { type: "string", short: "H" } } });
+const port = Number(values.port ?? process.env.PORT ?? 3000);
+const hostname = values.hostname;
+if (!process.env.NODE_ENV) process.env.NODE_ENV = "production";
+
+// Next attaches its upgrade listener to `httpServer` on the first request: hand it this emitter
+// and pass it the upgrades that are not the relay's.
+const nextUpgrades = new EventEmitter();
+const app = next({ dev: false, dir: path.resolve(import.meta.dirname, ".."), port, hostname, httpServer: nextUpgrades });
+await app.prepare();
+const handle = app.getRequestHandler();
+
+const server = http.createServer((req, res) => void handle(req, res));
+server.on("upgrade", (req, socket, head) => {
+  // A WebSocket handshake is a GET without a body; anything else keeps Next's own handling.
+  if (req.method !== "GET" || !(req.url ?? "").startsWith("/v1/")) {
+    nextUpgrades.emit("upgrade", req, socket, head);
+    return;
+  }
+  // An ordinary request on the upgrade's socket, which closes once it is answered.
+  const res = new http.ServerResponse(req);
+  res.shouldKeepAlive = false;
+  res.assignSocket(socket);
+  res.on("finish", () => {
+    res.detachSocket(socket);
+    socket.destroySoon();
+  });
+  if (head.length > 0) socket.unshift(head);
+  void handle(req, res);
+});
+server.listen(port, hostname, () => console.log(`[serve] metergate listening on http://${hostname ?? "0.0.0.0"}:${port}`));
