@@ -61,15 +61,33 @@ export interface RecordOptions {
  * than before they existed; storedEventSchema fills them back in.
  */
 function wireForm(e: StoredEvent): Partial<StoredEvent> {
-  const wire: Partial<StoredEvent> = { ...e };
+  // One object literal, extended only when needed: spreads and deletes make it slow to serialise.
+  const wire: Partial<StoredEvent> = {
+    id: e.id,
+    apiKeyId: e.apiKeyId,
+    tenantId: e.tenantId,
+    model: e.model,
+    provider: e.provider,
+    endpoint: e.endpoint,
+    stream: e.stream,
+    status: e.status,
+    usage: e.usage,
+    usageSource: e.usageSource,
+    startedAt: e.startedAt,
+    latencyMs: e.latencyMs,
+    ttfbMs: e.ttfbMs,
+    clientIp: e.clientIp,
+    userAgent: e.userAgent,
+    error: e.error,
+    costMicros: e.costMicros,
+    priced: e.priced,
+  };
   const b = e.billing;
-  if (b.speed === null && b.inferenceGeo === null && b.serviceTier === null && b.webSearchRequests === 0 && b.webFetchRequests === 0) {
-    delete wire.billing;
-  }
-  if (e.requestedModel === null) delete wire.requestedModel;
-  if (e.reasoningTokens === 0) delete wire.reasoningTokens;
-  if (e.explanation === null) delete wire.explanation;
-  if (e.flags.length === 0) delete wire.flags;
+  if (b.speed !== null || b.inferenceGeo !== null || b.serviceTier !== null || b.webSearchRequests !== 0 || b.webFetchRequests !== 0) wire.billing = b;
+  if (e.requestedModel !== null) wire.requestedModel = e.requestedModel;
+  if (e.reasoningTokens !== 0) wire.reasoningTokens = e.reasoningTokens;
+  if (e.explanation !== null) wire.explanation = e.explanation;
+  if (e.flags.length > 0) wire.flags = e.flags;
   return wire;
 }
 
