@@ -97,6 +97,8 @@ export const envSchema = z.object({
   REQUEST_LOG_RETENTION_DAYS: int(90),
   LEDGER_SHARDS: z.coerce.number().int().min(1).max(1024).default(16),
   LOOKUP_RATE_LIMIT_PER_MINUTE: int(30),
+  /** Platform default for models without a price (tenants may set their own): refuse_when_capped | allow. */
+  UNPRICED_MODEL_POLICY: z.enum(["refuse_when_capped", "allow"]).default("refuse_when_capped"),
   /** Add api_key_id / tenant_id labels to relay metrics (one series per key: mind cardinality). */
   METRICS_KEY_LABELS: bool.default(false),
   /** When set, GET /api/metrics requires `Authorization: Bearer <METRICS_TOKEN>`. */

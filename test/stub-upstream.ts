@@ -10,6 +10,12 @@
  *  - delay: ms between chunks
  *  - status: 429 (with retry-after), 500, 529: the provider's error body
  *  - hang: send this many body bytes, then hang until the client goes away
+ *  - usage: a JSON object merged (deeply) into the response's usage, e.g. {"speed":"fast"} or
+ *    {"prompt_tokens_details":{"cache_write_tokens":512}}. In Anthropic streams it goes into
+ *    message_start's usage, and into message_delta's only for the fields message_delta carries
+ *    (not speed, inference_geo, service_tier), as the API does.
+ *  - served: the model the response says served it (the `model` field of every frame)
+ *  - service_tier: OpenAI's top-level `service_tier` of the response (every chunk)
  */
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
@@ -26,6 +32,9 @@ export interface StubKnobs {
   delay?: number;
   status?: number;
   hang?: number;
+  usage?: Record<string, unknown>;
+  served?: string;
+  service_tier?: string;
 }
 
 export interface SeenRequest {
@@ -116,6 +125,8 @@ function parseKnobs(pairs: Iterable<[string, string]>): StubKnobs {
   for (const [name, value] of pairs) {
     if (name === "fixture") k.fixture = value;
     else if (name === "chunk" || name === "seed" || name === "delay" || name === "status" || name === "hang") k[name] = Number(value);
+    else if (name === "served" || name === "service_tier") k[name] = value;
+    else if (name === "usage") k.usage = JSON.parse(value) as Record<string, unknown>;
   }
   return k;
 }
@@ -202,6 +213,60 @@ function plan(method: string, urlPath: string, headers: http.IncomingHttpHeaders
   }
 }
 
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function deepMerge(target: Json, patch: Json): Json {
+  const out: Json = { ...target };
+  for (const [k, v] of Object.entries(patch)) out[k] = isObject(v) && isObject(out[k]) ? deepMerge(out[k], v) : v;
+  return out;
+}
+
+/** Fields of Anthropic's Usage that message_delta's MessageDeltaUsage does not carry. */
+const MESSAGE_START_ONLY = new Set(["speed", "inference_geo", "service_tier"]);
+
+/** Applies the usage / served / service_tier knobs to one JSON frame or body. */
+function rewriteFrame(obj: Json, k: StubKnobs): Json {
+  let o = obj;
+  const usagePatch = k.usage;
+  const withUsage = (u: unknown, patch: Json): Json => deepMerge(isObject(u) ? u : {}, patch);
+  if (o.type === "message_start" && isObject(o.message)) {
+    const message: Json = { ...o.message };
+    if (k.served) message.model = k.served;
+    if (usagePatch) message.usage = withUsage(message.usage, usagePatch);
+    o = { ...o, message };
+  } else if (o.type === "message_delta") {
+    if (usagePatch && isObject(o.usage)) {
+      const deltaPatch = Object.fromEntries(Object.entries(usagePatch).filter(([f]) => !MESSAGE_START_ONLY.has(f)));
+      o = { ...o, usage: withUsage(o.usage, deltaPatch) };
+    }
+  } else if (isObject(o.response)) {
+    const response: Json = { ...o.response };
+    if (k.served) response.model = k.served;
+    if (k.service_tier) response.service_tier = k.service_tier;
+    if (usagePatch && isObject(response.usage)) response.usage = withUsage(response.usage, usagePatch);
+    o = { ...o, response };
+  } else {
+    // Anthropic message body, OpenAI chat completion / chunk, Responses body.
+    o = { ...o };
+    if (k.served && typeof o.model === "string") o.model = k.served;
+    if (k.service_tier && (o.object === "chat.completion" || o.object === "chat.completion.chunk" || o.object === "response")) o.service_tier = k.service_tier;
+    if (usagePatch && isObject(o.usage)) o.usage = withUsage(o.usage, usagePatch);
+  }
+  return o;
+}
+
+/** The body with the response knobs applied: SSE frame by frame, or the whole JSON body. */
+function rewriteBody(body: Buffer, sse: boolean, k: StubKnobs): Buffer {
+  if (!k.usage && !k.served && !k.service_tier) return body;
+  if (!sse) return Buffer.from(JSON.stringify(rewriteFrame(JSON.parse(body.toString("utf8")) as Json, k)));
+  const lines = body.toString("utf8").split("\n").map((line) => {
+    if (!line.startsWith("data: ") || line === "data: [DONE]") return line;
+    return `data: ${JSON.stringify(rewriteFrame(JSON.parse(line.slice(6)) as Json, k))}`;
+  });
+  return Buffer.from(lines.join("\n"));
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function startStubUpstream(opts: StubOptions = {}): Promise<StubUpstream> {
@@ -248,7 +313,8 @@ export async function startStubUpstream(opts: StubOptions = {}): Promise<StubUps
           requests.push({ method: req.method ?? "GET", path: req.url ?? "/", headers: req.headers, body: bodyText, json });
         }
         const k: StubKnobs = { ...stub.knobs, ...knobsFromModel(json?.model), ...knobsFromHeaders(req.headers) };
-        const p = plan(req.method ?? "GET", urlPath, req.headers, json, k);
+        const planned = plan(req.method ?? "GET", urlPath, req.headers, json, k);
+        const p = planned.status < 400 ? { ...planned, body: rewriteBody(planned.body, (planned.headers["content-type"] ?? "").includes("event-stream"), k) } : planned;
         res.writeHead(p.status, cleanHeaders(p, k));
         res.flushHeaders();
         const pieces = k.chunk ? randomChunks(p.body, k.chunk, k.seed ?? ++seq) : [p.body];

@@ -1,59 +1,86 @@
 /**
- * The event as stored in the Redis stream: the relay's RequestEvent plus its cost, computed once
- * at record time from the price table, so every later view sums the same integers.
+ * The event as stored in the Redis stream: the relay's RequestEvent plus its cost, computed once at
+ * record time by the pricing module, so every later view sums the same integers; and what is needed
+ * to say why (the explanation itself for tenant overrides; catalog prices are re-explained at flush).
  */
 import { z } from "zod";
-import { METRICS, hourStartMs, pendingField, type Metric } from "./redis-keys";
-import { EVENT_FLAGS, type RequestEvent } from "./types";
+import { NO_MODIFIERS, priceRequest, type CostExplanation } from "~/pricing/request";
+import { hourStartMs, pendingField } from "./redis-keys";
+import { EVENT_FLAGS, METRIC_DEFS, METRICS, type MetricSource } from "./types";
+
+export { isErrorStatus } from "./types";
+
+const count = z.number().int().nonnegative();
+
+export const billingModifiersSchema = z.object({
+  speed: z.string().max(64).nullable(),
+  inferenceGeo: z.string().max(64).nullable(),
+  serviceTier: z.string().max(64).nullable(),
+  webSearchRequests: count,
+  webFetchRequests: count,
+});
 
 export const storedEventSchema = z.object({
   id: z.string().min(1),
   apiKeyId: z.string(),
   tenantId: z.string(),
   model: z.string(),
+  /** null = the same as model (events written before served/requested were told apart). */
+  requestedModel: z.string().nullable().default(null),
   provider: z.enum(["ANTHROPIC", "OPENAI"]),
   endpoint: z.string(),
   stream: z.boolean(),
   status: z.number().int(),
   usage: z.object({
-    input: z.number().int().nonnegative(),
-    output: z.number().int().nonnegative(),
-    cacheWrite5m: z.number().int().nonnegative(),
-    cacheWrite1h: z.number().int().nonnegative(),
-    cacheRead: z.number().int().nonnegative(),
+    input: count,
+    output: count,
+    cacheWrite5m: count,
+    cacheWrite1h: count,
+    cacheRead: count,
   }),
   usageSource: z.enum(["UPSTREAM", "ESTIMATED"]),
   startedAt: z.number().int(),
-  latencyMs: z.number().int().nonnegative(),
-  ttfbMs: z.number().int().nonnegative().nullable(),
+  latencyMs: count,
+  ttfbMs: count.nullable(),
   clientIp: z.string().nullable(),
   userAgent: z.string().nullable(),
   error: z.string().nullable(),
-  costMicros: z.number().int().nonnegative(),
+  costMicros: count,
   priced: z.boolean(),
   flags: z.array(z.enum(EVENT_FLAGS)).default([]),
+  billing: billingModifiersSchema.default({ ...NO_MODIFIERS }),
+  reasoningTokens: count.default(0),
+  /** A tenant override's CostExplanation, kept whole (null for catalog prices: see explanationOf). */
+  explanation: z
+    .custom<CostExplanation>((v) => typeof v === "object" && v !== null && typeof (v as { entryId?: unknown }).entryId === "string")
+    .nullable()
+    .default(null),
 });
 export type StoredEvent = z.infer<typeof storedEventSchema>;
 
-/** 499 (the client went away) is the client's choice, not an error of the service. */
-export function isErrorStatus(status: number): boolean {
-  return status >= 400 && status !== 499;
+/** The rollup increments one event contributes, as [field, delta] pairs for the pending hash. */
+export function pendingDeltas(e: MetricSource & { apiKeyId: string; model: string; startedAt: number }): Array<[string, number]> {
+  const hour = hourStartMs(e.startedAt);
+  const out: Array<[string, number]> = [];
+  for (const m of METRICS) {
+    const v = METRIC_DEFS[m].of(e);
+    if (v !== 0) out.push([pendingField(e.apiKeyId, e.model, hour, m), v]);
+  }
+  return out;
 }
 
-/** The rollup increments one event contributes, as [field, delta] pairs for the pending hash. */
-export function pendingDeltas(e: StoredEvent | (RequestEvent & { costMicros: number })): Array<[string, number]> {
-  const hour = hourStartMs(e.startedAt);
-  const values: Record<Metric, number> = {
-    requests: 1,
-    inputTokens: e.usage.input,
-    outputTokens: e.usage.output,
-    cacheWrite5mTokens: e.usage.cacheWrite5m,
-    cacheWrite1hTokens: e.usage.cacheWrite1h,
-    cacheReadTokens: e.usage.cacheRead,
-    costMicros: e.costMicros,
-    errorCount: isErrorStatus(e.status) ? 1 : 0,
-    estimatedCount: e.usageSource === "ESTIMATED" ? 1 : 0,
-    latencyMsSum: Math.max(0, Math.round(e.latencyMs)),
-  };
-  return METRICS.filter((m) => values[m] !== 0).map((m) => [pendingField(e.apiKeyId, e.model, hour, m), values[m]]);
+/** Explanations of tenant-override prices ("override:<model>"), which only the record time can make. */
+export function isOverrideExplanation(e: CostExplanation): boolean {
+  return e.entryId.startsWith("override:");
+}
+
+/**
+ * Why the event cost what it did. Catalog prices are re-explained from the event itself (same
+ * catalog, model, start time, usage and modifiers give the same result); a re-explanation that
+ * does not add up to the recorded cost (the catalog changed in between) is not stored as if it did.
+ */
+export function explanationOf(e: StoredEvent): CostExplanation | null {
+  if (e.explanation || !e.priced) return e.explanation;
+  const again = priceRequest({ provider: e.provider, model: e.model, at: e.startedAt, usage: e.usage, modifiers: e.billing });
+  return again.priced && again.costMicros === e.costMicros ? again.explanation : null;
 }

@@ -27,12 +27,13 @@ import { env } from "~/env";
 import { db as defaultDb } from "~/server/db";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import type { PrismaClient } from "~/generated/prisma/client";
-import { pendingDeltas, storedEventSchema, type StoredEvent } from "./event";
+import { explanationOf, pendingDeltas, storedEventSchema, type StoredEvent } from "./event";
 import { safeText, wellFormed } from "./sanitize";
 import { LuaScript } from "./lua";
 import { sweepOrphans } from "./leases";
 import { purgeRequestLogs } from "./maintenance";
 import { ledgerKeys } from "./redis-keys";
+import { METRIC_DEFS, METRICS } from "./types";
 
 export interface FlushDeps {
   db: PrismaClient;
@@ -100,44 +101,77 @@ end
 return acked
 `);
 
-const INSERT_SQL = `
+/**
+ * The request-log columns the flush writes that are not metrics, with how each comes from the
+ * stored event. Together with the metrics' log columns (METRIC_DEFS) they generate the record set,
+ * the INSERT and toRow, so a new field is added in one place.
+ */
+interface LogColumn {
+  name: string;
+  /** Type in jsonb_to_recordset. */
+  sqlType: string;
+  /** Expression inserted (casts to enums, defaults). */
+  insert?: string;
+  value(e: StoredEvent): unknown;
+}
+
+const FIELD_COLUMNS: readonly LogColumn[] = [
+  { name: "id", sqlType: "text", value: (e) => e.id },
+  { name: "apiKeyId", sqlType: "uuid", value: (e) => e.apiKeyId },
+  { name: "tenantId", sqlType: "text", value: (e) => e.tenantId },
+  { name: "createdAt", sqlType: "timestamp(3)", value: (e) => new Date(e.startedAt).toISOString() },
+  { name: "model", sqlType: "text", value: (e) => e.model },
+  { name: "requestedModel", sqlType: "text", value: (e) => e.requestedModel },
+  { name: "provider", sqlType: "text", insert: `provider::"Provider"`, value: (e) => e.provider },
+  { name: "endpoint", sqlType: "text", value: (e) => e.endpoint },
+  { name: "stream", sqlType: "boolean", value: (e) => e.stream },
+  { name: "status", sqlType: "int", value: (e) => e.status },
+  { name: "ttfbMs", sqlType: "int", value: (e) => e.ttfbMs },
+  { name: "usageSource", sqlType: "text", insert: `"usageSource"::"UsageSource"`, value: (e) => e.usageSource },
+  { name: "priced", sqlType: "boolean", value: (e) => e.priced },
+  { name: "clientIp", sqlType: "text", value: (e) => e.clientIp },
+  { name: "userAgent", sqlType: "text", value: (e) => e.userAgent },
+  { name: "error", sqlType: "text", value: (e) => e.error },
+  { name: "flags", sqlType: "text[]", insert: `COALESCE(flags, '{}')`, value: (e) => e.flags },
+  { name: "speed", sqlType: "text", value: (e) => e.billing.speed },
+  { name: "inferenceGeo", sqlType: "text", value: (e) => e.billing.inferenceGeo },
+  { name: "serviceTier", sqlType: "text", value: (e) => e.billing.serviceTier },
+  { name: "webFetchRequests", sqlType: "int", value: (e) => e.billing.webFetchRequests },
+  { name: "costExplanation", sqlType: "jsonb", value: explanationOf },
+];
+
+const LOG_COLUMNS: readonly LogColumn[] = [
+  ...FIELD_COLUMNS,
+  ...METRICS.flatMap((m): LogColumn[] => {
+    const def = METRIC_DEFS[m];
+    return def.logColumn ? [{ name: def.logColumn.name, sqlType: def.logColumn.sqlType, value: (e) => def.of(e) }] : [];
+  }),
+];
+
+const q = (name: string) => `"${name}"`;
+
+function buildInsertSql(): string {
+  const recordset = LOG_COLUMNS.map((c) => `${q(c.name)} ${c.sqlType}`).join(", ");
+  const names = LOG_COLUMNS.map((c) => q(c.name)).join(", ");
+  const selected = LOG_COLUMNS.map((c) => c.insert ?? q(c.name)).join(", ");
+  const metrics = METRICS.map(q).join(", ");
+  const sums = METRICS.map((m) => METRIC_DEFS[m].rollupSql).join(", ");
+  const adds = METRICS.map((m) => `${q(m)} = "UsageHourly".${q(m)} + EXCLUDED.${q(m)}`).join(",\n    ");
+  return `
 WITH input AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
-    id text, "apiKeyId" uuid, "tenantId" text, "createdAt" timestamp(3), model text, provider text,
-    endpoint text, stream boolean, status int, "inputTokens" int, "outputTokens" int,
-    "cacheWrite5mTokens" int, "cacheWrite1hTokens" int, "cacheReadTokens" int, "costMicros" bigint,
-    "latencyMs" int, "ttfbMs" int, "usageSource" text, priced boolean, "clientIp" text,
-    "userAgent" text, error text, flags text[])
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${recordset})
 ), ins AS (
-  INSERT INTO "RequestLog" (id, "apiKeyId", "tenantId", "createdAt", model, provider, endpoint, stream,
-    status, "inputTokens", "outputTokens", "cacheWrite5mTokens", "cacheWrite1hTokens", "cacheReadTokens",
-    "costMicros", "latencyMs", "ttfbMs", "usageSource", priced, "clientIp", "userAgent", error, flags)
-  SELECT id, "apiKeyId", "tenantId", "createdAt", model, provider::"Provider", endpoint, stream,
-    status, "inputTokens", "outputTokens", "cacheWrite5mTokens", "cacheWrite1hTokens", "cacheReadTokens",
-    "costMicros", "latencyMs", "ttfbMs", "usageSource"::"UsageSource", priced, "clientIp", "userAgent", error, COALESCE(flags, '{}')
+  INSERT INTO "RequestLog" (${names})
+  SELECT ${selected}
   FROM input
   ON CONFLICT (id) DO NOTHING
   RETURNING *
 ), rollup AS (
-  INSERT INTO "UsageHourly" ("apiKeyId", "tenantId", model, "hourStart", requests, "inputTokens",
-    "outputTokens", "cacheWrite5mTokens", "cacheWrite1hTokens", "cacheReadTokens", "costMicros",
-    "errorCount", "estimatedCount", "latencyMsSum")
-  SELECT "apiKeyId", "tenantId", model, date_trunc('hour', "createdAt"), count(*), sum("inputTokens"),
-    sum("outputTokens"), sum("cacheWrite5mTokens"), sum("cacheWrite1hTokens"), sum("cacheReadTokens"),
-    sum("costMicros"), count(*) FILTER (WHERE status >= 400 AND status <> 499),
-    count(*) FILTER (WHERE "usageSource" = 'ESTIMATED'), sum("latencyMs")
+  INSERT INTO "UsageHourly" ("apiKeyId", "tenantId", model, "hourStart", ${metrics})
+  SELECT "apiKeyId", "tenantId", model, date_trunc('hour', "createdAt"), ${sums}
   FROM ins GROUP BY 1, 2, 3, 4
   ON CONFLICT ("apiKeyId", model, "hourStart") DO UPDATE SET
-    requests = "UsageHourly".requests + EXCLUDED.requests,
-    "inputTokens" = "UsageHourly"."inputTokens" + EXCLUDED."inputTokens",
-    "outputTokens" = "UsageHourly"."outputTokens" + EXCLUDED."outputTokens",
-    "cacheWrite5mTokens" = "UsageHourly"."cacheWrite5mTokens" + EXCLUDED."cacheWrite5mTokens",
-    "cacheWrite1hTokens" = "UsageHourly"."cacheWrite1hTokens" + EXCLUDED."cacheWrite1hTokens",
-    "cacheReadTokens" = "UsageHourly"."cacheReadTokens" + EXCLUDED."cacheReadTokens",
-    "costMicros" = "UsageHourly"."costMicros" + EXCLUDED."costMicros",
-    "errorCount" = "UsageHourly"."errorCount" + EXCLUDED."errorCount",
-    "estimatedCount" = "UsageHourly"."estimatedCount" + EXCLUDED."estimatedCount",
-    "latencyMsSum" = "UsageHourly"."latencyMsSum" + EXCLUDED."latencyMsSum"
+    ${adds}
   RETURNING 1
 ), touched AS (
   UPDATE "ApiKey" k SET "lastUsedAt" = GREATEST(k."lastUsedAt", u.last), "firstUsedAt" = COALESCE(k."firstUsedAt", u.first)
@@ -150,33 +184,14 @@ WITH input AS (
 )
 SELECT events::int AS inserted FROM batch
 `;
+}
 
-function toRow(e: StoredEvent) {
-  return {
-    id: e.id,
-    apiKeyId: e.apiKeyId,
-    tenantId: e.tenantId,
-    createdAt: new Date(e.startedAt).toISOString(),
-    model: e.model,
-    provider: e.provider,
-    endpoint: e.endpoint,
-    stream: e.stream,
-    status: e.status,
-    inputTokens: e.usage.input,
-    outputTokens: e.usage.output,
-    cacheWrite5mTokens: e.usage.cacheWrite5m,
-    cacheWrite1hTokens: e.usage.cacheWrite1h,
-    cacheReadTokens: e.usage.cacheRead,
-    costMicros: e.costMicros,
-    latencyMs: e.latencyMs,
-    ttfbMs: e.ttfbMs,
-    usageSource: e.usageSource,
-    priced: e.priced,
-    clientIp: e.clientIp,
-    userAgent: e.userAgent,
-    error: e.error,
-    flags: e.flags,
-  };
+const INSERT_SQL = buildInsertSql();
+
+function toRow(e: StoredEvent): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const c of LOG_COLUMNS) row[c.name] = c.value(e);
+  return row;
 }
 
 interface ParsedEntry {

@@ -13,6 +13,7 @@
  * same record script in "orphan" mode, which claims the lease info with the same HDEL. Whichever
  * of the two runs first wins; the other does nothing. So a request is recorded exactly once.
  */
+import { NO_MODIFIERS } from "~/pricing/request";
 import { z } from "zod";
 import { env } from "~/env";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
@@ -108,6 +109,10 @@ function orphanEvent(info: z.infer<typeof leaseInfoSchema>, expiryMs: number, tt
     costMicros,
     priced,
     flags: ["orphaned"],
+    requestedModel: null,
+    billing: { ...NO_MODIFIERS },
+    reasoningTokens: 0,
+    explanation: null,
   };
 }
 

@@ -3,15 +3,16 @@
  * table change, and delete old request-log rows without long locks.
  */
 import type { PriceOverrides } from "~/pricing";
+import { priceRequest, type CostExplanation } from "~/pricing/request";
 import { db as defaultDb } from "~/server/db";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import { env } from "~/env";
 import { toPriceOverrides } from "~/server/price-overrides";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { storedEventSchema } from "./event";
-import { safeCostOf } from "./sanitize";
 import { usageRows } from "./query";
 import { FIELD_SEP, HOUR_MS, ledgerKeys } from "./redis-keys";
+import { METRIC_DEFS } from "./types";
 
 export interface Totals {
   requests: number;
@@ -144,6 +145,19 @@ export async function reconcile(
   };
 }
 
+/** What repricing changes (or, in a dry run, would change) for one billed model. */
+export interface RepriceModelDiff {
+  model: string;
+  /** Rows of this model in the window. */
+  rows: number;
+  /** Rows whose cost or priced flag changes. */
+  changed: number;
+  oldTotalMicros: number;
+  newTotalMicros: number;
+  /** Rows that were unpriced before and are priced now. */
+  nowPriced: number;
+}
+
 export interface RepriceReport {
   from: string;
   to: string;
@@ -152,12 +166,17 @@ export interface RepriceReport {
   rollupsRepriced: number;
   costBeforeMicros: number;
   costAfterMicros: number;
+  /** Per model: rows, old total, new total (sorted by model). */
+  models: RepriceModelDiff[];
 }
 
 /**
- * Recomputes request costs in [from, to) with the current price table, then each affected rollup
- * as the sum of its requests' costs (so rollups and logs keep agreeing). Hours whose request logs
- * were already removed by retention keep their rollup cost. Run after a flush.
+ * Recomputes request costs in [from, to) with the pricing module: each row with the catalog entry
+ * in effect at its createdAt and the modifiers its response reported (stored on the row), its cost
+ * explanation rewritten alongside. Then each affected rollup's cost and unpriced count become the
+ * sums of its requests (so rollups and logs keep agreeing). Hours whose request logs were already
+ * removed by retention keep their rollup values. Run after a flush. A dry run changes nothing and
+ * reports the per-model diff.
  */
 export async function reprice(
   fromDate: Date,
@@ -169,8 +188,9 @@ export async function reprice(
   const to = new Date(Math.ceil(toDate.getTime() / HOUR_MS) * HOUR_MS);
   const report: RepriceReport = {
     from: from.toISOString(), to: to.toISOString(), dryRun: opts.dryRun,
-    requestsRepriced: 0, rollupsRepriced: 0, costBeforeMicros: 0, costAfterMicros: 0,
+    requestsRepriced: 0, rollupsRepriced: 0, costBeforeMicros: 0, costAfterMicros: 0, models: [],
   };
+  const perModel = new Map<string, RepriceModelDiff>();
   // Each tenant's own prices apply to its requests, unless the caller gives one set for all.
   const byTenant = new Map<string, PriceOverrides>();
   if (!opts.overrides) {
@@ -189,33 +209,60 @@ export async function reprice(
     });
     if (batch.length === 0) break;
     cursor = batch[batch.length - 1]!.id;
-    const changes: Array<{ id: string; cost: number; priced: boolean }> = [];
+    const changes: Array<{ id: string; cost: number; priced: boolean; explanation: CostExplanation | null }> = [];
     for (const r of batch) {
-      const c = safeCostOf(r.model, {
-        input: r.inputTokens, output: r.outputTokens, cacheWrite5m: r.cacheWrite5mTokens,
-        cacheWrite1h: r.cacheWrite1hTokens, cacheRead: r.cacheReadTokens,
-      }, opts.overrides ?? byTenant.get(r.tenantId)) ?? { costMicros: 0, priced: false };
-      report.costBeforeMicros += Number(r.costMicros);
+      const priced = priceRequest(
+        {
+          provider: r.provider,
+          model: r.model,
+          at: r.createdAt.getTime(),
+          usage: {
+            input: r.inputTokens, output: r.outputTokens, cacheWrite5m: r.cacheWrite5mTokens,
+            cacheWrite1h: r.cacheWrite1hTokens, cacheRead: r.cacheReadTokens,
+          },
+          modifiers: {
+            speed: r.speed, inferenceGeo: r.inferenceGeo, serviceTier: r.serviceTier,
+            webSearchRequests: r.webSearchRequests, webFetchRequests: r.webFetchRequests,
+          },
+        },
+        opts.overrides ?? byTenant.get(r.tenantId),
+      );
+      // Never write a cost that is not a whole non-negative number of micro-dollars (see sanitize.ts).
+      const c = Number.isSafeInteger(priced.costMicros) && priced.costMicros >= 0 ? priced : { costMicros: 0, priced: false, explanation: null };
+      const before = Number(r.costMicros);
+      report.costBeforeMicros += before;
       report.costAfterMicros += c.costMicros;
-      if (c.costMicros !== Number(r.costMicros) || c.priced !== r.priced) changes.push({ id: r.id, cost: c.costMicros, priced: c.priced });
+      let m = perModel.get(r.model);
+      if (!m) perModel.set(r.model, (m = { model: r.model, rows: 0, changed: 0, oldTotalMicros: 0, newTotalMicros: 0, nowPriced: 0 }));
+      m.rows++;
+      m.oldTotalMicros += before;
+      m.newTotalMicros += c.costMicros;
+      if (!r.priced && c.priced) m.nowPriced++;
+      const explanationChanged = JSON.stringify(r.costExplanation ?? null) !== JSON.stringify(c.explanation);
+      if (c.costMicros !== before || c.priced !== r.priced || explanationChanged) {
+        if (c.costMicros !== before || c.priced !== r.priced) m.changed++;
+        changes.push({ id: r.id, cost: c.costMicros, priced: c.priced, explanation: c.explanation });
+      }
     }
-    report.requestsRepriced += changes.length;
     if (!opts.dryRun && changes.length > 0) {
       await db.$executeRawUnsafe(
-        `UPDATE "RequestLog" r SET "costMicros" = x.cost, priced = x.priced
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, cost bigint, priced boolean) WHERE r.id = x.id`,
+        `UPDATE "RequestLog" r SET "costMicros" = x.cost, priced = x.priced, "costExplanation" = x.explanation
+         FROM jsonb_to_recordset($1::jsonb) AS x(id text, cost bigint, priced boolean, explanation jsonb) WHERE r.id = x.id`,
         JSON.stringify(changes),
       );
     }
     if (batch.length < 5000) break;
   }
+  report.models = [...perModel.values()].sort((a, b) => a.model.localeCompare(b.model));
+  report.requestsRepriced = report.models.reduce((n, m) => n + m.changed, 0);
   if (!opts.dryRun) {
     report.rollupsRepriced = await db.$executeRawUnsafe(
-      `UPDATE "UsageHourly" u SET "costMicros" = l.cost
-       FROM (SELECT "apiKeyId", model, date_trunc('hour', "createdAt") AS h, count(*) AS n, sum("costMicros") AS cost
+      `UPDATE "UsageHourly" u SET "costMicros" = l.cost, "unpricedCount" = l.unpriced
+       FROM (SELECT "apiKeyId", model, date_trunc('hour', "createdAt") AS h, count(*) AS n, sum("costMicros") AS cost,
+                    ${METRIC_DEFS.unpricedCount.rollupSql} AS unpriced
              FROM "RequestLog" WHERE "createdAt" >= $1 AND "createdAt" < $2 GROUP BY 1, 2, 3) l
        WHERE u."apiKeyId" = l."apiKeyId" AND u.model = l.model AND u."hourStart" = l.h
-         AND u.requests = l.n AND u."costMicros" <> l.cost`,
+         AND u.requests = l.n AND (u."costMicros" <> l.cost OR u."unpricedCount" <> l.unpriced)`,
       from,
       to,
     );

@@ -1,10 +1,11 @@
 import type { PriceOverrides } from "~/pricing";
+import { NO_MODIFIERS, priceRequest, type PricedRequest } from "~/pricing/request";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
-import { pendingDeltas, type StoredEvent } from "./event";
+import { isOverrideExplanation, pendingDeltas, type StoredEvent } from "./event";
 import { LuaScript } from "./lua";
 import { releaseAdmission, type QuotaCharge } from "./quota";
 import { ledgerKeys, shardOf } from "./redis-keys";
-import { safeCostOf, sanitizeEvent, withFlag } from "./sanitize";
+import { sanitizeEvent, withFlag } from "./sanitize";
 import { totalTokens, type RequestEvent } from "./types";
 
 /**
@@ -78,15 +79,75 @@ export interface RecordOptions {
 }
 
 /**
- * The event as the stream stores it: sanitized (sanitize.ts) and priced once. A price that is not
- * a whole non-negative number of micro-dollars, or a pricing error, records the request as
- * unpriced and suspicious instead of losing it (`reprice` can price it later).
+ * The event as the stream stores it: sanitized (sanitize.ts) and priced once, with the modifiers
+ * the response reported, at the request's start time. A price that is not a whole non-negative
+ * number of micro-dollars, or a pricing error, records the request as unpriced and suspicious
+ * instead of losing it (`reprice` can price it later).
  */
 export function toStoredEvent(event: RequestEvent, priceOverrides?: PriceOverrides): StoredEvent {
   const { event: clean } = sanitizeEvent(event);
-  const cost = safeCostOf(clean.model, clean.usage, priceOverrides);
-  if (!cost) return { ...clean, flags: withFlag(clean.flags, "suspicious"), costMicros: 0, priced: false };
-  return { ...clean, costMicros: cost.costMicros, priced: cost.priced };
+  const billing = clean.billing ?? { ...NO_MODIFIERS };
+  let price: PricedRequest | null;
+  try {
+    price = priceRequest({ provider: clean.provider, model: clean.model, at: clean.startedAt, usage: clean.usage, modifiers: billing }, priceOverrides);
+  } catch {
+    price = null;
+  }
+  const base = {
+    ...clean,
+    requestedModel: clean.requestedModel !== undefined && clean.requestedModel !== clean.model ? clean.requestedModel : null,
+    billing,
+    reasoningTokens: clean.reasoningTokens ?? 0,
+  };
+  if (!price || !Number.isSafeInteger(price.costMicros) || price.costMicros < 0) {
+    return { ...base, flags: withFlag(clean.flags, "suspicious"), explanation: null, costMicros: 0, priced: false };
+  }
+  const { costMicros, priced, explanation } = price;
+  return {
+    ...base,
+    // A catalog price's explanation is a pure function of the event (model, start, usage,
+    // modifiers): the flush recomputes it, so the hot path does not carry ~600 bytes per event.
+    // A tenant override's is kept, as the flush does not know the tenant's prices.
+    explanation: explanation && isOverrideExplanation(explanation) ? explanation : null,
+    costMicros,
+    priced,
+  };
+}
+
+/**
+ * The stream entry: fields at their schema default (no modifiers, same model requested, no
+ * reasoning tokens, no kept explanation, no flags) are left out, so an ordinary event is no larger
+ * than before they existed; storedEventSchema fills them back in.
+ */
+function wireForm(e: StoredEvent): Partial<StoredEvent> {
+  // One object literal, extended only when needed: spreads and deletes make it slow to serialise.
+  const wire: Partial<StoredEvent> = {
+    id: e.id,
+    apiKeyId: e.apiKeyId,
+    tenantId: e.tenantId,
+    model: e.model,
+    provider: e.provider,
+    endpoint: e.endpoint,
+    stream: e.stream,
+    status: e.status,
+    usage: e.usage,
+    usageSource: e.usageSource,
+    startedAt: e.startedAt,
+    latencyMs: e.latencyMs,
+    ttfbMs: e.ttfbMs,
+    clientIp: e.clientIp,
+    userAgent: e.userAgent,
+    error: e.error,
+    costMicros: e.costMicros,
+    priced: e.priced,
+  };
+  const b = e.billing;
+  if (b.speed !== null || b.inferenceGeo !== null || b.serviceTier !== null || b.webSearchRequests !== 0 || b.webFetchRequests !== 0) wire.billing = b;
+  if (e.requestedModel !== null) wire.requestedModel = e.requestedModel;
+  if (e.reasoningTokens !== 0) wire.reasoningTokens = e.reasoningTokens;
+  if (e.explanation !== null) wire.explanation = e.explanation;
+  if (e.flags.length > 0) wire.flags = e.flags;
+  return wire;
 }
 
 export interface StoredRecordOptions {
@@ -105,7 +166,7 @@ export async function recordStored(
   const shard = shardOf(stored.tenantId);
   const keys = [ledgerKeys.events(shard), ledgerKeys.pending(shard, stored.tenantId)];
   const deltas = pendingDeltas(stored);
-  const args: Array<string | number> = [JSON.stringify(stored), deltas.length];
+  const args: Array<string | number> = [JSON.stringify(wireForm(stored)), deltas.length];
   for (const [field, delta] of deltas) args.push(field, delta);
   if (charge) {
     const k = charge.keys;

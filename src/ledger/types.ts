@@ -1,3 +1,5 @@
+import type { BillingModifiers } from "~/pricing/request";
+
 /** Usage as the providers bill it, normalised. "input" is billed input: it excludes cache reads and writes. */
 export interface TokenUsage {
   input: number;
@@ -33,7 +35,13 @@ export interface RequestEvent {
   id: string;
   apiKeyId: string;
   tenantId: string;
+  /**
+   * The model billed: the one that served the request (the response's `model`), else the one
+   * requested. The rollup dimension `model` is this one.
+   */
   model: string;
+  /** The model the client asked for; absent = the same as `model`. */
+  requestedModel?: string | null;
   provider: ProviderName;
   /** e.g. "/v1/messages" */
   endpoint: string;
@@ -51,6 +59,10 @@ export interface RequestEvent {
   error: string | null;
   /** See EVENT_FLAGS; absent = none. */
   flags?: EventFlag[];
+  /** What the response said about how it was served (speed, geo, tier, server tools); absent = none. */
+  billing?: BillingModifiers;
+  /** Reasoning / thinking tokens, already inside `usage.output` (shown, not billed twice). */
+  reasoningTokens?: number;
 }
 
 export function totalTokens(u: TokenUsage): number {
@@ -69,5 +81,70 @@ export const METRICS = [
   "errorCount",
   "estimatedCount",
   "latencyMsSum",
+  "reasoningTokens",
+  "webSearchRequests",
+  "unpricedCount",
 ] as const;
 export type Metric = (typeof METRICS)[number];
+
+/** What a metric is computed from: a recorded event (its cost already attached). */
+export interface MetricSource {
+  usage: TokenUsage;
+  costMicros: number;
+  priced: boolean;
+  status: number;
+  usageSource: UsageSourceName;
+  latencyMs: number;
+  reasoningTokens?: number;
+  billing?: Pick<BillingModifiers, "webSearchRequests">;
+}
+
+/** 499 (the client went away) is the client's choice, not an error of the service. */
+export function isErrorStatus(status: number): boolean {
+  return status >= 400 && status !== 499;
+}
+
+export interface MetricDef {
+  /** One event's contribution to the rollup (and to the unflushed deltas). */
+  of(e: MetricSource): number;
+  /** The RequestLog column holding the per-request value (the rollup sums it), or null for counts. */
+  logColumn: { name: string; sqlType: "int" | "bigint" } | null;
+  /** The rollup value as SQL over inserted RequestLog rows: must agree with `of`. */
+  rollupSql: string;
+}
+
+const column = (name: string, of: (e: MetricSource) => number, sqlType: "int" | "bigint" = "int"): MetricDef => ({
+  of,
+  logColumn: { name, sqlType },
+  rollupSql: `sum("${name}")`,
+});
+const count = (of: (e: MetricSource) => number, filter: string | null): MetricDef => ({
+  of,
+  logColumn: null,
+  rollupSql: filter === null ? "count(*)" : `count(*) FILTER (WHERE ${filter})`,
+});
+
+/**
+ * The one definition of every metric: how an event contributes to it, where the request log keeps
+ * it and how the flush sums it. The record script's deltas, the flush SQL and its toRow, the ack
+ * deltas and the rollup sums are all generated from this table.
+ */
+export const METRIC_DEFS: { readonly [M in Metric]: MetricDef } = {
+  requests: count(() => 1, null),
+  inputTokens: column("inputTokens", (e) => e.usage.input),
+  outputTokens: column("outputTokens", (e) => e.usage.output),
+  cacheWrite5mTokens: column("cacheWrite5mTokens", (e) => e.usage.cacheWrite5m),
+  cacheWrite1hTokens: column("cacheWrite1hTokens", (e) => e.usage.cacheWrite1h),
+  cacheReadTokens: column("cacheReadTokens", (e) => e.usage.cacheRead),
+  costMicros: column("costMicros", (e) => e.costMicros, "bigint"),
+  errorCount: count((e) => (isErrorStatus(e.status) ? 1 : 0), "status >= 400 AND status <> 499"),
+  estimatedCount: count((e) => (e.usageSource === "ESTIMATED" ? 1 : 0), `"usageSource" = 'ESTIMATED'`),
+  latencyMsSum: column("latencyMs", (e) => Math.max(0, Math.round(e.latencyMs))),
+  reasoningTokens: column("reasoningTokens", (e) => e.reasoningTokens ?? 0),
+  webSearchRequests: column("webSearchRequests", (e) => e.billing?.webSearchRequests ?? 0),
+  // Unpriced *use*: tokens consumed with no price (a refused or failed request used none).
+  unpricedCount: count(
+    (e) => (!e.priced && totalTokens(e.usage) > 0 ? 1 : 0),
+    `NOT priced AND "inputTokens" + "outputTokens" + "cacheWrite5mTokens" + "cacheWrite1hTokens" + "cacheReadTokens" > 0`,
+  ),
+};

@@ -9,6 +9,8 @@ import { RelayError } from "./errors";
 import { staleTolerantCache, type StaleOptions } from "./stale-cache";
 
 /** What the relay needs to know about a key, as loaded from the database. */
+import type { UnpricedModelPolicy } from "./unpriced-policy";
+
 export interface RelayKey {
   id: string;
   tenantId: string;
@@ -23,6 +25,8 @@ export interface RelayKey {
   limits: KeyLimits;
   /** The tenant's own model prices (empty for most tenants). */
   priceOverrides: PriceOverrides;
+  /** The tenant's policy for unpriced models, resolved against the platform default; absent = refuse_when_capped. */
+  unpricedModelPolicy?: UnpricedModelPolicy;
 }
 
 export type KeyLookup = (keyHash: string) => Promise<RelayKey | null>;

@@ -35,6 +35,7 @@ import { processLifecycle, type DrainReport } from "./lifecycle";
 import { createRelay, type RelayContext, type RelayHandler, type UnbilledCall, type UnservedRequest } from "./relay";
 import { staleTolerantCache, type StaleOptions } from "./stale-cache";
 import { createUpstreamFetch, type UpstreamTarget } from "./upstream";
+import { unpricedModelPolicySchema, type UnpricedModelPolicy } from "./unpriced-policy";
 
 const relayLog = componentLogger("relay");
 
@@ -64,6 +65,12 @@ function unavailableWhenUnreachable<A extends unknown[], R>(read: (...args: A) =
     });
 }
 
+/** The tenant's own policy when it set a valid one, else the platform default. */
+export function resolveUnpricedPolicy(tenantPolicy: string | null): UnpricedModelPolicy {
+  const parsed = unpricedModelPolicySchema.safeParse(tenantPolicy);
+  return parsed.success ? parsed.data : env.UNPRICED_MODEL_POLICY;
+}
+
 export const prismaKeyLookup: KeyLookup = async (keyHash) => {
   const row = await db.apiKey.findUnique({
     where: { keyHash },
@@ -74,7 +81,7 @@ export const prismaKeyLookup: KeyLookup = async (keyHash) => {
       firstUsedAt: true,
       allowedModels: true,
       upstreamId: true,
-      tenant: { select: { ...keyLimitsSelect.tenant.select, suspendedAt: true } },
+      tenant: { select: { ...keyLimitsSelect.tenant.select, suspendedAt: true, unpricedModelPolicy: true } },
     },
   });
   if (!row) return null;
@@ -90,6 +97,7 @@ export const prismaKeyLookup: KeyLookup = async (keyHash) => {
     tenantSuspendedAt: row.tenant.suspendedAt,
     limits: toKeyLimits(row),
     priceOverrides: await loadPriceOverrides(row.tenantId),
+    unpricedModelPolicy: resolveUnpricedPolicy(row.tenant.unpricedModelPolicy),
   };
 };
 

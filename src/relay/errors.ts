@@ -9,6 +9,7 @@
  *    from retrying what cannot succeed (`x-should-retry: false`, read by both SDKs before the
  *    status) and tell them when a retry can (`retry-after`).
  */
+import { unpricedRefusalMessage } from "./unpriced-policy";
 import type { QuotaReason } from "~/ledger";
 
 export type WireProtocol = "anthropic" | "openai";
@@ -62,7 +63,7 @@ const KINDS: Record<RelayErrorKind, Answers> = {
 };
 
 /** Why the relay refused a request before any upstream call. */
-export type RefusalReason = QuotaReason | "model_not_allowed" | "revoked" | "suspended";
+export type RefusalReason = QuotaReason | "model_not_allowed" | "unpriced_model" | "revoked" | "suspended";
 
 interface Refusal {
   answers: Answers;
@@ -118,6 +119,12 @@ const REFUSALS: Record<RefusalReason, Refusal> = {
     retry: "never",
     message: "This API key may not use this model.",
   },
+  // Never a silent $0 (src/relay/unpriced-policy.ts): a permission refusal in both protocols, naming the model.
+  unpriced_model: {
+    answers: { anthropic: { status: 403, type: "permission_error", code: null }, openai: { status: 403, type: "invalid_request_error", code: "permission_denied" } },
+    retry: "never",
+    message: "This model has no price in Metergate, and this API key or its organization has a spend limit.",
+  },
 };
 
 export interface RefusalDetails {
@@ -125,7 +132,7 @@ export interface RefusalDetails {
   retryAfterSec?: number | null;
   /** For the message of a period that resets ("You will regain access on …"). */
   nowMs?: number;
-  /** The refused model (model_not_allowed). */
+  /** The refused model (model_not_allowed, unpriced_model). */
   model?: string;
 }
 
@@ -156,11 +163,12 @@ export class RelayError extends Error {
     if (r.retry === "never") headers["x-should-retry"] = "false";
     let message = r.message;
     if (reason === "model_not_allowed" && details.model) message = `This API key may not use the model ${details.model}.`;
+    if (reason === "unpriced_model" && details.model) message = unpricedRefusalMessage(details.model);
     if (r.retry === "never" && retryAfter !== null && retryAfter > 0 && details.nowMs !== undefined) {
       const at = new Date(details.nowMs + retryAfter * 1000).toISOString();
       message += ` You will regain access on ${at.slice(0, 10)} at ${at.slice(11, 16)} UTC.`;
     }
-    const param = reason === "model_not_allowed" ? "model" : null;
+    const param = reason === "model_not_allowed" || reason === "unpriced_model" ? "model" : null;
     return new RelayError("permission", message, param, headers, { reason, answers: r.answers });
   }
 

@@ -8,6 +8,7 @@ import { deploymentHopId, EgressRefusedError, EgressUrlError, HOP_HEADER, hopRef
 import type { Admission, LeaseDraft, QuotaCharge } from "~/ledger";
 import type { ProviderName, RequestEvent } from "~/ledger/types";
 import { costOf, type PriceOverrides } from "~/pricing";
+import { lookupRates } from "~/pricing/request";
 import { ZERO_USAGE } from "~/ledger/types";
 import { anthropicMessages, openAiChat, openAiResponses, type ProtocolAdapter } from "./adapters";
 import { authenticate, isModelAllowed, type AuthenticatedKey, type KeyLookup, type RelayKey } from "./auth";
@@ -16,6 +17,7 @@ import { RelayShutdownError, type RelayLifecycle, type RequestTicket } from "./l
 import { JsonTap, passThrough, SseFrameFilter, SseTap, type BodyObserver } from "./observers";
 import { relayBody, type BodyOutcome } from "./relay-stream";
 import { DEFAULT_MAX_OUTPUT_TOKENS, worstCaseMicros } from "./reservation";
+import { refusesUnpriced } from "./unpriced-policy";
 import { readClientBody, type ClientBody } from "./request-body";
 import { redactApiKeys } from "~/keys";
 import { ENDPOINT_METHODS, modelsUpstreamPath } from "./routes";
@@ -28,7 +30,7 @@ import {
   type UpstreamFetch,
   type UpstreamTarget,
 } from "./upstream";
-import { asObject, resolveUsage, stringField, type ResolvedUsage } from "./usage";
+import { asObject, NO_ANSWER, resolveUsage, stringField, type ResolvedUsage } from "./usage";
 
 export type RelayEndpoint =
   | "anthropic-messages"
@@ -265,6 +267,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       apiKeyId: key.id,
       tenantId: key.tenantId,
       model: body.model,
+      requestedModel: body.model,
       provider: adapter.provider,
       endpoint: adapter.path,
       stream: body.stream,
@@ -274,7 +277,9 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     };
     let charge: QuotaCharge | null = null;
     const { ticket } = billing;
-    const record = (fields: Pick<RequestEvent, "status" | "usage" | "usageSource" | "ttfbMs" | "error">): void => {
+    type Outcome = Pick<RequestEvent, "status" | "usage" | "usageSource" | "ttfbMs" | "error"> &
+      Partial<Pick<RequestEvent, "model" | "billing" | "reasoningTokens">>;
+    const record = (fields: Outcome): void => {
       billing.recordOwed = true;
       deps
         .record({ ...base, ...fields, latencyMs: now() - startedAt }, charge, key.priceOverrides)
@@ -288,6 +293,13 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     };
 
     if (!isModelAllowed(key, body.model)) refuse(RelayError.refusal("model_not_allowed", { model: body.model }));
+    // Never a silent $0: a model without a price under a spend cap or budget is refused, naming it.
+    if (
+      refusesUnpriced(key.unpricedModelPolicy ?? "refuse_when_capped", key.limits) &&
+      lookupRates(adapter.provider, body.model, startedAt, key.priceOverrides) === null
+    ) {
+      refuse(RelayError.refusal("unpriced_model", { model: body.model }));
+    }
     const prepared = adapter.prepare(body.json, body.stream);
     const targets = await resolveTargets(key, adapter.provider, body.model);
     if (deps.admit) {
@@ -372,7 +384,16 @@ export function createRelay(deps: RelayDeps): RelayHandler {
         status = 502;
         error = `upstream body failed: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`;
       }
-      record({ status, usage: resolved.usage, usageSource: resolved.source, ttfbMs, error });
+      record({
+        status,
+        usage: resolved.usage,
+        usageSource: resolved.source,
+        ttfbMs,
+        error,
+        model: billedModel(adapter.provider, body.model, snapshot.servedModel, startedAt, key.priceOverrides),
+        billing: snapshot.billing,
+        reasoningTokens: snapshot.reasoningTokens ?? 0,
+      });
     };
 
     billing.recordOwed = true; // finish() records when the body ends, however it ends
@@ -466,6 +487,17 @@ function leaseDraft(request: LeaseDraft["request"], key: RelayKey, bodyBytes: nu
   return { request, usage, costMicros, priced };
 }
 
+/**
+ * Bill the model that served (the response's `model`); the requested one stays in requestedModel.
+ * An upstream naming a model without a price for a request to a priced one is not believed: that
+ * would turn a capped, priced request into a silent $0, so the requested model is billed instead.
+ */
+function billedModel(provider: ProviderName, requested: string, served: string | null, at: number, overrides: PriceOverrides): string {
+  if (served === null || served === requested) return requested;
+  if (lookupRates(provider, served, at, overrides) !== null) return served;
+  return lookupRates(provider, requested, at, overrides) !== null ? requested : served;
+}
+
 /** The request's worst-case cost (src/relay/reservation.ts); only computed when a spend limit exists. */
 function reservationFor(key: RelayKey, adapter: ProtocolAdapter, body: ClientBody, at: number, defaultMaxOutputTokens: number): number {
   const l = key.limits;
@@ -484,7 +516,7 @@ function reservationFor(key: RelayKey, adapter: ProtocolAdapter, body: ClientBod
 }
 
 async function estimateOnly(adapter: ProtocolAdapter, body: ClientBody): Promise<ResolvedUsage> {
-  return resolveUsage({ input: null, output: 0, outputText: [], complete: false, error: null }, () => adapter.estimateInput(body.json));
+  return resolveUsage({ input: null, output: 0, outputText: [], complete: false, error: null, ...NO_ANSWER }, () => adapter.estimateInput(body.json));
 }
 
 /** Both providers put the message at error.message. */

@@ -5,6 +5,7 @@
 import type { EventSourceMessage } from "eventsource-parser";
 import type { TokenUsage, UsageSourceName } from "~/ledger/types";
 import { isValidModelName, validModelOr } from "~/ledger/sanitize";
+import { NO_MODIFIERS, type BillingModifiers } from "~/pricing/request";
 import { countTextTokens } from "./estimate";
 
 export interface InputUsage {
@@ -30,11 +31,12 @@ export interface UsageSnapshot {
   /** The protocol's terminal event arrived (message_stop, [DONE], response.completed…). */
   complete: boolean;
   error: StreamErrorInfo | null;
-  /**
-   * The model the upstream says served the request (the response's `model`), only when it follows
-   * the ledger's model-name rule; null otherwise, and then the requested model stands (servedModelOf).
-   */
-  servedModel?: string | null;
+  /** The model that served, as the response names it (null: not said). */
+  servedModel: string | null;
+  /** What the response reported about how it was served. */
+  billing: BillingModifiers;
+  /** Reasoning / thinking tokens (inside output), or null if not reported. */
+  reasoningTokens: number | null;
 }
 
 /** The response's `model` field if it follows the model-name rule, else null (never trusted as is). */
@@ -47,6 +49,43 @@ export function reportedModel(obj: JsonObject | null): string | null {
 export function servedModelOf(snapshot: Pick<UsageSnapshot, "servedModel">, requested: string): string {
   return validModelOr(snapshot.servedModel, requested);
 }
+
+/** Response facts every reader keeps besides the token counts: served model, modifiers, reasoning. */
+export class ServedFacts {
+  servedModel: string | null = null;
+  speed: string | null = null;
+  inferenceGeo: string | null = null;
+  serviceTier: string | null = null;
+  webSearchRequests: number | null = null;
+  webFetchRequests: number | null = null;
+  reasoningTokens: number | null = null;
+
+  /** A model id that follows the ledger's model-name rule, or nothing: the response is untrusted. */
+  setModel(value: string | null): void {
+    if (value !== null && isValidModelName(value)) this.servedModel = value;
+  }
+
+  billing(): BillingModifiers {
+    return {
+      speed: this.speed,
+      inferenceGeo: this.inferenceGeo,
+      serviceTier: this.serviceTier,
+      webSearchRequests: this.webSearchRequests ?? 0,
+      webFetchRequests: this.webFetchRequests ?? 0,
+    };
+  }
+
+  snapshotFields(): Pick<UsageSnapshot, "servedModel" | "billing" | "reasoningTokens"> {
+    return { servedModel: this.servedModel, billing: this.billing(), reasoningTokens: this.reasoningTokens };
+  }
+}
+
+/** A snapshot of a request that never got an answer. */
+export const NO_ANSWER: Pick<UsageSnapshot, "servedModel" | "billing" | "reasoningTokens"> = {
+  servedModel: null,
+  billing: NO_MODIFIERS,
+  reasoningTokens: null,
+};
 
 /** Reads one protocol's SSE events (or JSON body) and keeps what it needs for usage. */
 export interface UsageReader {
@@ -94,6 +133,13 @@ export function stringField(obj: JsonObject | null, key: string): string | null 
   return typeof v === "string" ? v : null;
 }
 
+/** A short label reported by the upstream (tier, speed, geo), or null when absent or odd. */
+export function labelField(obj: JsonObject | null, key: string): string | null {
+  const v = stringField(obj, key);
+  // Printable ASCII only: these values are stored and shown, and come from an untrusted upstream.
+  return v !== null && v.length <= 64 && /^[\x21-\x7e]+$/.test(v) ? v : null;
+}
+
 /** JSON.parse that returns null instead of throwing (upstream frames are untrusted). */
 export function parseJsonObject(text: string): JsonObject | null {
   try {
@@ -103,8 +149,13 @@ export function parseJsonObject(text: string): JsonObject | null {
   }
 }
 
-/** OpenAI counts cached tokens inside the prompt: billed input = prompt − cached. */
-export function openAiInput(prompt: number, cached: number | null): InputUsage {
-  const cacheRead = Math.min(cached ?? 0, prompt);
-  return { input: prompt - cacheRead, cacheRead, cacheWrite5m: 0, cacheWrite1h: 0 };
+/**
+ * OpenAI counts cached tokens and cache writes inside the prompt: billed input = prompt − cached −
+ * cache writes. Cache writes are kept as the short-retention write kind (cacheWrite5m), whose rate
+ * the catalog gives per model.
+ */
+export function openAiInput(prompt: number, details: JsonObject | null): InputUsage {
+  const cacheRead = Math.min(numberField(details, "cached_tokens") ?? 0, prompt);
+  const cacheWrite5m = Math.min(numberField(details, "cache_write_tokens") ?? 0, prompt - cacheRead);
+  return { input: prompt - cacheRead - cacheWrite5m, cacheRead, cacheWrite5m, cacheWrite1h: 0 };
 }

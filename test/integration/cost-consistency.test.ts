@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { Session } from "next-auth";
 import { afterAll, describe, expect, it } from "vitest";
 import { flushOnce, recordRequest, type RequestEvent } from "~/ledger";
-import { costOf } from "~/pricing";
+import { NO_MODIFIERS, priceRequest } from "~/pricing/request";
 import { lookupKeyUsage } from "~/server/api/lib/key-lookup";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
@@ -30,13 +30,22 @@ function sumColumn(csv: string, column: string): number {
 }
 
 describe("the same cost on every surface", () => {
-  it("dashboard = lookup = usage CSV = request-log CSV = request log = Σ costOf", async () => {
+  it("dashboard = lookup = usage CSV = request-log CSV = request log = Σ priceRequest, modified requests included", async () => {
     const { tenant, key } = await createTenantWithKey("costs");
     const owner = await db.user.create({ data: { email: `o-${randomUUID()}@example.com`, passwordHash: "x" } });
     await db.membership.create({ data: { userId: owner.id, tenantId: tenant.id, role: "OWNER" } });
     const session: Session = { user: { id: owner.id, email: owner.email }, expires: new Date(Date.now() + 3_600_000).toISOString() };
 
-    const usages: Array<Pick<RequestEvent, "model" | "usage" | "provider">> = [
+    const usages: Array<Pick<RequestEvent, "model" | "usage" | "provider" | "billing" | "requestedModel">> = [
+      // Served by another model than requested, fast, in the US, with web searches: priced as reported.
+      {
+        model: "claude-opus-4-5",
+        requestedModel: "claude-sonnet-4-5",
+        provider: "ANTHROPIC",
+        usage: { input: 1200, output: 300, cacheWrite5m: 0, cacheWrite1h: 2048, cacheRead: 4096 },
+        billing: { speed: "fast", inferenceGeo: "us", serviceTier: "priority", webSearchRequests: 3, webFetchRequests: 1 },
+      },
+      { model: "gpt-5", provider: "OPENAI", usage: { input: 388, output: 35, cacheWrite5m: 300, cacheWrite1h: 0, cacheRead: 512 }, billing: { ...NO_MODIFIERS, serviceTier: "flex" } },
       { model: "claude-sonnet-4-5-20250929", provider: "ANTHROPIC", usage: { input: 472, output: 89, cacheWrite5m: 1024, cacheWrite1h: 1024, cacheRead: 10240 } },
       { model: "claude-haiku-4-5", provider: "ANTHROPIC", usage: { input: 7, output: 3, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 13 } },
       { model: "gpt-4o-2024-08-06", provider: "OPENAI", usage: { input: 176, output: 35, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 1024 } },
@@ -44,12 +53,13 @@ describe("the same cost on every surface", () => {
       { model: "unpriced-model-x", provider: "OPENAI", usage: { input: 100, output: 100, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 } },
     ];
     let expected = 0;
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 21; i++) {
       const u = usages[i % usages.length]!;
-      expected += costOf(u.model, u.usage).costMicros;
+      const startedAt = Date.now();
+      expected += priceRequest({ provider: u.provider, model: u.model, at: startedAt, usage: u.usage, modifiers: u.billing ?? NO_MODIFIERS }).costMicros;
       await recordRequest({
         ...u, id: randomUUID(), apiKeyId: key.id, tenantId: tenant.id, endpoint: "/v1/messages", stream: i % 2 === 0,
-        status: 200, usageSource: "UPSTREAM", startedAt: Date.now(), latencyMs: 10, ttfbMs: 2, clientIp: null, userAgent: null, error: null,
+        status: 200, usageSource: "UPSTREAM", startedAt, latencyMs: 10, ttfbMs: 2, clientIp: null, userAgent: null, error: null,
       });
     }
     await flushOnce();

@@ -5,6 +5,7 @@
  * stand alone, quarantine them in the DeadLetter table exactly once, keep every other event of the
  * same shard and of other shards flowing, and the CLI must list and replay them exactly once.
  */
+import { NO_MODIFIERS } from "~/pricing/request";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
@@ -27,7 +28,11 @@ afterAll(async () => {
 });
 
 function stored(tenantId: string, apiKeyId: string, over: Partial<StoredEvent> = {}): StoredEvent {
-  return { ...requestEvent(tenantId, apiKeyId), flags: [], costMicros: COST, priced: true, ...over };
+  return {
+    ...requestEvent(tenantId, apiKeyId),
+    flags: [], requestedModel: null, billing: { ...NO_MODIFIERS }, reasoningTokens: 0, explanation: null,
+    costMicros: COST, priced: true, ...over,
+  };
 }
 
 /** What the record script does, without any of the checks in front of it. */

@@ -139,6 +139,7 @@ const ACCESS_RULES: Record<string, Rule> = {
   "admin.tenants": { access: { kind: "platformAdmin" }, input: () => ({ range: { kind: "30d" } }) },
   "admin.tenant": { access: { kind: "platformAdmin" }, input: (w) => ({ tenantId: w.tenantA, range: { kind: "today" } }) },
   "admin.deadLetters": { access: { kind: "platformAdmin" }, input: () => undefined },
+  "admin.unpricedModels": { access: { kind: "platformAdmin" }, input: () => undefined },
   "admin.setSuspended": {
     access: { kind: "platformAdmin" },
     // A throwaway tenant: suspending tenantA would change what the other procedures see.

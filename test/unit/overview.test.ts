@@ -22,6 +22,9 @@ function row(model: string, hourIso: string, over: Partial<UsageRow> = {}): Usag
     errorCount: 0,
     estimatedCount: 0,
     latencyMsSum: 50,
+    reasoningTokens: 0,
+    webSearchRequests: 0,
+    unpricedCount: 0,
     ...over,
   };
 }

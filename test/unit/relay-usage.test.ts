@@ -74,7 +74,7 @@ describe("stream fixtures give their README numbers, in any chunking", () => {
   it("server tool use: web searches are the latest value, not a sum", () => {
     const reader = new AnthropicUsageReader();
     feed(new SseTap(reader), [fixture("anthropic/stream-server-tool.sse")]);
-    expect(reader.webSearchRequests).toBe(1);
+    expect(reader.snapshot().billing.webSearchRequests).toBe(1);
   });
 
   it("the multi-byte text survives any split", () => {

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { AdminTenants, ADMIN_DEFAULT_RANGE } from "~/components/admin/admin-tenants";
+import { UnpricedModels } from "~/components/admin/unpriced-models";
 import { PageContainer } from "~/components/layout/page-container";
 import { getT } from "~/i18n/server";
 import { requirePlatformAdmin } from "~/server/auth/platform-admin";
@@ -12,7 +13,11 @@ export const dynamic = "force-dynamic";
 
 export default async function AdminPage() {
   await requirePlatformAdmin("/admin");
-  const [{ t }] = await Promise.all([getT(), prefetch(trpc.admin.tenants.queryOptions({ range: ADMIN_DEFAULT_RANGE }))]);
+  const [{ t }] = await Promise.all([
+    getT(),
+    prefetch(trpc.admin.tenants.queryOptions({ range: ADMIN_DEFAULT_RANGE })),
+    prefetch(trpc.admin.unpricedModels.queryOptions()),
+  ]);
   return (
     <HydrateClient>
       <PageContainer className="space-y-6">
@@ -21,6 +26,7 @@ export default async function AdminPage() {
           <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{t("admin.description")}</p>
         </div>
         <AdminTenants />
+        <UnpricedModels />
       </PageContainer>
     </HydrateClient>
   );

@@ -12,6 +12,7 @@ import { cn } from "../ui/cn";
 import { inputClass } from "../ui/field";
 import { buttonClass } from "../ui/button";
 import { ModelCostChart, ModelShareChart } from "./model-charts";
+import { CacheEconomics, UnpricedBanner } from "./cache-economics";
 import { ModelCostTable } from "./model-cost-table";
 import { StatCard } from "./stat-card";
 import { TrendChart } from "./trend-chart";
@@ -186,6 +187,9 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
   });
   const data = overview.data;
   const totals = data?.totals;
+  // Names for the cache table's key column (the page prefetches the key list).
+  const keyList = useQuery(trpc.apiKey.list.queryOptions({ tenantId }));
+  const keyNames = new Map((keyList.data ?? []).map((k) => [k.id, k.name]));
   const dash = t("common.none");
   const tokens = totals ? totals.inputTokens + totals.outputTokens + totals.cacheWrite5mTokens + totals.cacheWrite1hTokens + totals.cacheReadTokens : 0;
 
@@ -215,6 +219,7 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
           {t("usage.loadError", { message: overview.error.message })}
         </p>
       ) : null}
+      {data && "unpricedModels" in data ? <UnpricedBanner models={data.unpricedModels} /> : null}
       <div className={cn("grid grid-cols-2 gap-3 md:grid-cols-4", !totals && "animate-pulse")}>
         <StatCard
           testId="stat-requests"
@@ -262,6 +267,7 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
         <CardHeader title={t("usage.topKeys.title")} description={t("usage.topKeys.description")} />
         <TopKeys tenantId={tenantId} rows={data?.topKeys ?? []} linkKeys={canSeeKeys} totalCost={totals?.costMicros ?? 0} />
       </Card>
+      <CacheEconomics rows={data?.cache ?? []} totals={data?.cacheTotals} timeZone={data?.timeZone} keyName={(id) => keyNames.get(id) ?? id.slice(0, 8)} />
     </section>
   );
 }

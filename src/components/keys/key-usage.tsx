@@ -5,6 +5,7 @@ import { useState } from "react";
 import type { MessageKey } from "~/i18n";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
+import { CacheEconomics } from "../dashboard/cache-economics";
 import { ModelCostTable } from "../dashboard/model-cost-table";
 import { StatCard } from "../dashboard/stat-card";
 import { buttonClass } from "../ui/button";
@@ -114,6 +115,7 @@ export function KeyUsage({ tenantId, keyId }: { tenantId: string; keyId: string 
         />
         <ModelCostTable rows={usage.data?.byModel ?? []} emptyText={tr("usage.emptyModels")} />
       </Card>
+      <CacheEconomics rows={usage.data?.cache ?? []} totals={usage.data?.cacheTotals} timeZone={usage.data?.timeZone} />
     </section>
   );
 }

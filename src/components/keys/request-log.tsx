@@ -1,7 +1,9 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { Fragment, useState, type FormEvent } from "react";
+import { explanationParts } from "~/server/api/lib/cost-explanation";
+import type { RequestLogRow } from "~/server/api/lib/request-log";
 import type { MessageKey } from "~/i18n";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
@@ -80,6 +82,13 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
   }
 
   const rows = log.data?.rows ?? [];
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (id: string) =>
+    setOpen((prev) => {
+      const next = new Set(prev);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
   return (
     <Card>
       <CardHeader
@@ -158,12 +167,18 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
             </thead>
             <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
               {rows.map((r) => (
-                <tr key={r.id} data-request-id={r.id} className="align-top">
+                <Fragment key={r.id}>
+                <tr data-request-id={r.id} className="align-top">
                   <td className="px-2 py-2 pl-5 text-left tabular-nums whitespace-nowrap">
                     {fmt.dateTime(r.createdAt).replace(" UTC", "")}
                   </td>
-                  <td className="max-w-56 truncate px-2 py-2 font-mono" title={r.model}>
+                  <td className="max-w-56 truncate px-2 py-2 font-mono" title={r.requestedModel ? `${r.requestedModel} → ${r.model}` : r.model}>
                     {r.model}
+                    {r.requestedModel ? (
+                      <span className="block truncate text-[10px] text-zinc-500 dark:text-zinc-400" data-testid="log-requested-model">
+                        ← {r.requestedModel}
+                      </span>
+                    ) : null}
                   </td>
                   <td className="px-2 py-2 font-mono whitespace-nowrap">
                     {r.endpoint}
@@ -200,10 +215,28 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
                   <td className={td} title={r.priced ? undefined : t("requestLog.unpriced")}>
                     {fmt.cost(r.costMicros)}
                     {r.priced ? null : <span className="ml-1 text-amber-700">?</span>}
+                    <button
+                      type="button"
+                      onClick={() => toggle(r.id)}
+                      aria-expanded={open.has(r.id)}
+                      title={t("requestLog.detailsTitle")}
+                      className="ml-2 rounded px-1 text-[10px] font-medium uppercase text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300"
+                      data-testid="log-why"
+                    >
+                      {open.has(r.id) ? t("requestLog.hideDetails") : t("requestLog.details")}
+                    </button>
                   </td>
                   <td className={td}>{fmt.ms(r.latencyMs)}</td>
                   <td className={td + " pr-5"}>{r.ttfbMs === null ? t("common.none") : fmt.ms(r.ttfbMs)}</td>
                 </tr>
+                {open.has(r.id) ? (
+                  <tr data-testid="log-detail" data-detail-for={r.id}>
+                    <td colSpan={9} className="bg-zinc-50 px-5 py-3 dark:bg-zinc-950/40">
+                      <CostDetail row={r} />
+                    </td>
+                  </tr>
+                ) : null}
+                </Fragment>
               ))}
             </tbody>
           </table>
@@ -231,5 +264,39 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
         </div>
       </div>
     </Card>
+  );
+}
+
+/** Why one request cost what it did: the explanation the ledger stored when it priced it. */
+function CostDetail({ row }: { row: RequestLogRow }) {
+  const t = useT();
+  const fmt = useFormat();
+  const reported: string[] = [];
+  if (row.speed) reported.push(`${t("requestLog.detail.speed")}: ${row.speed}`);
+  if (row.inferenceGeo) reported.push(`${t("requestLog.detail.geo")}: ${row.inferenceGeo}`);
+  if (row.serviceTier) reported.push(`${t("requestLog.detail.tier")}: ${row.serviceTier}`);
+  if (row.webSearchRequests) reported.push(`${t("requestLog.detail.webSearch")}: ${row.webSearchRequests}`);
+  if (row.webFetchRequests) reported.push(`${t("requestLog.detail.webFetch")}: ${row.webFetchRequests}`);
+  if (row.reasoningTokens) reported.push(`${t("requestLog.detail.reasoning")}: ${fmt.count(row.reasoningTokens)}`);
+  return (
+    <div className="space-y-2 text-xs text-zinc-700 dark:text-zinc-300">
+      <p className="font-semibold">{t("requestLog.detail.title", { cost: fmt.cost(row.costMicros) })}</p>
+      {row.requestedModel ? <p>{t("requestLog.detail.requested", { requested: row.requestedModel, served: row.model })}</p> : null}
+      <p>
+        <span className="font-medium">{t("requestLog.detail.reported")}:</span> {reported.length ? reported.join(" · ") : t("requestLog.detail.none")}
+      </p>
+      {row.explanation ? (
+        <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-0.5 font-mono" data-testid="cost-explanation">
+          {explanationParts(row.explanation).map((part, i) => (
+            <Fragment key={i}>
+              <dt className="text-zinc-500 dark:text-zinc-400">{part.label}</dt>
+              <dd>{part.detail}</dd>
+            </Fragment>
+          ))}
+        </dl>
+      ) : (
+        <p>{row.priced ? t("requestLog.detail.noExplanation") : t("requestLog.detail.unpriced", { model: row.model })}</p>
+      )}
+    </div>
   );
 }

@@ -8,9 +8,10 @@ import { statusForErrorType } from "../errors";
 import { estimatePromptTokens } from "../estimate";
 import {
   asObject,
+  labelField,
   numberField,
   parseJsonObject,
-  reportedModel,
+  ServedFacts,
   stringField,
   type JsonObject,
   type StreamErrorInfo,
@@ -29,12 +30,11 @@ export class AnthropicUsageReader implements UsageReader {
   private split5m: number | null = null;
   private split1h: number | null = null;
   private output: number | null = null;
-  /** Server tool calls (web search), kept for the request log once the ledger has a field for it. */
-  webSearchRequests: number | null = null;
+  /** Served model, speed, geo, tier, server tool calls, thinking tokens. */
+  readonly served = new ServedFacts();
   private readonly text: string[] = [];
   private complete = false;
   private error: StreamErrorInfo | null = null;
-  private servedModel: string | null = null;
 
   onEvent(event: EventSourceMessage): boolean {
     const name = event.event;
@@ -49,10 +49,12 @@ export class AnthropicUsageReader implements UsageReader {
       case "content_block_delta":
         this.onDelta(asObject(data.delta));
         break;
-      case "message_start":
-        this.servedModel = reportedModel(asObject(data.message)) ?? this.servedModel;
-        this.applyUsage(asObject(asObject(data.message)?.usage), true);
+      case "message_start": {
+        const message = asObject(data.message);
+        this.served.setModel(stringField(message, "model"));
+        this.applyUsage(asObject(message?.usage), true);
         break;
+      }
       case "message_delta":
         this.applyUsage(asObject(data.usage), false);
         break;
@@ -74,7 +76,7 @@ export class AnthropicUsageReader implements UsageReader {
   onJson(body: unknown): void {
     const msg = asObject(body);
     if (!msg) return;
-    this.servedModel = reportedModel(msg) ?? this.servedModel;
+    this.served.setModel(stringField(msg, "model"));
     this.applyUsage(asObject(msg.usage), false);
     const content = msg.content;
     if (Array.isArray(content)) {
@@ -105,7 +107,7 @@ export class AnthropicUsageReader implements UsageReader {
       outputText: this.text,
       complete: this.complete,
       error: this.error,
-      servedModel: this.servedModel,
+      ...this.served.snapshotFields(),
     };
   }
 
@@ -128,7 +130,16 @@ export class AnthropicUsageReader implements UsageReader {
     // message_start's output_tokens is a placeholder (1), not a count.
     if (!isMessageStart) this.output = numberField(usage, "output_tokens") ?? this.output;
     const tools = asObject(usage.server_tool_use);
-    if (tools) this.webSearchRequests = numberField(tools, "web_search_requests") ?? this.webSearchRequests;
+    const f = this.served;
+    if (tools) {
+      f.webSearchRequests = numberField(tools, "web_search_requests") ?? f.webSearchRequests;
+      f.webFetchRequests = numberField(tools, "web_fetch_requests") ?? f.webFetchRequests;
+    }
+    f.reasoningTokens = numberField(asObject(usage.output_tokens_details), "thinking_tokens") ?? f.reasoningTokens;
+    // Only message_start (or the whole body) says how it was served; message_delta never repeats it.
+    f.speed = labelField(usage, "speed") ?? f.speed;
+    f.inferenceGeo = labelField(usage, "inference_geo") ?? f.inferenceGeo;
+    f.serviceTier = labelField(usage, "service_tier") ?? f.serviceTier;
   }
 }
 

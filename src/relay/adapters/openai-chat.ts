@@ -8,10 +8,11 @@ import { statusForErrorType } from "../errors";
 import { estimatePromptTokens } from "../estimate";
 import {
   asObject,
+  labelField,
   numberField,
   openAiInput,
   parseJsonObject,
-  reportedModel,
+  ServedFacts,
   stringField,
   type InputUsage,
   type JsonObject,
@@ -31,10 +32,10 @@ export function openAiError(body: JsonObject | null): StreamErrorInfo | null {
 class OpenAiChatUsageReader implements UsageReader {
   private input: InputUsage | null = null;
   private output: number | null = null;
+  private readonly served = new ServedFacts();
   private readonly text: string[] = [];
   private complete = false;
   private error: StreamErrorInfo | null = null;
-  private servedModel: string | null = null;
 
   constructor(private readonly withholdUsageFrames: boolean) {}
 
@@ -45,12 +46,12 @@ class OpenAiChatUsageReader implements UsageReader {
     }
     const chunk = parseJsonObject(event.data);
     if (!chunk) return false;
-    this.servedModel = reportedModel(chunk) ?? this.servedModel;
     const error = openAiError(chunk);
     if (error) {
       this.error = error;
       return false;
     }
+    this.applyServed(chunk);
     const choices = chunk.choices;
     if (Array.isArray(choices)) {
       for (const choice of choices) this.collectText(asObject(asObject(choice)?.delta));
@@ -62,8 +63,8 @@ class OpenAiChatUsageReader implements UsageReader {
   onJson(body: unknown): void {
     const completion = asObject(body);
     if (!completion) return;
-    this.servedModel = reportedModel(completion) ?? this.servedModel;
     this.error = openAiError(completion);
+    this.applyServed(completion);
     const choices = completion.choices;
     if (Array.isArray(choices)) {
       for (const choice of choices) this.collectText(asObject(asObject(choice)?.message));
@@ -73,7 +74,20 @@ class OpenAiChatUsageReader implements UsageReader {
   }
 
   snapshot(): UsageSnapshot {
-    return { input: this.input, output: this.output, outputText: this.text, complete: this.complete, error: this.error, servedModel: this.servedModel };
+    return {
+      input: this.input,
+      output: this.output,
+      outputText: this.text,
+      complete: this.complete,
+      error: this.error,
+      ...this.served.snapshotFields(),
+    };
+  }
+
+  /** Every chunk names the model and the tier that served it; the latest value wins. */
+  private applyServed(obj: JsonObject): void {
+    this.served.setModel(stringField(obj, "model"));
+    this.served.serviceTier = labelField(obj, "service_tier") ?? this.served.serviceTier;
   }
 
   private collectText(delta: JsonObject | null): void {
@@ -92,8 +106,10 @@ class OpenAiChatUsageReader implements UsageReader {
   private applyUsage(usage: JsonObject | null): boolean {
     const prompt = numberField(usage, "prompt_tokens");
     if (prompt === null) return false;
-    this.input = openAiInput(prompt, numberField(asObject(usage?.prompt_tokens_details ?? null), "cached_tokens"));
+    this.input = openAiInput(prompt, asObject(usage?.prompt_tokens_details ?? null));
     this.output = numberField(usage, "completion_tokens") ?? this.output;
+    const reasoning = numberField(asObject(usage?.completion_tokens_details ?? null), "reasoning_tokens");
+    this.served.reasoningTokens = reasoning ?? this.served.reasoningTokens;
     return true;
   }
 }

@@ -7,10 +7,11 @@ import { statusForErrorType } from "../errors";
 import { estimatePromptTokens } from "../estimate";
 import {
   asObject,
+  labelField,
   numberField,
   openAiInput,
   parseJsonObject,
-  reportedModel,
+  ServedFacts,
   stringField,
   type InputUsage,
   type JsonObject,
@@ -31,10 +32,10 @@ const TERMINAL = new Set(["response.completed", "response.incomplete", "response
 class OpenAiResponsesUsageReader implements UsageReader {
   private input: InputUsage | null = null;
   private output: number | null = null;
+  private readonly served = new ServedFacts();
   private readonly text: string[] = [];
   private complete = false;
   private error: StreamErrorInfo | null = null;
-  private servedModel: string | null = null;
 
   onEvent(event: EventSourceMessage): boolean {
     const name = event.event;
@@ -80,17 +81,32 @@ class OpenAiResponsesUsageReader implements UsageReader {
   }
 
   snapshot(): UsageSnapshot {
-    return { input: this.input, output: this.output, outputText: this.text, complete: this.complete, error: this.error, servedModel: this.servedModel };
+    return {
+      input: this.input,
+      output: this.output,
+      outputText: this.text,
+      complete: this.complete,
+      error: this.error,
+      ...this.served.snapshotFields(),
+    };
   }
 
   private onResponse(response: JsonObject | null): void {
     if (!response) return;
-    this.servedModel = reportedModel(response) ?? this.servedModel;
+    const served = this.served;
+    served.setModel(stringField(response, "model"));
+    served.serviceTier = labelField(response, "service_tier") ?? served.serviceTier;
+    const output = response.output;
+    if (Array.isArray(output)) {
+      const searches = output.filter((item) => stringField(asObject(item), "type") === "web_search_call").length;
+      if (searches > 0) served.webSearchRequests = searches;
+    }
     const usage = asObject(response.usage);
     const prompt = numberField(usage, "input_tokens");
     if (prompt !== null) {
-      this.input = openAiInput(prompt, numberField(asObject(usage?.input_tokens_details ?? null), "cached_tokens"));
+      this.input = openAiInput(prompt, asObject(usage?.input_tokens_details ?? null));
       this.output = numberField(usage, "output_tokens") ?? this.output;
+      served.reasoningTokens = numberField(asObject(usage?.output_tokens_details ?? null), "reasoning_tokens") ?? served.reasoningTokens;
     }
     const err = asObject(response.error);
     if (err) {

@@ -8,6 +8,9 @@ import type { Session } from "next-auth";
 import { z } from "zod";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { usageRows } from "~/ledger";
+import { cacheEconomics } from "~/server/api/lib/cache-economics";
+import { explanationText } from "~/server/api/lib/cost-explanation";
+import { loadPriceOverrides } from "~/server/price-overrides";
 import { microsToUsd } from "~/server/api/lib/lookup-json";
 import { requestLogFilterSchema, requestLogPage } from "~/server/api/lib/request-log";
 import { dayKey, isValidTimeZone, lastDays } from "~/server/api/lib/time-range";
@@ -104,6 +107,15 @@ export const REQUEST_LOG_COLUMNS = [
   "ttfb_ms",
   "estimated",
   "error",
+  "requested_model",
+  "priced",
+  "speed",
+  "inference_geo",
+  "service_tier",
+  "web_search_requests",
+  "web_fetch_requests",
+  "reasoning_tokens",
+  "cost_explanation",
 ] as const;
 
 /** GET /api/export/<tenantId>/requests?keyId=&statusClass=&model=&from=&to= */
@@ -146,6 +158,15 @@ export async function exportRequestLog(
           r.ttfbMs,
           r.estimated,
           r.error,
+          r.requestedModel,
+          r.priced,
+          r.speed,
+          r.inferenceGeo,
+          r.serviceTier,
+          r.webSearchRequests,
+          r.webFetchRequests,
+          r.reasoningTokens,
+          explanationText(r.explanation),
         ]);
       }
       cursor = page.nextCursor;
@@ -172,6 +193,11 @@ export const USAGE_COLUMNS = [
   "cost_usd",
   "errors",
   "estimated",
+  "cache_hit_rate_bp",
+  "cache_read_saved_micros",
+  "cache_write_premium_micros",
+  "cache_net_micros",
+  "unpriced_requests",
 ] as const;
 
 /** GET /api/export/<tenantId>/usage?days=30[&keyId=] — one row per day (tenant time zone) and model. */
@@ -193,7 +219,12 @@ export async function exportUsage(
   }
   const timeZone = isValidTimeZone(access.tenant.timeZone) ? access.tenant.timeZone : "UTC";
   const range = lastDays(days, timeZone);
-  const rows = await usageRows({ tenantId: access.tenant.id, apiKeyId: keyId, from: range.from, to: range.to, dayBucketsIn: timeZone });
+  const [rows, hourly, overrides] = await Promise.all([
+    usageRows({ tenantId: access.tenant.id, apiKeyId: keyId, from: range.from, to: range.to, dayBucketsIn: timeZone }),
+    usageRows({ tenantId: access.tenant.id, apiKeyId: keyId, from: range.from, to: range.to }),
+    loadPriceOverrides(access.tenant.id),
+  ]);
+  const cache = new Map(cacheEconomics(hourly, timeZone, { perKey: false, overrides }).map((c) => [`${c.day}\u0000${c.model}`, c]));
   const cells = new Map<string, UsageTotals & { day: string; model: string }>();
   for (const r of rows) {
     const day = dayKey(r.hourStart, timeZone);
@@ -206,6 +237,7 @@ export async function exportUsage(
   async function* lines(): AsyncGenerator<string> {
     yield csvLine(USAGE_COLUMNS);
     for (const c of sorted) {
+      const e = cache.get(`${c.day}\u0000${c.model}`);
       yield csvLine([
         c.day,
         c.model,
@@ -219,6 +251,11 @@ export async function exportUsage(
         microsToUsd(c.costMicros),
         c.errorCount,
         c.estimatedCount,
+        e?.hitRateBp ?? 0,
+        e?.savedMicros ?? 0,
+        e?.writePremiumMicros ?? 0,
+        e?.netMicros ?? 0,
+        c.unpricedCount,
       ]);
     }
   }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { UsageRow } from "~/ledger";
+import { METRICS } from "~/ledger/types";
 import { zonedTimeToUtc } from "~/ledger/periods";
 import { emptyTotals, sumTotals, byModel, type ModelUsage, type UsageTotals } from "./usage-report";
 import { dayKey, nextHour, startOfDay } from "./time-range";
@@ -177,16 +178,7 @@ export function buildOverview(
     const k = keyOf(r.hourStart);
     let p = series.get(k);
     if (!p) series.set(k, (p = blank(k)));
-    p.requests += r.requests;
-    p.inputTokens += r.inputTokens;
-    p.outputTokens += r.outputTokens;
-    p.cacheWrite5mTokens += r.cacheWrite5mTokens;
-    p.cacheWrite1hTokens += r.cacheWrite1hTokens;
-    p.cacheReadTokens += r.cacheReadTokens;
-    p.costMicros += r.costMicros;
-    p.errorCount += r.errorCount;
-    p.estimatedCount += r.estimatedCount;
-    p.latencyMsSum += r.latencyMsSum;
+    for (const m of METRICS) p[m] += r[m];
     const mi = modelIndex.get(r.model) ?? otherIndex;
     if (mi >= 0) p.modelCost[mi]! += r.costMicros;
 

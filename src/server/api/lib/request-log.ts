@@ -7,6 +7,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma, PrismaClient } from "~/generated/prisma/client";
+import type { CostExplanation } from "~/pricing/request";
 
 export const STATUS_CLASSES = ["2xx", "4xx", "5xx", "errors", "refused"] as const;
 export type StatusClass = (typeof STATUS_CLASSES)[number];
@@ -26,7 +27,10 @@ export const REQUEST_LOG_MAX_PAGE = 200;
 export interface RequestLogRow {
   id: string;
   createdAt: Date;
+  /** The model billed (the one that served). */
   model: string;
+  /** The model the client asked for, when it differs from `model`. */
+  requestedModel: string | null;
   endpoint: string;
   stream: boolean;
   status: number;
@@ -41,6 +45,15 @@ export interface RequestLogRow {
   estimated: boolean;
   priced: boolean;
   error: string | null;
+  /** What the response reported about how it was served. */
+  speed: string | null;
+  inferenceGeo: string | null;
+  serviceTier: string | null;
+  webSearchRequests: number;
+  webFetchRequests: number;
+  reasoningTokens: number;
+  /** Why it cost what it did (null: not priced, or recorded before explanations were kept). */
+  explanation: CostExplanation | null;
 }
 
 export interface RequestLogPage {
@@ -110,6 +123,7 @@ export async function requestLogPage(
       id: r.id,
       createdAt: r.createdAt,
       model: r.model,
+      requestedModel: r.requestedModel,
       endpoint: r.endpoint,
       stream: r.stream,
       status: r.status,
@@ -124,6 +138,14 @@ export async function requestLogPage(
       estimated: r.usageSource === "ESTIMATED",
       priced: r.priced,
       error: r.error,
+      speed: r.speed,
+      inferenceGeo: r.inferenceGeo,
+      serviceTier: r.serviceTier,
+      webSearchRequests: r.webSearchRequests,
+      webFetchRequests: r.webFetchRequests,
+      reasoningTokens: r.reasoningTokens,
+      // Written by the ledger from priceRequest's own output.
+      explanation: (r.costExplanation ?? null) as CostExplanation | null,
     })),
     nextCursor: found.length > q.limit && last ? encodeCursor(last) : null,
   };

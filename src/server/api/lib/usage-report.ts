@@ -3,21 +3,11 @@
  * Cost is always the sum of the rows' costMicros: it is computed once, by the ledger, never here.
  */
 import type { UsageRow } from "~/ledger";
-import { METRICS } from "~/ledger/types";
+import { METRICS, type Metric } from "~/ledger/types";
 import { dayKey } from "./time-range";
 
-export interface UsageTotals {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  cacheReadTokens: number;
-  costMicros: number;
-  errorCount: number;
-  estimatedCount: number;
-  latencyMsSum: number;
-}
+/** One number per ledger metric (METRICS): requests, tokens by kind, cost, errors, unpriced use… */
+export type UsageTotals = Record<Metric, number>;
 
 export interface ModelUsage extends UsageTotals {
   model: string;
@@ -36,26 +26,15 @@ export interface UsageReport {
   daily: DailyUsage[];
 }
 
-/** The ledger's metrics, every one a field of UsageTotals. */
-const METRIC_NAMES = METRICS satisfies readonly (keyof UsageTotals)[];
 
 export function emptyTotals(): UsageTotals {
-  return {
-    requests: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheWrite5mTokens: 0,
-    cacheWrite1hTokens: 0,
-    cacheReadTokens: 0,
-    costMicros: 0,
-    errorCount: 0,
-    estimatedCount: 0,
-    latencyMsSum: 0,
-  };
+  const totals = {} as UsageTotals;
+  for (const m of METRICS) totals[m] = 0;
+  return totals;
 }
 
 function addInto(target: UsageTotals, row: UsageTotals): void {
-  for (const m of METRIC_NAMES) target[m] += row[m];
+  for (const m of METRICS) target[m] += row[m];
 }
 
 export function sumTotals(rows: readonly UsageTotals[]): UsageTotals {

@@ -126,6 +126,43 @@ export const adminRouter = createTRPCRouter({
       };
     }),
 
+  /**
+   * Models used without a price, platform-wide (their cost was counted as 0): requests, tokens,
+   * tenants, first and last seen. From the rollups' unpricedCount (flushed usage); first/last seen
+   * to the request from the request log within the first and last such hour. A tenant price
+   * override or `prices:update`, then `cli reprice`, removes a model from this list.
+   */
+  unpricedModels: platformAdminProcedure.query(async ({ ctx }) => {
+    const groups = await ctx.db.$queryRawUnsafe<
+      Array<{ model: string; requests: number; tokens: number; tenants: number; firstHour: Date; lastHour: Date }>
+    >(
+      `SELECT model, sum("unpricedCount")::float8 AS requests,
+         sum("inputTokens" + "outputTokens" + "cacheWrite5mTokens" + "cacheWrite1hTokens" + "cacheReadTokens")::float8 AS tokens,
+         count(DISTINCT "tenantId")::int AS tenants, min("hourStart") AS "firstHour", max("hourStart") AS "lastHour"
+       FROM "UsageHourly" WHERE "unpricedCount" > 0 GROUP BY model ORDER BY requests DESC, model LIMIT 200`,
+    );
+    return Promise.all(
+      groups.map(async (g) => {
+        const seen = await ctx.db.$queryRawUnsafe<Array<{ first: Date | null; last: Date | null }>>(
+          `SELECT (SELECT min("createdAt") FROM "RequestLog" WHERE model = $1 AND NOT priced AND "createdAt" >= $2 AND "createdAt" < $2 + interval '1 hour') AS first,
+                  (SELECT max("createdAt") FROM "RequestLog" WHERE model = $1 AND NOT priced AND "createdAt" >= $3 AND "createdAt" < $3 + interval '1 hour') AS last`,
+          g.model,
+          g.firstHour,
+          g.lastHour,
+        );
+        return {
+          model: g.model,
+          requests: g.requests,
+          tokens: g.tokens,
+          tenants: g.tenants,
+          // Request-log rows may be gone (retention): fall back to the hour.
+          firstSeen: seen[0]?.first ?? g.firstHour,
+          lastSeen: seen[0]?.last ?? new Date(g.lastHour.getTime() + 3_600_000),
+        };
+      }),
+    );
+  }),
+
   /** Suspends (its keys then get 403 from the relay) or reinstates a tenant. Audited. */
   setSuspended: platformAdminProcedure
     .input(z.object({ tenantId: tenantIdSchema, suspended: z.boolean() }))

@@ -10,6 +10,8 @@ import { auditValue, checkRateWindow, keyLimitsShape, toLimitColumns, type KeyLi
 import { REQUEST_LOG_MAX_PAGE, requestLogFilterSchema, requestLogPage } from "../lib/request-log";
 import { isValidTimeZone, lastDays } from "../lib/time-range";
 import { buildUsageReport } from "../lib/usage-report";
+import { cacheEconomics, sumCacheEconomics } from "../lib/cache-economics";
+import { loadPriceOverrides } from "~/server/price-overrides";
 import { createTRPCRouter, hasRole, tenantProcedure } from "../trpc";
 import { USAGE_PERIOD_DAYS } from "./usage";
 
@@ -362,8 +364,13 @@ export const apiKeyRouter = createTRPCRouter({
       await tenantKeyOrThrow(ctx.db, ctx.tenant.id, input.keyId, { id: true });
       const timeZone = isValidTimeZone(ctx.tenant.timeZone) ? ctx.tenant.timeZone : "UTC";
       const range = lastDays(input.days, timeZone);
-      const rows = await usageRows({ tenantId: ctx.tenant.id, apiKeyId: input.keyId, from: range.from, to: range.to, dayBucketsIn: timeZone });
-      return { from: range.from, to: range.to, timeZone, ...buildUsageReport(rows, range.days, timeZone) };
+      const [rows, hourly, overrides] = await Promise.all([
+        usageRows({ tenantId: ctx.tenant.id, apiKeyId: input.keyId, from: range.from, to: range.to, dayBucketsIn: timeZone }),
+        usageRows({ tenantId: ctx.tenant.id, apiKeyId: input.keyId, from: range.from, to: range.to }),
+        loadPriceOverrides(ctx.tenant.id),
+      ]);
+      const cache = cacheEconomics(hourly, timeZone, { perKey: true, overrides });
+      return { from: range.from, to: range.to, timeZone, ...buildUsageReport(rows, range.days, timeZone), cache, cacheTotals: sumCacheEconomics(cache) };
     }),
 
   /** The key's request log, newest first, paged by cursor; filters by status class, model and time. */

@@ -9,7 +9,9 @@ import { encryptWebhookSecret } from "~/alerts/secret";
 import { generateWebhookSecret } from "~/alerts/signature";
 import { egressUrlSchema, redactUrl } from "~/egress";
 import { isUsdAmount, parseUsdToMicros } from "~/lib/money";
+import { env } from "~/env";
 import { findModelPrice } from "~/pricing";
+import { unpricedModelPolicySchema } from "~/relay/unpriced-policy";
 import { createTRPCRouter, tenantProcedure } from "../trpc";
 
 /** IANA zones this runtime knows (Intl.supportedValuesOf), plus UTC which some runtimes omit from the list. */
@@ -56,7 +58,7 @@ export const settingsRouter = createTRPCRouter({
   get: tenantProcedure("ADMIN").query(async ({ ctx }) => {
     const tenant = await ctx.db.tenant.findUniqueOrThrow({
       where: { id: ctx.tenant.id },
-      select: { timeZone: true, monthlyBudgetMicros: true, webhookUrl: true, webhookSecretEnc: true },
+      select: { timeZone: true, monthlyBudgetMicros: true, webhookUrl: true, webhookSecretEnc: true, unpricedModelPolicy: true },
     });
     const overrides = await ctx.db.priceOverride.findMany({ where: { tenantId: ctx.tenant.id }, orderBy: { model: "asc" } });
     return {
@@ -66,6 +68,9 @@ export const settingsRouter = createTRPCRouter({
       webhookUrl: tenant.webhookUrl === null ? null : redactUrl(tenant.webhookUrl, { keepQuery: true }),
       /** Whether a secret is set; the secret itself is never returned after it was generated. */
       hasWebhookSecret: tenant.webhookSecretEnc !== null,
+      /** null = the platform default (`platformUnpricedModelPolicy`). */
+      unpricedModelPolicy: unpricedModelPolicySchema.nullable().catch(null).parse(tenant.unpricedModelPolicy),
+      platformUnpricedModelPolicy: env.UNPRICED_MODEL_POLICY,
       priceOverrides: overrides.map((o) => {
         const shipped = findModelPrice(o.model);
         return {
@@ -89,6 +94,8 @@ export const settingsRouter = createTRPCRouter({
         timeZone: timeZoneSchema.optional(),
         monthlyBudgetUsd: usdSchema.nullable().optional(),
         webhookUrl: webhookUrlInputSchema.nullable().optional(),
+        /** What the relay does with models that have no price; null = the platform default. */
+        unpricedModelPolicy: unpricedModelPolicySchema.nullable().optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -97,6 +104,7 @@ export const settingsRouter = createTRPCRouter({
         monthlyBudgetMicros:
           input.monthlyBudgetUsd === undefined ? undefined : input.monthlyBudgetUsd === null ? null : parseUsdToMicros(input.monthlyBudgetUsd),
         webhookUrl: input.webhookUrl,
+        unpricedModelPolicy: input.unpricedModelPolicy,
       };
       const updated = await ctx.db.tenant.update({
         where: { id: ctx.tenant.id },
@@ -114,6 +122,7 @@ export const settingsRouter = createTRPCRouter({
             monthlyBudgetMicros: data.monthlyBudgetMicros === undefined ? "unchanged" : (data.monthlyBudgetMicros?.toString() ?? null),
             // Query values may be receiver tokens: the audit log keeps only their names.
             webhookUrl: input.webhookUrl === undefined ? "unchanged" : input.webhookUrl === null ? null : redactUrl(input.webhookUrl),
+            unpricedModelPolicy: input.unpricedModelPolicy === undefined ? "unchanged" : input.unpricedModelPolicy,
           },
         },
       });

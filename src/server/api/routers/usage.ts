@@ -4,7 +4,9 @@ import { usageRows } from "~/ledger";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { bucketSchema, buildOverview, defaultBucket, MAX_HOURLY_DAYS, rangeInputSchema, resolveRange, type KeyInfo, type RangeInput } from "../lib/overview";
 import { isValidTimeZone, lastDays } from "../lib/time-range";
-import { buildUsageReport } from "../lib/usage-report";
+import { buildUsageReport, type ModelUsage } from "../lib/usage-report";
+import { cacheEconomics, sumCacheEconomics } from "../lib/cache-economics";
+import { loadPriceOverrides } from "~/server/price-overrides";
 import { createTRPCRouter, tenantProcedure } from "../trpc";
 
 export const overviewInputSchema = z.object({ range: rangeInputSchema, bucket: bucketSchema.optional() });
@@ -23,13 +25,25 @@ export async function tenantOverview(
     throw new TRPCError({ code: "BAD_REQUEST", message: error instanceof Error ? error.message : "Bad range" });
   }
   const bucket = input.bucket === "hour" && range.dayCount <= MAX_HOURLY_DAYS ? "hour" : input.bucket ?? defaultBucket(range);
-  // Day charts need no hourly rows: let the ledger sum per local day in SQL.
-  const rows = await usageRows({ tenantId, from: range.from, to: range.to, dayBucketsIn: bucket === "day" ? timeZone : undefined });
+  // Day charts need no hourly rows: let the ledger sum per local day in SQL. Cache economics price
+  // each hour with the rates in effect then, so they read hourly rows.
+  const [hourly, overrides] = await Promise.all([
+    usageRows({ tenantId, from: range.from, to: range.to }),
+    tenantId ? loadPriceOverrides(tenantId) : Promise.resolve({}),
+  ]);
+  const rows = bucket === "day" ? await usageRows({ tenantId, from: range.from, to: range.to, dayBucketsIn: timeZone }) : hourly;
   const keys = (ids: string[]): Promise<KeyInfo[]> =>
     ids.length === 0
       ? Promise.resolve([])
       : db.apiKey.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, keyPrefix: true, revokedAt: true } });
-  return buildOverview(rows, range, timeZone, bucket, keys);
+  const overview = await buildOverview(rows, range, timeZone, bucket, keys);
+  const cache = cacheEconomics(hourly, timeZone, { perKey: true, overrides });
+  return { ...overview, cache, cacheTotals: sumCacheEconomics(cache), unpricedModels: unpricedModels(overview.byModel) };
+}
+
+/** Models the range used without a price (cost counted as 0): what the dashboard's banner lists. */
+function unpricedModels(models: readonly ModelUsage[]): Array<{ model: string; requests: number }> {
+  return models.filter((m) => m.unpricedCount > 0).map((m) => ({ model: m.model, requests: m.unpricedCount }));
 }
 
 export const USAGE_PERIOD_DAYS = [1, 7, 30, 90] as const;
