@@ -196,16 +196,20 @@ describe("model names that are Object.prototype keys", () => {
       const limited = await createTenantWithKey(`proto-${model}`);
       // A spend cap makes admission price the request; concurrency 1 shows a leaked lease at once.
       await db.apiKey.update({ where: { id: limited.key.id }, data: { dailyCostMicros: 10_000_000n, maxConcurrency: 1 } });
+      // Its tenant lets unpriced models through under a cap (the default refuses them: unpriced-policy.ts).
+      await db.tenant.update({ where: { id: limited.tenant.id }, data: { unpricedModelPolicy: "allow" } });
       const refusing = await createTenantWithKey(`proto-refused-${model}`);
       await db.apiKey.update({ where: { id: refusing.key.id }, data: { rateWindowMinutes: 1, rateMaxRequests: 0 } });
       const errorsBefore = recordErrors.length;
       const before = recorded.length;
 
-      await call(limited.secret, model);
+      // The stub reports the same Object.prototype name as the model that served (it is billed).
+      const requested = `${model}@served=${model}`;
+      await call(limited.secret, requested);
       await waitFor(() => recorded.length - before >= 1);
       await expect(waitForLeases(limited.key.id)).resolves.toBe(0);
-      await call(limited.secret, model); // admitted again: the first request's lease is gone
-      const refusal = await call(refusing.secret, model).then(() => null, (e: unknown) => e);
+      await call(limited.secret, requested); // admitted again: the first request's lease is gone
+      const refusal = await call(refusing.secret, requested).then(() => null, (e: unknown) => e);
       expect((refusal as { status?: number } | null)?.status).toBe(429);
       await waitFor(() => recorded.length - before >= 3);
       expect(recordErrors.slice(errorsBefore)).toEqual([]);
@@ -214,7 +218,8 @@ describe("model names that are Object.prototype keys", () => {
       const rows = await db.requestLog.findMany({ where: { apiKeyId: { in: [limited.key.id, refusing.key.id] } } });
       expect(rows).toHaveLength(3);
       for (const row of rows) {
-        expect(row.model).toBe(model);
+        // Served rows bill the served name; the refused one never got an answer and keeps the request's.
+        expect(row.model).toBe(row.status === 200 ? model : requested);
         expect(row.costMicros).toBe(0n);
         expect(row.priced).toBe(false);
       }
