@@ -14,9 +14,11 @@ function runFlush(): void {
   execFileSync("npm", ["run", "--silent", "cli", "--", "flush"], { env: { ...process.env, ...e2eServerEnv }, encoding: "utf8", timeout: 60_000 });
 }
 
-/** Stub knobs travel in the model id after "@" (see test/stub-upstream.ts). */
-const knobs = (served: string, usage?: object) =>
-  `${served}@served=${served}${usage ? `,usage=${encodeURIComponent(JSON.stringify(usage))}` : ""}`;
+/**
+ * Stub knobs travel in the model id after "@" (see test/stub-upstream.ts), within the relay's
+ * model-name rule (letters, digits and . _ : / @ + = , -), so no JSON: `speed=fast` is a shorthand.
+ */
+const knobs = (served: string, extra?: string) => `${served}@served=${served}${extra ? `,${extra}` : ""}`;
 
 test("unpriced model: allowed without a cap, flagged, banner; a fast request explains its cost", async ({ page }) => {
   const unpriced = `mystery-model-${Date.now().toString(36)}`;
@@ -31,7 +33,7 @@ test("unpriced model: allowed without a cap, flagged, banner; a fast request exp
   const first = await ask(knobs(unpriced));
   expect(first.model).toBe(unpriced);
   await ask(knobs(unpriced));
-  const fast = await ask(knobs("claude-opus-5-5", { speed: "fast" }));
+  const fast = await ask(knobs("claude-opus-5-5", "speed=fast"));
   expect(fast.usage.speed).toBe("fast");
   runFlush();
 

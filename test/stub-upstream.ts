@@ -13,7 +13,8 @@
  *  - usage: a JSON object merged (deeply) into the response's usage, e.g. {"speed":"fast"} or
  *    {"prompt_tokens_details":{"cache_write_tokens":512}}. In Anthropic streams it goes into
  *    message_start's usage, and into message_delta's only for the fields message_delta carries
- *    (not speed, inference_geo, service_tier), as the API does.
+ *    (not speed, inference_geo, service_tier), as the API does. In a model suffix, which must pass
+ *    the relay's model-name rule, `speed=fast` stands for usage {"speed":"fast"}.
  *  - served: the model the response says served it (the `model` field of every frame)
  *  - service_tier: OpenAI's top-level `service_tier` of the response (every chunk)
  */
@@ -127,6 +128,8 @@ function parseKnobs(pairs: Iterable<[string, string]>): StubKnobs {
     else if (name === "chunk" || name === "seed" || name === "delay" || name === "status" || name === "hang") k[name] = Number(value);
     else if (name === "served" || name === "service_tier") k[name] = value;
     else if (name === "usage") k.usage = JSON.parse(value) as Record<string, unknown>;
+    // Shorthand that fits the relay's model-name rule (no braces or escapes): speed=fast.
+    else if (name === "speed") k.usage = { ...k.usage, speed: value };
   }
   return k;
 }
