@@ -5,6 +5,7 @@
  *
  *   npm run bench:ledger                # full scale: 10M request-log rows, 1M rollup rows
  *   npm run bench:ledger -- --quick     # 1M / 100k, for a fast look
+ *   npm run bench:ledger -- --record-only   # record and flush throughput only (for A/B runs)
  *
  * Uses its own database (metergate_bench) and Redis prefix (mgbench:); needs local Postgres/Redis.
  */
@@ -13,6 +14,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 
 const quick = process.argv.includes("--quick");
+const recordOnly = process.argv.includes("--record-only");
 const LOG_ROWS = quick ? 1_000_000 : 10_000_000;
 const ROLLUP_ROWS = quick ? 100_000 : 1_000_000;
 const DB_URL = "postgresql://postgres@127.0.0.1:5432/metergate_bench";
@@ -97,6 +99,12 @@ stage("record + flush throughput");
   results["flush: events/s into Postgres"] = `${Math.round(flushed / fs).toLocaleString("en-US")} (${flushed} events, batches of 5000)`;
   const after = Number(/used_memory:(\d+)/.exec(await redis.info("memory"))?.[1] ?? 0);
   results["redis memory: unflushed backlog"] = `${Math.round((used - after) / N)} bytes per unflushed event`;
+}
+if (recordOnly) {
+  for (const [k, v] of Object.entries(results)) console.log(`  ${k.padEnd(72)} ${v}`);
+  await db.$disconnect();
+  redis.disconnect();
+  process.exit(0);
 }
 
 stage("flush lag at 2,000 req/s");
