@@ -23,7 +23,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import path from "node:path";
 import { z } from "zod";
 import { storedEventSchema, type StoredEvent } from "./event";
-import type { QuotaCharge } from "./quota";
+import { quotaChargeSchema, type QuotaCharge } from "./charge";
 import { totalTokens } from "./types";
 
 export class JournalFullError extends Error {
@@ -32,28 +32,11 @@ export class JournalFullError extends Error {
   }
 }
 
-const chargeSchema = z.object({
-  requestId: z.string(),
-  keys: z.object({
-    leases: z.string(),
-    keyReservations: z.string(),
-    tenantReservations: z.string(),
-    windowTokens: z.string(),
-    windowCost: z.string(),
-    costCounters: z.array(z.string()),
-    totalTokens: z.string(),
-    leaseIndex: z.string(),
-    leaseInfo: z.string(),
-    epoch: z.string(),
-  }),
-  windowTtlSec: z.number().int(),
-  epoch: z.string(),
-});
 
 const lineSchema = z.object({
   v: z.literal(1),
   event: storedEventSchema,
-  charge: chargeSchema.nullable(),
+  charge: quotaChargeSchema.nullable(),
 });
 
 export interface JournalSpend {

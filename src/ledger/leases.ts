@@ -19,7 +19,7 @@ import { env } from "~/env";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import type { StoredEvent } from "./event";
 import { LuaScript } from "./lua";
-import type { QuotaCharge } from "./quota";
+import { quotaChargeSchema, type QuotaCharge } from "./charge";
 import { recordStored } from "./record";
 import { ledgerKeys } from "./redis-keys";
 import type { RequestEvent, TokenUsage } from "./types";
@@ -63,22 +63,8 @@ const leaseInfoSchema = z.object({
     costMicros: tokenCount,
     priced: z.boolean(),
   }),
-  charge: z.object({
-    requestId: z.string(),
-    keys: z.object({
-      leases: z.string(),
-      keyReservations: z.string(),
-      tenantReservations: z.string(),
-      windowTokens: z.string(),
-      windowCost: z.string(),
-      costCounters: z.array(z.string()),
-      totalTokens: z.string(),
-      leaseIndex: z.string(),
-      leaseInfo: z.string(),
-      epoch: z.string(),
-    }),
-    windowTtlSec: z.number().int(),
-  }),
+  // Kept without the epoch: the sweeper records in orphan mode, which does not compare it.
+  charge: quotaChargeSchema.omit({ epoch: true }),
 });
 
 /** The lease info value admission stores: the draft and the keys to charge, or "-" without a draft. */

@@ -31,6 +31,7 @@
 import { randomUUID } from "node:crypto";
 import { redis as defaultRedis, type RedisClient } from "~/server/redis";
 import { env } from "~/env";
+import type { QuotaCharge } from "./charge";
 import { LuaScript } from "./lua";
 import { dayPeriod, monthPeriod, weekPeriod, type Period } from "./periods";
 import { spentInRange } from "./query";
@@ -99,26 +100,7 @@ export type Admission =
   | { ok: true; charge: QuotaCharge }
   | { ok: false; reason: QuotaReason; status: 401 | 402 | 403 | 429; retryAfterSec: number | null };
 
-/** What the record script must update for an admitted request. */
-export interface QuotaCharge {
-  requestId: string;
-  keys: {
-    leases: string;
-    keyReservations: string;
-    tenantReservations: string;
-    windowTokens: string;
-    windowCost: string;
-    costCounters: string[];
-    totalTokens: string;
-    /** The shard's lease index, lease info and epoch (see ledgerKeys). */
-    leaseIndex: string;
-    leaseInfo: string;
-    epoch: string;
-  };
-  windowTtlSec: number;
-  /** The Redis dataset's epoch at admission: tells a duplicate record from one after a wipe. */
-  epoch: string;
-}
+export type { QuotaCharge } from "./charge";
 
 /** Redis key names for one key's quota state, all tagged with its tenant's shard. */
 export function quotaKeys(limits: Pick<KeyLimits, "apiKeyId" | "tenantId">, periods: { day: Period; week: Period; month: Period }) {
