@@ -13,8 +13,8 @@ import { createTRPCContext } from "~/server/api/trpc";
 import { db } from "~/server/db";
 import { exportRequestLog, exportUsage } from "~/server/export/csv";
 
-/** RFC 4180 parser (quoted fields may hold commas, quotes and line breaks). */
-export function parseCsv(text: string): Array<Record<string, string>> {
+/** RFC 4180 parser (quoted fields may hold commas, quotes and line breaks): rows of fields. */
+export function parseCsvRows(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = "";
@@ -35,7 +35,12 @@ export function parseCsv(text: string): Array<Record<string, string>> {
       i++;
     } else field += c;
   }
-  const [header, ...data] = rows;
+  return rows;
+}
+
+/** The same, as one record per data row keyed by the header. */
+export function parseCsv(text: string): Array<Record<string, string>> {
+  const [header, ...data] = parseCsvRows(text);
   return data.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ""])));
 }
 

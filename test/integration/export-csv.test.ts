@@ -7,6 +7,7 @@ import { createTRPCContext } from "~/server/api/trpc";
 import { db } from "~/server/db";
 import { exportRequestLog, exportUsage } from "~/server/export/csv";
 import { redis } from "~/server/redis";
+import { parseCsvRows } from "../helpers/cost-surfaces";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 
 function sessionOf(user: { id: string; email: string }): Session {
@@ -61,30 +62,6 @@ afterAll(async () => {
 
 const url = (path: string) => new Request(`http://localhost/api/export/${tenantId}/${path}`);
 
-/** Minimal RFC 4180 parser for the test. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(field), (field = "");
-    else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      i++;
-    } else field += c;
-  }
-  return rows;
-}
 
 describe("request log CSV", () => {
   it("refuses a signed-out caller, another tenant's member, and another tenant's key", async () => {
@@ -100,7 +77,7 @@ describe("request log CSV", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/csv");
     expect(res.headers.get("content-disposition")).toContain("attachment");
-    const rows = parseCsv(await res.text());
+    const rows = parseCsvRows(await res.text());
     const [header, ...data] = rows;
     expect(header?.[0]).toBe("time");
     expect(data).toHaveLength(1203);
@@ -118,7 +95,7 @@ describe("request log CSV", () => {
 
   it("applies the status filter", async () => {
     const res = await exportRequestLog(url(`requests?keyId=${keyId}&statusClass=5xx`), tenantId, viewer);
-    expect(parseCsv(await res.text())).toHaveLength(2);
+    expect(parseCsvRows(await res.text())).toHaveLength(2);
   });
 });
 
@@ -131,14 +108,14 @@ describe("usage CSV", () => {
   it("has one row per day and model, costs equal to the usage procedure", async () => {
     const res = await exportUsage(url(`usage?keyId=${keyId}&days=7`), tenantId, viewer);
     expect(res.status).toBe(200);
-    const [header, ...data] = parseCsv(await res.text());
+    const [header, ...data] = parseCsvRows(await res.text());
     expect(data).toHaveLength(1);
     const row = Object.fromEntries(header!.map((h, i) => [h, data[0]![i]]));
     expect(row).toMatchObject({ model: "claude-sonnet-4-5", requests: "3", cost_micros: "15807", cost_usd: "0.015807" });
     const caller = createCaller(createTRPCContext({ headers: new Headers(), session: viewer }));
     const usage = await caller.apiKey.usage({ tenantId, keyId, days: 7 });
     expect(usage.totals.costMicros).toBe(15_807);
-    const tenantWide = parseCsv(await (await exportUsage(url("usage?days=7"), tenantId, viewer)).text());
+    const tenantWide = parseCsvRows(await (await exportUsage(url("usage?days=7"), tenantId, viewer)).text());
     expect(tenantWide).toHaveLength(2);
   });
 });
