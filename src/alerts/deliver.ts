@@ -17,7 +17,7 @@ import {
   type EgressLookup,
   type EgressPolicy,
 } from "~/egress";
-import { db as defaultDb } from "~/server/db";
+import { db as defaultDb } from "~/infra/db";
 import { scrubSecrets } from "~/server/observability/logger";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { backoffMs } from "./backoff";

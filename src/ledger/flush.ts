@@ -24,8 +24,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { env } from "~/env";
-import { db as defaultDb } from "~/server/db";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { db as defaultDb } from "~/infra/db";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { explanationOf, pendingDeltas, storedEventSchema, type StoredEvent } from "./event";
 import { safeText, wellFormed } from "./sanitize";

@@ -11,7 +11,7 @@
  * revocation itself.
  */
 import { env } from "~/env";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import { shardOf } from "./redis-keys";
 
 export const MARKER_TTL_SEC = 7 * 86_400;

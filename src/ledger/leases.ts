@@ -16,7 +16,7 @@
 import { NO_MODIFIERS } from "~/pricing/request";
 import { z } from "zod";
 import { env } from "~/env";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import type { StoredEvent } from "./event";
 import { LuaScript } from "./lua";
 import { quotaChargeSchema, type QuotaCharge } from "./charge";

@@ -4,8 +4,8 @@
  */
 import type { PriceOverrides } from "~/pricing";
 import { priceRequest, type CostExplanation } from "~/pricing/request";
-import { db as defaultDb } from "~/server/db";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { db as defaultDb } from "~/infra/db";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import { env } from "~/env";
 import { toPriceOverrides } from "~/server/price-overrides";
 import type { PrismaClient } from "~/generated/prisma/client";

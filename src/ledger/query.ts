@@ -4,8 +4,8 @@
  * the two reads, a request is briefly missing, never counted twice.
  */
 import { env } from "~/env";
-import { dbRead as defaultDb } from "~/server/db";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { dbRead as defaultDb } from "~/infra/db";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { dayPeriod } from "./periods";
 import { FIELD_SEP, METRICS, ledgerKeys, shardOf, type Metric } from "./redis-keys";

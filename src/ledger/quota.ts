@@ -29,7 +29,7 @@
  * period, a Redis restart), so a wiped Redis never resets a cap to zero.
  */
 import { randomUUID } from "node:crypto";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import { env } from "~/env";
 import type { QuotaCharge } from "./charge";
 import { LuaScript } from "./lua";

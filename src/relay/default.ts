@@ -25,8 +25,8 @@ import {
   observeStaleServed,
   observeUnbilled,
 } from "~/server/observability/metrics";
-import { db } from "~/server/db";
-import { isDatabaseUnreachable } from "~/server/db-errors";
+import { db } from "~/infra/db";
+import { isDatabaseUnreachable } from "~/infra/db-errors";
 import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } from "./auth";
 import { clientIpFrom } from "~/net";
 import { decryptCredential } from "./credentials";

@@ -21,9 +21,9 @@ import { createRelay, createUpstreamFetch, encryptCredential, prismaKeyLookup, t
 import { startRelayServer, type RelayServer } from "~/relay/node-server";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { createLogger } from "~/server/observability/logger";
-import { redis } from "~/server/redis";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startLoopbackListener, type LoopbackListener } from "../helpers/loopback-listener";
 import { fixture } from "../stub-upstream";

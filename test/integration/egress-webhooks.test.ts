@@ -14,9 +14,9 @@ import { resetEnvCache } from "~/env";
 import { decryptCredential, isEncryptedCredential } from "~/relay/credentials";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { createLogger } from "~/server/observability/logger";
-import { redis } from "~/server/redis";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startLoopbackListener, type LoopbackListener } from "../helpers/loopback-listener";
 

@@ -4,9 +4,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { GET, POST } from "~/app/api/lookup/route";
 import { generateApiKey } from "~/keys";
 import { admit } from "~/ledger";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { loadKeyLimits } from "~/server/key-limits";
-import { redis } from "~/server/redis";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 
 const ip = () => `192.0.2.${1 + Math.floor(Math.random() * 250)}`;

@@ -4,7 +4,7 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startRelayHarness, UPSTREAM_ANTHROPIC_KEY, waitFor, type RelayHarness } from "../helpers/relay-harness";
 

@@ -7,7 +7,7 @@ import { unlimited } from "~/ledger";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createUpstreamFetch, encryptCredential, tenantTargets, type UpstreamTarget } from "~/relay";
 import { egressPolicy } from "~/egress";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startRelayHarness, type RelayHarness } from "../helpers/relay-harness";
 import { startStubUpstream, type StubUpstream } from "../stub-upstream";

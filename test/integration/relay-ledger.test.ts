@@ -8,8 +8,8 @@ import { resetEnvCache } from "~/env";
 import { flushOnce } from "~/ledger";
 import { createDefaultRelay } from "~/relay";
 import { startRelayServer, type RelayServer } from "~/relay/node-server";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startStubUpstream, type StubUpstream } from "../stub-upstream";
 

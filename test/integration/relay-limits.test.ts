@@ -12,9 +12,9 @@ import { createDefaultRelay } from "~/relay";
 import { anthropicMessages } from "~/relay/adapters";
 import { startRelayServer, type RelayServer } from "~/relay/node-server";
 import { worstCaseMicros } from "~/relay/reservation";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { metrics } from "~/server/observability/metrics";
-import { redis } from "~/server/redis";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startStubUpstream, type SeenRequest, type StubUpstream } from "../stub-upstream";
 

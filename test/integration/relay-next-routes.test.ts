@@ -15,9 +15,9 @@ import * as modelsRoute from "~/app/v1/models/route";
 import * as responsesRoute from "~/app/v1/responses/route";
 import { resetEnvCache } from "~/env";
 import { flushOnce } from "~/ledger";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { metricsText } from "~/server/observability/metrics";
-import { redis } from "~/server/redis";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startStubUpstream, type StubUpstream } from "../stub-upstream";
 

@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { env } from "~/env";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 
 export interface ThrottlePolicy {
   maxAttempts: number;

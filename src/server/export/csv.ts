@@ -15,7 +15,7 @@ import { microsToUsd } from "~/server/api/lib/lookup-json";
 import { requestLogFilterSchema, requestLogPage } from "~/server/api/lib/request-log";
 import { dayKey, isValidTimeZone, lastDays } from "~/server/api/lib/time-range";
 import { emptyTotals, type UsageTotals } from "~/server/api/lib/usage-report";
-import { db as defaultDb } from "~/server/db";
+import { db as defaultDb } from "~/infra/db";
 
 const PAGE = 1000;
 

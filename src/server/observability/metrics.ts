@@ -415,7 +415,7 @@ export async function measureBacklog(
 async function defaultBacklog(): Promise<FlushBacklog> {
   // Imported lazily: building the registry must not need Redis or a valid environment.
   const [{ redis }, { ledgerKeys }, { env }] = await Promise.all([
-    import("~/server/redis"),
+    import("~/infra/redis"),
     import("~/ledger/redis-keys"),
     import("~/env"),
   ]);

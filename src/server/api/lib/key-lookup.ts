@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { dayPeriod, limitStatus, monthPeriod, usageRows, type LimitStatus } from "~/ledger";
 import { hashApiKey, looksLikeApiKey } from "~/keys";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import { floorHour, isValidTimeZone, nextHour } from "./time-range";
 import { byModel, emptyTotals, sumTotals, type ModelUsage, type UsageTotals } from "./usage-report";
