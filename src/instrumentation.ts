@@ -8,7 +8,7 @@ export async function register(): Promise<void> {
   // Before the first request: route handlers see the socket address (src/net/socket-hop.ts).
   const { installSocketHop } = await import("./net/socket-hop");
   installSocketHop();
-  const { parseEnv, EnvError } = await import("./env");
+  const { parseEnv, EnvError } = await import("./infra/env");
   let flushInProcess: boolean;
   try {
     flushInProcess = parseEnv().FLUSH_IN_PROCESS;

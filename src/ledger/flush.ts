@@ -23,7 +23,7 @@
  * flushed; flushOnce then rejects with a FlushError that carries the errors and what did succeed.
  */
 import { randomUUID } from "node:crypto";
-import { env } from "~/env";
+import { env } from "~/infra/env";
 import { db as defaultDb } from "~/infra/db";
 import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import type { PrismaClient } from "~/generated/prisma/client";

@@ -10,7 +10,7 @@
  * they expire after MARKER_TTL_SEC; a key read from Postgres after its revocation carries the
  * revocation itself.
  */
-import { env } from "~/env";
+import { env } from "~/infra/env";
 import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import { shardOf } from "./redis-keys";
 

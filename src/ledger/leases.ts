@@ -15,7 +15,7 @@
  */
 import { NO_MODIFIERS } from "~/pricing/request";
 import { z } from "zod";
-import { env } from "~/env";
+import { env } from "~/infra/env";
 import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import type { StoredEvent } from "./event";
 import { LuaScript } from "./lua";

@@ -6,7 +6,7 @@ import type { PriceOverrides } from "~/pricing";
 import { priceRequest, type CostExplanation } from "~/pricing/request";
 import { db as defaultDb } from "~/infra/db";
 import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
-import { env } from "~/env";
+import { env } from "~/infra/env";
 import { toPriceOverrides } from "~/server/price-overrides";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { storedEventSchema } from "./event";

@@ -30,7 +30,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
-import { env } from "~/env";
+import { env } from "~/infra/env";
 import type { QuotaCharge } from "./charge";
 import { LuaScript } from "./lua";
 import { dayPeriod, monthPeriod, weekPeriod, type Period } from "./periods";

@@ -3,7 +3,7 @@
  * where N = shard of the tenant, so each script stays in one slot on a Redis Cluster while the
  * shards spread the load across nodes. The flush job works shard by shard.
  */
-import { env } from "~/env";
+import { env } from "~/infra/env";
 import { METRICS, type Metric } from "./types";
 
 /** FNV-1a, 32 bit: stable across processes and languages, good enough to spread tenants. */

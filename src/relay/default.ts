@@ -7,7 +7,7 @@
  * was read (admission and recording need only Redis, and revocation, rotation and suspension reach
  * the admission script through Redis). A key never read before the outage gets 503.
  */
-import { env } from "~/env";
+import { env } from "~/infra/env";
 import type { ProviderName } from "~/ledger/types";
 import path from "node:path";
 import { admit, LeaseHeartbeat, LedgerJournal, LedgerRecorder, spentInRange, type QuotaCharge, type RequestEvent } from "~/ledger";

@@ -14,7 +14,7 @@ import {
   verifyWebhookSignature,
   type AlertWebhookPayload,
 } from "~/alerts";
-import { resetEnvCache } from "~/env";
+import { resetEnvCache } from "~/infra/env";
 import { flushOnce, recordRequest, type FlushResult } from "~/ledger";
 import { encryptCredential } from "~/relay/credentials";
 import { db } from "~/infra/db";

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { createAlertRunner, deliverWebhooks, verifyWebhookSignature } from "~/alerts";
 import { encryptLegacyWebhookSecrets } from "~/alerts/secret";
 import type { EgressLookup } from "~/egress";
-import { resetEnvCache } from "~/env";
+import { resetEnvCache } from "~/infra/env";
 import { decryptCredential, isEncryptedCredential } from "~/relay/credentials";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET } from "~/app/api/lookup/route";
-import { resetEnvCache } from "~/env";
+import { resetEnvCache } from "~/infra/env";
 import { db } from "~/infra/db";
 import { redis } from "~/infra/redis";
 

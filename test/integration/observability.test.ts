@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as health } from "~/app/api/health/route";
 import { GET as metricsRoute } from "~/app/api/metrics/route";
 import { GET as ready } from "~/app/api/ready/route";
-import { env, resetEnvCache } from "~/env";
+import { env, resetEnvCache } from "~/infra/env";
 import { PrismaClient } from "~/generated/prisma/client";
 import { assumeListenAddressesForTest } from "~/net";
 import { flushOnce, recordRequest } from "~/ledger";

@@ -4,7 +4,7 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { resetEnvCache } from "~/env";
+import { resetEnvCache } from "~/infra/env";
 import { flushOnce } from "~/ledger";
 import { createDefaultRelay } from "~/relay";
 import { startRelayServer, type RelayServer } from "~/relay/node-server";

@@ -13,7 +13,7 @@ import * as messagesRoute from "~/app/v1/messages/route";
 import * as modelRoute from "~/app/v1/models/[...id]/route";
 import * as modelsRoute from "~/app/v1/models/route";
 import * as responsesRoute from "~/app/v1/responses/route";
-import { resetEnvCache } from "~/env";
+import { resetEnvCache } from "~/infra/env";
 import { flushOnce } from "~/ledger";
 import { db } from "~/infra/db";
 import { metricsText } from "~/server/observability/metrics";

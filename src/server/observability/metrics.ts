@@ -417,7 +417,7 @@ async function defaultBacklog(): Promise<FlushBacklog> {
   const [{ redis }, { ledgerKeys }, { env }] = await Promise.all([
     import("~/infra/redis"),
     import("~/ledger/redis-keys"),
-    import("~/env"),
+    import("~/infra/env"),
   ]);
   const keys = Array.from({ length: env.LEDGER_SHARDS }, (_, shard) => ledgerKeys.events(shard));
   return measureBacklog(redis as unknown as BacklogRedis, keys);

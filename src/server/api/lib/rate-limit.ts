@@ -1,5 +1,5 @@
 /** Fixed-window rate limits in Redis: one INCR (+ EXPIRE) per hit, shared by every instance. */
-import { env } from "~/env";
+import { env } from "~/infra/env";
 import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 
 export interface RateLimitResult {

@@ -9,7 +9,7 @@ import { encryptWebhookSecret } from "~/alerts/secret";
 import { generateWebhookSecret } from "~/alerts/signature";
 import { egressUrlSchema, redactUrl } from "~/egress";
 import { isUsdAmount, parseUsdToMicros } from "~/lib/money";
-import { env } from "~/env";
+import { env } from "~/infra/env";
 import { findModelPrice } from "~/pricing";
 import { unpricedModelPolicySchema } from "~/relay/unpriced-policy";
 import { createTRPCRouter, tenantProcedure } from "../trpc";
