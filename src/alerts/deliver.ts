@@ -18,7 +18,7 @@ import {
   type EgressPolicy,
 } from "~/egress";
 import { db as defaultDb } from "~/infra/db";
-import { scrubSecrets } from "~/server/observability/logger";
+import { scrubSecrets } from "~/infra/observability/logger";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { backoffMs } from "./backoff";
 import { upgradeWebhookSecret, webhookSecretFromStored } from "./secret";

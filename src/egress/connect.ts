@@ -14,7 +14,7 @@ import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from "un
 import { normalizeHost, parseIp } from "~/infra/net/address";
 import { addressRefusal, envEgressPolicy, isHostAllowlisted, type EgressPolicy } from "./policy";
 import { EgressUrlError } from "~/infra/net/url";
-import { scrubSecrets } from "~/server/observability/logger";
+import { scrubSecrets } from "~/infra/observability/logger";
 
 /** A connection the egress policy refused; the message names the address, never the URL. */
 export class EgressRefusedError extends Error {

@@ -15,7 +15,7 @@ import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import { loadPriceOverrides } from "~/server/price-overrides";
 import type { PriceOverrides } from "~/pricing";
 import { costOf } from "~/pricing";
-import { componentLogger, logRequest, logUnbilled, scrubSecrets, unbilledEndpointLabel } from "~/server/observability/logger";
+import { componentLogger, logRequest, logUnbilled, scrubSecrets, unbilledEndpointLabel } from "~/infra/observability/logger";
 import {
   observePostgresError,
   observeLedgerRecords,
@@ -24,7 +24,7 @@ import {
   observeRequest,
   observeStaleServed,
   observeUnbilled,
-} from "~/server/observability/metrics";
+} from "~/infra/observability/metrics";
 import { db } from "~/infra/db";
 import { isDatabaseUnreachable } from "~/infra/db-errors";
 import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } from "./auth";

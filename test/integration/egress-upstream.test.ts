@@ -22,7 +22,7 @@ import { startRelayServer, type RelayServer } from "~/relay/node-server";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { db } from "~/infra/db";
-import { createLogger } from "~/server/observability/logger";
+import { createLogger } from "~/infra/observability/logger";
 import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startLoopbackListener, type LoopbackListener } from "../helpers/loopback-listener";

@@ -15,7 +15,7 @@ import { decryptCredential, isEncryptedCredential } from "~/relay/credentials";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { db } from "~/infra/db";
-import { createLogger } from "~/server/observability/logger";
+import { createLogger } from "~/infra/observability/logger";
 import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startLoopbackListener, type LoopbackListener } from "../helpers/loopback-listener";

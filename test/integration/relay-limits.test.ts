@@ -13,7 +13,7 @@ import { anthropicMessages } from "~/relay/adapters";
 import { startRelayServer, type RelayServer } from "~/relay/node-server";
 import { worstCaseMicros } from "~/relay/reservation";
 import { db } from "~/infra/db";
-import { metrics } from "~/server/observability/metrics";
+import { metrics } from "~/infra/observability/metrics";
 import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startStubUpstream, type SeenRequest, type StubUpstream } from "../stub-upstream";

@@ -20,7 +20,7 @@ import {
 import { anthropicMessages, openAiChat, openAiResponses, type ProtocolAdapter } from "~/relay/adapters";
 import { JsonTap, SseTap, type BodyObserver } from "~/relay/observers";
 import { servedModelOf } from "~/relay/usage";
-import { Metrics } from "~/server/observability/metrics";
+import { Metrics } from "~/infra/observability/metrics";
 import { fixture } from "../stub-upstream";
 import { requestEvent } from "../helpers/events";
 

@@ -6,7 +6,7 @@ import {
   logRequest,
   microsToDollars,
   scrubSecrets,
-} from "~/server/observability/logger";
+} from "~/infra/observability/logger";
 import {
   Metrics,
   endpointLabel,
@@ -18,7 +18,7 @@ import {
   streamIdMs,
   wordLabel,
   type BacklogRedis,
-} from "~/server/observability/metrics";
+} from "~/infra/observability/metrics";
 
 function event(over: Partial<RequestEvent> = {}): RequestEvent {
   return {

@@ -135,7 +135,7 @@ describe("staleTolerantCache eviction", () => {
 
 describe("logUnbilled", () => {
   it("writes one JSON line per unbilled call with key, endpoint, model, outcome and reason", async () => {
-    const { createLogger, logUnbilled } = await import("~/server/observability/logger");
+    const { createLogger, logUnbilled } = await import("~/infra/observability/logger");
     const lines: string[] = [];
     const log = createLogger({ level: "info", format: "json", destination: { write: (s: string) => void lines.push(s) } });
     logUnbilled(

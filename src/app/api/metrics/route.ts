@@ -5,7 +5,7 @@
  * otherwise it refuses, so a forgotten token never leaves metrics open to the network.
  */
 import { servesLoopbackOnly } from "~/net";
-import { metricsAuthorized, metricsContentType, metricsText } from "~/server/observability/metrics";
+import { metricsAuthorized, metricsContentType, metricsText } from "~/infra/observability/metrics";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
