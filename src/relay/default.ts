@@ -15,16 +15,11 @@ import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import { loadPriceOverrides } from "~/server/price-overrides";
 import type { PriceOverrides } from "~/pricing";
 import { costOf } from "~/pricing";
-import { componentLogger, logRequest, logUnbilled, scrubSecrets, unbilledEndpointLabel } from "~/infra/observability/logger";
-import {
-  observePostgresError,
-  observeLedgerRecords,
-  observeQuotaRefusal,
-  observeRedisError,
-  observeRequest,
-  observeStaleServed,
-  observeUnbilled,
-} from "~/infra/observability/metrics";
+import { componentLogger, scrubSecrets } from "~/infra/observability/logger";
+import { observePostgresError, observeRedisError } from "~/infra/observability/metrics";
+import { observeLedgerRecords } from "~/ledger/metrics";
+import { logRequest, logUnbilled, unbilledEndpointLabel } from "./log-lines";
+import { observeQuotaRefusal, observeRequest, observeStaleServed, observeUnbilled } from "./metrics";
 import { db } from "~/infra/db";
 import { isDatabaseUnreachable } from "~/infra/db-errors";
 import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } from "./auth";

@@ -2,7 +2,7 @@
 import { createAlertRunner } from "~/alerts";
 import { FlushError, startFlushLoop, type FlushLoop } from "~/ledger";
 import { componentLogger } from "~/infra/observability/logger";
-import { observeFlush, observeFlushError } from "~/infra/observability/metrics";
+import { observeFlush, observeFlushError } from "~/ledger/metrics";
 
 export function startObservedFlushLoop(): FlushLoop {
   const log = componentLogger("flush");

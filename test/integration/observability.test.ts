@@ -18,7 +18,7 @@ import { PrismaClient } from "~/generated/prisma/client";
 import { assumeListenAddressesForTest } from "~/net";
 import { flushOnce, recordRequest } from "~/ledger";
 import { db } from "~/infra/db";
-import { measureBacklog } from "~/infra/observability/metrics";
+import { measureBacklog } from "~/ledger/metrics";
 import { checkReadiness, DEFAULT_MIGRATIONS_DIR, type ReadinessReport } from "~/infra/observability/readiness";
 import { redis } from "~/infra/redis";
 import { TEST_DATABASE_URL } from "../setup/test-env";

@@ -13,7 +13,7 @@ import { anthropicMessages } from "~/relay/adapters";
 import { startRelayServer, type RelayServer } from "~/relay/node-server";
 import { worstCaseMicros } from "~/relay/reservation";
 import { db } from "~/infra/db";
-import { metrics } from "~/infra/observability/metrics";
+import { metrics } from "~/server/metrics";
 import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startStubUpstream, type SeenRequest, type StubUpstream } from "../stub-upstream";
@@ -143,7 +143,7 @@ describe("worst-case reservation at admission", () => {
 });
 
 const unbilledCount = async (endpoint: string, outcome: string): Promise<number> => {
-  const m = (await metrics().unbilled.get()).values.find((v) => v.labels.endpoint === endpoint && v.labels.outcome === outcome);
+  const m = (await metrics().relay.unbilled.get()).values.find((v) => v.labels.endpoint === endpoint && v.labels.outcome === outcome);
   return m?.value ?? 0;
 };
 

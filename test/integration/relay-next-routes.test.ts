@@ -16,7 +16,7 @@ import * as responsesRoute from "~/app/v1/responses/route";
 import { resetEnvCache } from "~/infra/env";
 import { flushOnce } from "~/ledger";
 import { db } from "~/infra/db";
-import { metricsText } from "~/infra/observability/metrics";
+import { metricsText } from "~/server/metrics";
 import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startStubUpstream, type StubUpstream } from "../stub-upstream";

@@ -135,7 +135,8 @@ describe("staleTolerantCache eviction", () => {
 
 describe("logUnbilled", () => {
   it("writes one JSON line per unbilled call with key, endpoint, model, outcome and reason", async () => {
-    const { createLogger, logUnbilled } = await import("~/infra/observability/logger");
+    const { createLogger } = await import("~/infra/observability/logger");
+    const { logUnbilled } = await import("~/relay/log-lines");
     const lines: string[] = [];
     const log = createLogger({ level: "info", format: "json", destination: { write: (s: string) => void lines.push(s) } });
     logUnbilled(
