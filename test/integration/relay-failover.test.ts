@@ -5,7 +5,8 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { unlimited } from "~/ledger";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createUpstreamFetch, encryptCredential, tenantTargets, type UpstreamTarget } from "~/relay";
+import { createUpstreamFetch, encryptCredential, type UpstreamTarget } from "~/relay";
+import { tenantTargets } from "~/server/relay/default";
 import { egressPolicy } from "~/egress";
 import { db } from "~/infra/db";
 import { createTenantWithKey } from "../helpers/fixtures-db";

@@ -6,7 +6,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { resetEnvCache } from "~/infra/env";
 import { flushOnce } from "~/ledger";
-import { createDefaultRelay } from "~/relay";
+import { createDefaultRelay } from "~/server/relay/default";
 import { startRelayServer, type RelayServer } from "~/relay/node-server";
 import { db } from "~/infra/db";
 import { redis } from "~/infra/redis";

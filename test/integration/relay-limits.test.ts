@@ -8,7 +8,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flushOnce, markKeyActive, markTenantSuspended } from "~/ledger";
-import { createDefaultRelay } from "~/relay";
+import { createDefaultRelay } from "~/server/relay/default";
 import { anthropicMessages } from "~/relay/adapters";
 import { startRelayServer, type RelayServer } from "~/relay/node-server";
 import { worstCaseMicros } from "~/relay/reservation";
