@@ -6,7 +6,7 @@ import type { RequestEvent } from "~/ledger/types";
 import { createRelay, createUpstreamFetch, type RelayDeps } from "~/relay";
 import { prismaKeyLookup } from "~/server/relay/default";
 import { startRelayServer, type RelayServer } from "~/relay/node-server";
-import { startStubUpstream, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 
 export const UPSTREAM_ANTHROPIC_KEY = "sk-ant-upstream-secret";
 export const UPSTREAM_OPENAI_KEY = "sk-openai-upstream-secret";

@@ -13,7 +13,7 @@ import { priceRequest, type BillingModifiers } from "~/pricing/request";
 import { exactDecimal } from "~/server/api/lib/cost-explanation";
 import { db } from "~/infra/db";
 import { redis } from "~/infra/redis";
-import type { StubKnobs } from "../stub-upstream";
+import type { StubKnobs } from "../../stub/upstream";
 import { costSurfaces, ownerSession } from "../helpers/cost-surfaces";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startRelayHarness, waitFor, type RelayHarness } from "../helpers/relay-harness";

@@ -27,7 +27,7 @@ import { createLogger } from "~/infra/observability/logger";
 import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startLoopbackListener, type LoopbackListener } from "../helpers/loopback-listener";
-import { fixture } from "../stub-upstream";
+import { fixture } from "../../stub/upstream";
 
 const PORT = 5160;
 const STATS_PORT = 5161;

@@ -17,7 +17,7 @@ import type { RedisClient } from "~/infra/redis";
 import { requestEvent } from "../helpers/events";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startRelayProcess, startThrowawayRedis, until, type RelayProcess } from "../helpers/relay-process";
-import { startStubUpstream, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const MODEL = "claude-sonnet-4-5-20250929";

@@ -17,7 +17,7 @@ import { redis } from "~/infra/redis";
 import { TEST_DATABASE_URL } from "../setup/test-env";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
-import { startStubUpstream, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const PROXY_PORT = 5150;

@@ -11,7 +11,7 @@ import { egressPolicy } from "~/egress";
 import { db } from "~/infra/db";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startRelayHarness, type RelayHarness } from "../helpers/relay-harness";
-import { startStubUpstream, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 
 const PARAMS = { model: "claude-sonnet-4-5-20250929", max_tokens: 50, messages: [{ role: "user" as const, content: "hi" }] };
 

@@ -11,7 +11,7 @@ import { startRelayServer, type RelayServer } from "~/relay/node-server";
 import { db } from "~/infra/db";
 import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
-import { startStubUpstream, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 
 let stub: StubUpstream;
 let relay: RelayServer;

@@ -16,7 +16,7 @@ import { db } from "~/infra/db";
 import { metrics } from "~/server/metrics";
 import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
-import { startStubUpstream, type SeenRequest, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type SeenRequest, type StubUpstream } from "../../stub/upstream";
 
 let stub: StubUpstream;
 let relay: RelayServer;

@@ -19,7 +19,7 @@ import { db } from "~/infra/db";
 import { metricsText } from "~/server/metrics";
 import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
-import { startStubUpstream, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 
 const CLAUDE = "claude-sonnet-4-5-20250929";
 const GPT = "gpt-4o-2024-08-06";

@@ -21,7 +21,7 @@ import { anthropicMessages, openAiChat, openAiResponses, type ProtocolAdapter } 
 import { JsonTap, SseTap, type BodyObserver } from "~/relay/observers";
 import { servedModelOf } from "~/relay/usage";
 import { createMetrics } from "~/server/metrics";
-import { fixture } from "../stub-upstream";
+import { fixture } from "../../stub/upstream";
 import { requestEvent } from "../helpers/events";
 
 /** The string literals of `export type <name> = 'a' | 'b' | …;` in an SDK's .d.ts. */
