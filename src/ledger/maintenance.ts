@@ -11,7 +11,8 @@ import { toPriceOverrides } from "~/server/price-overrides";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { storedEventSchema } from "./event";
 import { usageRows } from "./query";
-import { FIELD_SEP, HOUR_MS, ledgerKeys } from "./redis-keys";
+import { HOUR_MS } from "~/lib/time";
+import { FIELD_SEP, ledgerKeys } from "./redis-keys";
 import { METRIC_DEFS } from "./types";
 
 export interface Totals {

@@ -5,6 +5,7 @@
  */
 import { env } from "~/infra/env";
 import { METRICS, type Metric } from "./types";
+import { HOUR_MS } from "~/lib/time";
 
 /** FNV-1a, 32 bit: stable across processes and languages, good enough to spread tenants. */
 export function fnv1a(value: string): number {
@@ -57,5 +58,4 @@ export function pendingField(apiKeyId: string, model: string, hourMs: number, me
   return [apiKeyId, model, hourMs, metric].join(FIELD_SEP);
 }
 
-export const HOUR_MS = 3_600_000;
 export const hourStartMs = (epochMs: number): number => epochMs - (epochMs % HOUR_MS);

@@ -13,7 +13,7 @@ import { explanationText } from "~/server/api/lib/cost-explanation";
 import { loadPriceOverrides } from "~/server/price-overrides";
 import { microsToUsd } from "~/server/api/lib/lookup-json";
 import { requestLogFilterSchema, requestLogPage } from "~/server/api/lib/request-log";
-import { dayKey, isValidTimeZone, lastDays } from "~/server/api/lib/time-range";
+import { dayKey, lastDays, zoneOrUtc } from "~/lib/time";
 import { emptyTotals, type UsageTotals } from "~/server/api/lib/usage-report";
 import { db as defaultDb } from "~/infra/db";
 
@@ -217,7 +217,7 @@ export async function exportUsage(
     const key = await db.apiKey.findFirst({ where: { id: keyId, tenantId: access.tenant.id }, select: { id: true } });
     if (!key) return text(404, "No such key in this tenant");
   }
-  const timeZone = isValidTimeZone(access.tenant.timeZone) ? access.tenant.timeZone : "UTC";
+  const timeZone = zoneOrUtc(access.tenant.timeZone);
   const range = lastDays(days, timeZone);
   const [rows, hourly, overrides] = await Promise.all([
     usageRows({ tenantId: access.tenant.id, apiKeyId: keyId, from: range.from, to: range.to, dayBucketsIn: timeZone }),

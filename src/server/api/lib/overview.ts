@@ -6,12 +6,9 @@
 import { z } from "zod";
 import type { UsageRow } from "~/ledger";
 import { METRICS } from "~/ledger/types";
-import { zonedTimeToUtc } from "~/ledger/periods";
 import { emptyTotals, sumTotals, byModel, type ModelUsage, type UsageTotals } from "./usage-report";
-import { dayKey, nextHour, startOfDay } from "./time-range";
+import { addDaysKey, DAY_MS, dayKey, HOUR_MS, localMidnight, nextHour, startOfDay } from "~/lib/time";
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 /** At most this many calendar days in a custom range. */
 export const MAX_RANGE_DAYS = 366;
 /** Hour buckets only up to this many days (744 points). */
@@ -40,17 +37,6 @@ export interface ResolvedRange {
   to: Date;
   /** Calendar days covered (tenant time zone). */
   dayCount: number;
-}
-
-/** The instant local midnight of "YYYY-MM-DD" happens in the zone. */
-export function localMidnight(key: string, timeZone: string): Date {
-  const [y, m, d] = key.split("-").map(Number) as [number, number, number];
-  return new Date(zonedTimeToUtc(y, m, d, 0, timeZone));
-}
-
-function addDaysKey(key: string, days: number): string {
-  const [y, m, d] = key.split("-").map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 }
 
 /** A range in the zone: presets end at the end of the current hour; custom ranges at the end of their last day. */
