@@ -1,3 +1,4 @@
+import "server-only";
 import { Cluster, Redis } from "ioredis";
 import { env } from "~/infra/env";
 
