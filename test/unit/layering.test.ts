@@ -187,6 +187,21 @@ describe("layering", () => {
     expect(stale.map((p) => `${p.from} -> ${p.to}`)).toEqual([]);
   });
 
+  it("README's Layout section lists every row, with what it may import", () => {
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const layout = readme.slice(readme.indexOf("## Layout"));
+    const rows = new Map<string, string>();
+    for (const m of layout.matchAll(/^\| `([^`]+)` \| [^|]+ \| ([^|]+) \|$/gm)) rows.set(m[1]!.replace(/\/$/, ""), m[2]!);
+    for (const layer of LAYERS) {
+      const cell = rows.get(layer.path);
+      expect(cell, `README Layout has no row for ${layer.path}`).toBeDefined();
+      const named = [...cell!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!.replace(/\/$/, ""));
+      const expected = layer.mayImport.includes("*") ? ["src", "stub"] : layer.mayImport;
+      for (const allowed of expected) expect(named, `README row ${layer.path}`).toContain(allowed);
+      if (expected.length === 0) expect(cell!.trim(), `README row ${layer.path}`).toBe("nothing");
+    }
+  });
+
   it("the rules the issue names hold", () => {
     const domain = ["src/lib", "src/infra", "src/i18n", "src/net", "src/egress", "src/pricing", "src/keys", "src/ledger", "src/relay", "src/alerts"];
     for (const d of domain) {
