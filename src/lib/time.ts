@@ -78,6 +78,14 @@ export function dayKey(date: Date, timeZone: string): string {
   return dayFormatter(timeZone).format(date);
 }
 
+const pad2 = (n: number): string => String(n).padStart(2, "0");
+
+/** "YYYY-MM-DDTHH" of the instant's hour in the time zone. */
+export function hourKey(date: Date, timeZone: string): string {
+  const p = localParts(date.getTime(), timeZone);
+  return `${p.year}-${pad2(p.month)}-${pad2(p.day)}T${pad2(p.hour)}`;
+}
+
 /** The instant local midnight of "YYYY-MM-DD" happens in the zone. */
 export function localMidnight(key: string, timeZone: string): Date {
   const [y, m, d] = key.split("-").map(Number) as [number, number, number];

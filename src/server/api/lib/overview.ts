@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { UsageRow } from "~/ledger";
 import { METRICS } from "~/ledger/types";
 import { emptyTotals, sumTotals, byModel, type ModelUsage, type UsageTotals } from "./usage-report";
-import { addDaysKey, DAY_MS, dayKey, HOUR_MS, localMidnight, nextHour, startOfDay } from "~/lib/time";
+import { addDaysKey, DAY_MS, dayKey, HOUR_MS, hourKey, localMidnight, nextHour, startOfDay } from "~/lib/time";
 
 /** At most this many calendar days in a custom range. */
 export const MAX_RANGE_DAYS = 366;
@@ -72,24 +72,11 @@ export function defaultBucket(range: ResolvedRange): Bucket {
 /** Bucket label formatting is cached per hour: rows share hours, Intl formatting is not free. */
 function bucketKeyFn(bucket: Bucket, timeZone: string): (hourStart: Date) => string {
   const cache = new Map<number, string>();
-  const hourFmt = new Intl.DateTimeFormat("en-CA", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-  });
   return (date) => {
     const ms = date.getTime();
     let key = cache.get(ms);
     if (key === undefined) {
-      if (bucket === "day") key = dayKey(date, timeZone);
-      else {
-        const p = hourFmt.formatToParts(date);
-        const get = (t: Intl.DateTimeFormatPartTypes) => p.find((x) => x.type === t)?.value ?? "00";
-        key = `${get("year")}-${get("month")}-${get("day")}T${get("hour")}`;
-      }
+      key = bucket === "day" ? dayKey(date, timeZone) : hourKey(date, timeZone);
       cache.set(ms, key);
     }
     return key;
