@@ -4,7 +4,7 @@ import { flushOnce, purgeRequestLogs, reconcile, recordRequest, reprice, type Re
 import { priceTable } from "~/pricing";
 import { db } from "~/server/db";
 import { redis } from "~/server/redis";
-import { toPriceOverrides } from "~/server/price-overrides";
+import { toPriceOverrides } from "~/keys/server";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 
 function event(tenantId: string, apiKeyId: string, startedAt = Date.now()): RequestEvent {

@@ -5,9 +5,8 @@
  */
 import { z } from "zod";
 import { dayPeriod, limitStatus, monthPeriod, usageRows, type LimitStatus } from "~/ledger";
-import { hashApiKey, looksLikeApiKey } from "~/keys";
+import { hashApiKey, keyExpiresAt, keyLimitsSelect, looksLikeApiKey, toKeyLimits } from "~/keys";
 import { db } from "~/server/db";
-import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import { floorHour, isValidTimeZone, nextHour } from "./time-range";
 import { byModel, emptyTotals, sumTotals, type ModelUsage, type UsageTotals } from "./usage-report";
 
@@ -18,8 +17,6 @@ export const apiKeySecretSchema = z
   .trim()
   .max(200)
   .refine(looksLikeApiKey, "A Metergate key starts with mg- and is about 46 characters long");
-
-const DAY_MS = 86_400_000;
 
 export interface PeriodUsage {
   /** Start of the period (ISO 8601), in the key's tenant time zone. */
@@ -80,11 +77,7 @@ export async function lookupKeyUsage(apiId: string, now: Date = new Date()): Pro
     usageRows({ apiKeyId: apiId, from: floorHour(key.createdAt), to: nextHour(now), dayBucketsIn: timeZone }),
     limitStatus(toKeyLimits(key), { now: now.getTime() }),
   ]);
-  const afterFirstUse =
-    key.expiresAfterFirstUseDays !== null && key.firstUsedAt
-      ? new Date(key.firstUsedAt.getTime() + key.expiresAfterFirstUseDays * DAY_MS)
-      : null;
-  const expiry = [key.expiresAt, afterFirstUse].filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0];
+  const expiry = keyExpiresAt(key);
   return {
     ...empty,
     totals: sumTotals(rows),

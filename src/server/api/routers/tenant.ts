@@ -1,33 +1,19 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { createTenant, slugFromName } from "~/keys/server";
 import { createTRPCRouter, protectedProcedure, tenantProcedure } from "../trpc";
 
 export const tenantNameSchema = z.string().trim().min(1, "Name your tenant").max(80);
 
+/** The readable part of the name and a random suffix: two tenants may share a name. */
 function slugFor(name: string): string {
-  const base = name
-    .toLowerCase()
-    .normalize("NFKD")
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 40);
-  return `${base || "tenant"}-${randomBytes(3).toString("hex")}`;
+  return `${slugFromName(name)}-${randomBytes(3).toString("hex")}`;
 }
 
 export const tenantRouter = createTRPCRouter({
   /** Creates a tenant; the creator becomes its OWNER. */
   create: protectedProcedure.input(z.object({ name: tenantNameSchema })).mutation(async ({ ctx, input }) => {
-    const userId = ctx.session.user.id;
-    const tenant = await ctx.db.$transaction(async (tx) => {
-      const created = await tx.tenant.create({
-        data: { name: input.name, slug: slugFor(input.name), memberships: { create: { userId, role: "OWNER" } } },
-        select: { id: true, name: true, slug: true },
-      });
-      await tx.auditLog.create({
-        data: { tenantId: created.id, actorId: userId, action: "tenant.create", target: created.id },
-      });
-      return created;
-    });
+    const tenant = await createTenant({ kind: "user", userId: ctx.session.user.id }, { name: input.name, slug: slugFor(input.name) }, ctx.db);
     return { ...tenant, role: "OWNER" as const };
   }),
 
