@@ -1,7 +1,8 @@
 /**
- * Keys and tenants, the part that runs anywhere (browser, relay, scripts): key secrets, expiry,
- * roles, and the one definition of every key limit with what is derived from it. Database reads
- * and every write to keys, tenants and price overrides are in `~/keys/server`.
+ * Keys and tenants, the part without a database (relay, scripts, server code): key secrets,
+ * expiry, roles, and the one definition of every key limit with what is derived from it.
+ * Database reads and every write to keys, tenants and price overrides are in `~/keys/server`.
+ * Client components import `~/keys/limits` (the definitions alone; secret.ts needs node:crypto).
  */
 export { KEY_PREFIX, generateApiKey, hashApiKey, looksLikeApiKey, redactApiKeys, type GeneratedKey } from "./secret";
 export { isKeyExpired, keyExpiresAt, keyExpiresAtMs, type KeyExpiryFields } from "./expiry";

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { activeAlerts } from "~/alerts";
 import { createTenant, slugFromName } from "~/keys/server";
 import { createTRPCRouter, protectedProcedure, tenantProcedure } from "../trpc";
 
@@ -26,6 +27,9 @@ export const tenantRouter = createTRPCRouter({
     });
     return memberships.map((m) => ({ id: m.tenant.id, name: m.tenant.name, slug: m.tenant.slug, role: m.role }));
   }),
+
+  /** Spend alerts of the running periods (80 % / 100 % of a key's cap or the tenant's budget). */
+  alerts: tenantProcedure("VIEWER").query(({ ctx }) => activeAlerts(ctx.tenant.id)),
 
   /** One tenant the caller belongs to, with the caller's role. */
   get: tenantProcedure("VIEWER").query(({ ctx }) => ({
