@@ -29,3 +29,11 @@ export function isKeyExpired(key: KeyExpiryFields, nowMs: number): boolean {
   const ms = keyExpiresAtMs(key);
   return ms !== null && ms <= nowMs;
 }
+
+export type KeyStatus = "active" | "expired" | "revoked";
+
+/** What the portal shows for a key: revoked wins over expired. */
+export function keyStatus(key: KeyExpiryFields & { revokedAt: Date | null }, nowMs: number): KeyStatus {
+  if (key.revokedAt) return "revoked";
+  return isKeyExpired(key, nowMs) ? "expired" : "active";
+}

@@ -5,7 +5,7 @@
  * Client components import `~/keys/limits` (the definitions alone; secret.ts needs node:crypto).
  */
 export { KEY_PREFIX, generateApiKey, hashApiKey, looksLikeApiKey, redactApiKeys, type GeneratedKey } from "./secret";
-export { isKeyExpired, keyExpiresAt, keyExpiresAtMs, type KeyExpiryFields } from "./expiry";
+export { isKeyExpired, keyExpiresAt, keyExpiresAtMs, keyStatus, type KeyExpiryFields, type KeyStatus } from "./expiry";
 export { ROLE_RANK, hasRole } from "./roles";
 export { KeysError, type KeysErrorCode } from "./errors";
 export {

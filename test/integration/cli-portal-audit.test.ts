@@ -4,9 +4,7 @@
  * The only difference is the actor: a user id from the portal, `details.via: "cli"` from the CLI.
  * The CLI runs as a real process against the test database (env from the vitest setup).
  */
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import type { Session } from "next-auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyStateKey } from "~/ledger/key-state";
@@ -14,21 +12,10 @@ import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { db } from "~/server/db";
 import { redis } from "~/server/redis";
+import { runCli as cli } from "../helpers/cli";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 /** Each CLI run starts tsx and Prisma: seconds on a loaded machine. */
 const CLI_TEST_MS = 120_000;
-
-function cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/cli.ts", ...args], { cwd: ROOT, env: process.env });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("exit", (code) => resolve({ code, out, err }));
-  });
-}
 
 async function cliJson<T>(...args: string[]): Promise<T> {
   const run = await cli(...args);

@@ -85,6 +85,19 @@ function LimitField({
   );
 }
 
+/** A label above a date input or select, with the field's error under it. */
+function LabelledControl({ id, label, error, children }: { id: string; label: string; error?: string; children: ReactNode }) {
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
+        {label}
+      </label>
+      {children}
+      {error ? <p className="mt-1 text-xs text-red-600">{error}</p> : null}
+    </div>
+  );
+}
+
 function Group({ title, children }: { title: string; children: ReactNode }) {
   return (
     <fieldset className="rounded-xl border border-zinc-200 p-4 dark:border-zinc-800">
@@ -216,10 +229,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
         );
       case "date":
         return (
-          <div key={column}>
-            <label htmlFor={id} className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
-              {t(d.label)}
-            </label>
+          <LabelledControl key={column} id={id} label={t(d.label)} error={errorOf(d.input)}>
             <input
               id={id}
               name={d.input}
@@ -228,15 +238,11 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
               aria-invalid={errorOf(d.input) ? true : undefined}
               className={cn(inputClass, "mt-1.5 w-full")}
             />
-            {errorOf(d.input) ? <p className="mt-1 text-xs text-red-600">{errorOf(d.input)}</p> : null}
-          </div>
+          </LabelledControl>
         );
       case "upstream":
         return (
-          <div key={column}>
-            <label htmlFor={id} className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
-              {t(d.label)}
-            </label>
+          <LabelledControl key={column} id={id} label={t(d.label)} error={errorOf(d.input)}>
             <select
               id={id}
               name={d.input}
@@ -253,8 +259,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
                 </option>
               ))}
             </select>
-            {errorOf(d.input) ? <p className="mt-1 text-xs text-red-600">{errorOf(d.input)}</p> : null}
-          </div>
+          </LabelledControl>
         );
       case "models":
         return (

@@ -4,6 +4,7 @@ import type { PrismaClient } from "~/generated/prisma/client";
 import {
   checkRateWindow,
   keyExpiresAt,
+  keyStatus,
   keyLimitsSelect,
   keyLimitsShape,
   LEGACY_SETTER_ROLE,
@@ -68,14 +69,19 @@ export const apiKeyRouter = createTRPCRouter({
         lastUsedAt: true,
         revokedAt: true,
         expiresAt: true,
+        expiresAfterFirstUseDays: true,
+        firstUsedAt: true,
         createdById: true,
         createdBy: { select: { email: true } },
       },
     });
     const isAdmin = hasRole(ctx.membership.role, "ADMIN");
     const canManageOwn = hasRole(ctx.membership.role, "MEMBER");
-    return keys.map(({ createdBy, createdById, ...key }) => ({
+    const now = Date.now();
+    return keys.map(({ createdBy, createdById, expiresAfterFirstUseDays, firstUsedAt, ...key }) => ({
       ...key,
+      /** Revoked, expired (by date or N days after first use) or active, as of this answer. */
+      status: keyStatus({ ...key, expiresAfterFirstUseDays, firstUsedAt }, now),
       createdByEmail: createdBy?.email ?? null,
       canManage: isAdmin || (canManageOwn && createdById === ctx.session.user.id),
     }));
@@ -133,7 +139,6 @@ export const apiKeyRouter = createTRPCRouter({
         ...limitColumnsSelect,
       });
       const effectiveExpiresAt = keyExpiresAt(key);
-      const status = key.revokedAt ? "revoked" : effectiveExpiresAt && effectiveExpiresAt.getTime() <= Date.now() ? "expired" : "active";
       const isAdmin = hasRole(ctx.membership.role, "ADMIN");
       return {
         id: key.id,
@@ -146,7 +151,7 @@ export const apiKeyRouter = createTRPCRouter({
         firstUsedAt: key.firstUsedAt,
         revokedAt: key.revokedAt,
         effectiveExpiresAt,
-        status: status as "active" | "revoked" | "expired",
+        status: keyStatus(key, Date.now()),
         createdByEmail: key.createdBy?.email ?? null,
         upstream: key.upstream,
         canManage: isAdmin || (hasRole(ctx.membership.role, "MEMBER") && key.createdById === ctx.session.user.id),
