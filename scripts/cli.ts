@@ -29,12 +29,11 @@ loadDotEnv();
 
 const { db } = await import("~/infra/db");
 const { redis } = await import("~/infra/redis");
-const { flushOnce, reconcile, reprice, purgeRequestLogs, listDeadLetters, replayDeadLetters, markKeyActive, markTenantSuspended } = await import("~/ledger");
-const { generateApiKey } = await import("~/keys");
-const { limitStatus } = await import("~/ledger");
-const { loadKeyLimits } = await import("~/server/key-limits");
-const { parseKeyLimitArgs, parseUsdToMicros } = await import("./lib/limit-args");
-const { limitSettersSchema } = await import("~/server/api/lib/key-field-rules");
+const { flushOnce, reconcile, reprice, purgeRequestLogs, listDeadLetters, replayDeadLetters, limitStatus } = await import("~/ledger");
+const { LIMIT_COLUMNS, LIMIT_FLAGS, parseKeyLimitArgs } = await import("~/keys");
+const keys = await import("~/keys/server");
+const { writeAudit } = await import("~/audit");
+const { MoneyFormatError, parseUsdToMicros } = await import("~/lib/money");
 
 class UsageError extends Error {}
 
@@ -51,29 +50,15 @@ const { positionals, values } = parseArgs({
     to: { type: "string" },
     days: { type: "string" },
     "dry-run": { type: "boolean" },
-    "rate-window-minutes": { type: "string" },
-    "rate-max-requests": { type: "string" },
-    "rate-max-tokens": { type: "string" },
-    "rate-max-cost-usd": { type: "string" },
-    "max-concurrency": { type: "string" },
-    "daily-usd": { type: "string" },
-    "weekly-usd": { type: "string" },
-    "monthly-usd": { type: "string" },
-    "total-usd": { type: "string" },
-    "total-tokens": { type: "string" },
-    "weekly-reset-day": { type: "string" },
-    "weekly-reset-hour": { type: "string" },
-    "expires-at": { type: "string" },
-    "expires-after-first-use-days": { type: "string" },
-    "allowed-models": { type: "string" },
     "time-zone": { type: "string" },
     all: { type: "boolean" },
     limit: { type: "string" },
+    ...Object.fromEntries(LIMIT_FLAGS.map((flag) => [flag, { type: "string" as const }])),
   },
 });
 
-function need(name: keyof typeof values): string {
-  const v = values[name];
+function need(name: string): string {
+  const v: unknown = (values as Record<string, unknown>)[name];
   if (typeof v !== "string" || v === "") throw new UsageError(`missing --${name}`);
   return v;
 }
@@ -89,41 +74,32 @@ function date(name: "from" | "to", fallback?: Date): Date {
   return d;
 }
 
-function slugify(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "tenant";
-}
+const cli = keys.OPERATOR;
 
-async function findTenant(ref: string) {
-  const t = await db.tenant.findFirst({ where: { OR: [{ id: ref }, { slug: ref }] } });
-  if (!t) throw new UsageError(`no tenant with id or slug "${ref}"`);
-  return t;
-}
-
-async function audit(tenantId: string | null, action: string, target: string | null, details?: object) {
-  await db.auditLog.create({ data: { tenantId, actorId: null, action, target, details: { via: "cli", ...details } } });
+function usd(text: string, flag: string): bigint {
+  try {
+    return parseUsdToMicros(text);
+  } catch (error) {
+    throw error instanceof MoneyFormatError ? new UsageError(`--${flag}: ${error.message}`) : error;
+  }
 }
 
 async function run(cmd: string): Promise<unknown> {
   switch (cmd) {
     case "tenant create": {
       const name = need("name");
-      const tenant = await db.tenant.create({ data: { name, slug: values.slug ?? slugify(name) } });
-      await audit(tenant.id, "tenant.create", tenant.id);
+      const tenant = await keys.createTenant(cli, { name, slug: values.slug ?? keys.slugFromName(name) });
       return { id: tenant.id, name: tenant.name, slug: tenant.slug };
     }
     case "tenant list":
       return db.tenant.findMany({ select: { id: true, name: true, slug: true, suspendedAt: true }, orderBy: { createdAt: "asc" } });
     case "key create": {
-      const tenant = await findTenant(need("tenant"));
-      const gen = generateApiKey();
-      const key = await db.apiKey.create({
-        data: { tenantId: tenant.id, name: need("name"), keyHash: gen.keyHash, keyPrefix: gen.keyPrefix },
-      });
-      await audit(tenant.id, "key.create", key.id);
-      return { id: key.id, key: gen.secret };
+      const tenant = await keys.findTenant(need("tenant"));
+      const key = await keys.createKey(cli, { tenantId: tenant.id, name: need("name") });
+      return { id: key.id, key: key.secret };
     }
     case "key list": {
-      const tenant = await findTenant(need("tenant"));
+      const tenant = await keys.findTenant(need("tenant"));
       return db.apiKey.findMany({
         where: { tenantId: tenant.id },
         select: { id: true, name: true, keyPrefix: true, createdAt: true, lastUsedAt: true, revokedAt: true },
@@ -132,57 +108,47 @@ async function run(cmd: string): Promise<unknown> {
     }
     case "key revoke": {
       // The operator outranks every tenant role: only an owner may reactivate it in the portal.
-      const key = await db.apiKey.update({ where: { id: need("id") }, data: { revokedAt: new Date(), revokedByRole: "OWNER" } });
-      await markKeyActive({ apiKeyId: key.id, tenantId: key.tenantId }, false);
-      await audit(key.tenantId, "key.revoke", key.id);
+      const key = await keys.revokeKey(cli, need("id"));
       return { id: key.id, revokedAt: key.revokedAt };
     }
     case "key limits": {
       const id = need("id");
-      const data = parseKeyLimitArgs(values);
-      if (Object.keys(data).length === 0) throw new UsageError("no limit given; see `key limits` in README");
-      const current = await db.apiKey.findUnique({ where: { id }, select: { limitsSetByRole: true } });
-      if (!current) throw new UsageError("no such key");
+      const columns = parseKeyLimitArgs(values);
+      if (Object.keys(columns).length === 0) throw new UsageError("no limit given; see `key limits` in README");
       // Limits set by the operator count as set by an owner: tenant admins and members may only tighten them.
-      const limitsSetByRole = { ...limitSettersSchema.parse(current.limitsSetByRole), ...Object.fromEntries(Object.keys(data).map((f) => [f, "OWNER"])) };
-      const key = await db.apiKey.update({ where: { id }, data: { ...data, limitsSetByRole } });
-      await audit(key.tenantId, "key.limits", key.id, { changed: Object.keys(data) });
-      return { id: key.id, ...Object.fromEntries(Object.keys(data).map((k) => [k, key[k as keyof typeof key]])) };
+      await keys.setKeyLimits(cli, id, { columns });
+      const key = await db.apiKey.findUniqueOrThrow({ where: { id } });
+      return { id: key.id, ...Object.fromEntries(LIMIT_COLUMNS.filter((c) => c in columns).map((c) => [c, key[c]])) };
     }
     case "key status": {
-      const limits = await loadKeyLimits(need("id"));
+      const limits = await keys.loadKeyLimits(need("id"));
       if (!limits) throw new UsageError("no such key");
       return limitStatus(limits);
     }
     case "tenant budget": {
-      const tenant = await findTenant(need("tenant"));
+      const tenant = await keys.findTenant(need("tenant"));
       const monthly = need("monthly-usd");
       const tz = values["time-zone"];
       if (tz !== undefined && !Intl.supportedValuesOf("timeZone").includes(tz) && tz !== "UTC") {
         throw new UsageError(`unknown time zone "${tz}"`);
       }
-      const updated = await db.tenant.update({
-        where: { id: tenant.id },
-        data: { monthlyBudgetMicros: monthly === "none" ? null : parseUsdToMicros(monthly), ...(tz ? { timeZone: tz } : {}) },
+      const updated = await keys.updateTenantSettings(cli, tenant.id, {
+        monthlyBudgetMicros: monthly === "none" ? null : usd(monthly, "monthly-usd"),
+        ...(tz ? { timeZone: tz } : {}),
       });
-      await audit(tenant.id, "tenant.budget", tenant.id, { monthlyBudgetMicros: updated.monthlyBudgetMicros?.toString() ?? null });
       return { id: updated.id, monthlyBudgetMicros: updated.monthlyBudgetMicros, timeZone: updated.timeZone };
     }
     case "tenant suspend":
     case "tenant unsuspend": {
-      const tenant = await findTenant(need("tenant"));
-      const suspend = cmd === "tenant suspend";
-      const updated = await db.tenant.update({ where: { id: tenant.id }, data: { suspendedAt: suspend ? new Date() : null } });
-      await markTenantSuspended(tenant.id, suspend);
-      await audit(tenant.id, suspend ? "tenant.suspend" : "tenant.unsuspend", tenant.id);
-      return { id: updated.id, suspendedAt: updated.suspendedAt };
+      const tenant = await keys.findTenant(need("tenant"));
+      return keys.setTenantSuspended(cli, tenant.id, cmd === "tenant suspend");
     }
     case "user set-admin": {
       const user = await db.user.update({
         where: { email: need("email").toLowerCase() },
         data: { platformRole: values.off ? "NONE" : "ADMIN" },
       });
-      await audit(null, values.off ? "platform.admin.revoke" : "platform.admin.grant", user.id);
+      await writeAudit(db, { kind: "cli" }, { action: values.off ? "platform.admin.revoke" : "platform.admin.grant", tenantId: null, target: user.id });
       return { id: user.id, email: user.email, platformRole: user.platformRole };
     }
     case "flush":
@@ -205,7 +171,12 @@ async function run(cmd: string): Promise<unknown> {
     case "ledger dead-letter replay": {
       if (values.all === true && values.id !== undefined) throw new UsageError("give either --id or --all");
       const report = await replayDeadLetters(values.all === true ? { all: true } : { id: need("id") });
-      await audit(null, "ledger.dead_letter.replay", values.id ?? "all", { replayed: report.replayed.length, failed: report.failed.length });
+      await writeAudit(db, { kind: "cli" }, {
+        action: "ledger.dead_letter.replay",
+        tenantId: null,
+        target: values.id ?? "all",
+        details: { replayed: report.replayed.length, failed: report.failed.length },
+      });
       return report;
     }
     case "webhook-secrets encrypt": {

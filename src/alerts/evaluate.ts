@@ -7,10 +7,11 @@
  * instances and repeated evaluations. Only rows actually inserted get an audit entry and a queued
  * webhook, in the same transaction as the insert.
  */
+import { writeAudits } from "~/audit";
 import { limitStatus, unlimited, type KeyLimits, type LimitStatus } from "~/ledger";
 import { db as defaultDb } from "~/infra/db";
 import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
-import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
+import { keyLimitsSelect, toKeyLimits } from "~/keys";
 import type { PrismaClient } from "~/generated/prisma/client";
 import {
   ALERT_THRESHOLDS,
@@ -20,6 +21,7 @@ import {
   keyScope,
   tenantScope,
   type AlertKind,
+  type AlertThreshold,
 } from "./types";
 
 export interface EvaluateInput {
@@ -202,11 +204,12 @@ export async function evaluateAlerts(input: EvaluateInput, deps: EvaluateDeps = 
       skipDuplicates: true,
     });
     if (rows.length > 0) {
-      await tx.auditLog.createMany({
-        data: rows.map((a) => ({
+      await writeAudits(
+        tx,
+        { kind: "system" },
+        rows.map((a) => ({
           tenantId: a.tenantId,
-          actorId: null,
-          action: alertAction(a.kind as AlertKind, a.threshold),
+          action: alertAction(a.kind as AlertKind, a.threshold as AlertThreshold),
           target: a.apiKeyId ?? a.tenantId,
           details: {
             alertId: a.id,
@@ -218,7 +221,7 @@ export async function evaluateAlerts(input: EvaluateInput, deps: EvaluateDeps = 
             capMicros: Number(a.capMicros),
           },
         })),
-      });
+      );
     }
     return rows;
   });

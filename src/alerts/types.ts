@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AuditAction } from "~/audit";
 import { checkUrlShape } from "~/infra/net/url";
 
 /** Alert kinds: the spend caps of a key and the tenant's monthly budget (same names as LimitName). */
@@ -14,7 +15,7 @@ export function isAlertKind(v: string): v is AlertKind {
 }
 
 /** Audit-log action of an alert: alert.cost_80 / alert.cost_100 (key caps), alert.budget_80 / alert.budget_100 (tenant). */
-export function alertAction(kind: AlertKind, threshold: number): string {
+export function alertAction(kind: AlertKind, threshold: AlertThreshold): AuditAction {
   return `alert.${kind === "tenant_budget" ? "budget" : "cost"}_${threshold}`;
 }
 

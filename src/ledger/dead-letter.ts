@@ -7,7 +7,7 @@
  */
 import type { PrismaClient } from "~/generated/prisma/client";
 import { db as defaultDb } from "~/infra/db";
-import { loadPriceOverrides } from "~/server/price-overrides";
+import { loadPriceOverrides } from "~/keys/server";
 import type { PriceOverrides } from "~/pricing";
 import { storedEventSchema, type StoredEvent } from "./event";
 import { commitEvents, describeError, isDataError } from "./flush";

@@ -22,6 +22,7 @@
  * Shards fail independently: an error in one shard's run is collected and the other shards are
  * flushed; flushOnce then rejects with a FlushError that carries the errors and what did succeed.
  */
+import { writeAudit, type AuditAction } from "~/audit";
 import { randomUUID } from "node:crypto";
 import { env } from "~/infra/env";
 import { db as defaultDb } from "~/infra/db";
@@ -338,7 +339,7 @@ export function storableRaw(raw: string): string {
   return s.length > RAW_LIMIT ? s.slice(0, RAW_LIMIT) : s;
 }
 
-export const DEAD_LETTER_AUDIT_ACTION = "ledger.dead_letter";
+export const DEAD_LETTER_AUDIT_ACTION = "ledger.dead_letter" satisfies AuditAction;
 
 /**
  * Writes dead letters, idempotently (id = shard:streamId, ON CONFLICT DO NOTHING), and tells the
@@ -362,19 +363,15 @@ export async function quarantine(db: PrismaClient, items: readonly DeadLetterInp
       select: { id: true, tenantId: true, error: true },
     });
     if (created.length > 0) {
-      await tx.auditLog.create({
-        data: {
-          tenantId: null,
-          actorId: null,
-          action: DEAD_LETTER_AUDIT_ACTION,
-          target: created[0]!.id,
-          details: {
-            via: "flush",
-            count: created.length,
-            ids: created.slice(0, 20).map((c) => c.id),
-            tenants: [...new Set(created.flatMap((c) => (c.tenantId ? [c.tenantId] : [])))].slice(0, 20),
-            errors: [...new Set(created.map((c) => c.error))].slice(0, 5),
-          },
+      await writeAudit(tx, { kind: "system", via: "flush" }, {
+        action: DEAD_LETTER_AUDIT_ACTION,
+        tenantId: null,
+        target: created[0]!.id,
+        details: {
+          count: created.length,
+          ids: created.slice(0, 20).map((c) => c.id),
+          tenants: [...new Set(created.flatMap((c) => (c.tenantId ? [c.tenantId] : [])))].slice(0, 20),
+          errors: [...new Set(created.map((c) => c.error))].slice(0, 5),
         },
       });
     }

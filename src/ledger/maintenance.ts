@@ -7,7 +7,7 @@ import { priceRequest, type CostExplanation } from "~/pricing/request";
 import { db as defaultDb } from "~/infra/db";
 import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import { env } from "~/infra/env";
-import { toPriceOverrides } from "~/server/price-overrides";
+import { toPriceOverrides } from "~/keys/server";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { storedEventSchema } from "./event";
 import { usageRows } from "./query";

@@ -2,7 +2,7 @@
  * Authenticates the caller's Metergate key: from `x-api-key` or `Authorization: Bearer`, looked up
  * by hash, cached briefly in-process so the hot path rarely touches Postgres.
  */
-import { hashApiKey } from "~/keys";
+import { hashApiKey, isKeyExpired } from "~/keys";
 import type { KeyLimits } from "~/ledger";
 import type { PriceOverrides } from "~/pricing";
 import { RelayError } from "./errors";
@@ -65,10 +65,7 @@ export async function authenticate(headers: Headers, lookup: KeyLookup, nowMs: n
   const key = await lookup(keyHash);
   if (!key) throw new RelayError("authentication", "Invalid API key.");
   if (key.revokedAt && key.revokedAt.getTime() <= nowMs) throw RelayError.refusal("revoked");
-  if (key.expiresAt && key.expiresAt.getTime() <= nowMs) throw RelayError.refusal("expired");
-  if (key.expiresAfterFirstUseDays !== null && key.firstUsedAt && key.firstUsedAt.getTime() + key.expiresAfterFirstUseDays * DAY_MS <= nowMs) {
-    throw RelayError.refusal("expired");
-  }
+  if (isKeyExpired(key, nowMs)) throw RelayError.refusal("expired");
   if (key.tenantSuspendedAt && key.tenantSuspendedAt.getTime() <= nowMs) {
     throw RelayError.refusal("suspended");
   }

@@ -3,8 +3,8 @@
  * an in-memory recorder, so tests can assert exactly what the relay would give the ledger.
  */
 import type { RequestEvent } from "~/ledger/types";
+import { prismaKeyLookup } from "~/keys/server";
 import { createRelay, createUpstreamFetch, type RelayDeps } from "~/relay";
-import { prismaKeyLookup } from "~/server/relay/default";
 import { startRelayServer, type RelayServer } from "~/relay/node-server";
 import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 

@@ -11,7 +11,7 @@ import { admit, releaseAdmission } from "~/ledger";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
 import { db } from "~/infra/db";
-import { loadKeyLimits } from "~/server/key-limits";
+import { loadKeyLimits } from "~/keys/server";
 import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 

@@ -6,9 +6,7 @@
  * same shard and of other shards flowing, and the CLI must list and replay them exactly once.
  */
 import { NO_MODIFIERS } from "~/pricing/request";
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FlushError, admit, flushOnce, recordRequest, unlimited } from "~/ledger";
 import { pendingDeltas, type StoredEvent } from "~/ledger/event";
@@ -17,10 +15,9 @@ import { TOKEN_COUNT_MAX } from "~/ledger/sanitize";
 import { costOf } from "~/pricing";
 import { db } from "~/infra/db";
 import { redis } from "~/infra/redis";
+import { runCli as cli } from "../helpers/cli";
 import { requestEvent, STREAM_BASIC_COST_MICROS as COST } from "../helpers/events";
 import { createTenantWithKey } from "../helpers/fixtures-db";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
 
 afterAll(async () => {
   await db.$disconnect();
@@ -70,17 +67,6 @@ function longModelName(): string {
 async function rollup(tenantId: string) {
   const rows = await db.usageHourly.findMany({ where: { tenantId } });
   return { requests: rows.reduce((s, r) => s + Number(r.requests), 0), costMicros: rows.reduce((s, r) => s + Number(r.costMicros), 0) };
-}
-
-function cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/cli.ts", ...args], { cwd: ROOT, env: process.env });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("exit", (code) => resolve({ code, out, err }));
-  });
 }
 
 describe("poison in the Redis stream", () => {

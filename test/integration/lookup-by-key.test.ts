@@ -5,7 +5,7 @@ import { GET, POST } from "~/app/api/lookup/route";
 import { generateApiKey } from "~/keys";
 import { admit } from "~/ledger";
 import { db } from "~/infra/db";
-import { loadKeyLimits } from "~/server/key-limits";
+import { loadKeyLimits } from "~/keys/server";
 import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 

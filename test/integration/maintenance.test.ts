@@ -4,7 +4,7 @@ import { flushOnce, purgeRequestLogs, reconcile, recordRequest, reprice, type Re
 import { priceTable } from "~/pricing";
 import { db } from "~/infra/db";
 import { redis } from "~/infra/redis";
-import { toPriceOverrides } from "~/server/price-overrides";
+import { toPriceOverrides } from "~/keys/server";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 
 function event(tenantId: string, apiKeyId: string, startedAt = Date.now()): RequestEvent {

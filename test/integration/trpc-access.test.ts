@@ -83,9 +83,12 @@ const ACCESS_RULES: Record<string, Rule> = {
     access: { kind: "public" },
     input: () => ({ email: `new-${randomUUID()}@example.com`, password: "long enough password" }),
   },
+  /** Public: null for an anonymous caller (the site header asks on every page). */
+  "auth.viewer": { access: { kind: "public" }, input: () => undefined },
   "tenant.create": { access: { kind: "signedIn" }, input: () => ({ name: "Another tenant" }) },
   "tenant.mine": { access: { kind: "signedIn" }, input: () => undefined },
   "tenant.get": { access: { kind: "tenant", minRole: "VIEWER" }, input: (w) => ({ tenantId: w.tenantA }) },
+  "tenant.alerts": { access: { kind: "tenant", minRole: "VIEWER" }, input: (w) => ({ tenantId: w.tenantA }) },
   "apiKey.list": { access: { kind: "tenant", minRole: "VIEWER" }, input: (w) => ({ tenantId: w.tenantA }) },
   "apiKey.create": {
     access: { kind: "tenant", minRole: "MEMBER" },

@@ -1,12 +1,12 @@
-import { activeAlerts } from "~/alerts";
 import { getT } from "~/i18n/server";
+import { serverCaller } from "~/trpc/server";
 
 /**
- * Spend alerts of the running periods (80 % / 100 % of a key's cap or the tenant's budget), from
- * src/alerts. A server component: the caller has already checked the viewer's membership.
+ * Spend alerts of the running periods (80 % / 100 % of a key's cap or the tenant's budget). A
+ * server component reading them through the tenant.alerts procedure (membership checked there).
  */
 export async function AlertsBanner({ tenantId }: { tenantId: string }) {
-  const [alerts, { t, f }] = await Promise.all([activeAlerts(tenantId), getT()]);
+  const [alerts, { t, f }] = await Promise.all([serverCaller().then((caller) => caller.tenant.alerts({ tenantId })), getT()]);
   if (alerts.length === 0) return null;
   const severe = alerts.some((a) => a.threshold >= 100);
   return (

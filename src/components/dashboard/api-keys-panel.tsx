@@ -62,18 +62,15 @@ function CreateKeyForm({ tenantId, onCreated }: { tenantId: string; onCreated: (
 
 type KeyStatusFilter = "all" | "active" | "expired" | "revoked";
 
-function keyStatusOf(key: { revokedAt: Date | null; expiresAt: Date | null }): Exclude<KeyStatusFilter, "all"> {
-  if (key.revokedAt) return "revoked";
-  return key.expiresAt && key.expiresAt.getTime() < Date.now() ? "expired" : "active";
-}
-
-function KeyStatus({ revokedAt, expiresAt }: { revokedAt: Date | null; expiresAt: Date | null }) {
+/** The server's status of the key (src/keys/expiry.ts: revoked, expired by date or after first use, active). */
+function KeyStatus({ status }: { status: Exclude<KeyStatusFilter, "all"> }) {
   const t = useT();
-  const [label, style] = revokedAt
-    ? (["keys.status.revoked", "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400"] as const)
-    : expiresAt && expiresAt.getTime() < Date.now()
-      ? (["keys.status.expired", "bg-amber-50 text-amber-700 dark:bg-amber-950 dark:text-amber-300"] as const)
-      : (["keys.status.active", "bg-emerald-50 text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300"] as const);
+  const [label, style] =
+    status === "revoked"
+      ? (["keys.status.revoked", "bg-zinc-100 text-zinc-600 dark:bg-zinc-800 dark:text-zinc-400"] as const)
+      : status === "expired"
+        ? (["keys.status.expired", "bg-amber-50 text-amber-700 dark:bg-amber-950 dark:text-amber-300"] as const)
+        : (["keys.status.active", "bg-emerald-50 text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300"] as const);
   return <span className={`rounded-full px-2 py-0.5 text-xs font-medium ${style}`}>{t(label)}</span>;
 }
 
@@ -166,7 +163,7 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
     return (keys.data ?? []).filter(
       (k) =>
         (!q || k.name.toLowerCase().includes(q) || k.keyPrefix.toLowerCase().includes(q) || k.id.includes(q)) &&
-        (statusFilter === "all" || keyStatusOf(k) === statusFilter) &&
+        (statusFilter === "all" || k.status === statusFilter) &&
         (!tagFilter || k.tags.includes(tagFilter)),
     );
   }, [keys.data, search, statusFilter, tagFilter]);
@@ -254,7 +251,7 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
                     <Link href={`/dashboard/${tenantId}/keys/${key.id}`} className="truncate font-medium hover:underline">
                       {key.name}
                     </Link>
-                    <KeyStatus revokedAt={key.revokedAt} expiresAt={key.expiresAt} />
+                    <KeyStatus status={key.status} />
                     <TagList tags={key.tags} />
                   </div>
                 )}

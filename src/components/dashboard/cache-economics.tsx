@@ -1,9 +1,12 @@
 "use client";
 
 import { useFormat, useT } from "~/i18n/client";
-import type { CacheEconomicsRow, CacheTotals } from "~/server/api/lib/cache-economics";
+import type { RouterOutputs } from "~/trpc/types";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
+
+type CacheEconomicsRow = RouterOutputs["apiKey"]["usage"]["cache"][number];
+type CacheTotals = RouterOutputs["apiKey"]["usage"]["cacheTotals"];
 
 /** Prompt-cache economics per key, model and day (the dashboard and the key page). */
 export function CacheEconomics({

@@ -2,15 +2,13 @@
 
 import { Bar, BarChart, CartesianGrid, Cell, Legend, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useFormat, useT } from "~/i18n/client";
+import type { RouterOutputs } from "~/trpc/types";
 import { AXIS_TICK, bucketLabel, colorAt, costTick } from "./chart-utils";
 
 /** The server's name for "all other models" (see OTHER_MODELS in the overview). */
 const OTHER_MODELS = "__other";
 
-export interface ModelSeriesPoint {
-  bucket: string;
-  modelCost: readonly number[];
-}
+type ModelSeriesPoint = RouterOutputs["usage"]["overview"]["series"][number];
 
 /** Cost per bucket as bars stacked by model (the top models, then "other"). */
 export function ModelCostChart({
@@ -70,10 +68,7 @@ export function ModelCostChart({
   );
 }
 
-export interface ModelShare {
-  model: string;
-  costMicros: number;
-}
+type ModelShare = RouterOutputs["usage"]["overview"]["byModel"][number];
 
 /** Share of the period's cost by model: a donut, with the top models and "other". */
 export function ModelShareChart({ rows, limit = 6 }: { rows: readonly ModelShare[]; limit?: number }) {

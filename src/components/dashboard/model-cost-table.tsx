@@ -1,18 +1,10 @@
 "use client";
 
 import { useFormat, useT } from "~/i18n/client";
+import type { RouterOutputs } from "~/trpc/types";
 
-export interface ModelCostRow {
-  model: string;
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  cacheReadTokens: number;
-  costMicros: number;
-  errorCount: number;
-}
+/** One model's row, as every usage procedure returns it (overview, key usage, lookup). */
+type ModelCostRow = RouterOutputs["usage"]["overview"]["byModel"][number];
 
 const th = "px-3 py-2 text-right font-medium first:text-left";
 const td = "px-3 py-2.5 text-right tabular-nums first:text-left";

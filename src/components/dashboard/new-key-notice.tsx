@@ -1,15 +1,11 @@
 "use client";
 
+import type { RouterOutputs } from "~/trpc/types";
 import { Button } from "../ui/button";
 import { CopyButton } from "./copy-button";
 
-export interface CreatedKey {
-  id: string;
-  name: string;
-  secret: string;
-  /** True when an existing key got a new secret. */
-  rotated?: boolean;
-}
+/** A key just created (or rotated: an existing key with a new secret), with its secret. */
+export type CreatedKey = Pick<RouterOutputs["apiKey"]["create"], "id" | "name" | "secret"> & { rotated?: boolean };
 
 /** Shows a new key's secret: the only time it is ever visible. */
 export function NewKeyNotice({ createdKey, onDone }: { createdKey: CreatedKey; onDone: () => void }) {

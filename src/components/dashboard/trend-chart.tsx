@@ -2,13 +2,10 @@
 
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useFormat, useT } from "~/i18n/client";
+import type { RouterOutputs } from "~/trpc/types";
 import { AXIS_TICK, bucketLabel, costTick } from "./chart-utils";
 
-export interface TrendPoint {
-  bucket: string;
-  requests: number;
-  costMicros: number;
-}
+type TrendPoint = RouterOutputs["usage"]["overview"]["series"][number];
 
 /** Requests per bucket (bars, left axis) and cost per bucket (line, right axis). */
 export function TrendChart({ points, multiDay }: { points: readonly TrendPoint[]; multiDay: boolean }) {

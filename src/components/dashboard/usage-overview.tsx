@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { useFormat, useT } from "~/i18n/client";
 import type { MessageKey } from "~/i18n";
-import type { Overview } from "~/server/api/lib/overview";
+import type { RouterOutputs } from "~/trpc/types";
 import { useTRPC } from "~/trpc/react";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
@@ -272,14 +272,8 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
   );
 }
 
-interface TopKeyRow {
-  apiKeyId: string;
-  name: string | null;
-  keyPrefix: string | null;
-  revoked: boolean;
-  requests: number;
-  costMicros: number;
-}
+type Overview = RouterOutputs["usage"]["overview"];
+type TopKeyRow = Overview["topKeys"][number];
 
 function TopKeys({ tenantId, rows, linkKeys, totalCost }: { tenantId: string; rows: readonly TopKeyRow[]; linkKeys: boolean; totalCost: number }) {
   const t = useT();

@@ -2,9 +2,11 @@
 
 import { useEffect, useState } from "react";
 import { useFormat, useT } from "~/i18n/client";
-import type { LimitStatus } from "~/ledger/limit-status";
+import type { RouterOutputs } from "~/trpc/types";
 import { cn } from "../ui/cn";
 import { formatDuration, formatLimitValue, LIMIT_LABELS } from "./limit-labels";
+
+type LimitStatus = RouterOutputs["apiKey"]["limitUse"]["limits"][number];
 
 /** Seconds since `asOf`, ticking once a second so "resets in" counts down between refreshes. */
 function useElapsedSeconds(asOf: string | Date): number {

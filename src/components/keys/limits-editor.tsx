@@ -3,7 +3,9 @@
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { useFormat, useT } from "~/i18n/client";
+import { KEY_LIMITS, LIMIT_COLUMNS, limitDefinition, type LimitColumn, type LimitGroup } from "~/keys/limits";
 import { isUsdAmount, microsToUsdInput } from "~/lib/money";
+import type { RouterInputs } from "~/trpc/types";
 import { useTRPC } from "~/trpc/react";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
@@ -83,6 +85,19 @@ function LimitField({
   );
 }
 
+/** A label above a date input or select, with the field's error under it. */
+function LabelledControl({ id, label, error, children }: { id: string; label: string; error?: string; children: ReactNode }) {
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
+        {label}
+      </label>
+      {children}
+      {error ? <p className="mt-1 text-xs text-red-600">{error}</p> : null}
+    </div>
+  );
+}
+
 function Group({ title, children }: { title: string; children: ReactNode }) {
   return (
     <fieldset className="rounded-xl border border-zinc-200 p-4 dark:border-zinc-800">
@@ -146,53 +161,166 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
     const f = new FormData(e.currentTarget);
     const text = (name: string) => String(f.get(name) ?? "").trim();
     const errors: Errors = {};
-    const int = (name: string): number | null => {
-      const v = text(name);
-      if (v === "") return null;
-      if (!/^\d+$/.test(v)) {
-        errors[name] = t("limits.error.wholeNumber");
-        return null;
+    const values: Record<string, unknown> = {};
+    for (const column of LIMIT_COLUMNS) {
+      const d = limitDefinition(column);
+      const v = text(d.input);
+      switch (d.kind) {
+        case "count":
+        case "bigCount":
+          if (v !== "" && !/^\d+$/.test(v)) errors[d.input] = t("limits.error.wholeNumber");
+          values[d.input] = v === "" || errors[d.input] ? null : Number(v);
+          break;
+        case "usd": {
+          const dollars = v.replace(/^\$/, "");
+          if (dollars !== "" && !isUsdAmount(dollars)) errors[d.input] = t("limits.error.dollars");
+          values[d.input] = dollars === "" ? null : dollars;
+          break;
+        }
+        case "date": {
+          const date = v === "" ? null : new Date(v);
+          if (date && Number.isNaN(date.getTime())) errors[d.input] = t("limits.error.date");
+          values[d.input] = date;
+          break;
+        }
+        case "models":
+          values[d.input] = v.split(/[\s,]+/).filter(Boolean);
+          break;
+        case "choice":
+          values[d.input] = Number(v);
+          break;
+        case "upstream":
+          // Sent only by those who may bind upstreams, once the list is loaded (else the select is a placeholder).
+          if (key.canBindUpstream && upstreams.data) values[d.input] = v || null;
+          break;
       }
-      return Number(v);
-    };
-    const dollars = (name: string): string | null => {
-      const v = text(name).replace(/^\$/, "");
-      if (v === "") return null;
-      if (!isUsdAmount(v)) errors[name] = t("limits.error.dollars");
-      return v;
-    };
-    const expires = text("expiresAt");
-    const expiresAt = expires === "" ? null : new Date(expires);
-    if (expiresAt && Number.isNaN(expiresAt.getTime())) errors.expiresAt = t("limits.error.date");
-    const input = {
-      tenantId,
-      keyId,
-      active: f.get("active") === "on",
-      expiresAt,
-      expiresAfterFirstUseDays: int("expiresAfterFirstUseDays"),
-      allowedModels: text("allowedModels").split(/[\s,]+/).filter(Boolean),
-      rateWindowMinutes: int("rateWindowMinutes"),
-      rateMaxRequests: int("rateMaxRequests"),
-      rateMaxTokens: int("rateMaxTokens"),
-      rateMaxCostUsd: dollars("rateMaxCostUsd"),
-      maxConcurrency: int("maxConcurrency"),
-      dailyCostUsd: dollars("dailyCostUsd"),
-      weeklyCostUsd: dollars("weeklyCostUsd"),
-      weeklyResetDay: Number(text("weeklyResetDay")),
-      weeklyResetHour: Number(text("weeklyResetHour")),
-      monthlyCostUsd: dollars("monthlyCostUsd"),
-      totalCostUsd: dollars("totalCostUsd"),
-      totalTokens: int("totalTokens"),
-      ...(key.canBindUpstream && upstreams.data ? { upstreamId: text("upstreamId") || null } : {}),
-    };
-    const hasRateMax = input.rateMaxRequests !== null || input.rateMaxTokens !== null || input.rateMaxCostUsd !== null;
-    if (hasRateMax && input.rateWindowMinutes === null && !errors.rateWindowMinutes) {
+    }
+    const hasRateMax = values.rateMaxRequests !== null || values.rateMaxTokens !== null || values.rateMaxCostUsd !== null;
+    if (hasRateMax && values.rateWindowMinutes === null && !errors.rateWindowMinutes) {
       errors.rateWindowMinutes = t("limits.error.window");
     }
     setClientErrors(errors);
     if (Object.keys(errors).length > 0) return;
-    update.mutate(input);
+    update.mutate({ tenantId, keyId, active: f.get("active") === "on", ...values } as RouterInputs["apiKey"]["updateLimits"]);
   }
+
+  /** One limit's control, by kind (the weekly reset day and hour share one control). */
+  function field(column: LimitColumn): ReactNode {
+    const d = limitDefinition(column);
+    const id = `limit-${d.input}`;
+    const value = l[column];
+    switch (d.kind) {
+      case "count":
+      case "bigCount":
+      case "usd":
+        return (
+          <LimitField
+            key={column}
+            id={id}
+            name={d.input}
+            label={t(d.label)}
+            prefix={d.kind === "usd" ? "$" : undefined}
+            suffix={d.suffix ? t(d.suffix) : undefined}
+            placeholder={d.placeholder ? t(d.placeholder) : undefined}
+            inputMode={d.kind === "usd" ? "decimal" : "numeric"}
+            defaultValue={d.kind === "usd" ? usd(value as number | null) : str(value as number | null)}
+            error={errorOf(d.input)}
+          />
+        );
+      case "date":
+        return (
+          <LabelledControl key={column} id={id} label={t(d.label)} error={errorOf(d.input)}>
+            <input
+              id={id}
+              name={d.input}
+              type="datetime-local"
+              defaultValue={toLocalInput(value as Date | null)}
+              aria-invalid={errorOf(d.input) ? true : undefined}
+              className={cn(inputClass, "mt-1.5 w-full")}
+            />
+          </LabelledControl>
+        );
+      case "upstream":
+        return (
+          <LabelledControl key={column} id={id} label={t(d.label)} error={errorOf(d.input)}>
+            <select
+              id={id}
+              name={d.input}
+              defaultValue={l.upstreamId ?? ""}
+              key={`${l.upstreamId}-${upstreams.data?.length ?? 0}`}
+              disabled={!key.canBindUpstream}
+              className={cn(inputClass, "mt-1.5 w-full")}
+            >
+              <option value="">{t("limits.upstreamDefault")}</option>
+              {key.upstream && !upstreams.data ? <option value={key.upstream.id}>{key.upstream.name}</option> : null}
+              {(upstreams.data ?? []).map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.name} ({u.provider.toLowerCase()})
+                </option>
+              ))}
+            </select>
+          </LabelledControl>
+        );
+      case "models":
+        return (
+          <div key={column} className="sm:col-span-2 lg:col-span-4">
+            <label htmlFor={id} className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
+              {t(d.label)}
+            </label>
+            <input
+              id={id}
+              name={d.input}
+              defaultValue={l.allowedModels.join(", ")}
+              placeholder={t("limits.allowedModelsPlaceholder")}
+              aria-describedby={`${id}-hint`}
+              aria-invalid={errorOf(d.input) ? true : undefined}
+              className={cn(inputClass, "mt-1.5 w-full font-mono")}
+            />
+            <p id={`${id}-hint`} className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
+              {errorOf(d.input) ?? t("limits.allowedModelsHint")}
+            </p>
+          </div>
+        );
+      case "choice":
+        if (d.unit !== "weekday") return null; // the hour is in the weekday's control
+        return (
+          <div key={column}>
+            <span className="block text-sm font-medium text-zinc-700 dark:text-zinc-300" id="weekly-reset-label">
+              {t("limits.weekResetsOn")}
+            </span>
+            <div className="mt-1.5 flex gap-1.5">
+              <select
+                name={d.input}
+                aria-labelledby="weekly-reset-label"
+                aria-label={t(d.label)}
+                defaultValue={String(l.weeklyResetDay)}
+                className={cn(inputClass, "min-w-0 flex-1")}
+              >
+                {weekdayNames(locale).map((name, i) => (
+                  <option key={i} value={i}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+              <select
+                name={KEY_LIMITS.weeklyResetHour.input}
+                aria-label={t(KEY_LIMITS.weeklyResetHour.label)}
+                defaultValue={String(l.weeklyResetHour)}
+                className={cn(inputClass, "w-24")}
+              >
+                {Array.from({ length: KEY_LIMITS.weeklyResetHour.max + 1 }, (_, h) => (
+                  <option key={h} value={h}>
+                    {String(h).padStart(2, "0")}:00
+                  </option>
+                ))}
+              </select>
+            </div>
+          </div>
+        );
+    }
+  }
+
+  const fieldsOf = (group: LimitGroup) => LIMIT_COLUMNS.filter((c) => limitDefinition(c).group === group).map(field);
 
   return (
     <Card>
@@ -221,193 +349,10 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
                 {t("limits.active")}
               </label>
             </div>
-            <div>
-              <label htmlFor="limit-expiresAt" className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
-                {t("limits.expiresAt")}
-              </label>
-              <input
-                id="limit-expiresAt"
-                name="expiresAt"
-                type="datetime-local"
-                defaultValue={toLocalInput(l.expiresAt)}
-                aria-invalid={errorOf("expiresAt") ? true : undefined}
-                className={cn(inputClass, "mt-1.5 w-full")}
-              />
-              {errorOf("expiresAt") ? <p className="mt-1 text-xs text-red-600">{errorOf("expiresAt")}</p> : null}
-            </div>
-            <LimitField
-              id="limit-expiresAfterFirstUseDays"
-              name="expiresAfterFirstUseDays"
-              label={t("limits.expiresAfterFirstUse")}
-              suffix={t("limits.days")}
-              inputMode="numeric"
-              placeholder={t("common.never")}
-              defaultValue={str(l.expiresAfterFirstUseDays)}
-              error={errorOf("expiresAfterFirstUseDays")}
-            />
-            <div>
-              <label htmlFor="limit-upstreamId" className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
-                {t("limits.upstream")}
-              </label>
-              <select
-                id="limit-upstreamId"
-                name="upstreamId"
-                defaultValue={l.upstreamId ?? ""}
-                key={`${l.upstreamId}-${upstreams.data?.length ?? 0}`}
-                disabled={!key.canBindUpstream}
-                className={cn(inputClass, "mt-1.5 w-full")}
-              >
-                <option value="">{t("limits.upstreamDefault")}</option>
-                {key.upstream && !upstreams.data ? <option value={key.upstream.id}>{key.upstream.name}</option> : null}
-                {(upstreams.data ?? []).map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.name} ({u.provider.toLowerCase()})
-                  </option>
-                ))}
-              </select>
-              {errorOf("upstreamId") ? <p className="mt-1 text-xs text-red-600">{errorOf("upstreamId")}</p> : null}
-            </div>
-            <div className="sm:col-span-2 lg:col-span-4">
-              <label htmlFor="limit-allowedModels" className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
-                {t("limits.allowedModels")}
-              </label>
-              <input
-                id="limit-allowedModels"
-                name="allowedModels"
-                defaultValue={l.allowedModels.join(", ")}
-                placeholder={t("limits.allowedModelsPlaceholder")}
-                aria-describedby="limit-allowedModels-hint"
-                aria-invalid={errorOf("allowedModels") ? true : undefined}
-                className={cn(inputClass, "mt-1.5 w-full font-mono")}
-              />
-              <p id="limit-allowedModels-hint" className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
-                {errorOf("allowedModels") ?? t("limits.allowedModelsHint")}
-              </p>
-            </div>
+            {fieldsOf("access")}
           </Group>
-          <Group title={t("limits.group.rate")}>
-            <LimitField
-              id="limit-rateWindowMinutes"
-              name="rateWindowMinutes"
-              label={t("limits.window")}
-              suffix={t("limits.minutes")}
-              inputMode="numeric"
-              placeholder={t("limits.none")}
-              defaultValue={str(l.rateWindowMinutes)}
-              error={errorOf("rateWindowMinutes")}
-            />
-            <LimitField
-              id="limit-rateMaxRequests"
-              name="rateMaxRequests"
-              label={t("limits.rateMaxRequests")}
-              inputMode="numeric"
-              defaultValue={str(l.rateMaxRequests)}
-              error={errorOf("rateMaxRequests")}
-            />
-            <LimitField
-              id="limit-rateMaxTokens"
-              name="rateMaxTokens"
-              label={t("limits.rateMaxTokens")}
-              inputMode="numeric"
-              defaultValue={str(l.rateMaxTokens)}
-              error={errorOf("rateMaxTokens")}
-            />
-            <LimitField
-              id="limit-rateMaxCostUsd"
-              name="rateMaxCostUsd"
-              label={t("limits.rateMaxCost")}
-              prefix="$"
-              inputMode="decimal"
-              defaultValue={usd(l.rateMaxCostMicros)}
-              error={errorOf("rateMaxCostUsd")}
-            />
-            <LimitField
-              id="limit-maxConcurrency"
-              name="maxConcurrency"
-              label={t("limits.maxConcurrency")}
-              inputMode="numeric"
-              defaultValue={str(l.maxConcurrency)}
-              error={errorOf("maxConcurrency")}
-            />
-          </Group>
-          <Group title={t("limits.group.spend", { timeZone: key.timeZone })}>
-            <LimitField
-              id="limit-dailyCostUsd"
-              name="dailyCostUsd"
-              label={t("limits.name.cost_daily")}
-              prefix="$"
-              inputMode="decimal"
-              defaultValue={usd(l.dailyCostMicros)}
-              error={errorOf("dailyCostUsd")}
-            />
-            <LimitField
-              id="limit-weeklyCostUsd"
-              name="weeklyCostUsd"
-              label={t("limits.name.cost_weekly")}
-              prefix="$"
-              inputMode="decimal"
-              defaultValue={usd(l.weeklyCostMicros)}
-              error={errorOf("weeklyCostUsd")}
-            />
-            <div>
-              <span className="block text-sm font-medium text-zinc-700 dark:text-zinc-300" id="weekly-reset-label">
-                {t("limits.weekResetsOn")}
-              </span>
-              <div className="mt-1.5 flex gap-1.5">
-                <select
-                  name="weeklyResetDay"
-                  aria-labelledby="weekly-reset-label"
-                  aria-label={t("limits.weeklyResetDay")}
-                  defaultValue={String(l.weeklyResetDay)}
-                  className={cn(inputClass, "min-w-0 flex-1")}
-                >
-                  {weekdayNames(locale).map((d, i) => (
-                    <option key={i} value={i}>
-                      {d}
-                    </option>
-                  ))}
-                </select>
-                <select
-                  name="weeklyResetHour"
-                  aria-label={t("limits.weeklyResetHour")}
-                  defaultValue={String(l.weeklyResetHour)}
-                  className={cn(inputClass, "w-24")}
-                >
-                  {Array.from({ length: 24 }, (_, h) => (
-                    <option key={h} value={h}>
-                      {String(h).padStart(2, "0")}:00
-                    </option>
-                  ))}
-                </select>
-              </div>
-            </div>
-            <LimitField
-              id="limit-monthlyCostUsd"
-              name="monthlyCostUsd"
-              label={t("limits.name.cost_monthly")}
-              prefix="$"
-              inputMode="decimal"
-              defaultValue={usd(l.monthlyCostMicros)}
-              error={errorOf("monthlyCostUsd")}
-            />
-            <LimitField
-              id="limit-totalCostUsd"
-              name="totalCostUsd"
-              label={t("limits.totalCost")}
-              prefix="$"
-              inputMode="decimal"
-              defaultValue={usd(l.totalCostMicros)}
-              error={errorOf("totalCostUsd")}
-            />
-            <LimitField
-              id="limit-totalTokens"
-              name="totalTokens"
-              label={t("limits.totalTokens")}
-              inputMode="numeric"
-              defaultValue={str(l.totalTokens)}
-              error={errorOf("totalTokens")}
-            />
-          </Group>
+          <Group title={t("limits.group.rate")}>{fieldsOf("rate")}</Group>
+          <Group title={t("limits.group.spend", { timeZone: key.timeZone })}>{fieldsOf("spend")}</Group>
           {readOnly ? null : (
             <div className="flex flex-wrap items-center gap-3">
               <Button type="submit">{update.isPending ? t("common.saving") : t("limits.save")}</Button>

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Fragment, useState, type FormEvent } from "react";
 import { explanationParts } from "~/server/api/lib/cost-explanation";
-import type { RequestLogRow } from "~/server/api/lib/request-log";
+import type { RouterOutputs } from "~/trpc/types";
 import type { MessageKey } from "~/i18n";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
@@ -11,6 +11,8 @@ import { Button, buttonClass } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { inputClass } from "../ui/field";
+
+type RequestLogRow = RouterOutputs["apiKey"]["requestLog"]["rows"][number];
 
 export const REQUEST_LOG_PAGE_SIZE = 50;
 

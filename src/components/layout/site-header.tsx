@@ -1,19 +1,13 @@
 import Link from "next/link";
 import { getT } from "~/i18n/server";
 import { LanguageSwitcher } from "./language-switcher";
-import { getServerAuthSession } from "~/server/auth";
-import { db } from "~/infra/db";
+import { serverCaller } from "~/trpc/server";
 import { buttonClass } from "../ui/button";
 import { SignOutButton } from "./sign-out-button";
 
-async function isPlatformAdmin(userId: string): Promise<boolean> {
-  const user = await db.user.findUnique({ where: { id: userId }, select: { platformRole: true } });
-  return user?.platformRole === "ADMIN";
-}
-
+/** A server component: who is signed in comes from the auth.viewer procedure, never the database directly. */
 export async function SiteHeader() {
-  const [session, { t }] = await Promise.all([getServerAuthSession(), getT()]);
-  const admin = session ? await isPlatformAdmin(session.user.id) : false;
+  const [viewer, { t }] = await Promise.all([serverCaller().then((caller) => caller.auth.viewer()), getT()]);
   return (
     <header className="border-b border-zinc-200 bg-white/80 backdrop-blur dark:border-zinc-800 dark:bg-zinc-900/80">
       <nav className="mx-auto flex h-14 max-w-6xl items-center justify-between gap-2 px-3 sm:gap-4 sm:px-6" aria-label={t("nav.main")}>
@@ -27,17 +21,17 @@ export async function SiteHeader() {
           <Link href="/lookup" className={buttonClass("ghost", "max-sm:px-2")}>
             {t("nav.lookup")}
           </Link>
-          {session ? (
+          {viewer ? (
             <>
               <Link href="/dashboard" className={buttonClass("ghost", "max-sm:px-2")}>
                 {t("nav.dashboard")}
               </Link>
-              {admin ? (
+              {viewer.isPlatformAdmin ? (
                 <Link href="/admin" className={buttonClass("ghost", "max-sm:px-2")} data-testid="nav-admin">
                   {t("nav.admin")}
                 </Link>
               ) : null}
-              <span className="hidden px-2 text-zinc-500 lg:inline dark:text-zinc-400">{session.user.email}</span>
+              <span className="hidden px-2 text-zinc-500 lg:inline dark:text-zinc-400">{viewer.email}</span>
               <SignOutButton label={t("nav.signOut")} className="max-sm:px-2" />
             </>
           ) : (

@@ -3,12 +3,14 @@
 import { useState } from "react";
 import type { MessageKey } from "~/i18n";
 import { useFormat, useT } from "~/i18n/client";
-import type { KeyLookup } from "~/server/api/lib/key-lookup";
+import type { RouterOutputs } from "~/trpc/types";
 import { CopyButton } from "../dashboard/copy-button";
 import { ModelCostTable } from "../dashboard/model-cost-table";
 import { LimitBars } from "../keys/limit-bars";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
+
+type KeyLookup = RouterOutputs["lookup"]["byApiId"];
 
 const PERIODS = [
   { id: "today", label: "usage.range.today" },

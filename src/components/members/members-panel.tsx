@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import type { MemberRole } from "~/generated/prisma/enums";
+import type { RouterOutputs } from "~/trpc/types";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { CopyButton } from "../dashboard/copy-button";
@@ -10,6 +10,8 @@ import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { FormError, inputClass } from "../ui/field";
+
+type MemberRole = RouterOutputs["member"]["list"][number]["role"];
 
 const ROLE_OPTIONS: readonly MemberRole[] = ["OWNER", "ADMIN", "MEMBER", "VIEWER"];
 

@@ -3,24 +3,15 @@
 import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useT } from "~/i18n/client";
+import type { RouterOutputs } from "~/trpc/types";
 import { useTRPC } from "~/trpc/react";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { Field, FormError, inputClass } from "../ui/field";
 
-type Provider = "ANTHROPIC" | "OPENAI";
-
-interface UpstreamRow {
-  id: string;
-  name: string;
-  provider: Provider;
-  baseUrl: string;
-  models: string[];
-  priority: number;
-  enabled: boolean;
-  boundKeys: number;
-}
+type UpstreamRow = RouterOutputs["upstream"]["list"][number];
+type Provider = UpstreamRow["provider"];
 
 const DEFAULT_URL: Record<Provider, string> = { ANTHROPIC: "https://api.anthropic.com", OPENAI: "https://api.openai.com" };
 

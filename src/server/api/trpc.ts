@@ -15,6 +15,8 @@ import superjson from "superjson";
 import { z, ZodError } from "zod";
 import type { MemberRole } from "~/generated/prisma/enums";
 import type { PrismaClient } from "~/generated/prisma/client";
+import { hasRole, KeysError, ROLE_RANK } from "~/keys";
+import type { Actor } from "~/keys/server";
 import { clientIpFrom } from "~/net";
 import { db } from "~/infra/db";
 
@@ -55,20 +57,24 @@ export const createCallerFactory = t.createCallerFactory;
 export const createTRPCRouter = t.router;
 export const middleware = t.middleware;
 
-export const publicProcedure = t.procedure;
+/** A refusal from the keys module (KeysError) reaches the client with its own code and message. */
+const keysErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof KeysError) {
+    throw new TRPCError({ code: result.error.cause.code, message: result.error.cause.message, cause: result.error.cause });
+  }
+  return result;
+});
 
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+export const publicProcedure = t.procedure.use(keysErrors);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   const user = ctx.session?.user;
   if (!user?.id) throw new TRPCError({ code: "UNAUTHORIZED" });
   return next({ ctx: { session: { ...ctx.session, user } } });
 });
 
-/** Higher number = more rights. */
-export const ROLE_RANK: Readonly<Record<MemberRole, number>> = { VIEWER: 1, MEMBER: 2, ADMIN: 3, OWNER: 4 };
-
-export function hasRole(role: MemberRole, minRole: MemberRole): boolean {
-  return ROLE_RANK[role] >= ROLE_RANK[minRole];
-}
+export { hasRole, ROLE_RANK };
 
 export const tenantIdSchema = z.string().trim().min(1).max(64);
 
@@ -88,6 +94,15 @@ export function tenantProcedure(minRole: MemberRole) {
     }
     return next({ ctx: { tenant: membership.tenant, membership: { role: membership.role } } });
   });
+}
+
+/** The caller of a tenantProcedure as the keys module's actor (the procedure checked the membership). */
+export function memberActor(ctx: {
+  tenant: { id: string };
+  session: { user: { id: string } };
+  membership: { role: MemberRole };
+}): Extract<Actor, { kind: "member" }> {
+  return { kind: "member", userId: ctx.session.user.id, tenantId: ctx.tenant.id, role: ctx.membership.role };
 }
 
 export const platformAdminProcedure = protectedProcedure.use(async ({ ctx, next }) => {

@@ -1,4 +1,5 @@
 /** Sign-up and sign-in rules, shared by the tRPC procedure, next-auth and tests. */
+import { writeAudit } from "~/audit";
 import { z } from "zod";
 import { db } from "~/infra/db";
 import { COMMON_PASSWORDS } from "./common-passwords";
@@ -75,12 +76,11 @@ export class SignInThrottledError extends Error {
 const defaultThrottle = new SignInThrottle();
 
 async function auditLockout(subject: ThrottleSubject, clientIp: string | null, verdict: AttemptVerdict): Promise<void> {
-  await db.auditLog.create({
-    data: {
-      action: "auth.lockout",
-      target: subject.kind === "account" ? subject.email : subject.ip,
-      details: { kind: subject.kind, clientIp, lockedForSeconds: verdict.retryAfterSeconds, level: verdict.level },
-    },
+  await writeAudit(db, { kind: "system" }, {
+    action: "auth.lockout",
+    tenantId: null,
+    target: subject.kind === "account" ? subject.email : subject.ip,
+    details: { kind: subject.kind, clientIp, lockedForSeconds: verdict.retryAfterSeconds, level: verdict.level },
   });
 }
 

@@ -10,7 +10,7 @@ import type { PrismaClient } from "~/generated/prisma/client";
 import { usageRows } from "~/ledger";
 import { cacheEconomics } from "~/server/api/lib/cache-economics";
 import { explanationText } from "~/server/api/lib/cost-explanation";
-import { loadPriceOverrides } from "~/server/price-overrides";
+import { loadPriceOverrides } from "~/keys/server";
 import { microsToUsd } from "~/server/api/lib/lookup-json";
 import { requestLogFilterSchema, requestLogPage } from "~/server/api/lib/request-log";
 import { dayKey, lastDays, zoneOrUtc } from "~/lib/time";

@@ -11,8 +11,7 @@ import { env } from "~/infra/env";
 import type { ProviderName } from "~/ledger/types";
 import path from "node:path";
 import { admit, LeaseHeartbeat, LedgerJournal, LedgerRecorder, spentInRange, type QuotaCharge, type RequestEvent } from "~/ledger";
-import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
-import { loadPriceOverrides } from "~/server/price-overrides";
+import { loadTenantUpstreams, prismaKeyLookup } from "~/keys/server";
 import type { PriceOverrides } from "~/pricing";
 import { costOf } from "~/pricing";
 import { componentLogger, scrubSecrets } from "~/infra/observability/logger";
@@ -20,9 +19,8 @@ import { observePostgresError, observeRedisError } from "~/infra/observability/m
 import { observeLedgerRecords } from "~/ledger/metrics";
 import { logRequest, logUnbilled, unbilledEndpointLabel } from "~/relay/log-lines";
 import { observeQuotaRefusal, observeRequest, observeStaleServed, observeUnbilled } from "~/relay/metrics";
-import { db } from "~/infra/db";
 import { isDatabaseUnreachable } from "~/infra/db-errors";
-import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } from "~/relay/auth";
+import { cachedKeyLookup, matchesModelPattern, type RelayKey } from "~/relay/auth";
 import { clientIpFrom } from "~/net";
 import { decryptCredential } from "~/relay/credentials";
 import { RelayError } from "~/relay/errors";
@@ -30,7 +28,6 @@ import { processLifecycle, type DrainReport } from "~/relay/lifecycle";
 import { createRelay, type RelayContext, type RelayHandler, type UnbilledCall, type UnservedRequest } from "~/relay/relay";
 import { staleTolerantCache, type StaleOptions } from "~/relay/stale-cache";
 import { createUpstreamFetch, type UpstreamTarget } from "~/relay/upstream";
-import { unpricedModelPolicySchema, type UnpricedModelPolicy } from "~/relay/unpriced-policy";
 
 const relayLog = componentLogger("relay");
 
@@ -60,58 +57,9 @@ function unavailableWhenUnreachable<A extends unknown[], R>(read: (...args: A) =
     });
 }
 
-/** The tenant's own policy when it set a valid one, else the platform default. */
-export function resolveUnpricedPolicy(tenantPolicy: string | null): UnpricedModelPolicy {
-  const parsed = unpricedModelPolicySchema.safeParse(tenantPolicy);
-  return parsed.success ? parsed.data : env.UNPRICED_MODEL_POLICY;
-}
-
-export const prismaKeyLookup: KeyLookup = async (keyHash) => {
-  const row = await db.apiKey.findUnique({
-    where: { keyHash },
-    select: {
-      ...keyLimitsSelect,
-      revokedAt: true,
-      expiresAt: true,
-      firstUsedAt: true,
-      allowedModels: true,
-      upstreamId: true,
-      tenant: { select: { ...keyLimitsSelect.tenant.select, suspendedAt: true, unpricedModelPolicy: true } },
-    },
-  });
-  if (!row) return null;
-  return {
-    id: row.id,
-    tenantId: row.tenantId,
-    revokedAt: row.revokedAt,
-    expiresAt: row.expiresAt,
-    firstUsedAt: row.firstUsedAt,
-    expiresAfterFirstUseDays: row.expiresAfterFirstUseDays,
-    allowedModels: row.allowedModels,
-    upstreamId: row.upstreamId,
-    tenantSuspendedAt: row.tenant.suspendedAt,
-    limits: toKeyLimits(row),
-    priceOverrides: await loadPriceOverrides(row.tenantId),
-    unpricedModelPolicy: resolveUnpricedPolicy(row.tenant.unpricedModelPolicy),
-  };
-};
-
-interface TenantUpstream {
-  id: string;
-  provider: ProviderName;
-  baseUrl: string;
-  credentialEnc: string;
-  models: string[];
-}
-
 const tenantUpstreams = unavailableWhenUnreachable(
   staleTolerantCache(
-    (tenantId: string): Promise<TenantUpstream[]> =>
-      db.upstream.findMany({
-        where: { tenantId, enabled: true },
-        orderBy: [{ priority: "asc" }, { createdAt: "asc" }],
-        select: { id: true, provider: true, baseUrl: true, credentialEnc: true, models: true },
-      }),
+    loadTenantUpstreams,
     { ttlMs: env.KEY_CACHE_TTL_MS, now: Date.now, stale: staleWhileUnreachable("upstreams") },
   ),
 );

@@ -5,10 +5,9 @@
  */
 import { z } from "zod";
 import { dayPeriod, limitStatus, monthPeriod, usageRows, type LimitStatus } from "~/ledger";
-import { hashApiKey, looksLikeApiKey } from "~/keys";
+import { hashApiKey, keyExpiresAt, keyLimitsSelect, looksLikeApiKey, toKeyLimits } from "~/keys";
 import { db } from "~/infra/db";
-import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
-import { DAY_MS, floorHour, nextHour, zoneOrUtc } from "~/lib/time";
+import { floorHour, nextHour, zoneOrUtc } from "~/lib/time";
 import { byModel, emptyTotals, sumTotals, type ModelUsage, type UsageTotals } from "./usage-report";
 
 export const apiIdSchema = z.uuid({ message: "An API ID is a UUID, like 123e4567-e89b-12d3-a456-426614174000" });
@@ -78,11 +77,7 @@ export async function lookupKeyUsage(apiId: string, now: Date = new Date()): Pro
     usageRows({ apiKeyId: apiId, from: floorHour(key.createdAt), to: nextHour(now), dayBucketsIn: timeZone }),
     limitStatus(toKeyLimits(key), { now: now.getTime() }),
   ]);
-  const afterFirstUse =
-    key.expiresAfterFirstUseDays !== null && key.firstUsedAt
-      ? new Date(key.firstUsedAt.getTime() + key.expiresAfterFirstUseDays * DAY_MS)
-      : null;
-  const expiry = [key.expiresAt, afterFirstUse].filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0];
+  const expiry = keyExpiresAt(key);
   return {
     ...empty,
     totals: sumTotals(rows),

@@ -4,7 +4,8 @@
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { markTenantSuspended, openDeadLetterCount, usageRows } from "~/ledger";
+import { setTenantSuspended } from "~/keys/server";
+import { openDeadLetterCount, usageRows } from "~/ledger";
 import { DAY_MS, zoneOrUtc } from "~/lib/time";
 import { bucketSchema, rangeInputSchema, resolveRange } from "../lib/overview";
 import { createTRPCRouter, platformAdminProcedure, tenantIdSchema } from "../trpc";
@@ -165,27 +166,5 @@ export const adminRouter = createTRPCRouter({
   /** Suspends (its keys then get 403 from the relay) or reinstates a tenant. Audited. */
   setSuspended: platformAdminProcedure
     .input(z.object({ tenantId: tenantIdSchema, suspended: z.boolean() }))
-    .mutation(async ({ ctx, input }) => {
-      const result = await ctx.db.$transaction(async (tx) => {
-        const tenant = await tx.tenant.findUnique({ where: { id: input.tenantId }, select: { id: true, suspendedAt: true } });
-        if (!tenant) throw new TRPCError({ code: "NOT_FOUND", message: "No such tenant" });
-        const suspendedAt = input.suspended ? (tenant.suspendedAt ?? new Date()) : null;
-        if ((tenant.suspendedAt === null) !== (suspendedAt === null)) {
-          await tx.tenant.update({ where: { id: tenant.id }, data: { suspendedAt } });
-          await tx.auditLog.create({
-            data: {
-              tenantId: tenant.id,
-              actorId: ctx.session.user.id,
-              action: input.suspended ? "tenant.suspend" : "tenant.unsuspend",
-              target: tenant.id,
-              details: { byPlatformAdmin: true },
-            },
-          });
-        }
-        return { id: tenant.id, suspendedAt };
-      });
-      // After the commit: relays serving cached keys while Postgres is away read it from Redis.
-      await markTenantSuspended(result.id, result.suspendedAt !== null);
-      return result;
-    }),
+    .mutation(({ ctx, input }) => setTenantSuspended({ kind: "platformAdmin", userId: ctx.session.user.id }, input.tenantId, input.suspended, ctx.db)),
 });

@@ -5,6 +5,14 @@ import { hitFixedWindow } from "../lib/rate-limit";
 import { createTRPCRouter, publicProcedure } from "../trpc";
 
 export const authRouter = createTRPCRouter({
+  /** Who is signed in, for the site header: null when nobody is. The platform role is read from the database, not the JWT. */
+  viewer: publicProcedure.query(async ({ ctx }) => {
+    const user = ctx.session?.user;
+    if (!user?.id) return null;
+    const row = await ctx.db.user.findUnique({ where: { id: user.id }, select: { platformRole: true } });
+    return { email: user.email, isPlatformAdmin: row?.platformRole === "ADMIN" };
+  }),
+
   /**
    * Creates an account. The client then signs in through next-auth with the same credentials.
    * The answer is the same whether or not the email was registered already (an existing account

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { writeAudit } from "~/audit";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { createTRPCRouter, hasRole, protectedProcedure, tenantProcedure } from "../trpc";
@@ -42,14 +43,11 @@ export const invitationRouter = createTRPCRouter({
         },
         select: { id: true, role: true, email: true, expiresAt: true },
       });
-      await ctx.db.auditLog.create({
-        data: {
-          tenantId: ctx.tenant.id,
-          actorId: ctx.session.user.id,
-          action: "invitation.create",
-          target: invitation.id,
-          details: { role: input.role },
-        },
+      await writeAudit(ctx.db, { kind: "user", userId: ctx.session.user.id }, {
+        action: "invitation.create",
+        tenantId: ctx.tenant.id,
+        target: invitation.id,
+        details: { role: input.role },
       });
       return { ...invitation, token };
     }),
@@ -71,8 +69,10 @@ export const invitationRouter = createTRPCRouter({
         where: { id: input.invitationId, tenantId: ctx.tenant.id, acceptedAt: null },
       });
       if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No such pending invitation" });
-      await ctx.db.auditLog.create({
-        data: { tenantId: ctx.tenant.id, actorId: ctx.session.user.id, action: "invitation.revoke", target: input.invitationId },
+      await writeAudit(ctx.db, { kind: "user", userId: ctx.session.user.id }, {
+        action: "invitation.revoke",
+        tenantId: ctx.tenant.id,
+        target: input.invitationId,
       });
       return { id: input.invitationId };
     }),
@@ -115,8 +115,10 @@ export const invitationRouter = createTRPCRouter({
         create: { userId, tenantId: invitation.tenantId, role },
         update: { role },
       });
-      await tx.auditLog.create({
-        data: { tenantId: invitation.tenantId, actorId: userId, action: "invitation.accept", target: invitation.id },
+      await writeAudit(tx, { kind: "user", userId }, {
+        action: "invitation.accept",
+        tenantId: invitation.tenantId,
+        target: invitation.id,
       });
       return { tenantId: invitation.tenantId, role };
     });

@@ -1,4 +1,5 @@
 import { TRPCError } from "@trpc/server";
+import { writeAudit } from "~/audit";
 import { z } from "zod";
 import type { PrismaClient } from "~/generated/prisma/client";
 import type { MemberRole } from "~/generated/prisma/enums";
@@ -84,14 +85,11 @@ export const memberRouter = createTRPCRouter({
           where: { userId_tenantId: { userId: input.userId, tenantId: ctx.tenant.id } },
           data: { role: input.role },
         });
-        await tx.auditLog.create({
-          data: {
-            tenantId: ctx.tenant.id,
-            actorId: ctx.session.user.id,
-            action: "member.updateRole",
-            target: input.userId,
-            details: { from: current.role, to: input.role },
-          },
+        await writeAudit(tx, { kind: "user", userId: ctx.session.user.id }, {
+          action: "member.updateRole",
+          tenantId: ctx.tenant.id,
+          target: input.userId,
+          details: { from: current.role, to: input.role },
         });
         return { userId: input.userId, role: input.role };
       }),
@@ -107,8 +105,10 @@ export const memberRouter = createTRPCRouter({
         if (current.role === "OWNER") await assertNotLastOwner(tx, ctx.tenant.id, input.userId);
         await tx.membership.delete({ where: { userId_tenantId: { userId: input.userId, tenantId: ctx.tenant.id } } });
         await endSessions(input.userId, tx);
-        await tx.auditLog.create({
-          data: { tenantId: ctx.tenant.id, actorId: ctx.session.user.id, action: "member.remove", target: input.userId },
+        await writeAudit(tx, { kind: "user", userId: ctx.session.user.id }, {
+          action: "member.remove",
+          tenantId: ctx.tenant.id,
+          target: input.userId,
         });
         return { userId: input.userId };
       }),

@@ -3,7 +3,6 @@
  * Every change writes one audit entry. The webhook secret is shown once, when generated, and
  * stored encrypted (write-only). The webhook URL goes through the egress policy.
  */
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { encryptWebhookSecret } from "~/alerts/secret";
 import { generateWebhookSecret } from "~/alerts/signature";
@@ -13,7 +12,9 @@ import { env } from "~/infra/env";
 import { supportedTimeZones } from "~/lib/time";
 import { findModelPrice } from "~/pricing";
 import { unpricedModelPolicySchema } from "~/relay/unpriced-policy";
-import { createTRPCRouter, tenantProcedure } from "../trpc";
+import { deletePriceOverride, setPriceOverride, setWebhookSecret, updateTenantSettings } from "~/keys/server";
+import { createTRPCRouter, memberActor, tenantProcedure } from "../trpc";
+
 
 export const timeZoneSchema = z
   .string()
@@ -93,33 +94,13 @@ export const settingsRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const data = {
+      const updated = await updateTenantSettings(memberActor(ctx), ctx.tenant.id, {
         timeZone: input.timeZone,
         monthlyBudgetMicros:
           input.monthlyBudgetUsd === undefined ? undefined : input.monthlyBudgetUsd === null ? null : parseUsdToMicros(input.monthlyBudgetUsd),
         webhookUrl: input.webhookUrl,
         unpricedModelPolicy: input.unpricedModelPolicy,
-      };
-      const updated = await ctx.db.tenant.update({
-        where: { id: ctx.tenant.id },
-        data,
-        select: { timeZone: true, monthlyBudgetMicros: true, webhookUrl: true },
-      });
-      await ctx.db.auditLog.create({
-        data: {
-          tenantId: ctx.tenant.id,
-          actorId: ctx.session.user.id,
-          action: "tenant.settings",
-          target: ctx.tenant.id,
-          details: {
-            timeZone: input.timeZone ?? null,
-            monthlyBudgetMicros: data.monthlyBudgetMicros === undefined ? "unchanged" : (data.monthlyBudgetMicros?.toString() ?? null),
-            // Query values may be receiver tokens: the audit log keeps only their names.
-            webhookUrl: input.webhookUrl === undefined ? "unchanged" : input.webhookUrl === null ? null : redactUrl(input.webhookUrl),
-            unpricedModelPolicy: input.unpricedModelPolicy === undefined ? "unchanged" : input.unpricedModelPolicy,
-          },
-        },
-      });
+      }, ctx.db);
       return {
         timeZone: updated.timeZone,
         monthlyBudgetMicros: updated.monthlyBudgetMicros === null ? null : Number(updated.monthlyBudgetMicros),
@@ -130,10 +111,7 @@ export const settingsRouter = createTRPCRouter({
   /** A new webhook signing secret: in this response only; stored encrypted. */
   rotateWebhookSecret: tenantProcedure("ADMIN").mutation(async ({ ctx }) => {
     const secret = generateWebhookSecret();
-    await ctx.db.tenant.update({ where: { id: ctx.tenant.id }, data: { webhookSecretEnc: encryptWebhookSecret(secret) } });
-    await ctx.db.auditLog.create({
-      data: { tenantId: ctx.tenant.id, actorId: ctx.session.user.id, action: "tenant.webhookSecret", target: ctx.tenant.id },
-    });
+    await setWebhookSecret(memberActor(ctx), ctx.tenant.id, encryptWebhookSecret(secret), ctx.db);
     return { secret };
   }),
 
@@ -148,31 +126,10 @@ export const settingsRouter = createTRPCRouter({
         cacheWrite1h: input.cacheWrite1h ?? input.input * 2,
         cacheRead: input.cacheRead ?? Math.round(input.input / 10),
       };
-      await ctx.db.priceOverride.upsert({
-        where: { tenantId_model: { tenantId: ctx.tenant.id, model: input.model } },
-        create: { tenantId: ctx.tenant.id, model: input.model, ...prices },
-        update: prices,
-      });
-      await ctx.db.auditLog.create({
-        data: {
-          tenantId: ctx.tenant.id,
-          actorId: ctx.session.user.id,
-          action: "priceOverride.set",
-          target: input.model,
-          details: prices,
-        },
-      });
-      return { model: input.model, ...prices };
+      return setPriceOverride(memberActor(ctx), ctx.tenant.id, input.model, prices, ctx.db);
     }),
 
   deletePriceOverride: tenantProcedure("ADMIN")
     .input(z.object({ model: z.string().trim().min(1).max(120) }))
-    .mutation(async ({ ctx, input }) => {
-      const { count } = await ctx.db.priceOverride.deleteMany({ where: { tenantId: ctx.tenant.id, model: input.model } });
-      if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No override for this model" });
-      await ctx.db.auditLog.create({
-        data: { tenantId: ctx.tenant.id, actorId: ctx.session.user.id, action: "priceOverride.delete", target: input.model },
-      });
-      return { model: input.model };
-    }),
+    .mutation(({ ctx, input }) => deletePriceOverride(memberActor(ctx), ctx.tenant.id, input.model, ctx.db)),
 });

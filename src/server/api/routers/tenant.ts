@@ -1,33 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { activeAlerts } from "~/alerts";
+import { createTenant, slugFromName } from "~/keys/server";
 import { createTRPCRouter, protectedProcedure, tenantProcedure } from "../trpc";
 
 export const tenantNameSchema = z.string().trim().min(1, "Name your tenant").max(80);
 
+/** The readable part of the name and a random suffix: two tenants may share a name. */
 function slugFor(name: string): string {
-  const base = name
-    .toLowerCase()
-    .normalize("NFKD")
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 40);
-  return `${base || "tenant"}-${randomBytes(3).toString("hex")}`;
+  return `${slugFromName(name)}-${randomBytes(3).toString("hex")}`;
 }
 
 export const tenantRouter = createTRPCRouter({
   /** Creates a tenant; the creator becomes its OWNER. */
   create: protectedProcedure.input(z.object({ name: tenantNameSchema })).mutation(async ({ ctx, input }) => {
-    const userId = ctx.session.user.id;
-    const tenant = await ctx.db.$transaction(async (tx) => {
-      const created = await tx.tenant.create({
-        data: { name: input.name, slug: slugFor(input.name), memberships: { create: { userId, role: "OWNER" } } },
-        select: { id: true, name: true, slug: true },
-      });
-      await tx.auditLog.create({
-        data: { tenantId: created.id, actorId: userId, action: "tenant.create", target: created.id },
-      });
-      return created;
-    });
+    const tenant = await createTenant({ kind: "user", userId: ctx.session.user.id }, { name: input.name, slug: slugFor(input.name) }, ctx.db);
     return { ...tenant, role: "OWNER" as const };
   }),
 
@@ -40,6 +27,9 @@ export const tenantRouter = createTRPCRouter({
     });
     return memberships.map((m) => ({ id: m.tenant.id, name: m.tenant.name, slug: m.tenant.slug, role: m.role }));
   }),
+
+  /** Spend alerts of the running periods (80 % / 100 % of a key's cap or the tenant's budget). */
+  alerts: tenantProcedure("VIEWER").query(({ ctx }) => activeAlerts(ctx.tenant.id)),
 
   /** One tenant the caller belongs to, with the caller's role. */
   get: tenantProcedure("VIEWER").query(({ ctx }) => ({

@@ -5,11 +5,12 @@
  * private or metadata address unless the operator allows it), and is checked again on every use.
  * The relay tries a tenant's enabled upstreams that serve the model, lowest priority number first.
  */
+import { writeAudit } from "~/audit";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { egressUrlSchema, redactUrl } from "~/egress";
 import { encryptCredential } from "~/relay/credentials";
-import { modelPatternListSchema } from "../lib/key-limits-input";
+import { modelPatternListSchema } from "~/keys";
 import { createTRPCRouter, tenantProcedure } from "../trpc";
 
 export const upstreamIdSchema = z.string().trim().min(1).max(64);
@@ -57,14 +58,11 @@ export const upstreamRouter = createTRPCRouter({
         data: { ...fields, tenantId: ctx.tenant.id, credentialEnc: encryptCredential(credential) },
         select: publicSelect,
       });
-      await ctx.db.auditLog.create({
-        data: {
-          tenantId: ctx.tenant.id,
-          actorId: ctx.session.user.id,
-          action: "upstream.create",
-          target: created.id,
-          details: { ...fields, baseUrl: redactUrl(fields.baseUrl) },
-        },
+      await writeAudit(ctx.db, { kind: "user", userId: ctx.session.user.id }, {
+        action: "upstream.create",
+        tenantId: ctx.tenant.id,
+        target: created.id,
+        details: { ...fields, baseUrl: redactUrl(fields.baseUrl) },
       });
       return { ...created, baseUrl: redactUrl(created.baseUrl) };
     }),
@@ -87,17 +85,14 @@ export const upstreamRouter = createTRPCRouter({
         data: { ...fields, ...(credential ? { credentialEnc: encryptCredential(credential) } : {}) },
         select: publicSelect,
       });
-      await ctx.db.auditLog.create({
-        data: {
-          tenantId: ctx.tenant.id,
-          actorId: ctx.session.user.id,
-          action: "upstream.update",
-          target: existing.id,
-          details: {
-            ...fields,
-            ...(fields.baseUrl === undefined ? {} : { baseUrl: redactUrl(fields.baseUrl) }),
-            credentialReplaced: Boolean(credential),
-          },
+      await writeAudit(ctx.db, { kind: "user", userId: ctx.session.user.id }, {
+        action: "upstream.update",
+        tenantId: ctx.tenant.id,
+        target: existing.id,
+        details: {
+          ...fields,
+          ...(fields.baseUrl === undefined ? {} : { baseUrl: redactUrl(fields.baseUrl) }),
+          credentialReplaced: Boolean(credential),
         },
       });
       return { ...updated, baseUrl: redactUrl(updated.baseUrl) };
@@ -109,8 +104,10 @@ export const upstreamRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       const { count } = await ctx.db.upstream.deleteMany({ where: { id: input.upstreamId, tenantId: ctx.tenant.id } });
       if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No such upstream in this tenant" });
-      await ctx.db.auditLog.create({
-        data: { tenantId: ctx.tenant.id, actorId: ctx.session.user.id, action: "upstream.delete", target: input.upstreamId },
+      await writeAudit(ctx.db, { kind: "user", userId: ctx.session.user.id }, {
+        action: "upstream.delete",
+        tenantId: ctx.tenant.id,
+        target: input.upstreamId,
       });
       return { id: input.upstreamId };
     }),

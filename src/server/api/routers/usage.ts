@@ -6,7 +6,7 @@ import { bucketSchema, buildOverview, defaultBucket, MAX_HOURLY_DAYS, rangeInput
 import { lastDays, zoneOrUtc } from "~/lib/time";
 import { buildUsageReport, type ModelUsage } from "../lib/usage-report";
 import { cacheEconomics, sumCacheEconomics } from "../lib/cache-economics";
-import { loadPriceOverrides } from "~/server/price-overrides";
+import { loadPriceOverrides } from "~/keys/server";
 import { createTRPCRouter, tenantProcedure } from "../trpc";
 
 export const overviewInputSchema = z.object({ range: rangeInputSchema, bucket: bucketSchema.optional() });

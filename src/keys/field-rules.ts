@@ -2,7 +2,7 @@
  * Who may change what on an API key, field by field (server-side; the limits editor only mirrors it).
  *
  *  - Name, description, tags, rotate, revoke: whoever manages the key (its creator if a MEMBER,
- *    any ADMIN or OWNER), see apiKey.ts.
+ *    any ADMIN or OWNER), see operations.ts.
  *  - A limit (caps, rate window, concurrency, expiry, allowed models, weekly reset): anyone who
  *    manages the key may TIGHTEN it. LOOSENING it (raising, clearing, widening, moving the weekly
  *    reset) needs at least the role that last set it: a member cannot lift a cap an admin set on
@@ -10,19 +10,20 @@
  *    kept in ApiKey.limitsSetByRole; tightening under a higher role keeps that role as the setter,
  *    clearing a limit forgets its setter.
  *  - Reactivating a revoked key needs at least the role that revoked it (ApiKey.revokedByRole).
- *  - Binding the key to a tenant upstream (or unbinding it): ADMIN or OWNER only.
+ *  - Binding the key to a tenant upstream (or unbinding it): ADMIN or OWNER only
+ *    (KEY_LIMITS.upstreamId.changeBy).
  * Keys limited or revoked before these columns existed count as set by an ADMIN.
  */
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { MemberRole } from "~/generated/prisma/enums";
-import { hasRole as atLeast } from "../trpc";
-import type { KeyLimitsColumns } from "./key-limits-input";
+import { KeysError } from "./errors";
+import { KEY_LIMITS, type KeyLimitsColumns, type LimitField } from "./limits";
+import { hasRole as atLeast } from "./roles";
 
 /** The role assumed for a limit or revocation recorded before setters were kept. */
 export const LEGACY_SETTER_ROLE: MemberRole = "ADMIN";
 
-export type LimitField = Exclude<keyof KeyLimitsColumns, "upstreamId">;
+export type { LimitField };
 
 const memberRoleSchema = z.enum(["OWNER", "ADMIN", "MEMBER", "VIEWER"]);
 export const limitSettersSchema = z.record(z.string(), memberRoleSchema).catch({});
@@ -83,7 +84,7 @@ export interface KeyChangeVerdict {
 }
 
 /**
- * Checks `change` against the rules above for an actor who manages the key; throws FORBIDDEN
+ * Checks `change` against the rules above for an actor who manages the key; throws KeysError FORBIDDEN
  * naming every refused field (nothing is applied then), else returns the new setter columns.
  */
 export function authorizeKeyChange(actorRole: MemberRole, key: KeyRoleState, change: KeyChange): KeyChangeVerdict {
@@ -99,7 +100,7 @@ export function authorizeKeyChange(actorRole: MemberRole, key: KeyRoleState, cha
     if (isUnlimited(field, to)) delete setters[field];
     else setters[field] = setter && tightening && !atLeast(actorRole, setter) ? setter : actorRole;
   }
-  if (change.upstreamChanged && !atLeast(actorRole, "ADMIN")) refused.push("upstreamId");
+  if (change.upstreamChanged && !atLeast(actorRole, KEY_LIMITS.upstreamId.changeBy)) refused.push("upstreamId");
   let revokedByRole: MemberRole | null | undefined;
   if (change.activate === true) {
     const revoker = key.revokedByRole ?? LEGACY_SETTER_ROLE;
@@ -109,10 +110,7 @@ export function authorizeKeyChange(actorRole: MemberRole, key: KeyRoleState, cha
     revokedByRole = actorRole;
   }
   if (refused.length > 0) {
-    throw new TRPCError({
-      code: "FORBIDDEN",
-      message: `Your role may tighten these but not loosen or change them: ${refused.join(", ")}`,
-    });
+    throw new KeysError("FORBIDDEN", `Your role may tighten these but not loosen or change them: ${refused.join(", ")}`);
   }
   return { limitsSetByRole: setters, ...(revokedByRole !== undefined ? { revokedByRole } : {}) };
 }
