@@ -36,11 +36,17 @@ export const LAYERS: readonly Layer[] = [
   { path: "src/egress", holds: "where tenant upstreams and webhooks may connect", mayImport: ["src/infra", "src/lib"] },
   // ledger/types: TokenUsage and ProviderName, types only; they belong below the ledger (a type cycle left for the pricing work).
   { path: "src/pricing", holds: "the price catalog and the one cost function", mayImport: ["src/lib", "src/ledger/types"] },
-  { path: "src/keys", holds: "API keys: secrets, hashes, redaction", mayImport: ["src/infra", "src/lib", "src/generated", "src/pricing", "src/ledger"] },
+  { path: "src/audit", holds: "the audit action list and the one audit-row writer", mayImport: ["src/infra", "src/generated"] },
+  // keys/lookup implements the relay's KeyLookup interface (types of relay/auth, the unpriced-policy schema).
+  {
+    path: "src/keys",
+    holds: "keys and tenants: secrets, hashes, the limit definitions, expiry, lookup, price overrides, every key/tenant write",
+    mayImport: ["src/infra", "src/lib", "src/generated", "src/i18n", "src/egress", "src/audit", "src/pricing", "src/ledger", "src/relay/auth", "src/relay/unpriced-policy"],
+  },
   {
     path: "src/ledger",
     holds: "record, flush, quotas, live usage, the ledger's metrics",
-    mayImport: ["src/infra", "src/lib", "src/generated", "src/pricing", "src/keys"],
+    mayImport: ["src/infra", "src/lib", "src/generated", "src/audit", "src/pricing", "src/keys"],
   },
   {
     path: "src/relay",
@@ -51,12 +57,12 @@ export const LAYERS: readonly Layer[] = [
   {
     path: "src/alerts",
     holds: "alert rules, evaluation, webhook delivery",
-    mayImport: ["src/infra", "src/lib", "src/generated", "src/egress", "src/pricing", "src/keys", "src/ledger", "src/relay"],
+    mayImport: ["src/infra", "src/lib", "src/generated", "src/egress", "src/audit", "src/pricing", "src/keys", "src/ledger", "src/relay"],
   },
   {
     path: "src/server",
     holds: "the top: tRPC routers, auth, exports, flush runner, metrics assembly, the relay's wiring (server/relay)",
-    mayImport: ["src/infra", "src/lib", "src/generated", "src/i18n", "src/net", "src/egress", "src/pricing", "src/keys", "src/ledger", "src/relay", "src/alerts"],
+    mayImport: ["src/infra", "src/lib", "src/generated", "src/i18n", "src/net", "src/egress", "src/audit", "src/pricing", "src/keys", "src/ledger", "src/relay", "src/alerts"],
   },
   { path: "src/trpc", holds: "tRPC clients: React provider, the server caller (server-only)", mayImport: ["src/server", "src/lib"] },
   { path: "src/instrumentation.ts", holds: "Next start-up: env check, socket hop, flush loop, drain", mayImport: ["src/infra", "src/net", "src/server"] },
@@ -64,7 +70,7 @@ export const LAYERS: readonly Layer[] = [
   {
     path: "src/components",
     holds: "React components; data through tRPC procedures or server components",
-    mayImport: ["src/lib", "src/i18n", "src/trpc", "src/generated/prisma/enums", "src/ledger/limit-status"],
+    mayImport: ["src/lib", "src/i18n", "src/trpc", "src/generated/prisma/enums", "src/ledger/limit-status", "src/keys/limits"],
   },
   {
     path: "src/app",
@@ -81,18 +87,8 @@ export const LAYERS: readonly Layer[] = [
  * of these is no longer there (delete the row) as well as when a new one appears.
  */
 export const PENDING: ReadonlyArray<{ from: string; to: string; why: string }> = [
-  { from: "src/ledger/dead-letter.ts", to: "src/server/price-overrides", why: "issue 13 part 2: price overrides move to src/keys" },
-  { from: "src/ledger/maintenance.ts", to: "src/server/price-overrides", why: "issue 13 part 2: price overrides move to src/keys" },
-  { from: "src/alerts/evaluate.ts", to: "src/server/key-limits", why: "issue 13 part 2: key limits move to src/keys" },
-  { from: "src/components/layout/site-header.tsx", to: "src/infra/db", why: "issue 13 part 2: components never read the db" },
-  { from: "src/components/layout/site-header.tsx", to: "src/server/auth", why: "issue 13 part 2: components never read the db" },
-  { from: "src/components/dashboard/alerts-banner.tsx", to: "src/alerts", why: "issue 13 part 2: components never read the db" },
   { from: "src/components/lookup/lookup-result.tsx", to: "src/server/api/lib/key-lookup", why: "issue 13 part 2: RouterOutputs types" },
-  { from: "src/components/lookup/lookup-details.tsx", to: "src/server/api/lib/key-lookup", why: "issue 13 part 2: RouterOutputs types" },
-  { from: "src/components/keys/request-log.tsx", to: "src/server/api/lib/request-log", why: "issue 13 part 2: RouterOutputs types" },
   { from: "src/components/keys/request-log.tsx", to: "src/server/api/lib/cost-explanation", why: "a pure formatter of the server's: move it below (src/lib or pricing)" },
-  { from: "src/components/dashboard/cache-economics.tsx", to: "src/server/api/lib/cache-economics", why: "issue 13 part 2: RouterOutputs types" },
-  { from: "src/components/dashboard/usage-overview.tsx", to: "src/server/api/lib/overview", why: "issue 13 part 2: RouterOutputs types" },
   { from: "src/components/lookup/lookup-form.tsx", to: "src/app/lookup/actions", why: "a server action the form posts to; belongs beside the lookup procedures" },
 ];
 
