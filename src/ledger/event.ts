@@ -18,6 +18,8 @@ export const billingModifiersSchema = z.object({
   serviceTier: z.string().max(64).nullable(),
   webSearchRequests: count,
   webFetchRequests: count,
+  /** Absent in events written before it was read (= not said). */
+  promptCacheRetention: z.string().max(64).nullable().default(null),
 });
 
 export const storedEventSchema = z.object({

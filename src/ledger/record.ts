@@ -154,7 +154,9 @@ function wireForm(e: StoredEvent): Partial<StoredEvent> {
     priced: e.priced,
   };
   const b = e.billing;
-  if (b.speed !== null || b.inferenceGeo !== null || b.serviceTier !== null || b.webSearchRequests !== 0 || b.webFetchRequests !== 0) wire.billing = b;
+  if (b.speed !== null || b.inferenceGeo !== null || b.serviceTier !== null || b.webSearchRequests !== 0 || b.webFetchRequests !== 0 || b.promptCacheRetention !== null) {
+    wire.billing = b;
+  }
   if (e.requestedModel !== null) wire.requestedModel = e.requestedModel;
   if (e.reasoningTokens !== 0) wire.reasoningTokens = e.reasoningTokens;
   if (e.explanation !== null) wire.explanation = e.explanation;

@@ -44,6 +44,11 @@ export interface BillingModifiers {
   webSearchRequests: number;
   /** Anthropic `usage.server_tool_use.web_fetch_requests` (no per-call fee today, tokens only). */
   webFetchRequests: number;
+  /**
+   * OpenAI `prompt_cache_retention` as the request asked for it ("in_memory" | "24h"), or as a
+   * Responses response echoes it when the request did not say; null = not said (and for Anthropic).
+   */
+  promptCacheRetention: string | null;
 }
 
 export const NO_MODIFIERS: Readonly<BillingModifiers> = Object.freeze({
@@ -52,6 +57,7 @@ export const NO_MODIFIERS: Readonly<BillingModifiers> = Object.freeze({
   serviceTier: null,
   webSearchRequests: 0,
   webFetchRequests: 0,
+  promptCacheRetention: null,
 });
 
 export interface PricingRequest {
@@ -75,8 +81,8 @@ export interface CostLine {
 }
 
 export interface CostMultiplier {
-  /** What the response reported that triggered it. */
-  field: "speed" | "inference_geo" | "service_tier";
+  /** What the response reported (or, for prompt_cache_retention, the request asked for) that triggered it. */
+  field: ModifierField;
   value: string;
   /** Exact factor as a decimal string ("2", "1.1", "0.5"). */
   factor: string;
@@ -124,10 +130,18 @@ const NEUTRAL: Readonly<Record<ModifierField, readonly string[]>> = {
   speed: ["standard"],
   inference_geo: ["global"],
   service_tier: ["standard", "default", "auto"],
+  prompt_cache_retention: ["in_memory"],
 };
 
 function reported(modifiers: BillingModifiers, field: ModifierField): string | null {
-  const v = field === "speed" ? modifiers.speed : field === "inference_geo" ? modifiers.inferenceGeo : modifiers.serviceTier;
+  const v =
+    field === "speed"
+      ? modifiers.speed
+      : field === "inference_geo"
+        ? modifiers.inferenceGeo
+        : field === "service_tier"
+          ? modifiers.serviceTier
+          : modifiers.promptCacheRetention;
   if (typeof v !== "string") return null;
   const t = v.trim().toLowerCase();
   return t === "" ? null : t;
