@@ -8,6 +8,7 @@
  *   npm run bench:ledger -- --record-only   # record and flush throughput only (for A/B runs)
  *
  * Uses its own database (metergate_bench) and Redis prefix (mgbench:); needs local Postgres/Redis.
+ * BENCH_DB_NAME / BENCH_REDIS_PREFIX choose others (two checkouts benchmarked on one machine).
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -17,11 +18,14 @@ const quick = process.argv.includes("--quick");
 const recordOnly = process.argv.includes("--record-only");
 const LOG_ROWS = quick ? 1_000_000 : 10_000_000;
 const ROLLUP_ROWS = quick ? 100_000 : 1_000_000;
-const DB_URL = "postgresql://postgres@127.0.0.1:5432/metergate_bench";
+const DB_NAME = process.env.BENCH_DB_NAME ?? "metergate_bench";
+const PREFIX = process.env.BENCH_REDIS_PREFIX ?? "mgbench:";
+if (!/^[a-z0-9_]+$/.test(DB_NAME) || !/^[A-Za-z0-9_:-]+$/.test(PREFIX)) throw new Error("BENCH_DB_NAME / BENCH_REDIS_PREFIX: letters, digits, _ (and : - in the prefix)");
+const DB_URL = `postgresql://postgres@127.0.0.1:5432/${DB_NAME}`;
 
 Object.assign(process.env, {
   DATABASE_URL: DB_URL,
-  REDIS_PREFIX: "mgbench:",
+  REDIS_PREFIX: PREFIX,
   NEXTAUTH_SECRET: "bench-secret-bench-secret-bench-secret-01",
   ENCRYPTION_KEY: "0".repeat(64),
   LOG_LEVEL: "silent",
@@ -29,8 +33,8 @@ Object.assign(process.env, {
 
 const admin = new pg.Client({ connectionString: DB_URL.replace(/\/[^/]*$/, "/postgres") });
 await admin.connect();
-await admin.query("DROP DATABASE IF EXISTS metergate_bench WITH (FORCE)");
-await admin.query("CREATE DATABASE metergate_bench");
+await admin.query(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+await admin.query(`CREATE DATABASE ${DB_NAME}`);
 await admin.end();
 execFileSync("npx", ["prisma", "migrate", "deploy"], { env: process.env, stdio: "ignore" });
 
@@ -40,7 +44,7 @@ const { redis } = await import("~/infra/redis");
 type RequestEvent = import("~/ledger").RequestEvent;
 
 const wipe = async () => {
-  const all = await redis.keys("mgbench:*");
+  const all = await redis.keys(`${PREFIX}*`);
   for (let i = 0; i < all.length; i += 1000) await redis.del(...all.slice(i, i + 1000));
 };
 await wipe();
@@ -120,7 +124,7 @@ stage("flush lag at 2,000 req/s");
   const probe = setInterval(async () => {
     let oldest = Infinity;
     for (let s = 0; s < 16; s++) {
-      const first = (await redis.xrange(`mgbench:{s${s}}:events`, "-", "+", "COUNT", 1)) as Array<[string, string[]]>;
+      const first = (await redis.xrange(`${PREFIX}{s${s}}:events`, "-", "+", "COUNT", 1)) as Array<[string, string[]]>;
       if (first[0]) oldest = Math.min(oldest, Number(first[0][0].split("-")[0]));
     }
     lags.push(oldest === Infinity ? 0 : Date.now() - oldest);

@@ -72,7 +72,7 @@ function revalidate(raw: string, overrides: PriceOverrides): StoredEvent {
   }
   const { event, usageClamped } = sanitizeEvent(parsed.data);
   if (usageClamped) return toStoredEvent(event, overrides);
-  return { ...event, costMicros: parsed.data.costMicros, priced: parsed.data.priced };
+  return { ...event, flags: event.flags ?? [], costMicros: parsed.data.costMicros, priced: parsed.data.priced };
 }
 
 class ReplayRefused extends Error {}

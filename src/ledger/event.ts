@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { NO_MODIFIERS, priceRequest, type CostExplanation } from "~/pricing/request";
-import { hourStartMs, pendingField } from "./redis-keys";
+import { hourStartMs, pendingFieldPrefix } from "./redis-keys";
 import { EVENT_FLAGS, METRIC_DEFS, METRICS, type MetricSource } from "./types";
 
 export { isErrorStatus } from "./types";
@@ -18,6 +18,8 @@ export const billingModifiersSchema = z.object({
   serviceTier: z.string().max(64).nullable(),
   webSearchRequests: count,
   webFetchRequests: count,
+  /** Absent in events written before it was read (= not said). */
+  promptCacheRetention: z.string().max(64).nullable().default(null),
 });
 
 export const storedEventSchema = z.object({
@@ -60,18 +62,13 @@ export type StoredEvent = z.infer<typeof storedEventSchema>;
 
 /** The rollup increments one event contributes, as [field, delta] pairs for the pending hash. */
 export function pendingDeltas(e: MetricSource & { apiKeyId: string; model: string; startedAt: number }): Array<[string, number]> {
-  const hour = hourStartMs(e.startedAt);
+  const prefix = pendingFieldPrefix(e.apiKeyId, e.model, hourStartMs(e.startedAt));
   const out: Array<[string, number]> = [];
   for (const m of METRICS) {
     const v = METRIC_DEFS[m].of(e);
-    if (v !== 0) out.push([pendingField(e.apiKeyId, e.model, hour, m), v]);
+    if (v !== 0) out.push([prefix + m, v]);
   }
   return out;
-}
-
-/** Explanations of tenant-override prices ("override:<model>"), which only the record time can make. */
-export function isOverrideExplanation(e: CostExplanation): boolean {
-  return e.entryId.startsWith("override:");
 }
 
 /**

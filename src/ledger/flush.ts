@@ -138,6 +138,7 @@ const FIELD_COLUMNS: readonly LogColumn[] = [
   { name: "inferenceGeo", sqlType: "text", value: (e) => e.billing.inferenceGeo },
   { name: "serviceTier", sqlType: "text", value: (e) => e.billing.serviceTier },
   { name: "webFetchRequests", sqlType: "int", value: (e) => e.billing.webFetchRequests },
+  { name: "promptCacheRetention", sqlType: "text", value: (e) => e.billing.promptCacheRetention },
   { name: "costExplanation", sqlType: "jsonb", value: explanationOf },
 ];
 

@@ -224,6 +224,7 @@ export async function reprice(
           modifiers: {
             speed: r.speed, inferenceGeo: r.inferenceGeo, serviceTier: r.serviceTier,
             webSearchRequests: r.webSearchRequests, webFetchRequests: r.webFetchRequests,
+            promptCacheRetention: r.promptCacheRetention,
           },
         },
         opts.overrides ?? byTenant.get(r.tenantId),

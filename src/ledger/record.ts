@@ -1,7 +1,7 @@
 import type { PriceOverrides } from "~/pricing";
-import { NO_MODIFIERS, priceRequest, type PricedRequest } from "~/pricing/request";
+import { costOfRequest, NO_MODIFIERS, type RecordedPrice } from "~/pricing/request";
 import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
-import { isOverrideExplanation, pendingDeltas, type StoredEvent } from "./event";
+import { pendingDeltas, type StoredEvent } from "./event";
 import { LuaScript } from "./lua";
 import { releaseAdmission, type QuotaCharge } from "./quota";
 import { ledgerKeys, shardOf } from "./redis-keys";
@@ -86,10 +86,10 @@ export interface RecordOptions {
  */
 export function toStoredEvent(event: RequestEvent, priceOverrides?: PriceOverrides): StoredEvent {
   const { event: clean } = sanitizeEvent(event);
-  const billing = clean.billing ?? { ...NO_MODIFIERS };
-  let price: PricedRequest | null;
+  const billing = clean.billing ?? NO_MODIFIERS;
+  let price: RecordedPrice | null;
   try {
-    price = priceRequest({ provider: clean.provider, model: clean.model, at: clean.startedAt, usage: clean.usage, modifiers: billing }, priceOverrides);
+    price = costOfRequest({ provider: clean.provider, model: clean.model, at: clean.startedAt, usage: clean.usage, modifiers: billing }, priceOverrides);
   } catch {
     price = null;
   }
@@ -116,12 +116,11 @@ export function toStoredEvent(event: RequestEvent, priceOverrides?: PriceOverrid
     userAgent: clean.userAgent,
     error: clean.error,
     flags: ok ? (clean.flags ?? []) : withFlag(clean.flags, "suspicious"),
-    billing,
+    billing: billing === NO_MODIFIERS ? { ...NO_MODIFIERS } : billing,
     reasoningTokens: clean.reasoningTokens ?? 0,
-    // A catalog price's explanation is a pure function of the event (model, start, usage,
-    // modifiers): the flush recomputes it, so the hot path does not carry ~600 bytes per event.
-    // A tenant override's is kept, as the flush does not know the tenant's prices.
-    explanation: valid?.explanation && isOverrideExplanation(valid.explanation) ? valid.explanation : null,
+    // Only a tenant override's explanation (costOfRequest builds no other): the flush recomputes
+    // a catalog price's from the event, so the hot path does not carry ~600 bytes per event.
+    explanation: valid?.explanation ?? null,
     costMicros: valid?.costMicros ?? 0,
     priced: valid?.priced ?? false,
   };
@@ -155,7 +154,9 @@ function wireForm(e: StoredEvent): Partial<StoredEvent> {
     priced: e.priced,
   };
   const b = e.billing;
-  if (b.speed !== null || b.inferenceGeo !== null || b.serviceTier !== null || b.webSearchRequests !== 0 || b.webFetchRequests !== 0) wire.billing = b;
+  if (b.speed !== null || b.inferenceGeo !== null || b.serviceTier !== null || b.webSearchRequests !== 0 || b.webFetchRequests !== 0 || b.promptCacheRetention !== null) {
+    wire.billing = b;
+  }
   if (e.requestedModel !== null) wire.requestedModel = e.requestedModel;
   if (e.reasoningTokens !== 0) wire.reasoningTokens = e.reasoningTokens;
   if (e.explanation !== null) wire.explanation = e.explanation;

@@ -55,7 +55,12 @@ export { METRICS, type Metric };
 export const FIELD_SEP = "\t";
 
 export function pendingField(apiKeyId: string, model: string, hourMs: number, metric: Metric): string {
-  return [apiKeyId, model, hourMs, metric].join(FIELD_SEP);
+  return pendingFieldPrefix(apiKeyId, model, hourMs) + metric;
+}
+
+/** Everything of a pending field but the metric (built once per event, not once per metric). */
+export function pendingFieldPrefix(apiKeyId: string, model: string, hourMs: number): string {
+  return `${apiKeyId}${FIELD_SEP}${model}${FIELD_SEP}${hourMs}${FIELD_SEP}`;
 }
 
 export const hourStartMs = (epochMs: number): number => epochMs - (epochMs % HOUR_MS);

@@ -95,47 +95,77 @@ export function withFlag(flags: readonly EventFlag[] | undefined, flag: EventFla
 }
 
 export interface SanitizedEvent<E extends RequestEvent> {
-  event: E & { flags: EventFlag[] };
+  /** The event itself when nothing needed changing (flags then as given: absent = none), else a fixed copy. */
+  event: E;
   /** Usage was clamped (its cost must be computed from the clamped usage). */
   usageClamped: boolean;
+}
+
+/** Any character safeText may change: a control character (except tab and newlines) or a surrogate half. */
+const MAYBE_UNSAFE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ud800-\udfff]/;
+
+/** safeText without allocating when the string is already safe (the common case on the hot path). */
+function safeTextOf(value: string, maxLength: number): string {
+  return value.length <= maxLength && !MAYBE_UNSAFE.test(value) ? value : safeText(value, maxLength);
+}
+
+function safeNullableText(value: string | null, maxLength: number): string | null {
+  return value === null ? null : safeTextOf(value, maxLength);
+}
+
+function usageInRange(u: TokenUsage): boolean {
+  const ok = (n: number) => Number.isSafeInteger(n) && n >= 0 && n <= TOKEN_COUNT_MAX;
+  return ok(u.input) && ok(u.output) && ok(u.cacheWrite5m) && ok(u.cacheWrite1h) && ok(u.cacheRead);
+}
+
+/** Flags in EVENT_FLAGS order without duplicates, or undefined if they already are (no copy). */
+function orderedFlags(flags: readonly EventFlag[] | undefined): EventFlag[] | undefined {
+  if (flags === undefined || flags.length === 0) return undefined;
+  for (let i = 1; i < flags.length; i++) {
+    if (EVENT_FLAGS.indexOf(flags[i]!) <= EVENT_FLAGS.indexOf(flags[i - 1]!)) return EVENT_FLAGS.filter((f) => flags.includes(f));
+  }
+  return EVENT_FLAGS.includes(flags[0]!) ? undefined : EVENT_FLAGS.filter((f) => flags.includes(f));
 }
 
 /**
  * The event as the ledger may store it. Usage out of range, a model name outside the rule, a
  * status or start time that is not a number: fixed and flagged suspicious. Free text: made safe
- * silently (a long user agent is not suspicious).
+ * silently (a long user agent is not suspicious). An event that needs no change is returned as
+ * it is, not copied (this runs once per request on the record path; the copy was ~8% of it).
  */
 export function sanitizeEvent<E extends RequestEvent>(event: E): SanitizedEvent<E> {
-  let suspicious = false;
-  let usageClamped = false;
-  const usage = { ...event.usage };
-  for (const field of TOKEN_FIELDS) {
-    const t = safeTokenCount(usage[field]);
-    usage[field] = t.value;
-    if (t.clamped) usageClamped = true;
-  }
+  const usageOk = usageInRange(event.usage);
   const model = safeModelName(event.model);
   const status = Number.isInteger(event.status) && event.status >= 0 && event.status <= 999 ? event.status : 500;
   const startedAt = Number.isSafeInteger(event.startedAt) && Math.abs(event.startedAt) <= 8.64e15 ? event.startedAt : Date.now();
-  if (usageClamped || model !== event.model || status !== event.status || startedAt !== event.startedAt) suspicious = true;
-  const text = (v: string | null, max: number) => (v === null ? null : safeText(v, max));
-  const flags = suspicious ? withFlag(event.flags, "suspicious") : EVENT_FLAGS.filter((f) => event.flags?.includes(f));
+  const suspicious = !usageOk || model !== event.model || status !== event.status || startedAt !== event.startedAt;
+  const endpoint = safeTextOf(event.endpoint, TEXT_LIMITS.endpoint);
+  const clientIp = safeNullableText(event.clientIp, TEXT_LIMITS.clientIp);
+  const userAgent = safeNullableText(event.userAgent, TEXT_LIMITS.userAgent);
+  const error = safeNullableText(event.error, TEXT_LIMITS.error);
+  const latencyMs = safeMillis(event.latencyMs);
+  const ttfbMs = event.ttfbMs === null ? null : safeMillis(event.ttfbMs);
+  const reordered = orderedFlags(event.flags);
+  const unchanged =
+    !suspicious &&
+    reordered === undefined &&
+    endpoint === event.endpoint &&
+    clientIp === event.clientIp &&
+    userAgent === event.userAgent &&
+    error === event.error &&
+    latencyMs === event.latencyMs &&
+    ttfbMs === event.ttfbMs;
+  if (unchanged) return { event, usageClamped: false };
+
+  let usage = event.usage;
+  if (!usageOk) {
+    usage = { ...event.usage };
+    for (const field of TOKEN_FIELDS) usage[field] = safeTokenCount(usage[field]).value;
+  }
+  const flags = suspicious ? withFlag(event.flags, "suspicious") : (reordered ?? event.flags ?? []);
   return {
-    event: {
-      ...event,
-      model,
-      status,
-      startedAt,
-      usage,
-      endpoint: safeText(event.endpoint, TEXT_LIMITS.endpoint),
-      clientIp: text(event.clientIp, TEXT_LIMITS.clientIp),
-      userAgent: text(event.userAgent, TEXT_LIMITS.userAgent),
-      error: text(event.error, TEXT_LIMITS.error),
-      latencyMs: safeMillis(event.latencyMs),
-      ttfbMs: event.ttfbMs === null ? null : safeMillis(event.ttfbMs),
-      flags,
-    },
-    usageClamped,
+    event: { ...event, model, status, startedAt, usage, endpoint, clientIp, userAgent, error, latencyMs, ttfbMs, flags },
+    usageClamped: !usageOk,
   };
 }
 

@@ -14,7 +14,8 @@
  *
  * A band (prompt-length tier) applies its full rate set to the whole request, output included,
  * when the sum of its counted kinds exceeds the threshold. Multipliers are keyed by what the
- * response reports (`speed`, `inference_geo`, `service_tier`), carry an exact factor and the
+ * response reports (`speed`, `inference_geo`, `service_tier`) or the request's
+ * `prompt_cache_retention`, carry an exact factor and the
  * kinds they apply to, and may themselves be effective-dated. Fees are per call (per 1,000).
  * "Not priced" entries say why a model has no price, so no model id is silently $0.
  */
@@ -30,7 +31,12 @@ export type TokenKind = (typeof TOKEN_KINDS)[number];
 /** The kinds that make up a prompt (everything sent to the model). */
 export const PROMPT_KINDS = ["input", "cacheRead", "cacheWrite5m", "cacheWrite1h"] as const satisfies readonly TokenKind[];
 
-export const MODIFIER_FIELDS = ["speed", "inference_geo", "service_tier"] as const;
+/**
+ * What a multiplier may be keyed by: what the response reports (speed, inference_geo,
+ * service_tier), or, for OpenAI's prompt_cache_retention, what the request asked for (the
+ * response does not say it on every endpoint).
+ */
+export const MODIFIER_FIELDS = ["speed", "inference_geo", "service_tier", "prompt_cache_retention"] as const;
 export type ModifierField = (typeof MODIFIER_FIELDS)[number];
 
 export const CATALOG_UNIT = "micro-dollars per million tokens";

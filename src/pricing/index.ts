@@ -16,6 +16,7 @@ import { DATE_SUFFIX, findOverride, ownValue, type ModelPrice, type PriceOverrid
 export { modelPriceSchema, priceTableSchema, type ModelPrice, type PriceOverrides, type PriceTable } from "./table";
 export {
   NO_MODIFIERS,
+  costOfRequest,
   lookupRates,
   priceRequest,
   type BaseRates,
@@ -26,6 +27,7 @@ export {
   type CostMultiplier,
   type PricedRequest,
   type PricingRequest,
+  type RecordedPrice,
 } from "./request";
 export { shippedCatalog, TOKEN_KINDS, type PriceCatalog, type TokenKind } from "./catalog";
 export { catalogListing, formatCatalogListing, type CatalogListingRow } from "./listing";

@@ -12,11 +12,11 @@
  */
 import type { ProviderName, TokenUsage } from "~/ledger/types";
 import {
-  entryAt,
   formatRational,
   multiplierInEffect,
   MODIFIER_FIELDS,
   ratesOf,
+  resolveModel,
   bandsOf,
   shippedCatalog,
   TOKEN_KINDS,
@@ -24,6 +24,7 @@ import {
   type ModifierField,
   type PriceCatalog,
   type RateSet,
+  type ResolvedEntry,
   type ResolvedFee,
   type ResolvedMultiplier,
   type ResolvedPricedEntry,
@@ -43,6 +44,11 @@ export interface BillingModifiers {
   webSearchRequests: number;
   /** Anthropic `usage.server_tool_use.web_fetch_requests` (no per-call fee today, tokens only). */
   webFetchRequests: number;
+  /**
+   * OpenAI `prompt_cache_retention` as the request asked for it ("in_memory" | "24h"), or as a
+   * Responses response echoes it when the request did not say; null = not said (and for Anthropic).
+   */
+  promptCacheRetention: string | null;
 }
 
 export const NO_MODIFIERS: Readonly<BillingModifiers> = Object.freeze({
@@ -51,6 +57,7 @@ export const NO_MODIFIERS: Readonly<BillingModifiers> = Object.freeze({
   serviceTier: null,
   webSearchRequests: 0,
   webFetchRequests: 0,
+  promptCacheRetention: null,
 });
 
 export interface PricingRequest {
@@ -74,8 +81,8 @@ export interface CostLine {
 }
 
 export interface CostMultiplier {
-  /** What the response reported that triggered it. */
-  field: "speed" | "inference_geo" | "service_tier";
+  /** What the response reported (or, for prompt_cache_retention, the request asked for) that triggered it. */
+  field: ModifierField;
   value: string;
   /** Exact factor as a decimal string ("2", "1.1", "0.5"). */
   factor: string;
@@ -123,10 +130,18 @@ const NEUTRAL: Readonly<Record<ModifierField, readonly string[]>> = {
   speed: ["standard"],
   inference_geo: ["global"],
   service_tier: ["standard", "default", "auto"],
+  prompt_cache_retention: ["in_memory"],
 };
 
 function reported(modifiers: BillingModifiers, field: ModifierField): string | null {
-  const v = field === "speed" ? modifiers.speed : field === "inference_geo" ? modifiers.inferenceGeo : modifiers.serviceTier;
+  const v =
+    field === "speed"
+      ? modifiers.speed
+      : field === "inference_geo"
+        ? modifiers.inferenceGeo
+        : field === "service_tier"
+          ? modifiers.serviceTier
+          : modifiers.promptCacheRetention;
   if (typeof v !== "string") return null;
   const t = v.trim().toLowerCase();
   return t === "" ? null : t;
@@ -145,28 +160,96 @@ interface Pricing {
   bands: readonly Band[];
   /** The catalog entry whose multipliers and fees apply (null: none). */
   entry: ResolvedPricedEntry | null;
+  /** Its multipliers in effect at the request's time. */
+  inEffect: readonly ResolvedMultiplier[];
+}
+
+/**
+ * What the catalog says about one model id during one period: the entry in effect and its
+ * multipliers in effect, constant over [fromMs, untilMs). Pricing runs once per request on the
+ * record path; resolving the id (alias, date suffix) and scanning entries and multipliers each
+ * time cost several times the old flat-table lookup, so the last period seen per id is kept.
+ */
+interface CatalogPeriod {
+  fromMs: number;
+  untilMs: number;
+  entry: ResolvedEntry | undefined;
+  inEffect: readonly ResolvedMultiplier[];
+  /** The id names a model of the catalog at some time (for the unpriced reason). */
+  known: boolean;
+}
+
+const PERIOD_CACHE_MAX = 10_000;
+const periodCaches = new WeakMap<PriceCatalog, Map<string, CatalogPeriod>>();
+
+function periodOf(catalog: PriceCatalog, model: string, at: number): CatalogPeriod {
+  const canonical = resolveModel(catalog, model);
+  const list = canonical === undefined ? undefined : catalog.models.get(canonical);
+  let fromMs = Number.NEGATIVE_INFINITY;
+  let untilMs = Number.POSITIVE_INFINITY;
+  let entry: ResolvedEntry | undefined;
+  for (const e of list ?? []) {
+    if (e.effectiveFromMs <= at) {
+      entry = e;
+      fromMs = e.effectiveFromMs;
+    } else {
+      untilMs = e.effectiveFromMs;
+      break;
+    }
+  }
+  const inEffect: ResolvedMultiplier[] = [];
+  if (entry?.kind === "priced") {
+    for (const m of entry.multipliers) {
+      for (const edge of [m.fromMs, m.untilMs]) {
+        if (edge <= at) fromMs = Math.max(fromMs, edge);
+        else untilMs = Math.min(untilMs, edge);
+      }
+      if (multiplierInEffect(m, at)) inEffect.push(m);
+    }
+  }
+  return { fromMs, untilMs, entry, inEffect, known: list !== undefined };
+}
+
+/** The catalog period of `model` containing `at` (memoized per catalog and id; effective dates hold). */
+function catalogPeriod(catalog: PriceCatalog, model: string, at: number): CatalogPeriod {
+  let cache = periodCaches.get(catalog);
+  if (!cache) periodCaches.set(catalog, (cache = new Map()));
+  const hit = cache.get(model);
+  if (hit && hit.fromMs <= at && at < hit.untilMs) return hit;
+  const period = periodOf(catalog, model, at);
+  if (cache.size >= PERIOD_CACHE_MAX) cache.clear(); // ids come from clients: keep it bounded
+  cache.set(model, period);
+  return period;
 }
 
 /** What prices a model at `at`: a tenant override first, then the catalog entry in effect. */
 function pricingFor(catalog: PriceCatalog, model: string, at: number, overrides?: PriceOverrides): Pricing | { unpriced: string } {
-  const entry = entryAt(catalog, model, at);
+  const period = catalogPeriod(catalog, model, at);
+  const entry = period.entry;
   const priced = entry?.kind === "priced" ? entry : null;
   const override = findOverride(overrides, model);
   if (override) {
-    return { entryId: `override:${override.key}`, sourceUrl: null, rates: ratesOf(override.price), bands: bandsOf(override.price), entry: priced };
+    return {
+      entryId: `override:${override.key}`,
+      sourceUrl: null,
+      rates: ratesOf(override.price),
+      bands: bandsOf(override.price),
+      entry: priced,
+      inEffect: priced ? period.inEffect : [],
+    };
   }
   if (!entry) {
-    const known = entryAt(catalog, model, Number.POSITIVE_INFINITY);
-    return { unpriced: known ? `no price for ${model} in effect at ${new Date(at).toISOString()}` : `no price for ${model}` };
+    return { unpriced: period.known ? `no price for ${model} in effect at ${new Date(at).toISOString()}` : `no price for ${model}` };
   }
   if (entry.kind === "notPriced") return { unpriced: `${model} is not priced: ${entry.reason}` };
-  return { entryId: entry.id, sourceUrl: entry.sourceUrl, rates: entry.rates, bands: entry.bands, entry };
+  return { entryId: entry.id, sourceUrl: entry.sourceUrl, rates: entry.rates, bands: entry.bands, entry, inEffect: period.inEffect };
 }
 
 function bandFor(bands: readonly Band[], usage: TokenUsage): Band | null {
   let chosen: Band | null = null;
   for (const b of bands) {
-    const counted = b.countedKinds.reduce((sum, k) => sum + usage[k], 0);
+    let counted = 0;
+    for (const k of b.countedKinds) counted += usage[k];
     if (counted > b.thresholdTokens) chosen = b;
   }
   return chosen;
@@ -196,8 +279,33 @@ function factorText(num: bigint, den: bigint): string {
   return text;
 }
 
-/** Prices one request against a given catalog (the shipped one unless a caller brings its own). */
-export function priceWithCatalog(catalog: PriceCatalog, req: Omit<PricingRequest, "provider">, overrides?: PriceOverrides): PricedRequest {
+const MICROS_PER_MTOK = 1_000_000;
+
+/**
+ * Σ tokens × rate (µ$/MTok) over the kinds, rounded once (half up) to micro-dollars, when no
+ * multiplier applies: exact in Number arithmetic as long as every product and the sum stay below
+ * 2^53 (each is checked; a product that would not be exact is ≥ 2^53 as a double too), else null
+ * and the BigInt path decides. Saves the BigInt allocations on the common request.
+ */
+function plainTotal(usage: TokenUsage, rates: RateSet, feeMicrosTimesMillion: number): number | null {
+  let sum = feeMicrosTimesMillion;
+  for (const kind of TOKEN_KINDS) {
+    const p = usage[kind] * rates[kind];
+    if (p > Number.MAX_SAFE_INTEGER) return null;
+    sum += p;
+  }
+  if (sum > Number.MAX_SAFE_INTEGER - MICROS_PER_MTOK) return null;
+  const half = sum + MICROS_PER_MTOK / 2;
+  return (half - (half % MICROS_PER_MTOK)) / MICROS_PER_MTOK;
+}
+
+/** A priced request whose explanation is built only when asked for (see costOfRequest). */
+type Evaluated =
+  | { priced: true; costMicros: number; explanation: CostExplanation | null }
+  | { priced: false; costMicros: 0; explanation: null; reason: string };
+
+/** The one pricing computation; `explain` says whether to build the explanation too. */
+function evaluate(catalog: PriceCatalog, req: Omit<PricingRequest, "provider">, overrides: PriceOverrides | undefined, explain: boolean): Evaluated {
   const { usage, modifiers, at, model } = req;
   if (typeof model !== "string" || model === "") return unpriced("no model");
   if (!Number.isFinite(at)) return unpriced("no valid request time");
@@ -207,9 +315,9 @@ export function priceWithCatalog(catalog: PriceCatalog, req: Omit<PricingRequest
   const pricing = pricingFor(catalog, model, at, overrides);
   if ("unpriced" in pricing) return unpriced(pricing.unpriced);
 
-  const band = bandFor(pricing.bands, usage);
+  const band = pricing.bands.length === 0 ? null : bandFor(pricing.bands, usage);
   const rates = band ? band.rates : pricing.rates;
-  const inEffect = pricing.entry?.multipliers.filter((m) => multiplierInEffect(m, at)) ?? [];
+  const inEffect = pricing.inEffect;
 
   const applied: ResolvedMultiplier[] = [];
   const unmatched: Array<{ field: string; value: string }> = [];
@@ -228,30 +336,39 @@ export function priceWithCatalog(catalog: PriceCatalog, req: Omit<PricingRequest
     else unmatched.push({ field: "web_search_requests", value: String(webSearches) });
   }
 
-  // Common denominator: 10^6 (per MTok) × every applied factor's denominator.
-  const denominator = applied.reduce((d, m) => d * m.factor.den, 1_000_000n);
-  let sum = 0n;
-  const lines: CostLine[] = TOKEN_KINDS.map((kind: TokenKind) => {
-    let num = 1n;
-    let den = 1n;
-    let scale = 1n; // the other factors' denominators, to reach the common one
-    for (const m of applied) {
-      if (m.appliesTo.includes(kind)) {
-        num *= m.factor.num;
-        den *= m.factor.den;
-      } else {
-        scale *= m.factor.den;
+  let totalMicros: number | null = null;
+  if (applied.length === 0) {
+    let feeScaled = 0; // fees in µ$ × 10^6, the per-MTok denominator
+    for (const f of fees) feeScaled += f.count * f.perThousandMicros * (MICROS_PER_MTOK / 1000);
+    totalMicros = Number.isSafeInteger(feeScaled) ? plainTotal(usage, rates, feeScaled) : null;
+  }
+  const factors: string[] = [];
+  if (totalMicros === null || explain) {
+    // Common denominator: 10^6 (per MTok) × every applied factor's denominator.
+    const denominator = applied.reduce((d, m) => d * m.factor.den, 1_000_000n);
+    let sum = 0n;
+    for (const kind of TOKEN_KINDS) {
+      let num = 1n;
+      let den = 1n;
+      let scale = 1n; // the other factors' denominators, to reach the common one
+      for (const m of applied) {
+        if (m.appliesTo.includes(kind)) {
+          num *= m.factor.num;
+          den *= m.factor.den;
+        } else {
+          scale *= m.factor.den;
+        }
       }
+      const product = BigInt(usage[kind]) * bigRates(rates)[kind];
+      sum += applied.length === 0 ? product : product * num * scale;
+      factors.push(factorText(num, den));
     }
-    const product = BigInt(usage[kind]) * bigRates(rates)[kind];
-    sum += applied.length === 0 ? product : product * num * scale;
-    return { kind, tokens: usage[kind], ratePerMTokMicros: rates[kind], factor: factorText(num, den) };
-  });
-  for (const f of fees) sum += BigInt(f.count) * BigInt(f.perThousandMicros) * (denominator / 1000n);
-
-  const total = (sum + denominator / 2n) / denominator;
-  if (total > BigInt(Number.MAX_SAFE_INTEGER)) return unpriced("cost out of range");
-  const totalMicros = Number(total);
+    for (const f of fees) sum += BigInt(f.count) * BigInt(f.perThousandMicros) * (denominator / 1000n);
+    const total = (sum + denominator / 2n) / denominator;
+    if (total > BigInt(Number.MAX_SAFE_INTEGER)) return unpriced("cost out of range");
+    totalMicros = Number(total);
+  }
+  if (!explain) return { priced: true, costMicros: totalMicros, explanation: null };
   return {
     priced: true,
     costMicros: totalMicros,
@@ -259,7 +376,7 @@ export function priceWithCatalog(catalog: PriceCatalog, req: Omit<PricingRequest
       entryId: pricing.entryId,
       sourceUrl: pricing.sourceUrl,
       band: band ? `prompt > ${band.thresholdTokens} tokens` : null,
-      lines,
+      lines: TOKEN_KINDS.map((kind, i) => ({ kind, tokens: usage[kind], ratePerMTokMicros: rates[kind], factor: factors[i] ?? "1" })),
       multipliers: applied.map((m) => ({ field: m.field, value: m.value, factor: m.factorText, appliesTo: m.appliesTo })),
       fees: fees.map((f) => ({ kind: f.kind, count: f.count, perThousandMicros: f.perThousandMicros })),
       totalMicros,
@@ -270,6 +387,11 @@ export function priceWithCatalog(catalog: PriceCatalog, req: Omit<PricingRequest
   };
 }
 
+/** Prices one request against a given catalog (the shipped one unless a caller brings its own). */
+export function priceWithCatalog(catalog: PriceCatalog, req: Omit<PricingRequest, "provider">, overrides?: PriceOverrides): PricedRequest {
+  return evaluate(catalog, req, overrides, true) as PricedRequest;
+}
+
 /** Prices one request. Never throws on odd input: unknown models come back `priced: false`. */
 export function priceRequest(req: PricingRequest, overrides?: PriceOverrides): PricedRequest {
   try {
@@ -277,6 +399,26 @@ export function priceRequest(req: PricingRequest, overrides?: PriceOverrides): P
   } catch (err) {
     // Only reachable on input the types rule out (e.g. a non-object usage from untyped code).
     return unpriced(`could not price: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** A request's cost as the record path needs it: priced like priceRequest, explained only for tenant overrides. */
+export type RecordedPrice =
+  | { priced: true; costMicros: number; explanation: CostExplanation | null }
+  | { priced: false; costMicros: 0; explanation: null; reason: string };
+
+/**
+ * The same computation as priceRequest; the explanation is built only when a tenant override
+ * priced the request. A catalog price's explanation is a pure function of the request (model,
+ * start, usage, modifiers) and is recomputed from the stored event (ledger explanationOf), so the
+ * hot path neither builds nor carries it.
+ */
+export function costOfRequest(req: PricingRequest, overrides?: PriceOverrides): RecordedPrice {
+  try {
+    const explain = findOverride(overrides, req.model) !== undefined;
+    return evaluate(shippedCatalog, req, overrides, explain);
+  } catch (err) {
+    return unpriced(`could not price: ${err instanceof Error ? err.message : String(err)}`) as RecordedPrice;
   }
 }
 
@@ -304,7 +446,7 @@ export function lookupRates(
   void provider; // model ids are unique across providers; the served model decides
   const pricing = pricingFor(shippedCatalog, model, at, overrides);
   if ("unpriced" in pricing) return null;
-  const inEffect = pricing.entry?.multipliers.filter((m) => multiplierInEffect(m, at)) ?? [];
+  const inEffect = pricing.inEffect;
   const worst = (kind: TokenKind): number => {
     const top = Math.max(pricing.rates[kind], ...pricing.bands.map((b) => b.rates[kind]));
     let num = 1n;

@@ -59,6 +59,8 @@ export class ServedFacts {
   webSearchRequests: number | null = null;
   webFetchRequests: number | null = null;
   reasoningTokens: number | null = null;
+  /** From the request (PreparedRequest), or a Responses response's echo when the request did not say. */
+  promptCacheRetention: string | null = null;
 
   /** A model id that follows the ledger's model-name rule, or nothing: the response is untrusted. */
   setModel(value: string | null): void {
@@ -72,6 +74,7 @@ export class ServedFacts {
       serviceTier: this.serviceTier,
       webSearchRequests: this.webSearchRequests ?? 0,
       webFetchRequests: this.webFetchRequests ?? 0,
+      promptCacheRetention: this.promptCacheRetention,
     };
   }
 
@@ -138,6 +141,15 @@ export function labelField(obj: JsonObject | null, key: string): string | null {
   const v = stringField(obj, key);
   // Printable ASCII only: these values are stored and shown, and come from an untrusted upstream.
   return v !== null && v.length <= 64 && /^[\x21-\x7e]+$/.test(v) ? v : null;
+}
+
+/**
+ * OpenAI's `prompt_cache_retention` as the request body asks for it ("in_memory" | "24h"; chat
+ * completions and responses, stream or not), or null. A label, not trusted beyond that: the
+ * catalog decides what a value costs (today the same as the default: catalog.json cites why).
+ */
+export function requestedCacheRetention(body: JsonObject): string | null {
+  return labelField(body, "prompt_cache_retention");
 }
 
 /** JSON.parse that returns null instead of throwing (upstream frames are untrusted). */

@@ -43,7 +43,7 @@ describe("the same cost on every surface", () => {
         requestedModel: "claude-sonnet-4-5",
         provider: "ANTHROPIC",
         usage: { input: 1200, output: 300, cacheWrite5m: 0, cacheWrite1h: 2048, cacheRead: 4096 },
-        billing: { speed: "fast", inferenceGeo: "us", serviceTier: "priority", webSearchRequests: 3, webFetchRequests: 1 },
+        billing: { speed: "fast", inferenceGeo: "us", serviceTier: "priority", webSearchRequests: 3, webFetchRequests: 1, promptCacheRetention: null },
       },
       { model: "gpt-5", provider: "OPENAI", usage: { input: 388, output: 35, cacheWrite5m: 300, cacheWrite1h: 0, cacheRead: 512 }, billing: { ...NO_MODIFIERS, serviceTier: "flex" } },
       { model: "claude-sonnet-4-5-20250929", provider: "ANTHROPIC", usage: { input: 472, output: 89, cacheWrite5m: 1024, cacheWrite1h: 1024, cacheRead: 10240 } },

@@ -55,8 +55,10 @@ interface Case {
    * 9514. GPT-6.2-sol: $2 in / $0.10 cached / $2.50 cache write / $10 out.
    */
   worked: number;
-  /** What the row must say the response reported. */
-  expectRow: Partial<{ model: string; requestedModel: string | null; speed: string; inferenceGeo: string; serviceTier: string; webSearchRequests: number; webFetchRequests: number; cacheWrite5mTokens: number; inputTokens: number; reasoningTokens: number }>;
+  /** What the row must say the response reported (or, for the cache retention, the request asked for). */
+  expectRow: Partial<{ model: string; requestedModel: string | null; speed: string; inferenceGeo: string; serviceTier: string; webSearchRequests: number; webFetchRequests: number; cacheWrite5mTokens: number; inputTokens: number; reasoningTokens: number; promptCacheRetention: string }>;
+  /** Request parameters the client sends besides model and input. */
+  params?: { prompt_cache_retention?: "in_memory" | "24h" };
 }
 
 const CASES: Case[] = [
@@ -106,9 +108,38 @@ const CASES: Case[] = [
     worked: 402, // (176×2 + 1024×0.1 + 35×10) × 0.5 = 402.2
     expectRow: { serviceTier: "batch" },
   },
+  {
+    // Extended retention costs the same as the default (catalog.json cites OpenAI's prompt-caching
+    // guide): recorded, explained as × 1 on cache writes, never a different rate.
+    name: "OpenAI chat 24h prompt cache retention with cache writes",
+    api: "chat",
+    requested: GPT,
+    knobs: { served: GPT, usage: { prompt_tokens_details: { cached_tokens: 512, cache_write_tokens: 300 } } },
+    params: { prompt_cache_retention: "24h" },
+    worked: 1927, // 388×2 + 300×2.5 + 512×0.1 + 35×10 = 1927.2
+    expectRow: { promptCacheRetention: "24h", cacheWrite5mTokens: 300, inputTokens: 388 },
+  },
+  {
+    name: "OpenAI responses 24h prompt cache retention with cache writes",
+    api: "responses",
+    requested: GPT,
+    knobs: { served: GPT, usage: { input_tokens_details: { cached_tokens: 1000, cache_write_tokens: 200 } } },
+    params: { prompt_cache_retention: "24h" },
+    worked: 1620, // 300×2 + 200×2.5 + 1000×0.1 + 42×10
+    expectRow: { promptCacheRetention: "24h", cacheWrite5mTokens: 200, inputTokens: 300 },
+  },
+  {
+    name: "OpenAI chat in_memory retention (the default: nothing to explain)",
+    api: "chat",
+    requested: GPT,
+    knobs: { served: GPT },
+    params: { prompt_cache_retention: "in_memory" },
+    worked: 804, // 176×2 + 1024×0.1 + 35×10 = 804.4
+    expectRow: { promptCacheRetention: "in_memory" },
+  },
 ];
 
-async function call(api: Api, secret: string, model: string, stream: boolean): Promise<string> {
+async function call(api: Api, secret: string, model: string, stream: boolean, extra: Case["params"] = {}): Promise<string> {
   if (api === "messages") {
     const client = new Anthropic({ baseURL: h.relay.url, apiKey: secret, maxRetries: 0 });
     const params = { model, max_tokens: 64, messages: [{ role: "user" as const, content: "hi" }] };
@@ -122,7 +153,7 @@ async function call(api: Api, secret: string, model: string, stream: boolean): P
   }
   const client = new OpenAI({ baseURL: `${h.relay.url}/v1`, apiKey: secret, maxRetries: 0 });
   if (api === "chat") {
-    const params = { model, messages: [{ role: "user" as const, content: "hi" }] };
+    const params = { model, messages: [{ role: "user" as const, content: "hi" }], ...extra };
     if (stream) {
       const { data, response } = await client.chat.completions.create({ ...params, stream: true }).withResponse();
       for await (const chunk of data) void chunk;
@@ -132,11 +163,11 @@ async function call(api: Api, secret: string, model: string, stream: boolean): P
     return response.headers.get("x-metergate-request-id")!;
   }
   if (stream) {
-    const { data, response } = await client.responses.create({ model, input: "hi", stream: true }).withResponse();
+    const { data, response } = await client.responses.create({ model, input: "hi", stream: true, ...extra }).withResponse();
     for await (const event of data) void event;
     return response.headers.get("x-metergate-request-id")!;
   }
-  const { response } = await client.responses.create({ model, input: "hi" }).withResponse();
+  const { response } = await client.responses.create({ model, input: "hi", ...extra }).withResponse();
   return response.headers.get("x-metergate-request-id")!;
 }
 
@@ -148,7 +179,7 @@ describe("billing modifiers through the relay, on every surface", () => {
     for (const c of CASES) {
       for (const stream of [false, true]) {
         h.stub.knobs = c.knobs;
-        sent.push({ id: await call(c.api, secret, c.requested, stream), c, stream });
+        sent.push({ id: await call(c.api, secret, c.requested, stream, c.params), c, stream });
       }
     }
     h.stub.knobs = {};
@@ -164,12 +195,14 @@ describe("billing modifiers through the relay, on every surface", () => {
       const label = `${c.name} (${stream ? "stream" : "non-stream"})`;
       expect(row, label).toMatchObject({ status: 200, usageSource: "UPSTREAM", stream, model: c.knobs.served ?? c.requested, ...c.expectRow });
       if (c.expectRow.requestedModel === undefined) expect(row.requestedModel, label).toBeNull(); // same as served
+      if (c.expectRow.promptCacheRetention === undefined) expect(row.promptCacheRetention, label).toBeNull(); // not asked for
       const modifiers: BillingModifiers = {
         speed: row.speed,
         inferenceGeo: row.inferenceGeo,
         serviceTier: row.serviceTier,
         webSearchRequests: row.webSearchRequests,
         webFetchRequests: row.webFetchRequests,
+        promptCacheRetention: row.promptCacheRetention,
       };
       const priced = priceRequest(
         {
@@ -221,6 +254,13 @@ describe("billing modifiers through the relay, on every surface", () => {
       expect(detail.explanation?.totalMicros, c.name).toBe(want);
       expect(csv.cost_explanation, c.name).toContain(`total: $${exactDecimal(BigInt(want), 6)} `);
       expect(csv.cost_explanation, c.name).toContain(`price: ${detail.explanation!.entryId}`);
+      const retention = detail.explanation!.multipliers.filter((m) => m.field === "prompt_cache_retention");
+      if (c.expectRow.promptCacheRetention === "24h") {
+        expect(retention, c.name).toEqual([{ field: "prompt_cache_retention", value: "24h", factor: "1", appliesTo: ["cacheWrite5m"] }]);
+        expect(csv.cost_explanation, c.name).toContain("× prompt_cache_retention 24h: × 1 on cache write 5m");
+      } else {
+        expect(retention, c.name).toEqual([]);
+      }
       for (const [field, value] of Object.entries(c.expectRow)) {
         if (field === "speed" || field === "serviceTier" || field === "inferenceGeo" || field === "requestedModel" || field === "webSearchRequests") {
           expect((detail as unknown as Record<string, unknown>)[field], `${c.name}: ${field}`).toBe(value);

@@ -31,7 +31,7 @@ describe("reprice", () => {
         model: "claude-opus-5-5",
         usage,
         startedAt: fastAt,
-        billing: { speed: "fast", inferenceGeo: null, serviceTier: null, webSearchRequests: 0, webFetchRequests: 0 },
+        billing: { speed: "fast", inferenceGeo: null, serviceTier: null, webSearchRequests: 0, webFetchRequests: 0, promptCacheRetention: null },
       }),
     );
     await flushOnce();

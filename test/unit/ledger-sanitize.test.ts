@@ -139,6 +139,20 @@ describe("sanitizeEvent", () => {
     expect(sanitizeEvent(requestEvent("t", "k", { model: "a\u0000b" })).event).toMatchObject({ model: "a_b", flags: ["suspicious"] });
   });
 
+  it("returns a clean event itself (no copy) and never changes the caller's event", () => {
+    const clean = requestEvent("t", "k");
+    expect(sanitizeEvent(clean)).toEqual({ event: clean, usageClamped: false });
+    expect(sanitizeEvent(clean).event).toBe(clean);
+    const dirty = requestEvent("t", "k", { userAgent: "ua\u0000", flags: ["replayed", "suspicious"], latencyMs: 1.6 });
+    const before = structuredClone(dirty);
+    const fixed = sanitizeEvent(dirty).event;
+    expect(fixed).not.toBe(dirty);
+    expect(fixed).toMatchObject({ userAgent: "ua", flags: ["suspicious", "replayed"], latencyMs: 2 });
+    expect(dirty).toEqual(before);
+    // Unknown or repeated flags are dropped, as before.
+    expect(sanitizeEvent(requestEvent("t", "k", { flags: ["replayed", "replayed"] })).event.flags).toEqual(["replayed"]);
+  });
+
   it("never cuts a surrogate pair in half", () => {
     expect(safeText(`${"a".repeat(9)}\ud83d\ude00`, 10)).toBe("a".repeat(9));
   });

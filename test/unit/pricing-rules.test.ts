@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { TokenUsage } from "~/ledger/types";
-import { costOf, lookupRates, NO_MODIFIERS, priceRequest, type BillingModifiers, type PricedRequest } from "~/pricing";
+import { costOf, lookupRates, NO_MODIFIERS, priceRequest, shippedCatalog, type BillingModifiers, type PricedRequest } from "~/pricing";
 
 const ZERO: TokenUsage = { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 };
 const DEC_1 = Date.parse("2026-12-01T12:00:00Z");
@@ -175,6 +175,33 @@ describe("OpenAI cache writes", () => {
     expect(cost("gpt-6.2-sol", { cacheWrite5m: 10_000 })).toBe(25_000);
     expect(cost("gpt-6.2-sol", { cacheWrite1h: 10_000 })).toBe(50_000);
     expect(cost("gpt-6.2-sol", { cacheRead: 10_000 })).toBe(1000);
+  });
+});
+
+describe("OpenAI prompt cache retention (what the request asked for)", () => {
+  it("24h costs the same as the default and says so in the explanation; in_memory is the default; other values are named", () => {
+    // gpt-6.2-sol: 1000 written × $2.50 + 1000 in × $2 = 4500 µ$, whatever the retention.
+    const u = { input: 1000, cacheWrite5m: 1000 };
+    expect(cost("gpt-6.2-sol", u)).toBe(4500);
+    const extended = price("gpt-6.2-sol", u, { promptCacheRetention: "24h" });
+    expect(extended.costMicros).toBe(4500);
+    expect(extended.priced && extended.explanation.multipliers).toEqual([
+      { field: "prompt_cache_retention", value: "24h", factor: "1", appliesTo: ["cacheWrite5m"] },
+    ]);
+    const inMemory = price("gpt-6.2-sol", u, { promptCacheRetention: "in_memory" });
+    expect(inMemory.priced && [inMemory.costMicros, inMemory.explanation.multipliers, inMemory.explanation.unmatchedModifiers]).toEqual([4500, [], []]);
+    const odd = price("gpt-6.2-sol", u, { promptCacheRetention: "48h" });
+    expect(odd.priced && [odd.costMicros, odd.explanation.unmatchedModifiers]).toEqual([4500, [{ field: "prompt_cache_retention", value: "48h" }]]);
+    // Stacks with the tier like any multiplier (× 1 × 0.5).
+    expect(cost("gpt-6.2-sol", u, { promptCacheRetention: "24h", serviceTier: "batch" })).toBe(2250);
+    // Every priced OpenAI entry has the rule (so 24h is explained, not "unmatched"); no Anthropic entry does.
+    for (const list of shippedCatalog.models.values()) {
+      for (const e of list) {
+        if (e.kind !== "priced") continue;
+        const has = e.multipliers.some((m) => m.field === "prompt_cache_retention" && m.value === "24h" && m.factorText === "1");
+        expect(has, e.id).toBe(e.provider === "openai");
+      }
+    }
   });
 });
 

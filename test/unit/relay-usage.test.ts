@@ -224,3 +224,42 @@ describe("interrupted streams", () => {
     expect(await resolveUsage(snap, noEstimate)).toEqual({ usage: { input: 10, output: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 }, source: "UPSTREAM" });
   });
 });
+
+describe("OpenAI prompt_cache_retention (read from the request, carried to billing)", () => {
+  const responseBody = (extra: Record<string, unknown> = {}) => ({
+    model: "gpt-6.2-sol",
+    usage: { input_tokens: 10, output_tokens: 2, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 4 } },
+    ...extra,
+  });
+
+  it("chat completions and responses, stream or not, keep what the request asked for", () => {
+    for (const adapter of [openAiChat, openAiResponses]) {
+      for (const stream of [false, true]) {
+        const prepared = adapter.prepare({ model: "gpt-6.2-sol", prompt_cache_retention: "24h" }, stream);
+        expect(prepared.promptCacheRetention, `${adapter.name} ${stream}`).toBe("24h");
+        const reader = adapter.createReader(prepared);
+        expect(reader.snapshot().billing.promptCacheRetention, `${adapter.name} ${stream}`).toBe("24h");
+      }
+      const none = adapter.createReader(adapter.prepare({ model: "gpt-6.2-sol" }, false));
+      expect(none.snapshot().billing.promptCacheRetention).toBeNull();
+      // Not a label (object, too long, control characters): not believed.
+      for (const odd of [{ ttl: "24h" }, "x".repeat(65), "24h\n"]) {
+        expect(adapter.prepare({ model: "m", prompt_cache_retention: odd }, false).promptCacheRetention ?? null).toBeNull();
+      }
+    }
+  });
+
+  it("a Responses response's echo fills in only when the request did not say", () => {
+    const silent = openAiResponses.createReader(openAiResponses.prepare({ model: "gpt-6.2-sol" }, false));
+    silent.onJson(responseBody({ prompt_cache_retention: "24h" }));
+    expect(silent.snapshot().billing.promptCacheRetention).toBe("24h");
+    const asked = openAiResponses.createReader(openAiResponses.prepare({ model: "gpt-6.2-sol", prompt_cache_retention: "in_memory" }, false));
+    asked.onJson(responseBody({ prompt_cache_retention: "24h" }));
+    expect(asked.snapshot().billing.promptCacheRetention).toBe("in_memory");
+  });
+
+  it("the Anthropic protocol has no such field", () => {
+    const reader = anthropicMessages.createReader(anthropicMessages.prepare({ model: "claude-opus-5-5", prompt_cache_retention: "24h" }, false));
+    expect(reader.snapshot().billing.promptCacheRetention).toBeNull();
+  });
+});

@@ -12,6 +12,7 @@ import {
   numberField,
   openAiInput,
   parseJsonObject,
+  requestedCacheRetention,
   ServedFacts,
   stringField,
   type InputUsage,
@@ -37,7 +38,12 @@ class OpenAiChatUsageReader implements UsageReader {
   private complete = false;
   private error: StreamErrorInfo | null = null;
 
-  constructor(private readonly withholdUsageFrames: boolean) {}
+  constructor(
+    private readonly withholdUsageFrames: boolean,
+    promptCacheRetention: string | null,
+  ) {
+    this.served.promptCacheRetention = promptCacheRetention;
+  }
 
   onEvent(event: EventSourceMessage): boolean {
     if (event.data === "[DONE]") {
@@ -120,14 +126,16 @@ export const openAiChat: ProtocolAdapter = {
   protocol: "openai",
   path: "/v1/chat/completions",
   prepare(body, stream): PreparedRequest {
-    if (!stream) return FORWARD_AS_IS;
+    const promptCacheRetention = requestedCacheRetention(body);
+    const asIs = promptCacheRetention === null ? FORWARD_AS_IS : { ...FORWARD_AS_IS, promptCacheRetention };
+    if (!stream) return asIs;
     const options = asObject(body.stream_options);
-    if (options?.include_usage === true) return FORWARD_AS_IS;
+    if (options?.include_usage === true) return asIs;
     // Sending stream_options without stream is an upstream error, hence only here.
     const upstreamBody = JSON.stringify({ ...body, stream_options: { ...options, include_usage: true } });
-    return { upstreamBody, withholdUsageFrames: true };
+    return { upstreamBody, withholdUsageFrames: true, promptCacheRetention };
   },
-  createReader: (prepared) => new OpenAiChatUsageReader(prepared.withholdUsageFrames),
+  createReader: (prepared) => new OpenAiChatUsageReader(prepared.withholdUsageFrames, prepared.promptCacheRetention ?? null),
   estimateInput: (body) => {
     const messages = Array.isArray(body.messages) ? body.messages : [];
     return estimatePromptTokens([messages, body.tools, body.functions], messages.length);

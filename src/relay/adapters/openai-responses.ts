@@ -11,6 +11,7 @@ import {
   numberField,
   openAiInput,
   parseJsonObject,
+  requestedCacheRetention,
   ServedFacts,
   stringField,
   type InputUsage,
@@ -19,7 +20,7 @@ import {
   type UsageReader,
   type UsageSnapshot,
 } from "../usage";
-import { FORWARD_AS_IS, positiveIntField, type ProtocolAdapter } from "./types";
+import { FORWARD_AS_IS, positiveIntField, type PreparedRequest, type ProtocolAdapter } from "./types";
 
 const TEXT_DELTAS = new Set([
   "response.output_text.delta",
@@ -36,6 +37,10 @@ class OpenAiResponsesUsageReader implements UsageReader {
   private readonly text: string[] = [];
   private complete = false;
   private error: StreamErrorInfo | null = null;
+
+  constructor(promptCacheRetention: string | null) {
+    this.served.promptCacheRetention = promptCacheRetention;
+  }
 
   onEvent(event: EventSourceMessage): boolean {
     const name = event.event;
@@ -96,6 +101,7 @@ class OpenAiResponsesUsageReader implements UsageReader {
     const served = this.served;
     served.setModel(stringField(response, "model"));
     served.serviceTier = labelField(response, "service_tier") ?? served.serviceTier;
+    served.promptCacheRetention ??= labelField(response, "prompt_cache_retention");
     const output = response.output;
     if (Array.isArray(output)) {
       const searches = output.filter((item) => stringField(asObject(item), "type") === "web_search_call").length;
@@ -120,8 +126,11 @@ export const openAiResponses: ProtocolAdapter = {
   provider: "OPENAI",
   protocol: "openai",
   path: "/v1/responses",
-  prepare: () => FORWARD_AS_IS,
-  createReader: () => new OpenAiResponsesUsageReader(),
+  prepare(body): PreparedRequest {
+    const promptCacheRetention = requestedCacheRetention(body);
+    return promptCacheRetention === null ? FORWARD_AS_IS : { ...FORWARD_AS_IS, promptCacheRetention };
+  },
+  createReader: (prepared) => new OpenAiResponsesUsageReader(prepared.promptCacheRetention ?? null),
   estimateInput: (body) => {
     const input = body.input;
     const count = Array.isArray(input) ? input.length : 1;

@@ -9,6 +9,11 @@ export interface PreparedRequest {
   upstreamBody: string | null;
   /** Drop usage-only frames the client did not ask for (OpenAI chat include_usage). */
   withholdUsageFrames: boolean;
+  /**
+   * What the request asked for that prices it and that the response may not repeat: OpenAI
+   * `prompt_cache_retention` (absent = not said).
+   */
+  promptCacheRetention?: string | null;
 }
 
 /** Everything the relay needs to know about one wire protocol; the machinery is shared. */
