@@ -118,6 +118,8 @@ export function toStoredEvent(event: RequestEvent, priceOverrides?: PriceOverrid
     flags: ok ? (clean.flags ?? []) : withFlag(clean.flags, "suspicious"),
     billing,
     reasoningTokens: clean.reasoningTokens ?? 0,
+    endUserId: clean.endUserId ?? null,
+    sessionId: clean.sessionId ?? null,
     // A catalog price's explanation is a pure function of the event (model, start, usage,
     // modifiers): the flush recomputes it, so the hot path does not carry ~600 bytes per event.
     // A tenant override's is kept, as the flush does not know the tenant's prices.
@@ -160,6 +162,8 @@ function wireForm(e: StoredEvent): Partial<StoredEvent> {
   if (e.reasoningTokens !== 0) wire.reasoningTokens = e.reasoningTokens;
   if (e.explanation !== null) wire.explanation = e.explanation;
   if (e.flags.length > 0) wire.flags = e.flags;
+  if (e.endUserId !== null) wire.endUserId = e.endUserId;
+  if (e.sessionId !== null) wire.sessionId = e.sessionId;
   return wire;
 }
 

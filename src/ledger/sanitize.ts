@@ -5,9 +5,11 @@
  *  - token counts: safe non-negative integers ≤ TOKEN_COUNT_MAX, else clamped and the event
  *    flagged `suspicious` (never dropped);
  *  - every other string (user agent, error message, endpoint, client IP): NUL and lone surrogates
- *    removed, length bounded, in sanitizeEvent, the one place every event passes before it is stored.
+ *    removed, length bounded, in sanitizeEvent, the one place every event passes before it is stored;
+ *  - end-user and session ids: kept only when they follow ATTRIBUTION_ID_RULE (attribution.ts), else null.
  */
 import { costOf, type Cost, type PriceOverrides } from "~/pricing";
+import { isValidAttributionId } from "./attribution";
 import { EVENT_FLAGS, type EventFlag, type RequestEvent, type TokenUsage } from "./types";
 
 export const MODEL_NAME_MAX_LENGTH = 128;
@@ -133,6 +135,8 @@ export function sanitizeEvent<E extends RequestEvent>(event: E): SanitizedEvent<
       error: text(event.error, TEXT_LIMITS.error),
       latencyMs: safeMillis(event.latencyMs),
       ttfbMs: event.ttfbMs === null ? null : safeMillis(event.ttfbMs),
+      endUserId: isValidAttributionId(event.endUserId) ? event.endUserId : null,
+      sessionId: isValidAttributionId(event.sessionId) ? event.sessionId : null,
       flags,
     },
     usageClamped,
