@@ -1,5 +1,5 @@
 -- End-user and session attribution (src/ledger/attribution.ts): per-request columns, the People rollup
--- per key, end user and UTC day, and the per-session rollup; both written by the flush with the request rows.
+-- per key, end user and UTC day, and the per-session rollup, both written by the flush with the request rows.
 
 -- AlterTable
 ALTER TABLE "RequestLog" ADD COLUMN     "endUserId" TEXT,
