@@ -75,6 +75,7 @@ export interface SessionQuery {
   tenantId: string;
   apiKeyId?: string;
   endUserId?: string;
+  sessionId?: string;
   /** Sessions active in [from, to): last request at or after from, first before to. */
   from: Date;
   to: Date;
@@ -115,6 +116,7 @@ export async function sessionUsage(q: SessionQuery, db: PrismaClient = defaultDb
   const where = [`"tenantId" = $1`, `"lastSeenAt" >= $2`, `"firstSeenAt" < $3`];
   if (q.apiKeyId) where.push(`"apiKeyId" = $${params.push(q.apiKeyId)}::uuid`);
   if (q.endUserId !== undefined) where.push(`"endUserId" = $${params.push(q.endUserId)}`);
+  if (q.sessionId !== undefined) where.push(`"sessionId" = $${params.push(q.sessionId)}`);
   if (q.cursor) {
     const c = decodeSessionCursor(q.cursor);
     const p = params.length;
