@@ -23,8 +23,10 @@ type Outputs = inferRouterOutputs<AppRouter>;
 type Person = Outputs["people"]["list"]["people"][number];
 type Session = Outputs["people"]["sessions"]["sessions"][number];
 
-const th = "px-3 py-2 text-right font-medium whitespace-nowrap first:text-left";
-const td = "px-3 py-2.5 text-right tabular-nums whitespace-nowrap first:text-left";
+const th = "px-3 py-2 text-right font-medium whitespace-nowrap";
+const thLeft = "px-3 py-2 text-left font-medium whitespace-nowrap";
+const td = "px-3 py-2.5 text-right tabular-nums whitespace-nowrap";
+const tdLeft = "px-3 py-2.5 text-left whitespace-nowrap";
 const head = "border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400";
 
 const tokensOf = (m: { inputTokens: number; outputTokens: number; cacheWrite5mTokens: number; cacheWrite1hTokens: number; cacheReadTokens: number }) =>
@@ -141,7 +143,7 @@ function PeopleTable({
         <table className="w-full min-w-[640px] text-sm" data-testid="people-table">
           <thead className={head}>
             <tr>
-              <th scope="col" className={th + " pl-5"}>{t("people.col.person")}</th>
+              <th scope="col" className={thLeft + " pl-5"}>{t("people.col.person")}</th>
               <th scope="col" className={th}>{t("people.col.keys")}</th>
               <th scope="col" className={th}>{t("people.col.requests")}</th>
               <th scope="col" className={th}>{t("people.col.tokens")}</th>
@@ -152,7 +154,7 @@ function PeopleTable({
           <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
             {rows.map((p) => (
               <tr key={p.endUserId} data-person={p.endUserId} className={cn(selected === p.endUserId && p.kind === "named" && "bg-blue-50 dark:bg-blue-950/40")}>
-                <th scope="row" className={td + " pl-5 text-left font-mono text-xs font-medium"}>
+                <th scope="row" className={tdLeft + " pl-5 font-mono text-xs font-medium"}>
                   {p.kind === "named" ? (
                     <button
                       type="button"
@@ -245,12 +247,12 @@ function SessionsCard({
         <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("sessions.empty")}</p>
       ) : (
         <div className="-mx-5 overflow-x-auto">
-          <table className="w-full min-w-[760px] text-sm" data-testid="sessions-table">
+          <table className="w-full min-w-[720px] text-sm" data-testid="sessions-table">
             <thead className={head}>
               <tr>
-                <th scope="col" className={th + " pl-5"}>{t("sessions.col.session")}</th>
-                <th scope="col" className={th + " text-left"}>{t("sessions.col.person")}</th>
-                <th scope="col" className={th + " text-left"}>{t("sessions.col.key")}</th>
+                <th scope="col" className={thLeft + " pl-5"}>{t("sessions.col.session")}</th>
+                <th scope="col" className={thLeft}>{t("sessions.col.person")}</th>
+                <th scope="col" className={thLeft}>{t("sessions.col.key")}</th>
                 <th scope="col" className={th}>{t("sessions.col.started")}</th>
                 <th scope="col" className={th}>{t("sessions.col.duration")}</th>
                 <th scope="col" className={th}>{t("sessions.col.requests")}</th>
@@ -261,21 +263,21 @@ function SessionsCard({
             <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
               {rows.map((s) => (
                 <tr key={`${s.apiKeyId}/${s.sessionId}`} data-session={s.sessionId}>
-                  <th scope="row" className={td + " pl-5 text-left font-mono text-xs font-medium"}>
+                  <th scope="row" className={tdLeft + " pl-5 font-mono text-xs font-medium"}>
                     {s.overflow ? (
                       <span className="text-zinc-500">{t("sessions.overflow", { day: s.sessionId.slice(7, 17), cap: SESSIONS_CAP })}</span>
                     ) : (
-                      <span className="inline-block max-w-[16rem] truncate align-bottom" title={s.sessionId}>
+                      <span className="inline-block max-w-[9rem] truncate align-bottom" title={s.sessionId}>
                         {s.sessionId}
                       </span>
                     )}
                   </th>
-                  <td className={td + " text-left font-mono text-xs"}>
-                    <span className="inline-block max-w-[14rem] truncate align-bottom" title={s.endUserId ?? ""}>
+                  <td className={tdLeft + " font-mono text-xs"}>
+                    <span className="inline-block max-w-[9rem] truncate align-bottom" title={s.endUserId ?? ""}>
                       {s.endUserId ?? t("common.none")}
                     </span>
                   </td>
-                  <td className={td + " text-left"}>{s.keyName}</td>
+                  <td className={tdLeft}>{s.keyName}</td>
                   <td className={td}>{f.dateTime(new Date(s.firstSeenAt), "UTC")}</td>
                   <td className={td} data-testid="session-duration">{formatDuration(t, s.durationMs)}</td>
                   <td className={td} data-testid="session-requests">{f.count(s.requests)}</td>
