@@ -65,6 +65,9 @@ CREATE INDEX "UsageSession_tenantId_lastSeenAt_idx" ON "UsageSession"("tenantId"
 CREATE INDEX "UsageSession_apiKeyId_lastSeenAt_idx" ON "UsageSession"("apiKeyId", "lastSeenAt");
 
 -- CreateIndex
+CREATE INDEX "UsageSession_tenantId_endUserId_lastSeenAt_idx" ON "UsageSession"("tenantId", "endUserId", "lastSeenAt");
+
+-- CreateIndex
 CREATE INDEX "UsageSession_apiKeyId_firstSeenAt_idx" ON "UsageSession"("apiKeyId", "firstSeenAt");
 
 -- CreateIndex
