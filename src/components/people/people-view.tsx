@@ -4,6 +4,8 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "~/server/api/root";
+// Pure constants (no server code): the caps shown in the overflow labels.
+import { PEOPLE_PER_KEY_DAY as PEOPLE_CAP, SESSIONS_PER_KEY_DAY as SESSIONS_CAP } from "~/ledger/attribution";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { Button, buttonClass } from "../ui/button";
@@ -13,9 +15,6 @@ import { inputClass } from "../ui/field";
 
 export const PEOPLE_DEFAULT_DAYS = 30;
 export const SESSIONS_PAGE_SIZE = 50;
-/** Kept in step with PEOPLE_PER_KEY_DAY / SESSIONS_PER_KEY_DAY (src/ledger/attribution.ts): shown in the overflow labels. */
-const PEOPLE_CAP = 1000;
-const SESSIONS_CAP = 5000;
 const PERIODS = [1, 7, 30, 90] as const;
 type Period = (typeof PERIODS)[number];
 
