@@ -4,7 +4,12 @@ import { defineConfig } from "vitest/config";
 // One id per run, inherited by every worker: its own test database and Redis prefix.
 process.env.TEST_RUN_ID ??= `${Date.now().toString(36)}${process.pid.toString(36)}`;
 
-const alias = { "~": path.resolve(import.meta.dirname, "src") };
+// "server-only" (db, redis, the server caller) is a bundler marker: Next checks it; in Node it is empty,
+// as tsconfig.json's paths make it for tsx.
+const alias = {
+  "~": path.resolve(import.meta.dirname, "src"),
+  "server-only": path.resolve(import.meta.dirname, "node_modules/server-only/empty.js"),
+};
 
 export default defineConfig({
   resolve: { alias },

@@ -33,8 +33,8 @@ const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { env: proc
 run("psql", ["-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`, "-c", `CREATE DATABASE ${DB}`]);
 run("npx", ["prisma", "migrate", "deploy"]);
 
-const { db } = await import("~/server/db");
-const { redis } = await import("~/server/redis");
+const { db } = await import("~/infra/db");
+const { redis } = await import("~/infra/redis");
 const { generateApiKey } = await import("~/keys");
 const { peopleUsage, sessionUsage, METRICS } = await import("~/ledger");
 const { commitEvents } = await import("~/ledger/flush");

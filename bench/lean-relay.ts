@@ -1,10 +1,10 @@
 /**
  * The relay on a bare node:http server, bound to loopback, for `bench/relay.ts` (the "relay tier"
- * target). Same as `tsx src/relay/node-server.ts PORT`, except that one binds 0.0.0.0.
+ * target). Same as `npm run relay` (scripts/relay-server.ts), except that one binds 0.0.0.0.
  *
  *   node --import tsx bench/lean-relay.ts PORT
  */
-import { handleRelay } from "../src/relay/default";
+import { handleRelay } from "../src/server/relay/default";
 import { startRelayServer } from "../src/relay/node-server";
 
 const port = Number(process.argv[2] ?? 0);

@@ -35,8 +35,8 @@ await admin.end();
 execFileSync("npx", ["prisma", "migrate", "deploy"], { env: process.env, stdio: "ignore" });
 
 const { recordRequest, flushOnce, usageRows } = await import("~/ledger");
-const { db } = await import("~/server/db");
-const { redis } = await import("~/server/redis");
+const { db } = await import("~/infra/db");
+const { redis } = await import("~/infra/redis");
 type RequestEvent = import("~/ledger").RequestEvent;
 
 const wipe = async () => {

@@ -8,7 +8,7 @@
  *   npm run bench:relay -- --cpu-prof         # --cpu-prof on the app processes (bench/.profiles/)
  *
  * Processes (each its own event loop; killed on exit, errors and signals included):
- *  - stub upstream: test/stub-upstream.ts (fixtures byte for byte) via bench/stub-upstream-stats.ts
+ *  - stub upstream: stub/upstream.ts (fixtures byte for byte) via bench/stub-upstream-stats.ts
  *    (scripts/stub-upstream.ts plus an in-flight count on stdout), the "direct" target;
  *  - app: `next start` of the production build, the "next" target;
  *  - lean: bench/lean-relay.ts, the same relay on a bare node:http server (the relay tier);
@@ -620,7 +620,7 @@ async function main(): Promise<void> {
     "user-agent": "metergate-bench",
   });
   const messages = [{ role: "user", content: "Write a haiku about relays." }];
-  const fixtureSize = (rel: string): number => readFileSync(path.join(ROOT, "test/fixtures", rel)).length;
+  const fixtureSize = (rel: string): number => readFileSync(path.join(ROOT, "stub/fixtures", rel)).length;
   const shapes: Record<"stream" | "non-stream", Shape> = {
     stream: {
       name: "stream", path: "/v1/messages", headers: headersFor(mainKey!.secret),
@@ -776,7 +776,7 @@ async function main(): Promise<void> {
   p(`\nMetergate relay benchmark, ${startedAt.toISOString()}`);
   p(`  machine: ${cpuModel} × ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; next 16 (next start, production build)`);
   p(`  load average (1/5/15 min): before ${loadBefore}, after ${loadAfter}${Number(loadBefore.split(" ")[0]) > 0.5 ? "  (machine not idle at start: expect noise)" : ""}`);
-  p(`  targets: direct = stub upstream process (test/stub-upstream.ts, fixture bytes in one write); next = the app via next start;`);
+  p(`  targets: direct = stub upstream process (stub/upstream.ts, fixture bytes in one write); next = the app via next start;`);
   p(`           node:http = the same relay (handleRelay) on src/relay/node-server.ts; all on 127.0.0.1, each its own process.`);
   p(`  load: open loop in the bench process, undici Pool (256 conns, keep-alive), request i due at start + i/rate; latency and`);
   p(`        TTFB measured from the due time (no coordinated omission) to the last / first body byte; only 200 + full body counts.`);

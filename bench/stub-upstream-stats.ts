@@ -6,7 +6,7 @@
  *   node --import tsx bench/stub-upstream-stats.ts --port N
  */
 import { parseArgs } from "node:util";
-import { startStubUpstream } from "../test/stub-upstream";
+import { startStubUpstream } from "../stub/upstream";
 
 const { values } = parseArgs({ options: { port: { type: "string", default: "4010" } } });
 const stub = await startStubUpstream({ port: Number(values.port), host: "127.0.0.1", recordBodies: false });

@@ -15,7 +15,7 @@ import path from "node:path";
 
 const port = Number(process.argv[2] ?? 0);
 const gapMs = Number(process.argv[3] ?? 20);
-const fixture = readFileSync(path.resolve(import.meta.dirname, "../test/fixtures/anthropic/stream-basic.sse"), "utf8");
+const fixture = readFileSync(path.resolve(import.meta.dirname, "../stub/fixtures/anthropic/stream-basic.sse"), "utf8");
 const firstFrameEnd = fixture.indexOf("\n\n") + 2;
 const firstFrame = fixture.slice(0, firstFrameEnd);
 const rest = fixture.slice(firstFrameEnd);

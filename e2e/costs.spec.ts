@@ -15,7 +15,7 @@ function runFlush(): void {
 }
 
 /**
- * Stub knobs travel in the model id after "@" (see test/stub-upstream.ts), within the relay's
+ * Stub knobs travel in the model id after "@" (see stub/upstream.ts), within the relay's
  * model-name rule (letters, digits and . _ : / @ + = , -), so no JSON: `speed=fast` is a shorthand.
  */
 const knobs = (served: string, extra?: string) => `${served}@served=${served}${extra ? `,${extra}` : ""}`;

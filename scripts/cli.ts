@@ -27,8 +27,8 @@ import { loadDotEnv } from "./ensure-env";
 
 loadDotEnv();
 
-const { db } = await import("~/server/db");
-const { redis } = await import("~/server/redis");
+const { db } = await import("~/infra/db");
+const { redis } = await import("~/infra/redis");
 const { flushOnce, reconcile, reprice, purgeRequestLogs, listDeadLetters, replayDeadLetters, markKeyActive, markTenantSuspended } = await import("~/ledger");
 const { generateApiKey } = await import("~/keys");
 const { limitStatus } = await import("~/ledger");

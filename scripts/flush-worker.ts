@@ -3,7 +3,7 @@ import { loadDotEnv } from "./ensure-env";
 
 loadDotEnv();
 const { startObservedFlushLoop } = await import("~/server/flush-runner");
-const { env } = await import("~/env");
+const { env } = await import("~/infra/env");
 const loop = startObservedFlushLoop();
 console.error(`[flush] running every ${env.FLUSH_INTERVAL_MS} ms`);
 for (const sig of ["SIGINT", "SIGTERM"] as const) {

@@ -7,7 +7,7 @@
 import { loadDotEnv } from "./ensure-env";
 
 loadDotEnv();
-const { handleRelay, drainRelay } = await import("~/relay");
+const { handleRelay, drainRelay } = await import("~/server/relay/default");
 const { startRelayServer, exitGracefullyOnSignals } = await import("~/relay/node-server");
 const server = await startRelayServer(handleRelay, Number(process.env.RELAY_PORT ?? 3001), process.env.RELAY_HOST ?? "0.0.0.0");
 // SIGTERM: stop accepting, let open streams finish (RELAY_DRAIN_TIMEOUT_MS), cut and record the

@@ -15,8 +15,8 @@ loadDotEnv();
 
 const { generateApiKey } = await import("~/keys");
 const { hashPassword } = await import("~/server/auth/password");
-const { db } = await import("~/server/db");
-const { redis } = await import("~/server/redis");
+const { db } = await import("~/infra/db");
+const { redis } = await import("~/infra/redis");
 
 const { values } = parseArgs({
   options: {

@@ -4,7 +4,7 @@
  * at it.
  */
 import { parseArgs } from "node:util";
-import { startStubUpstream } from "../test/stub-upstream";
+import { startStubUpstream } from "../stub/upstream";
 
 const { values } = parseArgs({
   options: {

@@ -8,7 +8,7 @@ export async function register(): Promise<void> {
   // Before the first request: route handlers see the socket address (src/net/socket-hop.ts).
   const { installSocketHop } = await import("./net/socket-hop");
   installSocketHop();
-  const { parseEnv, EnvError } = await import("./env");
+  const { parseEnv, EnvError } = await import("./infra/env");
   let flushInProcess: boolean;
   try {
     flushInProcess = parseEnv().FLUSH_IN_PROCESS;
@@ -29,7 +29,7 @@ export async function register(): Promise<void> {
     (shuttingDown ??= (async () => {
       // Next's own handler stops accepting connections and waits for open ones; new requests on
       // kept-alive connections get 529 from the relay while it drains.
-      const { drainRelay } = await import("./relay/default");
+      const { drainRelay } = await import("./server/relay/default");
       try {
         await drainRelay();
       } catch (err) {

@@ -4,7 +4,7 @@
  * threshold per cap, newest first, with the key's name.
  */
 import { dayPeriod, monthPeriod, weekPeriod } from "~/ledger";
-import { dbRead as defaultDb } from "~/server/db";
+import { dbRead as defaultDb } from "~/infra/db";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { alertPeriodId, isAlertKind, type AlertKind } from "./types";
 

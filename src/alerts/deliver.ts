@@ -17,8 +17,8 @@ import {
   type EgressLookup,
   type EgressPolicy,
 } from "~/egress";
-import { db as defaultDb } from "~/server/db";
-import { scrubSecrets } from "~/server/observability/logger";
+import { db as defaultDb } from "~/infra/db";
+import { scrubSecrets } from "~/infra/observability/logger";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { backoffMs } from "./backoff";
 import { upgradeWebhookSecret, webhookSecretFromStored } from "./secret";

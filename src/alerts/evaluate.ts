@@ -8,8 +8,8 @@
  * webhook, in the same transaction as the insert.
  */
 import { limitStatus, unlimited, type KeyLimits, type LimitStatus } from "~/ledger";
-import { db as defaultDb } from "~/server/db";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { db as defaultDb } from "~/infra/db";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import type { PrismaClient } from "~/generated/prisma/client";
 import {

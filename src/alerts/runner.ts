@@ -6,7 +6,7 @@
  * next pass (evaluation is idempotent, delivery state lives in Postgres).
  */
 import type { Logger } from "pino";
-import { componentLogger } from "~/server/observability/logger";
+import { componentLogger } from "~/infra/observability/logger";
 import { deliverWebhooks, type DeliverDeps } from "./deliver";
 import { evaluateAlerts, type EvaluateDeps } from "./evaluate";
 

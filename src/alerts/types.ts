@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { checkUrlShape } from "~/egress/url";
+import { checkUrlShape } from "~/infra/net/url";
 
 /** Alert kinds: the spend caps of a key and the tenant's monthly budget (same names as LimitName). */
 export const ALERT_KINDS = ["cost_daily", "cost_weekly", "cost_monthly", "cost_total", "tenant_budget"] as const;

@@ -11,10 +11,10 @@
 import { lookup as dnsLookup } from "node:dns/promises";
 import type { LookupAddress, LookupAllOptions, LookupOneOptions } from "node:dns";
 import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from "undici";
-import { normalizeHost, parseIp } from "./address";
+import { normalizeHost, parseIp } from "~/infra/net/address";
 import { addressRefusal, envEgressPolicy, isHostAllowlisted, type EgressPolicy } from "./policy";
-import { EgressUrlError } from "./url";
-import { scrubSecrets } from "~/server/observability/logger";
+import { EgressUrlError } from "~/infra/net/url";
+import { scrubSecrets } from "~/infra/observability/logger";
 
 /** A connection the egress policy refused; the message names the address, never the URL. */
 export class EgressRefusedError extends Error {

@@ -6,7 +6,7 @@
  * deployment (derived from ENCRYPTION_KEY, which they share) and reveals nothing about the key.
  */
 import { createHmac } from "node:crypto";
-import { decodeKey, env } from "~/env";
+import { decodeKey, env } from "~/infra/env";
 
 export const HOP_HEADER = "x-metergate-hop";
 /** More hops than this is a loop through several deployments, or a forged header: refused. */

@@ -11,7 +11,7 @@
  * The deployment's own upstreams (UPSTREAM_*_BASE_URL) are trusted as configured.
  */
 export { checkEgressUrl, envEgressPolicy, egressPolicy, addressRefusal, isHostAllowlisted, type EgressPolicy, type EgressPolicyInput } from "./policy";
-export { checkUrlShape, joinUpstreamUrl, redactUrl, EgressUrlError, type EgressUrlKind, type UrlCheck } from "./url";
+export { checkUrlShape, joinUpstreamUrl, redactUrl, EgressUrlError, type EgressUrlKind, type UrlCheck } from "~/infra/net/url";
 export {
   createEgressAgent,
   createEgressFetch,

@@ -5,7 +5,7 @@
  * The deployment's own upstreams from env never pass through here: they are trusted as configured.
  */
 import { networkInterfaces } from "node:os";
-import { env } from "~/env";
+import { env } from "~/infra/env";
 import {
   classifyAddress,
   embeddedIpv4,
@@ -18,8 +18,8 @@ import {
   sameAddress,
   type Cidr,
   type IpAddress,
-} from "./address";
-import { checkUrlShape, type EgressUrlKind, type UrlCheck } from "./url";
+} from "~/infra/net/address";
+import { checkUrlShape, type EgressUrlKind, type UrlCheck } from "~/infra/net/url";
 
 export interface EgressPolicy {
   /** Ranges that may be reached although they are not public (private provider networks). */

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { checkEgressUrl } from "./policy";
-import type { EgressUrlKind } from "./url";
+import type { EgressUrlKind } from "~/infra/net/url";
 
 export function egressUrlSchema(kind: EgressUrlKind, maxLength: number) {
   return z

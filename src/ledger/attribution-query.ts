@@ -4,7 +4,7 @@
  * its tenant, so nothing here groups or joins across tenants. Postgres only: these views lag the
  * live dashboard by at most one flush interval.
  */
-import { dbRead as defaultDb } from "~/server/db";
+import { dbRead as defaultDb } from "~/infra/db";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { METRICS, type Metric } from "./types";
 

@@ -6,7 +6,7 @@
  * row unique, and a dead letter is claimed (replayedAt IS NULL → now) at most once.
  */
 import type { PrismaClient } from "~/generated/prisma/client";
-import { db as defaultDb } from "~/server/db";
+import { db as defaultDb } from "~/infra/db";
 import { loadPriceOverrides } from "~/server/price-overrides";
 import type { PriceOverrides } from "~/pricing";
 import { storedEventSchema, type StoredEvent } from "./event";

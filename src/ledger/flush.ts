@@ -24,9 +24,9 @@
  * flushed; flushOnce then rejects with a FlushError that carries the errors and what did succeed.
  */
 import { randomUUID } from "node:crypto";
-import { env } from "~/env";
-import { db as defaultDb } from "~/server/db";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { env } from "~/infra/env";
+import { db as defaultDb } from "~/infra/db";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { attributionRollupCtes } from "./attribution-rollups";
 import { explanationOf, pendingDeltas, storedEventSchema, type StoredEvent } from "./event";

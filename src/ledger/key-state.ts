@@ -10,8 +10,8 @@
  * they expire after MARKER_TTL_SEC; a key read from Postgres after its revocation carries the
  * revocation itself.
  */
-import { env } from "~/env";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { env } from "~/infra/env";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import { shardOf } from "./redis-keys";
 
 export const MARKER_TTL_SEC = 7 * 86_400;

@@ -15,8 +15,8 @@
  */
 import { NO_MODIFIERS } from "~/pricing/request";
 import { z } from "zod";
-import { env } from "~/env";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { env } from "~/infra/env";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import type { StoredEvent } from "./event";
 import { LuaScript } from "./lua";
 import { quotaChargeSchema, type QuotaCharge } from "./charge";

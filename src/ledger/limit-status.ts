@@ -3,7 +3,7 @@
  * the portal and alert evaluation. Spend comes from the ledger (Postgres + unflushed deltas), the
  * authoritative record; rate windows and leases from the admission state in Redis.
  */
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { leaseTtlMs, periodsFor, quotaKeys, type KeyLimits } from "./quota";
 import { spentInRange } from "./query";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { RedisClient } from "~/server/redis";
+import type { RedisClient } from "~/infra/redis";
 
 /** A Lua script run by EVALSHA, loaded on first NOSCRIPT (after a Redis restart, too). */
 export class LuaScript {

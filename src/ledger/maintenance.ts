@@ -4,14 +4,15 @@
  */
 import type { PriceOverrides } from "~/pricing";
 import { priceRequest, type CostExplanation } from "~/pricing/request";
-import { db as defaultDb } from "~/server/db";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
-import { env } from "~/env";
+import { db as defaultDb } from "~/infra/db";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
+import { env } from "~/infra/env";
 import { toPriceOverrides } from "~/server/price-overrides";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { storedEventSchema } from "./event";
 import { usageRows } from "./query";
-import { FIELD_SEP, HOUR_MS, ledgerKeys } from "./redis-keys";
+import { HOUR_MS } from "~/lib/time";
+import { FIELD_SEP, ledgerKeys } from "./redis-keys";
 import { METRIC_DEFS } from "./types";
 
 export interface Totals {

@@ -2,65 +2,12 @@
  * Calendar periods in a tenant's time zone (UTC by default): day, week with a configurable reset
  * day and hour, month. Each period has a stable id used in Redis key names and its bounds in ms.
  */
-const DAY_MS = 86_400_000;
+import { localParts, zonedTimeToUtc } from "~/lib/time";
 
 export interface Period {
   id: string;
   startMs: number;
   endMs: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      weekday: "short",
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-interface LocalParts {
-  year: number;
-  month: number; // 1-12
-  day: number;
-  hour: number;
-  weekday: number; // 0 = Sunday
-}
-
-const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-
-function localParts(ms: number, timeZone: string): LocalParts {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    weekday: WEEKDAYS.indexOf(parts.weekday ?? "Sun"),
-  };
-}
-
-/** UTC ms of a local wall-clock time in the zone (exact except inside a DST gap). */
-export function zonedTimeToUtc(year: number, month: number, day: number, hour: number, timeZone: string): number {
-  const asUtc = Date.UTC(year, month - 1, day, hour);
-  let guess = asUtc;
-  for (let i = 0; i < 2; i++) {
-    const p = localParts(guess, timeZone);
-    const offset = Date.UTC(p.year, p.month - 1, p.day, p.hour) - guess;
-    guess = asUtc - offset;
-  }
-  return guess;
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -93,4 +40,3 @@ export function monthPeriod(nowMs: number, timeZone = "UTC"): Period {
   return { id: `m${p.year}${pad(p.month)}`, startMs, endMs: zonedTimeToUtc(ny, nm, 1, 0, timeZone) };
 }
 
-export { DAY_MS };

@@ -3,9 +3,9 @@
  * request shows up on a dashboard within moments. Postgres is read first: if a flush lands between
  * the two reads, a request is briefly missing, never counted twice.
  */
-import { env } from "~/env";
-import { dbRead as defaultDb } from "~/server/db";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { env } from "~/infra/env";
+import { dbRead as defaultDb } from "~/infra/db";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { dayPeriod } from "./periods";
 import { FIELD_SEP, METRICS, ledgerKeys, shardOf, type Metric } from "./redis-keys";

@@ -29,8 +29,8 @@
  * period, a Redis restart), so a wiped Redis never resets a cap to zero.
  */
 import { randomUUID } from "node:crypto";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
-import { env } from "~/env";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
+import { env } from "~/infra/env";
 import type { QuotaCharge } from "./charge";
 import { LuaScript } from "./lua";
 import { dayPeriod, monthPeriod, weekPeriod, type Period } from "./periods";

@@ -1,6 +1,6 @@
 import type { PriceOverrides } from "~/pricing";
 import { NO_MODIFIERS, priceRequest, type PricedRequest } from "~/pricing/request";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import { isOverrideExplanation, pendingDeltas, type StoredEvent } from "./event";
 import { LuaScript } from "./lua";
 import { releaseAdmission, type QuotaCharge } from "./quota";

@@ -14,7 +14,7 @@
  */
 import { ReplyError } from "ioredis";
 import type { PriceOverrides } from "~/pricing";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import type { StoredEvent } from "./event";
 import { JournalFullError, type JournalEntry, type JournalSpend, type LedgerJournal } from "./journal";
 import type { LeaseHeartbeat } from "./leases";

@@ -3,8 +3,9 @@
  * where N = shard of the tenant, so each script stays in one slot on a Redis Cluster while the
  * shards spread the load across nodes. The flush job works shard by shard.
  */
-import { env } from "~/env";
+import { env } from "~/infra/env";
 import { METRICS, type Metric } from "./types";
+import { HOUR_MS } from "~/lib/time";
 
 /** FNV-1a, 32 bit: stable across processes and languages, good enough to spread tenants. */
 export function fnv1a(value: string): number {
@@ -57,5 +58,4 @@ export function pendingField(apiKeyId: string, model: string, hourMs: number, me
   return [apiKeyId, model, hourMs, metric].join(FIELD_SEP);
 }
 
-export const HOUR_MS = 3_600_000;
 export const hourStartMs = (epochMs: number): number => epochMs - (epochMs % HOUR_MS);

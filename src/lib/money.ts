@@ -26,3 +26,11 @@ export function microsToUsdInput(micros: number | bigint): string {
   const frac = (abs % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "");
   return `${sign}${whole}${frac ? `.${frac}` : ""}`;
 }
+
+/** Micro-dollars as a dollar decimal string with all six places: 15807 → "0.015807". */
+export function microsToDollars(micros: number | bigint): string {
+  const n = typeof micros === "bigint" ? micros : BigInt(Math.round(micros));
+  const neg = n < 0n;
+  const abs = neg ? -n : n;
+  return `${neg ? "-" : ""}${abs / 1_000_000n}.${(abs % 1_000_000n).toString().padStart(6, "0")}`;
+}

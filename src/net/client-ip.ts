@@ -14,7 +14,7 @@
  * the socket address. Callers that own the socket (the node:http relay tier) pass it instead.
  */
 import { isIP } from "node:net";
-import { env } from "~/env";
+import { env } from "~/infra/env";
 
 /** "::ffff:10.0.0.1" → "10.0.0.1"; trims brackets and an IPv4 ":port". */
 export function normalizeIp(raw: string): string | null {

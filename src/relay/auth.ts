@@ -8,9 +8,10 @@ import type { PriceOverrides } from "~/pricing";
 import { RelayError } from "./errors";
 import { staleTolerantCache, type StaleOptions } from "./stale-cache";
 
-/** What the relay needs to know about a key, as loaded from the database. */
 import type { UnpricedModelPolicy } from "./unpriced-policy";
+import { DAY_MS } from "~/lib/time";
 
+/** What the relay needs to know about a key, as loaded from the database. */
 export interface RelayKey {
   id: string;
   tenantId: string;
@@ -55,8 +56,6 @@ export function extractSecret(headers: Headers): string | null {
 export function cachedKeyLookup(lookup: KeyLookup, ttlMs: number, now: () => number, maxEntries = 10_000, stale?: StaleOptions): KeyLookup {
   return staleTolerantCache(lookup, { ttlMs, now, maxEntries, stale });
 }
-
-const DAY_MS = 86_400_000;
 
 /** Resolves and checks the key; throws a RelayError refusal (errors.ts) when it may not be used. */
 export async function authenticate(headers: Headers, lookup: KeyLookup, nowMs: number): Promise<AuthenticatedKey> {

@@ -3,7 +3,7 @@
  * "v1.<iv>.<tag>.<ciphertext>" (base64url), so the key or scheme can be rotated later.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { decodeKey, env } from "~/env";
+import { decodeKey, env } from "~/infra/env";
 
 const VERSION = "v1";
 

@@ -1,10 +1,9 @@
 /**
- * The relay's public surface. Framework-free: a web Request in, a Response out.
- *  - handleRelay: the process-wide relay (Postgres keys, ledger recording, env upstreams).
- *  - createRelay: the same with injected dependencies (tests, benches, a dedicated relay tier).
+ * The relay's public surface. Framework-free and database-free: a web Request in, a Response out,
+ * with every dependency injected (createRelay). The process-wide relay wired to Postgres, the
+ * ledger and env (handleRelay, relayRoute, prismaKeyLookup, tenantTargets) is src/server/relay.
  */
 export { createRelay, protocolFromHeaders, type RelayContext, type RelayDeps, type RelayEndpoint, type RelayHandler } from "./relay";
-export { handleRelay, relayRoute, createDefaultRelay, drainRelay, processRecorder, envTargets, tenantTargets, prismaKeyLookup } from "./default";
 export { RelayLifecycle, processLifecycle, type DrainReport } from "./lifecycle";
 export { encryptCredential, decryptCredential, isEncryptedCredential } from "./credentials";
 export { cachedKeyLookup, type KeyLookup, type RelayKey } from "./auth";

@@ -8,7 +8,6 @@ import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
-import { pathToFileURL } from "node:url";
 import { clientIpFrom } from "~/net";
 import type { RelayHandler } from "./relay";
 import { endpointForPath } from "./routes";
@@ -135,13 +134,4 @@ export function exitGracefullyOnSignals(server: RelayServer, drain: () => Promis
   };
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
-}
-
-// `tsx src/relay/node-server.ts [port]`: the process-wide relay on a bare Node server (the flush
-// job runs elsewhere: in the app or `npm run flush:worker`).
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { handleRelay, drainRelay } = await import("./default");
-  const server = await startRelayServer(handleRelay, Number(process.argv[2] ?? process.env.RELAY_PORT ?? 3001), "0.0.0.0");
-  exitGracefullyOnSignals(server, () => drainRelay(), console.error);
-  console.log(`metergate relay listening on ${server.url}`);
 }

@@ -1,8 +1,8 @@
 /** The flush loop as a server runs it: with metrics, structured logs, and alerts after each flush. */
 import { createAlertRunner } from "~/alerts";
 import { FlushError, startFlushLoop, type FlushLoop } from "~/ledger";
-import { componentLogger } from "~/server/observability/logger";
-import { observeFlush, observeFlushError } from "~/server/observability/metrics";
+import { componentLogger } from "~/infra/observability/logger";
+import { observeFlush, observeFlushError } from "~/ledger/metrics";
 
 export function startObservedFlushLoop(): FlushLoop {
   const log = componentLogger("flush");

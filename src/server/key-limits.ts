@@ -1,6 +1,6 @@
 /** The one mapping from an ApiKey row (with its tenant) to the ledger's KeyLimits. */
 import type { KeyLimits } from "~/ledger";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 
 export const keyLimitsSelect = {
   id: true,

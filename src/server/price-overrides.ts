@@ -1,6 +1,6 @@
 /** A tenant's own model prices (PriceOverride rows) in the shape the pricing module takes. */
 import type { ModelPrice, PriceOverrides } from "~/pricing";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 
 interface OverrideRow {
   model: string;

@@ -3,6 +3,7 @@
  * request's QueryClient, <HydrateClient> to hand the cache to client components, and `serverCaller()`
  * to call procedures directly.
  */
+import "server-only";
 import { dehydrate, HydrationBoundary, type FetchQueryOptions, type QueryKey } from "@tanstack/react-query";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { headers } from "next/headers";

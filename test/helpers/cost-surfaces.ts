@@ -10,7 +10,7 @@ import { toLookupJson } from "~/server/api/lib/lookup-json";
 import type { RequestLogRow } from "~/server/api/lib/request-log";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { exportRequestLog, exportUsage } from "~/server/export/csv";
 
 /** RFC 4180 parser (quoted fields may hold commas, quotes and line breaks): rows of fields. */

@@ -1,6 +1,6 @@
 /**
  * Import this first in a test file that runs the process-wide default relay (createDefaultRelay):
- * it points the deployment-wide upstreams at a stub on DEFAULT_RELAY_STUB_PORT before src/env.ts
+ * it points the deployment-wide upstreams at a stub on DEFAULT_RELAY_STUB_PORT before src/infra/env.ts
  * reads the environment.
  */
 export const DEFAULT_RELAY_STUB_PORT = 5153;

@@ -1,6 +1,6 @@
 /** Creates tenants and keys straight in Postgres for tests. */
 import { generateApiKey } from "~/keys";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 
 let counter = 0;
 

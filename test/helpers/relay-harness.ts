@@ -3,9 +3,10 @@
  * an in-memory recorder, so tests can assert exactly what the relay would give the ledger.
  */
 import type { RequestEvent } from "~/ledger/types";
-import { createRelay, createUpstreamFetch, prismaKeyLookup, type RelayDeps } from "~/relay";
+import { createRelay, createUpstreamFetch, type RelayDeps } from "~/relay";
+import { prismaKeyLookup } from "~/server/relay/default";
 import { startRelayServer, type RelayServer } from "~/relay/node-server";
-import { startStubUpstream, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 
 export const UPSTREAM_ANTHROPIC_KEY = "sk-ant-upstream-secret";
 export const UPSTREAM_OPENAI_KEY = "sk-openai-upstream-secret";

@@ -14,11 +14,11 @@ import {
   verifyWebhookSignature,
   type AlertWebhookPayload,
 } from "~/alerts";
-import { resetEnvCache } from "~/env";
+import { resetEnvCache } from "~/infra/env";
 import { flushOnce, recordRequest, type FlushResult } from "~/ledger";
 import { encryptCredential } from "~/relay/credentials";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { requestEvent, STREAM_BASIC_COST_MICROS } from "../helpers/events";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 

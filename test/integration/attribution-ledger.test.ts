@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { flushOnce, OTHER_BUCKET, PEOPLE_PER_KEY_DAY, peopleUsage, recordRequest, sessionUsage, SESSIONS_PER_KEY_DAY } from "~/ledger";
 import { commitEvents } from "~/ledger/flush";
 import { toStoredEvent } from "~/ledger/record";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { requestEvent, STREAM_BASIC_COST_MICROS as COST } from "../helpers/events";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 

@@ -10,14 +10,14 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resetEnvCache } from "~/env";
+import { resetEnvCache } from "~/infra/env";
 import { flushOnce, peopleUsage, sessionUsage } from "~/ledger";
-import { createDefaultRelay } from "~/relay";
+import { createDefaultRelay } from "~/server/relay/default";
 import { startRelayServer, type RelayServer } from "~/relay/node-server";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
-import { startStubUpstream, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 
 let stub: StubUpstream;
 let relay: RelayServer;

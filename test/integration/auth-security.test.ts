@@ -12,8 +12,8 @@ import { authOptions } from "~/server/auth/config";
 import { authenticate, passwordSchema, registerUser, SignInThrottledError } from "~/server/auth/credentials";
 import { SessionRevokedError } from "~/server/auth/session-version";
 import { SignInThrottle } from "~/server/auth/throttle";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 
 afterAll(async () => {
   await db.$disconnect();

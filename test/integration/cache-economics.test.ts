@@ -6,8 +6,8 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { flushOnce, recordRequest } from "~/ledger";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { costSurfaces, ownerSession } from "../helpers/cost-surfaces";
 import { requestEvent } from "../helpers/events";
 import { createTenantWithKey } from "../helpers/fixtures-db";

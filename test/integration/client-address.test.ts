@@ -8,9 +8,9 @@ import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as lookupGet } from "~/app/api/lookup/route";
-import { resetEnvCache } from "~/env";
+import { resetEnvCache } from "~/infra/env";
 import { installSocketHop } from "~/net";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startRelayHarness, type RelayHarness } from "../helpers/relay-harness";
 
@@ -76,8 +76,8 @@ describe("Next route handlers behind the socket hop", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     // A fresh window for 127.0.0.1 is not guaranteed (other files use it): start from a clean count.
-    const { redis } = await import("~/server/redis");
-    const { env } = await import("~/env");
+    const { redis } = await import("~/infra/redis");
+    const { env } = await import("~/infra/env");
     const keys = await redis.keys(`${env.REDIS_PREFIX}rl:lookup:127.0.0.1:*`);
     if (keys.length > 0) await redis.del(...keys);
   });

@@ -10,9 +10,9 @@ import { NO_MODIFIERS, priceRequest } from "~/pricing/request";
 import { lookupKeyUsage } from "~/server/api/lib/key-lookup";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { exportRequestLog, exportUsage } from "~/server/export/csv";
-import { redis } from "~/server/redis";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 
 afterAll(async () => {

@@ -10,13 +10,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { createAlertRunner, deliverWebhooks, verifyWebhookSignature } from "~/alerts";
 import { encryptLegacyWebhookSecrets } from "~/alerts/secret";
 import type { EgressLookup } from "~/egress";
-import { resetEnvCache } from "~/env";
+import { resetEnvCache } from "~/infra/env";
 import { decryptCredential, isEncryptedCredential } from "~/relay/credentials";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
-import { db } from "~/server/db";
-import { createLogger } from "~/server/observability/logger";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { createLogger } from "~/infra/observability/logger";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startLoopbackListener, type LoopbackListener } from "../helpers/loopback-listener";
 

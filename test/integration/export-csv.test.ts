@@ -4,9 +4,9 @@ import type { Session } from "next-auth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { exportRequestLog, exportUsage } from "~/server/export/csv";
-import { redis } from "~/server/redis";
+import { redis } from "~/infra/redis";
 import { parseCsvRows } from "../helpers/cost-surfaces";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 

@@ -11,13 +11,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flushOnce, recordRequest } from "~/ledger";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
-import type { RedisClient } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
+import type { RedisClient } from "~/infra/redis";
 import { requestEvent } from "../helpers/events";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startRelayProcess, startThrowawayRedis, until, type RelayProcess } from "../helpers/relay-process";
-import { startStubUpstream, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const MODEL = "claude-sonnet-4-5-20250929";

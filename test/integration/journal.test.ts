@@ -10,8 +10,8 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { flushOnce, LedgerJournal, LedgerRecorder } from "~/ledger";
 import { toStoredEvent } from "~/ledger/record";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { requestEvent } from "../helpers/events";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 

@@ -10,9 +10,9 @@ import type { MemberRole } from "~/generated/prisma/enums";
 import { admit, releaseAdmission } from "~/ledger";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { loadKeyLimits } from "~/server/key-limits";
-import { redis } from "~/server/redis";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 
 interface Actor {

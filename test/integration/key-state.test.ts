@@ -5,8 +5,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { admit, markKeyActive, markKeyRotated, markTenantSuspended, recordRequest, unlimited, type KeyLimits } from "~/ledger";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 
 async function limitsFor(over: Partial<KeyLimits>): Promise<KeyLimits> {

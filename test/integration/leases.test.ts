@@ -7,8 +7,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { admit, flushOnce, LeaseHeartbeat, recordRequest, sweepOrphans, unlimited, type LeaseDraft, type QuotaCharge } from "~/ledger";
 import { shardOf } from "~/ledger/redis-keys";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { requestEvent, STREAM_BASIC_COST_MICROS } from "../helpers/events";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 

@@ -15,8 +15,8 @@ import { pendingDeltas, type StoredEvent } from "~/ledger/event";
 import { ledgerKeys, shardOf } from "~/ledger/redis-keys";
 import { TOKEN_COUNT_MAX } from "~/ledger/sanitize";
 import { costOf } from "~/pricing";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { requestEvent, STREAM_BASIC_COST_MICROS as COST } from "../helpers/events";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 

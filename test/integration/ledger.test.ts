@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { flushOnce, recordRequest, usageRows } from "~/ledger";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { requestEvent } from "../helpers/events";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 

@@ -2,9 +2,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET } from "~/app/api/lookup/route";
-import { resetEnvCache } from "~/env";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { resetEnvCache } from "~/infra/env";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 
 function get(query: string, ip: string): Promise<Response> {
   return GET(new Request(`http://localhost/api/lookup${query}`, { headers: { "x-forwarded-for": ip } }));

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { flushOnce, purgeRequestLogs, reconcile, recordRequest, reprice, type RequestEvent } from "~/ledger";
 import { priceTable } from "~/pricing";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { toPriceOverrides } from "~/server/price-overrides";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 

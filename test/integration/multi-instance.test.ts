@@ -8,10 +8,10 @@ import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flushOnce } from "~/ledger";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
-import { startStubUpstream, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const children: ChildProcess[] = [];

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { admit, flushOnce, recordRequest, reprice, type RequestEvent } from "~/ledger";
 import { shardOf } from "~/ledger/redis-keys";
 import { TOKEN_COUNT_MAX } from "~/ledger/sanitize";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startRelayHarness, waitFor, type RelayHarness } from "../helpers/relay-harness";
 

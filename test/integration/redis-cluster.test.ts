@@ -2,8 +2,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { admit, flushOnce, recordRequest, usageRows, type KeyLimits } from "~/ledger";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startLocalCluster, type LocalCluster } from "../helpers/redis-cluster";
 

@@ -4,7 +4,7 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startRelayHarness, UPSTREAM_ANTHROPIC_KEY, waitFor, type RelayHarness } from "../helpers/relay-harness";
 
@@ -192,7 +192,7 @@ describe("errors", () => {
 
   it("client disconnect mid-stream aborts the upstream and records estimated usage", async () => {
     // The stub sends message_start and the first text delta, then hangs.
-    const body = (await import("../stub-upstream")).fixture("anthropic/stream-basic.sse").toString("utf8");
+    const body = (await import("../../stub/upstream")).fixture("anthropic/stream-basic.sse").toString("utf8");
     const hangAt = Buffer.byteLength(body.slice(0, body.indexOf("event: content_block_stop")));
     h.stub.knobs = { hang: hangAt };
     const abort = new AbortController();

@@ -12,12 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "~/keys";
 import { createCaller } from "~/server/api/root";
 import { createTRPCContext } from "~/server/api/trpc";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { TEST_DATABASE_URL } from "../setup/test-env";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
-import { startStubUpstream, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const PROXY_PORT = 5150;

@@ -5,12 +5,13 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { unlimited } from "~/ledger";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createUpstreamFetch, encryptCredential, tenantTargets, type UpstreamTarget } from "~/relay";
+import { createUpstreamFetch, encryptCredential, type UpstreamTarget } from "~/relay";
+import { tenantTargets } from "~/server/relay/default";
 import { egressPolicy } from "~/egress";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startRelayHarness, type RelayHarness } from "../helpers/relay-harness";
-import { startStubUpstream, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 
 const PARAMS = { model: "claude-sonnet-4-5-20250929", max_tokens: 50, messages: [{ role: "user" as const, content: "hi" }] };
 

@@ -4,14 +4,14 @@
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { resetEnvCache } from "~/env";
+import { resetEnvCache } from "~/infra/env";
 import { flushOnce } from "~/ledger";
-import { createDefaultRelay } from "~/relay";
+import { createDefaultRelay } from "~/server/relay/default";
 import { startRelayServer, type RelayServer } from "~/relay/node-server";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
-import { startStubUpstream, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 
 let stub: StubUpstream;
 let relay: RelayServer;

@@ -8,15 +8,15 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flushOnce, markKeyActive, markTenantSuspended } from "~/ledger";
-import { createDefaultRelay } from "~/relay";
+import { createDefaultRelay } from "~/server/relay/default";
 import { anthropicMessages } from "~/relay/adapters";
 import { startRelayServer, type RelayServer } from "~/relay/node-server";
 import { worstCaseMicros } from "~/relay/reservation";
-import { db } from "~/server/db";
-import { metrics } from "~/server/observability/metrics";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { metrics } from "~/server/metrics";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
-import { startStubUpstream, type SeenRequest, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type SeenRequest, type StubUpstream } from "../../stub/upstream";
 
 let stub: StubUpstream;
 let relay: RelayServer;
@@ -143,7 +143,7 @@ describe("worst-case reservation at admission", () => {
 });
 
 const unbilledCount = async (endpoint: string, outcome: string): Promise<number> => {
-  const m = (await metrics().unbilled.get()).values.find((v) => v.labels.endpoint === endpoint && v.labels.outcome === outcome);
+  const m = (await metrics().relay.unbilled.get()).values.find((v) => v.labels.endpoint === endpoint && v.labels.outcome === outcome);
   return m?.value ?? 0;
 };
 

@@ -13,13 +13,13 @@ import * as messagesRoute from "~/app/v1/messages/route";
 import * as modelRoute from "~/app/v1/models/[...id]/route";
 import * as modelsRoute from "~/app/v1/models/route";
 import * as responsesRoute from "~/app/v1/responses/route";
-import { resetEnvCache } from "~/env";
+import { resetEnvCache } from "~/infra/env";
 import { flushOnce } from "~/ledger";
-import { db } from "~/server/db";
-import { metricsText } from "~/server/observability/metrics";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { metricsText } from "~/server/metrics";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
-import { startStubUpstream, type StubUpstream } from "../stub-upstream";
+import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
 
 const CLAUDE = "claude-sonnet-4-5-20250929";
 const GPT = "gpt-4o-2024-08-06";

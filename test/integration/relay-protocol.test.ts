@@ -11,8 +11,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { admit, flushOnce, recordRequest, type RequestEvent } from "~/ledger";
 import type { UnservedRequest } from "~/relay/relay";
 import { requestLogPage } from "~/server/api/lib/request-log";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startRelayHarness, UPSTREAM_ANTHROPIC_KEY, waitFor, type RelayHarness } from "../helpers/relay-harness";
 

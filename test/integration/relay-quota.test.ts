@@ -6,8 +6,8 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { admit, recordRequest } from "~/ledger";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startRelayHarness, waitFor, type RelayHarness } from "../helpers/relay-harness";
 

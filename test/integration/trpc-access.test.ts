@@ -11,8 +11,8 @@ import { generateApiKey } from "~/keys";
 import { appRouter, createCaller } from "~/server/api/root";
 import { hashInvitationToken } from "~/server/api/routers/invitation";
 import { createTRPCContext, ROLE_RANK } from "~/server/api/trpc";
-import { db } from "~/server/db";
-import { redis } from "~/server/redis";
+import { db } from "~/infra/db";
+import { redis } from "~/infra/redis";
 import { decryptCredential } from "~/relay/credentials";
 
 interface Actor {

@@ -4,11 +4,11 @@
  */
 import { networkInterfaces } from "node:os";
 import { describe, expect, it } from "vitest";
-import { classifyAddress, parseCidr, parseIp } from "~/egress/address";
+import { classifyAddress, parseCidr, parseIp } from "~/infra/net/address";
 import { addressRefusal, checkEgressUrl, egressPolicy, interfaceAddresses } from "~/egress/policy";
 import { hopRefusal, outgoingHops } from "~/egress/hop";
-import { checkUrlShape, joinUpstreamUrl, redactUrl } from "~/egress/url";
-import { EnvError, parseEnv } from "~/env";
+import { checkUrlShape, joinUpstreamUrl, redactUrl } from "~/infra/net/url";
+import { EnvError, parseEnv } from "~/infra/env";
 
 const OFF = egressPolicy({ selfAddresses: () => [] });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "~/env";
+import { EnvError, parseEnv } from "~/infra/env";
 
 const good = { NEXTAUTH_SECRET: "x".repeat(32), ENCRYPTION_KEY: "ab".repeat(32) };
 

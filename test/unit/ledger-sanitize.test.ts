@@ -20,8 +20,8 @@ import {
 import { anthropicMessages, openAiChat, openAiResponses, type ProtocolAdapter } from "~/relay/adapters";
 import { JsonTap, SseTap, type BodyObserver } from "~/relay/observers";
 import { servedModelOf } from "~/relay/usage";
-import { Metrics } from "~/server/observability/metrics";
-import { fixture } from "../stub-upstream";
+import { createMetrics } from "~/server/metrics";
+import { fixture } from "../../stub/upstream";
 import { requestEvent } from "../helpers/events";
 
 /** The string literals of `export type <name> = 'a' | 'b' | …;` in an SDK's .d.ts. */
@@ -146,8 +146,8 @@ describe("sanitizeEvent", () => {
 
 describe("dead-letter metrics", () => {
   it("counts quarantined events by reason (unparseable, refused)", async () => {
-    const m = new Metrics({ defaultMetrics: false, backlog: async () => ({ lagSeconds: 0, pending: 0 }) });
-    m.observeFlush({ read: 50, inserted: 45, acked: 50, invalid: 2, refused: 3 }, 10);
+    const m = createMetrics({ defaultMetrics: false, backlog: async () => ({ lagSeconds: 0, pending: 0 }) });
+    m.ledger.observeFlush({ read: 50, inserted: 45, acked: 50, invalid: 2, refused: 3 }, 10);
     const text = await m.text();
     expect(text).toContain('metergate_ledger_dead_letters_total{reason="unparseable"} 2');
     expect(text).toContain('metergate_ledger_dead_letters_total{reason="refused"} 3');

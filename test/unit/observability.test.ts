@@ -1,24 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { RequestEvent } from "~/ledger/types";
-import {
-  createLogger,
-  formatPretty,
-  logRequest,
-  microsToDollars,
-  scrubSecrets,
-} from "~/server/observability/logger";
-import {
-  Metrics,
-  endpointLabel,
-  measureBacklog,
-  metrics,
-  metricsAuthorized,
-  modelLabel,
-  statusClass,
-  streamIdMs,
-  wordLabel,
-  type BacklogRedis,
-} from "~/server/observability/metrics";
+import { createLogger, formatPretty, scrubSecrets } from "~/infra/observability/logger";
+import { metricsAuthorized, statusClass, wordLabel } from "~/infra/observability/metrics";
+import { measureBacklog, streamIdMs, type BacklogRedis } from "~/ledger/metrics";
+import { microsToDollars } from "~/lib/money";
+import { logRequest } from "~/relay/log-lines";
+import { endpointLabel, modelLabel } from "~/relay/metrics";
+import { createMetrics, metrics } from "~/server/metrics";
 
 function event(over: Partial<RequestEvent> = {}): RequestEvent {
   return {
@@ -66,8 +54,8 @@ describe("metric labels are bounded", () => {
   });
 
   it("never puts key or tenant ids in labels unless enabled", async () => {
-    const m = new Metrics({ defaultMetrics: false, backlog: noBacklog, keyLabels: false });
-    for (let i = 0; i < 50; i++) m.observeRequest(event({ model: `custom-model-${i}`, apiKeyId: `key-${i}` }), 10);
+    const m = createMetrics({ defaultMetrics: false, backlog: noBacklog, keyLabels: false });
+    for (let i = 0; i < 50; i++) m.relay.observeRequest(event({ model: `custom-model-${i}`, apiKeyId: `key-${i}` }), 10);
     const text = await m.text();
     expect(text).not.toContain("key-");
     expect(text).not.toContain("tenant_1");
@@ -76,8 +64,8 @@ describe("metric labels are bounded", () => {
   });
 
   it("adds api_key_id and tenant_id when METRICS_KEY_LABELS is on", async () => {
-    const m = new Metrics({ defaultMetrics: false, backlog: noBacklog, keyLabels: true });
-    m.observeRequest(event(), 15807);
+    const m = createMetrics({ defaultMetrics: false, backlog: noBacklog, keyLabels: true });
+    m.relay.observeRequest(event(), 15807);
     const text = await m.text();
     expect(text).toContain('api_key_id="7d1f7a52-0000-4000-8000-000000000001"');
     expect(text).toContain('tenant_id="tenant_1"');
@@ -86,9 +74,9 @@ describe("metric labels are bounded", () => {
 
 describe("observeRequest / observeFlush / refusals", () => {
   it("counts requests, tokens by kind, cost, latency and ttfb", async () => {
-    const m = new Metrics({ defaultMetrics: false, backlog: noBacklog });
-    m.observeRequest(event(), 15807);
-    m.observeRequest(event({ status: 529, error: "overloaded_error", usageSource: "ESTIMATED", ttfbMs: null }), 0);
+    const m = createMetrics({ defaultMetrics: false, backlog: noBacklog });
+    m.relay.observeRequest(event(), 15807);
+    m.relay.observeRequest(event({ status: 529, error: "overloaded_error", usageSource: "ESTIMATED", ttfbMs: null }), 0);
     const text = await m.text();
     const l = 'provider="anthropic",model="claude-sonnet-4-5"';
     expect(text).toContain(`metergate_relay_tokens_total{${l},kind="input"} 944`);
@@ -103,10 +91,10 @@ describe("observeRequest / observeFlush / refusals", () => {
   });
 
   it("records flush batches, outcomes and runs; empty runs only count as runs", async () => {
-    const m = new Metrics({ defaultMetrics: false, backlog: noBacklog });
-    m.observeFlush({ read: 0, inserted: 0, acked: 0, invalid: 0 }, 1);
-    m.observeFlush({ read: 120, inserted: 100, acked: 120, invalid: 2 }, 40);
-    m.observeFlushError();
+    const m = createMetrics({ defaultMetrics: false, backlog: noBacklog });
+    m.ledger.observeFlush({ read: 0, inserted: 0, acked: 0, invalid: 0 }, 1);
+    m.ledger.observeFlush({ read: 120, inserted: 100, acked: 120, invalid: 2 }, 40);
+    m.ledger.observeFlushError();
     const text = await m.text();
     expect(text).toContain('metergate_flush_runs_total{result="ok"} 2');
     expect(text).toContain('metergate_flush_runs_total{result="error"} 1');
@@ -118,11 +106,11 @@ describe("observeRequest / observeFlush / refusals", () => {
   });
 
   it("counts quota refusals and store errors with bounded labels", async () => {
-    const m = new Metrics({ defaultMetrics: false, backlog: noBacklog });
-    m.observeQuotaRefusal("concurrency");
-    m.observeQuotaRefusal("Key abc is over budget");
-    m.observeRedisError("record");
-    m.observePostgresError("flush");
+    const m = createMetrics({ defaultMetrics: false, backlog: noBacklog });
+    m.relay.observeQuotaRefusal("concurrency");
+    m.relay.observeQuotaRefusal("Key abc is over budget");
+    m.store.observeRedisError("record");
+    m.store.observePostgresError("flush");
     const text = await m.text();
     expect(text).toContain('metergate_quota_refusals_total{reason="concurrency"} 1');
     expect(text).toContain('metergate_quota_refusals_total{reason="other"} 1');
@@ -148,11 +136,11 @@ describe("flush lag", () => {
   });
 
   it("is exported on scrape; NaN and a redis error when the backlog cannot be read", async () => {
-    const ok = new Metrics({ defaultMetrics: false, backlog: async () => ({ lagSeconds: 4.5, pending: 7 }) });
+    const ok = createMetrics({ defaultMetrics: false, backlog: async () => ({ lagSeconds: 4.5, pending: 7 }) });
     const t1 = await ok.text();
     expect(t1).toContain("metergate_flush_lag_seconds 4.5");
     expect(t1).toContain("metergate_flush_pending_events 7");
-    const down = new Metrics({ defaultMetrics: false, backlog: () => Promise.reject(new Error("ECONNREFUSED")) });
+    const down = createMetrics({ defaultMetrics: false, backlog: () => Promise.reject(new Error("ECONNREFUSED")) });
     const t2 = await down.text();
     expect(t2).toContain("metergate_flush_lag_seconds Nan"); // prom-client's spelling; Prometheus parses it
     // The failure is counted while this scrape is being assembled: visible from the next one.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { UsageRow } from "~/ledger";
-import { buildOverview, localMidnight, OTHER_MODELS, resolveRange } from "~/server/api/lib/overview";
+import { buildOverview, OTHER_MODELS, resolveRange } from "~/server/api/lib/overview";
+import { localMidnight } from "~/lib/time";
 import { negotiateLocale, resolveLocale } from "~/i18n";
 import { createFormatters, createT } from "~/i18n/messages";
 import { en } from "~/i18n/en";

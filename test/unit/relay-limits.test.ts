@@ -4,7 +4,7 @@ import { staleTolerantCache } from "~/relay/stale-cache";
 import { DEFAULT_MAX_OUTPUT_TOKENS, MAX_RESERVED_OUTPUT_TOKENS, worstCaseMicros } from "~/relay/reservation";
 import { anthropicMessages, openAiChat, openAiResponses } from "~/relay/adapters";
 import { lookupRates } from "~/pricing/request";
-import { isDatabaseUnreachable } from "~/server/db-errors";
+import { isDatabaseUnreachable } from "~/infra/db-errors";
 
 /** The shape Prisma 6.19 with @prisma/adapter-pg throws when Postgres refuses the connection (seen here). */
 const refused = Object.assign(new Error("Can't reach database server at 127.0.0.1:5159"), {
@@ -135,7 +135,8 @@ describe("staleTolerantCache eviction", () => {
 
 describe("logUnbilled", () => {
   it("writes one JSON line per unbilled call with key, endpoint, model, outcome and reason", async () => {
-    const { createLogger, logUnbilled } = await import("~/server/observability/logger");
+    const { createLogger } = await import("~/infra/observability/logger");
+    const { logUnbilled } = await import("~/relay/log-lines");
     const lines: string[] = [];
     const log = createLogger({ level: "info", format: "json", destination: { write: (s: string) => void lines.push(s) } });
     logUnbilled(

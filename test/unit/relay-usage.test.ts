@@ -1,13 +1,13 @@
 /**
  * The SSE usage readers on every fixture, whole and cut into random chunks (1 byte, and random
- * sizes that split multi-byte characters), asserting the numbers in test/fixtures/README.md.
+ * sizes that split multi-byte characters), asserting the numbers in stub/fixtures/README.md.
  */
 import { describe, expect, it } from "vitest";
 import type { TokenUsage } from "~/ledger/types";
 import { anthropicMessages, AnthropicUsageReader, openAiChat, openAiResponses, type ProtocolAdapter } from "~/relay/adapters";
 import { JsonTap, SseFrameFilter, SseTap, type BodyObserver } from "~/relay/observers";
 import { resolveUsage, type UsageReader } from "~/relay/usage";
-import { fixture, randomChunks } from "../stub-upstream";
+import { fixture, randomChunks } from "../../stub/upstream";
 
 const ANTHROPIC_REQUEST = { model: "claude-sonnet-4-5", max_tokens: 100, messages: [{ role: "user", content: "Say hello to the world in two languages." }] };
 const OPENAI_REQUEST = { model: "gpt-4o", messages: [{ role: "user", content: "Say hello to the world." }] };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { UsageRow } from "~/ledger";
 import { microsToUsd } from "~/server/api/lib/lookup-json";
-import { dayKey, lastDays, startOfDay } from "~/server/api/lib/time-range";
+import { dayKey, lastDays, startOfDay } from "~/lib/time";
 import { buildUsageReport } from "~/server/api/lib/usage-report";
 
 function row(model: string, hourIso: string, over: Partial<UsageRow> = {}): UsageRow {

@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { getT } from "~/i18n/server";
-import { LanguageSwitcher } from "~/i18n/switcher";
+import { LanguageSwitcher } from "./language-switcher";
 import { getServerAuthSession } from "~/server/auth";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { buttonClass } from "../ui/button";
 import { SignOutButton } from "./sign-out-button";
 

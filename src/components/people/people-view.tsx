@@ -2,10 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import type { inferRouterOutputs } from "@trpc/server";
-import type { AppRouter } from "~/server/api/root";
-// Pure constants (no server code): the caps shown in the overflow labels.
-import { PEOPLE_PER_KEY_DAY as PEOPLE_CAP, SESSIONS_PER_KEY_DAY as SESSIONS_CAP } from "~/ledger/attribution";
+import type { RouterOutputs } from "~/trpc/react";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { Button, buttonClass } from "../ui/button";
@@ -18,9 +15,9 @@ export const SESSIONS_PAGE_SIZE = 50;
 const PERIODS = [1, 7, 30, 90] as const;
 type Period = (typeof PERIODS)[number];
 
-type Outputs = inferRouterOutputs<AppRouter>;
-type Person = Outputs["people"]["list"]["people"][number];
-type Session = Outputs["people"]["sessions"]["sessions"][number];
+type Person = RouterOutputs["people"]["list"]["people"][number];
+type Session = RouterOutputs["people"]["sessions"]["sessions"][number];
+type Caps = RouterOutputs["people"]["list"]["caps"];
 
 const th = "px-3 py-2 text-right font-medium whitespace-nowrap";
 const thLeft = "px-3 py-2 text-left font-medium whitespace-nowrap";
@@ -107,29 +104,31 @@ export function PeopleView({ tenantId, keyId: initialKeyId }: { tenantId: string
         ) : !people.data ? (
           <p className="text-sm text-zinc-500">{t("common.loading")}</p>
         ) : (
-          <PeopleTable rows={people.data.people} total={people.data.total} selected={person} onSelect={setPerson} />
+          <PeopleTable rows={people.data.people} total={people.data.total} caps={people.data.caps} selected={person} onSelect={setPerson} />
         )}
       </Card>
 
-      <SessionsCard tenantId={tenantId} keyId={keyId} days={days} person={person} onClear={() => setPerson(undefined)} />
+      <SessionsCard tenantId={tenantId} keyId={keyId} days={days} person={person} caps={people.data?.caps} onClear={() => setPerson(undefined)} />
     </div>
   );
 }
 
-function personLabel(t: ReturnType<typeof useT>, p: Pick<Person, "kind" | "endUserId">): string {
+function personLabel(t: ReturnType<typeof useT>, p: Pick<Person, "kind" | "endUserId">, caps: Caps): string {
   if (p.kind === "none") return t("people.none");
-  if (p.kind === "other") return t("people.other", { cap: PEOPLE_CAP });
+  if (p.kind === "other") return t("people.other", { cap: caps.peoplePerKeyDay });
   return p.endUserId;
 }
 
 function PeopleTable({
   rows,
   total,
+  caps,
   selected,
   onSelect,
 }: {
   rows: readonly Person[];
   total: number;
+  caps: Caps;
   selected: string | undefined;
   onSelect: (person: string | undefined) => void;
 }) {
@@ -165,7 +164,7 @@ function PeopleTable({
                       {p.endUserId}
                     </button>
                   ) : (
-                    <span className="text-zinc-500 dark:text-zinc-400">{personLabel(t, p)}</span>
+                    <span className="text-zinc-500 dark:text-zinc-400">{personLabel(t, p, caps)}</span>
                   )}
                 </th>
                 <td className={td}>{f.count(p.keys)}</td>
@@ -196,12 +195,14 @@ function SessionsCard({
   keyId,
   days,
   person,
+  caps,
   onClear,
 }: {
   tenantId: string;
   keyId: string | undefined;
   days: Period;
   person: string | undefined;
+  caps: Caps | undefined;
   onClear: () => void;
 }) {
   const t = useT();
@@ -264,7 +265,7 @@ function SessionsCard({
                 <tr key={`${s.apiKeyId}/${s.sessionId}`} data-session={s.sessionId}>
                   <th scope="row" className={tdLeft + " pl-5 font-mono text-xs font-medium"}>
                     {s.overflow ? (
-                      <span className="text-zinc-500">{t("sessions.overflow", { day: s.sessionId.slice(7, 17), cap: SESSIONS_CAP })}</span>
+                      <span className="text-zinc-500">{t("sessions.overflow", { day: s.sessionId.slice(7, 17), cap: caps?.sessionsPerKeyDay ?? "" })}</span>
                     ) : (
                       <span className="inline-block max-w-[9rem] truncate align-bottom" title={s.sessionId}>
                         {s.sessionId}

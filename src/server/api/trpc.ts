@@ -16,7 +16,7 @@ import { z, ZodError } from "zod";
 import type { MemberRole } from "~/generated/prisma/enums";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { clientIpFrom } from "~/net";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 
 export interface TRPCContext {
   db: PrismaClient;

@@ -6,7 +6,7 @@
  */
 import type { DefaultSession, NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { env } from "~/env";
+import { env } from "~/infra/env";
 import { clientIpFrom } from "~/net";
 import { authenticate } from "./credentials";
 import { assertSessionCurrent, endSessions, SessionRevokedError } from "./session-version";

@@ -1,6 +1,6 @@
 /** Sign-up and sign-in rules, shared by the tRPC procedure, next-auth and tests. */
 import { z } from "zod";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { COMMON_PASSWORDS } from "./common-passwords";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./password";
 import { ACCOUNT_POLICY, IP_POLICY, SignInThrottle, type AttemptVerdict, type ThrottleSubject } from "./throttle";

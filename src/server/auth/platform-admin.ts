@@ -1,5 +1,5 @@
 import { notFound } from "next/navigation";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { requireSession } from "./require";
 
 /**

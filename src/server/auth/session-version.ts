@@ -6,7 +6,7 @@
  * session of that user on every device and instance at once.
  */
 import type { PrismaClient } from "~/generated/prisma/client";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 
 export class SessionRevokedError extends Error {
   constructor() {

@@ -8,8 +8,8 @@
  * its own successful sign-ins). Redis down: attempts are not throttled (logged), never refused.
  */
 import { createHash } from "node:crypto";
-import { env } from "~/env";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { env } from "~/infra/env";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 
 export interface ThrottlePolicy {
   maxAttempts: number;

@@ -14,9 +14,9 @@ import { loadPriceOverrides } from "~/server/price-overrides";
 import { microsToUsd } from "~/server/api/lib/lookup-json";
 import { requestLogFilterSchema, requestLogPage } from "~/server/api/lib/request-log";
 import { attributionIdSchema, PEOPLE_MAX, tenantPeople, tenantSessions } from "~/server/api/lib/people";
-import { dayKey, isValidTimeZone, lastDays } from "~/server/api/lib/time-range";
+import { dayKey, lastDays, zoneOrUtc } from "~/lib/time";
 import { emptyTotals, type UsageTotals } from "~/server/api/lib/usage-report";
-import { db as defaultDb } from "~/server/db";
+import { db as defaultDb } from "~/infra/db";
 
 const PAGE = 1000;
 
@@ -263,7 +263,7 @@ export async function exportUsage(
   if (by !== "day" && days > 90) return text(400, "Bad query: days: at most 90 with by=user or by=session");
   if (by === "user") return exportPeople(access.tenant.id, keyId, days, db);
   if (by === "session") return exportSessions(access.tenant.id, keyId, { endUserId, sessionId }, days, db);
-  const timeZone = isValidTimeZone(access.tenant.timeZone) ? access.tenant.timeZone : "UTC";
+  const timeZone = zoneOrUtc(access.tenant.timeZone);
   const range = lastDays(days, timeZone);
   const [rows, hourly, overrides] = await Promise.all([
     usageRows({ tenantId: access.tenant.id, apiKeyId: keyId, from: range.from, to: range.to, dayBucketsIn: timeZone }),

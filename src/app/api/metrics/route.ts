@@ -5,7 +5,8 @@
  * otherwise it refuses, so a forgotten token never leaves metrics open to the network.
  */
 import { servesLoopbackOnly } from "~/net";
-import { metricsAuthorized, metricsContentType, metricsText } from "~/server/observability/metrics";
+import { metricsAuthorized } from "~/infra/observability/metrics";
+import { metricsContentType, metricsText } from "~/server/metrics";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";

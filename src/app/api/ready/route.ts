@@ -5,7 +5,7 @@
  *  "redis":{"ok":true,"latencyMs":0},"migrations":{"ok":true,"latencyMs":2,"expected":1,"applied":1,
  *  "pending":[],"failed":[],"unknown":[]}}}  — a failed check carries "error".
  */
-import { checkReadiness } from "~/server/observability/readiness";
+import { checkReadiness } from "~/infra/observability/readiness";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";

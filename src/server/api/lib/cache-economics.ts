@@ -9,7 +9,7 @@ import type { UsageRow } from "~/ledger";
 import type { ProviderName } from "~/ledger/types";
 import type { PriceOverrides } from "~/pricing";
 import { lookupRates, type BaseRates } from "~/pricing/request";
-import { dayKey } from "./time-range";
+import { dayKey } from "~/lib/time";
 
 export interface CacheEconomicsRow {
   /** null when grouped per model and day over all keys. */

@@ -6,9 +6,9 @@
 import { z } from "zod";
 import { dayPeriod, limitStatus, monthPeriod, usageRows, type LimitStatus } from "~/ledger";
 import { hashApiKey, looksLikeApiKey } from "~/keys";
-import { db } from "~/server/db";
+import { db } from "~/infra/db";
 import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
-import { floorHour, isValidTimeZone, nextHour } from "./time-range";
+import { DAY_MS, floorHour, nextHour, zoneOrUtc } from "~/lib/time";
 import { byModel, emptyTotals, sumTotals, type ModelUsage, type UsageTotals } from "./usage-report";
 
 export const apiIdSchema = z.uuid({ message: "An API ID is a UUID, like 123e4567-e89b-12d3-a456-426614174000" });
@@ -18,8 +18,6 @@ export const apiKeySecretSchema = z
   .trim()
   .max(200)
   .refine(looksLikeApiKey, "A Metergate key starts with mg- and is about 46 characters long");
-
-const DAY_MS = 86_400_000;
 
 export interface PeriodUsage {
   /** Start of the period (ISO 8601), in the key's tenant time zone. */
@@ -75,7 +73,7 @@ export async function lookupKeyUsage(apiId: string, now: Date = new Date()): Pro
     select: { ...keyLimitsSelect, createdAt: true, revokedAt: true, expiresAt: true, firstUsedAt: true },
   });
   if (!key || key.revokedAt) return empty;
-  const timeZone = isValidTimeZone(key.tenant.timeZone) ? key.tenant.timeZone : "UTC";
+  const timeZone = zoneOrUtc(key.tenant.timeZone);
   const [rows, limits] = await Promise.all([
     usageRows({ apiKeyId: apiId, from: floorHour(key.createdAt), to: nextHour(now), dayBucketsIn: timeZone }),
     limitStatus(toKeyLimits(key), { now: now.getTime() }),

@@ -6,12 +6,9 @@
 import { z } from "zod";
 import type { UsageRow } from "~/ledger";
 import { METRICS } from "~/ledger/types";
-import { zonedTimeToUtc } from "~/ledger/periods";
 import { emptyTotals, sumTotals, byModel, type ModelUsage, type UsageTotals } from "./usage-report";
-import { dayKey, nextHour, startOfDay } from "./time-range";
+import { addDaysKey, DAY_MS, dayKey, HOUR_MS, hourKey, localMidnight, nextHour, startOfDay } from "~/lib/time";
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 /** At most this many calendar days in a custom range. */
 export const MAX_RANGE_DAYS = 366;
 /** Hour buckets only up to this many days (744 points). */
@@ -40,17 +37,6 @@ export interface ResolvedRange {
   to: Date;
   /** Calendar days covered (tenant time zone). */
   dayCount: number;
-}
-
-/** The instant local midnight of "YYYY-MM-DD" happens in the zone. */
-export function localMidnight(key: string, timeZone: string): Date {
-  const [y, m, d] = key.split("-").map(Number) as [number, number, number];
-  return new Date(zonedTimeToUtc(y, m, d, 0, timeZone));
-}
-
-function addDaysKey(key: string, days: number): string {
-  const [y, m, d] = key.split("-").map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 }
 
 /** A range in the zone: presets end at the end of the current hour; custom ranges at the end of their last day. */
@@ -86,24 +72,11 @@ export function defaultBucket(range: ResolvedRange): Bucket {
 /** Bucket label formatting is cached per hour: rows share hours, Intl formatting is not free. */
 function bucketKeyFn(bucket: Bucket, timeZone: string): (hourStart: Date) => string {
   const cache = new Map<number, string>();
-  const hourFmt = new Intl.DateTimeFormat("en-CA", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-  });
   return (date) => {
     const ms = date.getTime();
     let key = cache.get(ms);
     if (key === undefined) {
-      if (bucket === "day") key = dayKey(date, timeZone);
-      else {
-        const p = hourFmt.formatToParts(date);
-        const get = (t: Intl.DateTimeFormatPartTypes) => p.find((x) => x.type === t)?.value ?? "00";
-        key = `${get("year")}-${get("month")}-${get("day")}T${get("hour")}`;
-      }
+      key = bucket === "day" ? dayKey(date, timeZone) : hourKey(date, timeZone);
       cache.set(ms, key);
     }
     return key;

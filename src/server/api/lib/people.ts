@@ -6,9 +6,18 @@
  */
 import { z } from "zod";
 import type { PrismaClient } from "~/generated/prisma/client";
-import { isValidAttributionId, OTHER_BUCKET, peopleUsage, sessionUsage, type PersonUsage, type SessionUsage } from "~/ledger";
-import { dbRead as defaultDb } from "~/server/db";
-import { lastDays } from "./time-range";
+import {
+  isValidAttributionId,
+  OTHER_BUCKET,
+  PEOPLE_PER_KEY_DAY,
+  peopleUsage,
+  SESSIONS_PER_KEY_DAY,
+  sessionUsage,
+  type PersonUsage,
+  type SessionUsage,
+} from "~/ledger";
+import { dbRead as defaultDb } from "~/infra/db";
+import { lastDays } from "~/lib/time";
 
 /** Periods offered (days, UTC, today included): the same choices as the usage views. */
 export const PEOPLE_PERIOD_DAYS = [1, 7, 30, 90] as const;
@@ -42,12 +51,13 @@ export interface SessionRow extends SessionUsage {
 export async function tenantPeople(
   db: PrismaClient,
   q: { tenantId: string; apiKeyId?: string; days: number; limit?: number; now?: Date },
-): Promise<{ from: Date; to: Date; people: PersonRow[]; total: number }> {
+): Promise<{ from: Date; to: Date; people: PersonRow[]; total: number; caps: { peoplePerKeyDay: number; sessionsPerKeyDay: number } }> {
   const range = peopleRange(q.days, q.now);
   const r = await peopleUsage({ tenantId: q.tenantId, apiKeyId: q.apiKeyId, ...range, limit: q.limit ?? PEOPLE_MAX }, db);
   return {
     ...range,
     total: r.total,
+    caps: { peoplePerKeyDay: PEOPLE_PER_KEY_DAY, sessionsPerKeyDay: SESSIONS_PER_KEY_DAY },
     people: r.people.map((p) => ({ ...p, kind: p.endUserId === "" ? "none" : p.endUserId === OTHER_BUCKET ? "other" : "named" })),
   };
 }

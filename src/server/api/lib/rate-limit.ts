@@ -1,6 +1,6 @@
 /** Fixed-window rate limits in Redis: one INCR (+ EXPIRE) per hit, shared by every instance. */
-import { env } from "~/env";
-import { redis as defaultRedis, type RedisClient } from "~/server/redis";
+import { env } from "~/infra/env";
+import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 
 export interface RateLimitResult {
   allowed: boolean;

@@ -4,7 +4,7 @@
  */
 import type { UsageRow } from "~/ledger";
 import { METRICS, type Metric } from "~/ledger/types";
-import { dayKey } from "./time-range";
+import { dayKey } from "~/lib/time";
 
 /** One number per ledger metric (METRICS): requests, tokens by kind, cost, errors, unpriced use… */
 export type UsageTotals = Record<Metric, number>;

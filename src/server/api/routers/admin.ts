@@ -5,13 +5,12 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { markTenantSuspended, openDeadLetterCount, usageRows } from "~/ledger";
-import { isValidTimeZone } from "../lib/time-range";
+import { DAY_MS, zoneOrUtc } from "~/lib/time";
 import { bucketSchema, rangeInputSchema, resolveRange } from "../lib/overview";
 import { createTRPCRouter, platformAdminProcedure, tenantIdSchema } from "../trpc";
 import { tenantOverview } from "./usage";
 
 const PLATFORM_TIME_ZONE = "UTC";
-const DAY_MS = 86_400_000;
 
 export const adminRouter = createTRPCRouter({
   /** Every tenant ranked by spend over the range, with a daily cost trend (UTC days) for a sparkline. */
@@ -100,7 +99,7 @@ export const adminRouter = createTRPCRouter({
         },
       });
       if (!tenant) throw new TRPCError({ code: "NOT_FOUND", message: "No such tenant" });
-      const timeZone = isValidTimeZone(tenant.timeZone) ? tenant.timeZone : "UTC";
+      const timeZone = zoneOrUtc(tenant.timeZone);
       const [overview, keys] = await Promise.all([
         tenantOverview(ctx.db, tenant.id, timeZone, { range: input.range, bucket: input.bucket }),
         ctx.db.apiKey.findMany({

@@ -8,7 +8,7 @@ import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import { authorizeKeyChange, LEGACY_SETTER_ROLE, lockedLimitFields, type KeyChange } from "../lib/key-field-rules";
 import { auditValue, checkRateWindow, keyLimitsShape, toLimitColumns, type KeyLimitsColumns } from "../lib/key-limits-input";
 import { REQUEST_LOG_MAX_PAGE, requestLogFilterSchema, requestLogPage } from "../lib/request-log";
-import { isValidTimeZone, lastDays } from "../lib/time-range";
+import { DAY_MS, lastDays, zoneOrUtc } from "~/lib/time";
 import { buildUsageReport } from "../lib/usage-report";
 import { cacheEconomics, sumCacheEconomics } from "../lib/cache-economics";
 import { loadPriceOverrides } from "~/server/price-overrides";
@@ -27,8 +27,6 @@ export const keyTagSchema = z
   .max(32, "A tag has at most 32 characters")
   .regex(/^[a-z0-9][a-z0-9._:/-]*$/, "Tags use letters, digits and . _ : / -");
 export const keyTagsSchema = z.array(keyTagSchema).max(20, "At most 20 tags");
-
-const DAY_MS = 86_400_000;
 
 /** A key of the tenant, for reading (any member). NOT_FOUND for another tenant's key. */
 async function tenantKeyOrThrow<T extends { id: true }>(db: PrismaClient, tenantId: string, keyId: string, select: T) {
@@ -362,7 +360,7 @@ export const apiKeyRouter = createTRPCRouter({
     .input(z.object({ keyId: keyIdSchema, days: z.union(USAGE_PERIOD_DAYS.map((d) => z.literal(d))).default(30) }))
     .query(async ({ ctx, input }) => {
       await tenantKeyOrThrow(ctx.db, ctx.tenant.id, input.keyId, { id: true });
-      const timeZone = isValidTimeZone(ctx.tenant.timeZone) ? ctx.tenant.timeZone : "UTC";
+      const timeZone = zoneOrUtc(ctx.tenant.timeZone);
       const range = lastDays(input.days, timeZone);
       const [rows, hourly, overrides] = await Promise.all([
         usageRows({ tenantId: ctx.tenant.id, apiKeyId: input.keyId, from: range.from, to: range.to, dayBucketsIn: timeZone }),

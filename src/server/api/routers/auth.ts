@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { env } from "~/env";
+import { env } from "~/infra/env";
 import { EmailTakenError, registerUser, signUpInputSchema } from "~/server/auth/credentials";
 import { hitFixedWindow } from "../lib/rate-limit";
 import { createTRPCRouter, publicProcedure } from "../trpc";

@@ -4,8 +4,7 @@ import { z } from "zod";
 import { createTRPCRouter, hasRole, protectedProcedure, tenantProcedure } from "../trpc";
 import type { MemberRole } from "~/generated/prisma/enums";
 import { assertMayAssign, mayAssign, memberRoleSchema } from "./member";
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from "~/lib/time";
 
 /** Invitation links carry a random token; the database keeps only its SHA-256. */
 export function hashInvitationToken(token: string): string {

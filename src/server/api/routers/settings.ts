@@ -9,17 +9,11 @@ import { encryptWebhookSecret } from "~/alerts/secret";
 import { generateWebhookSecret } from "~/alerts/signature";
 import { egressUrlSchema, redactUrl } from "~/egress";
 import { isUsdAmount, parseUsdToMicros } from "~/lib/money";
-import { env } from "~/env";
+import { env } from "~/infra/env";
+import { supportedTimeZones } from "~/lib/time";
 import { findModelPrice } from "~/pricing";
 import { unpricedModelPolicySchema } from "~/relay/unpriced-policy";
 import { createTRPCRouter, tenantProcedure } from "../trpc";
-
-/** IANA zones this runtime knows (Intl.supportedValuesOf), plus UTC which some runtimes omit from the list. */
-let zones: Set<string> | null = null;
-export function supportedTimeZones(): Set<string> {
-  zones ??= new Set([...Intl.supportedValuesOf("timeZone"), "UTC", "Etc/UTC"]);
-  return zones;
-}
 
 export const timeZoneSchema = z
   .string()

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { usageRows } from "~/ledger";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { bucketSchema, buildOverview, defaultBucket, MAX_HOURLY_DAYS, rangeInputSchema, resolveRange, type KeyInfo, type RangeInput } from "../lib/overview";
-import { isValidTimeZone, lastDays } from "../lib/time-range";
+import { lastDays, zoneOrUtc } from "~/lib/time";
 import { buildUsageReport, type ModelUsage } from "../lib/usage-report";
 import { cacheEconomics, sumCacheEconomics } from "../lib/cache-economics";
 import { loadPriceOverrides } from "~/server/price-overrides";
@@ -56,7 +56,7 @@ export const usageRouter = createTRPCRouter({
   summary: tenantProcedure("VIEWER")
     .input(z.object({ days: z.union(USAGE_PERIOD_DAYS.map((d) => z.literal(d))).default(30) }))
     .query(async ({ ctx, input }) => {
-      const timeZone = isValidTimeZone(ctx.tenant.timeZone) ? ctx.tenant.timeZone : "UTC";
+      const timeZone = zoneOrUtc(ctx.tenant.timeZone);
       const range = lastDays(input.days, timeZone);
       const rows = await usageRows({ tenantId: ctx.tenant.id, from: range.from, to: range.to, dayBucketsIn: timeZone });
       return { from: range.from, to: range.to, timeZone, ...buildUsageReport(rows, range.days, timeZone) };
@@ -70,7 +70,7 @@ export const usageRouter = createTRPCRouter({
   overview: tenantProcedure("VIEWER")
     .input(overviewInputSchema)
     .query(({ ctx, input }) => {
-      const timeZone = isValidTimeZone(ctx.tenant.timeZone) ? ctx.tenant.timeZone : "UTC";
+      const timeZone = zoneOrUtc(ctx.tenant.timeZone);
       return tenantOverview(ctx.db, ctx.tenant.id, timeZone, input);
     }),
 });

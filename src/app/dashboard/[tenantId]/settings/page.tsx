@@ -9,7 +9,7 @@ import { GeneralSettings, WebhookSettings } from "~/components/settings/general-
 import { PriceOverrides } from "~/components/settings/price-overrides";
 import { UpstreamsPanel } from "~/components/settings/upstreams-panel";
 import { hasRole } from "~/server/api/trpc";
-import { supportedTimeZones } from "~/server/api/routers/settings";
+import { supportedTimeZones } from "~/lib/time";
 import { requireSession } from "~/server/auth/require";
 import { HydrateClient, prefetch, serverCaller, trpc } from "~/trpc/server";
 

@@ -1,4 +1,4 @@
-import { relayRoute } from "~/relay";
+import { relayRoute } from "~/server/relay/default";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";

@@ -1,6 +1,6 @@
 /**
  * IP addresses as bytes, CIDR ranges, and the ranges a tenant-chosen destination may not reach.
- * Pure (no env, no I/O) so src/env.ts can validate the allowlist with it.
+ * Pure (no env, no I/O) so src/infra/env.ts can validate the allowlist with it.
  *
  * Embedded IPv4 forms (IPv4-mapped ::ffff:a.b.c.d, IPv4-compatible ::a.b.c.d, NAT64 64:ff9b::/96,
  * 6to4 2002::/16) are judged by the IPv4 address they carry, so ::ffff:127.0.0.1 is loopback.

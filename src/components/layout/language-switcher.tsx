@@ -3,8 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useTransition } from "react";
 import { cn } from "~/components/ui/cn";
-import { LOCALE_COOKIE, LOCALE_NAMES, LOCALES, isLocale } from "./config";
-import { useLocale, useT } from "./client";
+import { LOCALE_COOKIE, LOCALE_NAMES, LOCALES, isLocale } from "~/i18n/config";
+import { useLocale, useT } from "~/i18n/client";
 
 /** Sets the `mg-locale` cookie (one year) and re-renders the server components in the new language. */
 export function LanguageSwitcher({ className }: { className?: string }) {

@@ -7,7 +7,7 @@
  * was read (admission and recording need only Redis, and revocation, rotation and suspension reach
  * the admission script through Redis). A key never read before the outage gets 503.
  */
-import { env } from "~/env";
+import { env } from "~/infra/env";
 import type { ProviderName } from "~/ledger/types";
 import path from "node:path";
 import { admit, LeaseHeartbeat, LedgerJournal, LedgerRecorder, spentInRange, type QuotaCharge, type RequestEvent } from "~/ledger";
@@ -15,27 +15,22 @@ import { keyLimitsSelect, toKeyLimits } from "~/server/key-limits";
 import { loadPriceOverrides } from "~/server/price-overrides";
 import type { PriceOverrides } from "~/pricing";
 import { costOf } from "~/pricing";
-import { componentLogger, logRequest, logUnbilled, scrubSecrets, unbilledEndpointLabel } from "~/server/observability/logger";
-import {
-  observePostgresError,
-  observeLedgerRecords,
-  observeQuotaRefusal,
-  observeRedisError,
-  observeRequest,
-  observeStaleServed,
-  observeUnbilled,
-} from "~/server/observability/metrics";
-import { db } from "~/server/db";
-import { isDatabaseUnreachable } from "~/server/db-errors";
-import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } from "./auth";
+import { componentLogger, scrubSecrets } from "~/infra/observability/logger";
+import { observePostgresError, observeRedisError } from "~/infra/observability/metrics";
+import { observeLedgerRecords } from "~/ledger/metrics";
+import { logRequest, logUnbilled, unbilledEndpointLabel } from "~/relay/log-lines";
+import { observeQuotaRefusal, observeRequest, observeStaleServed, observeUnbilled } from "~/relay/metrics";
+import { db } from "~/infra/db";
+import { isDatabaseUnreachable } from "~/infra/db-errors";
+import { cachedKeyLookup, matchesModelPattern, type KeyLookup, type RelayKey } from "~/relay/auth";
 import { clientIpFrom } from "~/net";
-import { decryptCredential } from "./credentials";
-import { RelayError } from "./errors";
-import { processLifecycle, type DrainReport } from "./lifecycle";
-import { createRelay, type RelayContext, type RelayHandler, type UnbilledCall, type UnservedRequest } from "./relay";
-import { staleTolerantCache, type StaleOptions } from "./stale-cache";
-import { createUpstreamFetch, type UpstreamTarget } from "./upstream";
-import { unpricedModelPolicySchema, type UnpricedModelPolicy } from "./unpriced-policy";
+import { decryptCredential } from "~/relay/credentials";
+import { RelayError } from "~/relay/errors";
+import { processLifecycle, type DrainReport } from "~/relay/lifecycle";
+import { createRelay, type RelayContext, type RelayHandler, type UnbilledCall, type UnservedRequest } from "~/relay/relay";
+import { staleTolerantCache, type StaleOptions } from "~/relay/stale-cache";
+import { createUpstreamFetch, type UpstreamTarget } from "~/relay/upstream";
+import { unpricedModelPolicySchema, type UnpricedModelPolicy } from "~/relay/unpriced-policy";
 
 const relayLog = componentLogger("relay");
 

@@ -189,7 +189,7 @@ export async function checkMigrations(
 }
 
 async function defaultDeps(): Promise<ReadinessDeps> {
-  const [{ db }, { redis }] = await Promise.all([import("~/server/db"), import("~/server/redis")]);
+  const [{ db }, { redis }] = await Promise.all([import("~/infra/db"), import("~/infra/redis")]);
   return {
     db,
     redis,

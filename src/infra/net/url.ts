@@ -3,7 +3,7 @@
  * credentials, no fragment, and for upstream base URLs no query and no path tricks, so a base
  * URL can only ever add a path prefix in front of the relay's own endpoint paths. Also: joining a
  * base URL with an endpoint path, and URLs as they may appear in logs and the audit log.
- * Pure (no env) so src/env.ts can check the deployment's own upstream URLs with it.
+ * Pure (no env) so src/infra/env.ts can check the deployment's own upstream URLs with it.
  */
 
 /** "upstream": a provider base URL the relay appends its endpoint paths to. "webhook": a full URL POSTed to as is. */

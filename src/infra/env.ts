@@ -3,8 +3,8 @@
  * so a missing or bad variable stops the server with a message naming it.
  */
 import { z } from "zod";
-import { parseCidr, parseHostPattern } from "./egress/address";
-import { checkUrlShape } from "./egress/url";
+import { parseCidr, parseHostPattern } from "./net/address";
+import { checkUrlShape } from "./net/url";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);

@@ -1,6 +1,7 @@
+import "server-only";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "~/generated/prisma/client";
-import { env } from "~/env";
+import { env } from "~/infra/env";
 
 function createClient(url: string): PrismaClient {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });

@@ -1,5 +1,6 @@
+import "server-only";
 import { Cluster, Redis } from "ioredis";
-import { env } from "~/env";
+import { env } from "~/infra/env";
 
 export type RedisClient = Redis | Cluster;
 
