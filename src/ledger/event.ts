@@ -52,6 +52,9 @@ export const storedEventSchema = z.object({
   flags: z.array(z.enum(EVENT_FLAGS)).default([]),
   billing: billingModifiersSchema.default({ ...NO_MODIFIERS }),
   reasoningTokens: count.default(0),
+  /** End user and session within the tenant (attribution.ts); null = not sent. */
+  endUserId: z.string().nullable().default(null),
+  sessionId: z.string().nullable().default(null),
   /** A tenant override's CostExplanation, kept whole (null for catalog prices: see explanationOf). */
   explanation: z
     .custom<CostExplanation>((v) => typeof v === "object" && v !== null && typeof (v as { entryId?: unknown }).entryId === "string")

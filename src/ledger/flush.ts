@@ -9,6 +9,7 @@
  *  2. One SQL statement: insert them into RequestLog with ON CONFLICT (id) DO NOTHING, and add only
  *     the rows actually inserted to the UsageHourly rollups. A request id is thus counted at most
  *     once, whatever crashed before; the statement is atomic, so it is also counted at least once.
+ *     The same statement adds them to the People and Session rollups (attribution-rollups.ts).
  *     If Postgres refuses the statement for its data (SQLSTATE class 22, 23 or 54: a bad value, a
  *     constraint, an index row too large), the batch is split in halves and each half committed
  *     the same way, down to single events: every event is then either committed, or refused on
@@ -28,6 +29,7 @@ import { env } from "~/infra/env";
 import { db as defaultDb } from "~/infra/db";
 import { redis as defaultRedis, type RedisClient } from "~/infra/redis";
 import type { PrismaClient } from "~/generated/prisma/client";
+import { attributionRollupCtes } from "./attribution-rollups";
 import { explanationOf, pendingDeltas, storedEventSchema, type StoredEvent } from "./event";
 import { safeText, wellFormed } from "./sanitize";
 import { LuaScript } from "./lua";
@@ -140,6 +142,8 @@ const FIELD_COLUMNS: readonly LogColumn[] = [
   { name: "webFetchRequests", sqlType: "int", value: (e) => e.billing.webFetchRequests },
   { name: "promptCacheRetention", sqlType: "text", value: (e) => e.billing.promptCacheRetention },
   { name: "costExplanation", sqlType: "jsonb", value: explanationOf },
+  { name: "endUserId", sqlType: "text", value: (e) => e.endUserId },
+  { name: "sessionId", sqlType: "text", value: (e) => e.sessionId },
 ];
 
 const LOG_COLUMNS: readonly LogColumn[] = [
@@ -175,7 +179,7 @@ WITH input AS (
   ON CONFLICT ("apiKeyId", model, "hourStart") DO UPDATE SET
     ${adds}
   RETURNING 1
-), touched AS (
+)${attributionRollupCtes()}, touched AS (
   UPDATE "ApiKey" k SET "lastUsedAt" = GREATEST(k."lastUsedAt", u.last), "firstUsedAt" = COALESCE(k."firstUsedAt", u.first)
   FROM (SELECT "apiKeyId", max("createdAt") AS last, min("createdAt") AS first FROM ins GROUP BY 1) u
   WHERE k.id = u."apiKeyId"

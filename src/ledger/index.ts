@@ -5,6 +5,7 @@
  *  - sweepOrphans: expired leases of requests never recorded → `orphaned` events (in the flush).
  *  - flushOnce / startFlushLoop: move events into Postgres exactly once.
  *  - usageRows: Postgres rollups plus what Redis holds that is not flushed yet.
+ *  - attributionOf, peopleUsage, sessionUsage: end user and session of a request, and their rollups.
  *  - listDeadLetters / replayDeadLetters: events the flush quarantined (Postgres refused them).
  *  - isValidModelName & co: what a request may put into the ledger (sanitize.ts).
  */
@@ -18,6 +19,16 @@ export { flushOnce, startFlushLoop, FlushError, type FlushLoop, type FlushLoopHo
 export { listDeadLetters, replayDeadLetters, openDeadLetterCount, type DeadLetterRow, type ReplayReport } from "./dead-letter";
 export { isValidModelName, MODEL_NAME_RULE, MODEL_NAME_MAX_LENGTH, TOKEN_COUNT_MAX } from "./sanitize";
 export { usageRows, spentInRange, type Spend, type UsageRow, type UsageQuery } from "./query";
+export { peopleUsage, sessionUsage, BadCursorError, type PersonUsage, type PeopleResult, type SessionUsage, type SessionPage } from "./attribution-query";
+export {
+  attributionOf,
+  isValidAttributionId,
+  ATTRIBUTION_ID_RULE,
+  OTHER_BUCKET,
+  PEOPLE_PER_KEY_DAY,
+  SESSIONS_PER_KEY_DAY,
+  type Attribution,
+} from "./attribution";
 export { METRICS, type Metric } from "./redis-keys";
 export {
   admit,

@@ -28,7 +28,7 @@ import type { RequestEvent, TokenUsage } from "./types";
 export interface LeaseDraft {
   request: Pick<
     RequestEvent,
-    "id" | "apiKeyId" | "tenantId" | "model" | "provider" | "endpoint" | "stream" | "startedAt" | "clientIp" | "userAgent"
+    "id" | "apiKeyId" | "tenantId" | "model" | "provider" | "endpoint" | "stream" | "startedAt" | "clientIp" | "userAgent" | "endUserId" | "sessionId"
   >;
   /** Estimated usage if the request is orphaned: admission's input estimate, no output. */
   usage: TokenUsage;
@@ -58,6 +58,9 @@ const leaseInfoSchema = z.object({
       startedAt: z.number().int(),
       clientIp: z.string().nullable(),
       userAgent: z.string().nullable(),
+      // Absent in leases filed before attribution existed.
+      endUserId: z.string().nullable().default(null),
+      sessionId: z.string().nullable().default(null),
     }),
     usage: z.object({ input: tokenCount, output: tokenCount, cacheWrite5m: tokenCount, cacheWrite1h: tokenCount, cacheRead: tokenCount }),
     costMicros: tokenCount,

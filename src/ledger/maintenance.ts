@@ -268,6 +268,28 @@ export async function reprice(
       from,
       to,
     );
+    // The People and Session rollups, the same way: a cell is rewritten only when every request it
+    // counts is in the repriced range (and in the log). Overflow buckets ("(other)") are not.
+    const unpriced = METRIC_DEFS.unpricedCount.rollupSql;
+    await db.$executeRawUnsafe(
+      `UPDATE "UsageUserDaily" u SET "costMicros" = l.cost, "unpricedCount" = l.unpriced
+       FROM (SELECT "apiKeyId", date_trunc('day', "createdAt") AS d, COALESCE("endUserId", '') AS uid, count(*) AS n,
+                    sum("costMicros") AS cost, ${unpriced} AS unpriced
+             FROM "RequestLog" WHERE "createdAt" >= $1 AND "createdAt" < $2 GROUP BY 1, 2, 3) l
+       WHERE u."apiKeyId" = l."apiKeyId" AND u.day = l.d AND u."endUserId" = l.uid
+         AND u.requests = l.n AND (u."costMicros" <> l.cost OR u."unpricedCount" <> l.unpriced)`,
+      from,
+      to,
+    );
+    await db.$executeRawUnsafe(
+      `UPDATE "UsageSession" u SET "costMicros" = l.cost, "unpricedCount" = l.unpriced
+       FROM (SELECT "apiKeyId", "sessionId", count(*) AS n, sum("costMicros") AS cost, ${unpriced} AS unpriced
+             FROM "RequestLog" WHERE "createdAt" >= $1 AND "createdAt" < $2 AND "sessionId" IS NOT NULL GROUP BY 1, 2) l
+       WHERE u."apiKeyId" = l."apiKeyId" AND u."sessionId" = l."sessionId"
+         AND u.requests = l.n AND (u."costMicros" <> l.cost OR u."unpricedCount" <> l.unpriced)`,
+      from,
+      to,
+    );
   }
   return report;
 }

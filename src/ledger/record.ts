@@ -118,6 +118,8 @@ export function toStoredEvent(event: RequestEvent, priceOverrides?: PriceOverrid
     flags: ok ? (clean.flags ?? []) : withFlag(clean.flags, "suspicious"),
     billing: billing === NO_MODIFIERS ? { ...NO_MODIFIERS } : billing,
     reasoningTokens: clean.reasoningTokens ?? 0,
+    endUserId: clean.endUserId ?? null,
+    sessionId: clean.sessionId ?? null,
     // Only a tenant override's explanation (costOfRequest builds no other): the flush recomputes
     // a catalog price's from the event, so the hot path does not carry ~600 bytes per event.
     explanation: valid?.explanation ?? null,
@@ -161,6 +163,8 @@ function wireForm(e: StoredEvent): Partial<StoredEvent> {
   if (e.reasoningTokens !== 0) wire.reasoningTokens = e.reasoningTokens;
   if (e.explanation !== null) wire.explanation = e.explanation;
   if (e.flags.length > 0) wire.flags = e.flags;
+  if (e.endUserId !== null) wire.endUserId = e.endUserId;
+  if (e.sessionId !== null) wire.sessionId = e.sessionId;
   return wire;
 }
 

@@ -5,9 +5,11 @@
  *  - token counts: safe non-negative integers ≤ TOKEN_COUNT_MAX, else clamped and the event
  *    flagged `suspicious` (never dropped);
  *  - every other string (user agent, error message, endpoint, client IP): NUL and lone surrogates
- *    removed, length bounded, in sanitizeEvent, the one place every event passes before it is stored.
+ *    removed, length bounded, in sanitizeEvent, the one place every event passes before it is stored;
+ *  - end-user and session ids: kept only when they follow ATTRIBUTION_ID_RULE (attribution.ts), else null.
  */
 import { costOf, type Cost, type PriceOverrides } from "~/pricing";
+import { isValidAttributionId } from "./attribution";
 import { EVENT_FLAGS, type EventFlag, type RequestEvent, type TokenUsage } from "./types";
 
 export const MODEL_NAME_MAX_LENGTH = 128;
@@ -146,6 +148,8 @@ export function sanitizeEvent<E extends RequestEvent>(event: E): SanitizedEvent<
   const latencyMs = safeMillis(event.latencyMs);
   const ttfbMs = event.ttfbMs === null ? null : safeMillis(event.ttfbMs);
   const reordered = orderedFlags(event.flags);
+  const endUserId = event.endUserId == null || isValidAttributionId(event.endUserId) ? event.endUserId : null;
+  const sessionId = event.sessionId == null || isValidAttributionId(event.sessionId) ? event.sessionId : null;
   const unchanged =
     !suspicious &&
     reordered === undefined &&
@@ -154,7 +158,9 @@ export function sanitizeEvent<E extends RequestEvent>(event: E): SanitizedEvent<
     userAgent === event.userAgent &&
     error === event.error &&
     latencyMs === event.latencyMs &&
-    ttfbMs === event.ttfbMs;
+    ttfbMs === event.ttfbMs &&
+    endUserId === event.endUserId &&
+    sessionId === event.sessionId;
   if (unchanged) return { event, usageClamped: false };
 
   let usage = event.usage;
@@ -164,7 +170,7 @@ export function sanitizeEvent<E extends RequestEvent>(event: E): SanitizedEvent<
   }
   const flags = suspicious ? withFlag(event.flags, "suspicious") : (reordered ?? event.flags ?? []);
   return {
-    event: { ...event, model, status, startedAt, usage, endpoint, clientIp, userAgent, error, latencyMs, ttfbMs, flags },
+    event: { ...event, model, status, startedAt, usage, endpoint, clientIp, userAgent, error, latencyMs, ttfbMs, endUserId, sessionId, flags },
     usageClamped: !usageOk,
   };
 }

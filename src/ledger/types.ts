@@ -63,6 +63,9 @@ export interface RequestEvent {
   billing?: BillingModifiers;
   /** Reasoning / thinking tokens, already inside `usage.output` (shown, not billed twice). */
   reasoningTokens?: number;
+  /** Who sent it inside the key's tenant, and in which session (src/ledger/attribution.ts); absent = unknown. */
+  endUserId?: string | null;
+  sessionId?: string | null;
 }
 
 export function totalTokens(u: TokenUsage): number {

@@ -10,6 +10,7 @@ import type { ProviderName, RequestEvent } from "~/ledger/types";
 import { costOf, type PriceOverrides } from "~/pricing";
 import { lookupRates } from "~/pricing/request";
 import { ZERO_USAGE } from "~/ledger/types";
+import { attributionOf } from "~/ledger/attribution";
 import { anthropicMessages, openAiChat, openAiResponses, type ProtocolAdapter } from "./adapters";
 import { authenticate, isModelAllowed, type AuthenticatedKey, type KeyLookup, type RelayKey } from "./auth";
 import { errorResponse, RelayError, type RefusalReason, type WireProtocol } from "./errors";
@@ -261,6 +262,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     const requestId = randomUUID();
     const key = await authenticate(request.headers, deps.lookupKey, startedAt);
     const body = await readClientBody(request, deps.maxBodyBytes);
+    const { endUserId, sessionId } = attributionOf(request.headers, body.json, adapter.protocol);
 
     const base: Omit<RequestEvent, "status" | "usage" | "usageSource" | "latencyMs" | "ttfbMs" | "error"> = {
       id: requestId,
@@ -274,6 +276,8 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       startedAt,
       clientIp: ctx.clientIp,
       userAgent: redactApiKeys(request.headers.get("user-agent")),
+      endUserId,
+      sessionId,
     };
     let charge: QuotaCharge | null = null;
     const { ticket } = billing;

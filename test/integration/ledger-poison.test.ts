@@ -27,7 +27,7 @@ afterAll(async () => {
 function stored(tenantId: string, apiKeyId: string, over: Partial<StoredEvent> = {}): StoredEvent {
   return {
     ...requestEvent(tenantId, apiKeyId),
-    flags: [], requestedModel: null, billing: { ...NO_MODIFIERS }, reasoningTokens: 0, explanation: null,
+    flags: [], requestedModel: null, billing: { ...NO_MODIFIERS }, reasoningTokens: 0, explanation: null, endUserId: null, sessionId: null,
     costMicros: COST, priced: true, ...over,
   };
 }

@@ -7,6 +7,9 @@ import { admit } from "~/ledger";
 import { db } from "~/infra/db";
 import { loadKeyLimits } from "~/keys/server";
 import { redis } from "~/infra/redis";
+import { commitEvents } from "~/ledger/flush";
+import { toStoredEvent } from "~/ledger/record";
+import { requestEvent } from "../helpers/events";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 
 const ip = () => `192.0.2.${1 + Math.floor(Math.random() * 250)}`;
@@ -63,7 +66,10 @@ describe("POST /api/lookup", () => {
     const viaGet = (await (
       await GET(new Request(`http://localhost/api/lookup?id=${key.id}`, { headers: { "x-forwarded-for": ip() } }))
     ).json()) as Record<string, unknown>;
-    const strip = (o: Record<string, unknown>) => ({ ...o, asOf: "", limits: "" });
+    // The same answer, except that only the holder of the secret sees the key's people and sessions.
+    expect(viaGet.attribution).toBeUndefined();
+    expect(body.attribution).toEqual({ from: expect.any(String), people: [], sessions: [] });
+    const strip = (o: Record<string, unknown>) => ({ ...o, asOf: "", limits: "", attribution: undefined });
     expect(strip(viaGet)).toEqual(strip(body));
   });
 
@@ -75,9 +81,40 @@ describe("POST /api/lookup", () => {
     expect(unknown.apiId).toBeNull();
     expect({ ...revoked, asOf: "" }).toEqual({ ...unknown, asOf: "" });
     expect(revoked.limits).toEqual([]);
+    expect(revoked.attribution).toBeNull();
     expect(Object.keys(revoked).sort()).toEqual(
-      ["apiId", "asOf", "expiresAt", "limits", "models", "thisMonth", "timeZone", "today", "totals"].sort(),
+      ["apiId", "asOf", "attribution", "expiresAt", "limits", "models", "thisMonth", "timeZone", "today", "totals"].sort(),
     );
+  });
+
+  it("gives the key holder the key's people and sessions, narrowed by endUserId / sessionId", async () => {
+    const { tenant, key, secret } = await createTenantWithKey("bykey-people");
+    const other = await createTenantWithKey("bykey-people-other");
+    const now = Date.now();
+    const events = [
+      requestEvent(tenant.id, key.id, { endUserId: "alice", sessionId: "s-1", startedAt: now - 5000 }),
+      requestEvent(tenant.id, key.id, { endUserId: "alice", sessionId: "s-1", startedAt: now - 4000 }),
+      requestEvent(tenant.id, key.id, { endUserId: "bob", sessionId: "s-2", startedAt: now - 3000 }),
+      // Another tenant's alice is not this key's alice.
+      requestEvent(other.tenant.id, other.key.id, { endUserId: "alice", sessionId: "s-1", startedAt: now - 3000 }),
+    ];
+    await commitEvents(db, events.map((e) => toStoredEvent(e)), 0);
+    type Attribution = { people: Array<{ endUserId: string; requests: number; costUsd: string }>; sessions: Array<{ sessionId: string; requests: number; durationMs: number }> };
+    const all = ((await (await post({ key: secret })).json()) as { attribution: Attribution }).attribution;
+    expect(all.people.map((p) => [p.endUserId, p.requests, p.costUsd])).toEqual([
+      ["alice", 2, "0.031614"],
+      ["bob", 1, "0.015807"],
+    ]);
+    expect(all.sessions.map((s) => [s.sessionId, s.requests, s.durationMs])).toEqual([
+      ["s-2", 1, 120],
+      ["s-1", 2, 1120],
+    ]);
+    const bob = ((await (await post({ key: secret, endUserId: "bob" })).json()) as { attribution: Attribution }).attribution;
+    expect(bob.people.map((p) => p.endUserId)).toEqual(["bob"]);
+    expect(bob.sessions.map((s) => s.sessionId)).toEqual(["s-2"]);
+    const one = ((await (await post({ key: secret, sessionId: "s-1" })).json()) as { attribution: Attribution }).attribution;
+    expect(one.sessions.map((s) => s.sessionId)).toEqual(["s-1"]);
+    expect((await post({ key: secret, endUserId: "not valid" })).status).toBe(400);
   });
 
   it("refuses a body without a Metergate key with 400", async () => {

@@ -43,7 +43,7 @@ describe("ledger maintenance", () => {
 
   it("reprices logs and rollups after a price change, with a dry run first", async () => {
     const { tenant, key } = await createTenantWithKey("reprice");
-    for (let i = 0; i < 3; i++) await recordRequest(event(tenant.id, key.id));
+    for (let i = 0; i < 3; i++) await recordRequest({ ...event(tenant.id, key.id), endUserId: "alice", sessionId: "s-1" });
     await flushOnce();
     const base = priceTable.models["claude-sonnet-4-5"]!;
     const doubled = { "claude-sonnet-4-5": { ...base, output: base.output * 2 } }; // +89×15 µ$ per request
@@ -56,6 +56,10 @@ describe("ledger maintenance", () => {
     expect(rows.reduce((s, r) => s + Number(r.costMicros), 0)).toBe(3 * (15807 + 1335));
     const logs = await db.requestLog.findMany({ where: { apiKeyId: key.id } });
     expect(logs.every((l) => Number(l.costMicros) === 15807 + 1335)).toBe(true);
+    // The People and Session rollups follow.
+    const people = await db.usageUserDaily.findMany({ where: { apiKeyId: key.id } });
+    expect(people.reduce((s, r) => s + Number(r.costMicros), 0)).toBe(3 * (15807 + 1335));
+    expect(Number((await db.usageSession.findFirstOrThrow({ where: { apiKeyId: key.id, sessionId: "s-1" } })).costMicros)).toBe(3 * (15807 + 1335));
     expect(mine(await reconcile(...window()), key.id)).toEqual([]);
     await reprice(...window(), { dryRun: false }); // back to the shipped table for other tests
   });

@@ -31,6 +31,8 @@ interface Filter {
   model?: string;
   from?: Date;
   to?: Date;
+  endUserId?: string;
+  sessionId?: string;
 }
 
 function statusTone(status: number): string {
@@ -45,6 +47,8 @@ function exportHref(tenantId: string, keyId: string, f: Filter): string {
   if (f.model) q.set("model", f.model);
   if (f.from) q.set("from", f.from.toISOString());
   if (f.to) q.set("to", f.to.toISOString());
+  if (f.endUserId) q.set("endUserId", f.endUserId);
+  if (f.sessionId) q.set("sessionId", f.sessionId);
   return `/api/export/${tenantId}/requests?${q}`;
 }
 
@@ -79,6 +83,8 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
       model: text("model") || undefined,
       from: date("from"),
       to: date("to"),
+      endUserId: text("endUserId") || undefined,
+      sessionId: text("sessionId") || undefined,
     });
     setCursors([null]);
   }
@@ -139,6 +145,18 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
             {t("requestLog.to")}
           </label>
           <input id="log-to" name="to" type="datetime-local" className={cn(inputClass, "mt-1")} />
+        </div>
+        <div>
+          <label htmlFor="log-end-user" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+            {t("requestLog.endUser")}
+          </label>
+          <input id="log-end-user" name="endUserId" maxLength={128} placeholder={t("requestLog.anyValue")} className={cn(inputClass, "mt-1 w-44")} />
+        </div>
+        <div>
+          <label htmlFor="log-session" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
+            {t("requestLog.session")}
+          </label>
+          <input id="log-session" name="sessionId" maxLength={128} placeholder={t("requestLog.anyValue")} className={cn(inputClass, "mt-1 w-44")} />
         </div>
         <Button type="submit" variant="secondary">
           {t("usage.range.apply")}
@@ -234,6 +252,11 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
                 {open.has(r.id) ? (
                   <tr data-testid="log-detail" data-detail-for={r.id}>
                     <td colSpan={9} className="bg-zinc-50 px-5 py-3 dark:bg-zinc-950/40">
+                      {r.endUserId || r.sessionId ? (
+                        <p className="mb-2 font-mono text-xs text-zinc-600 dark:text-zinc-400" data-testid="log-attribution">
+                          {t("requestLog.endUser")}: {r.endUserId ?? t("common.none")} · {t("requestLog.session")}: {r.sessionId ?? t("common.none")}
+                        </p>
+                      ) : null}
                       <CostDetail row={r} />
                     </td>
                   </tr>

@@ -5,6 +5,7 @@ import { authRouter } from "./routers/auth";
 import { invitationRouter } from "./routers/invitation";
 import { lookupRouter } from "./routers/lookup";
 import { memberRouter } from "./routers/member";
+import { peopleRouter } from "./routers/people";
 import { settingsRouter } from "./routers/settings";
 import { tenantRouter } from "./routers/tenant";
 import { upstreamRouter } from "./routers/upstream";
@@ -18,6 +19,7 @@ export const appRouter = createTRPCRouter({
   member: memberRouter,
   invitation: invitationRouter,
   usage: usageRouter,
+  people: peopleRouter,
   lookup: lookupRouter,
   admin: adminRouter,
   audit: auditRouter,

@@ -1,6 +1,6 @@
 /**
  * CSV exports for the portal: a key's request log and usage (a key's or the whole tenant's) per
- * day and model. Same access rule as the pages (a member of the tenant, any role; keys scoped to the
+ * day and model, per end user or per session. Same access rule as the pages (a member of the tenant, any role; keys scoped to the
  * tenant) and the same numbers: request-log rows through requestLogPage, usage through usageRows,
  * cost always the ledger's costMicros (also given as exact dollars). Streamed page by page.
  */
@@ -13,6 +13,7 @@ import { explanationText } from "~/server/api/lib/cost-explanation";
 import { loadPriceOverrides } from "~/keys/server";
 import { microsToUsd } from "~/server/api/lib/lookup-json";
 import { requestLogFilterSchema, requestLogPage } from "~/server/api/lib/request-log";
+import { attributionIdSchema, PEOPLE_MAX, tenantPeople, tenantSessions } from "~/server/api/lib/people";
 import { dayKey, lastDays, zoneOrUtc } from "~/lib/time";
 import { emptyTotals, type UsageTotals } from "~/server/api/lib/usage-report";
 import { db as defaultDb } from "~/infra/db";
@@ -87,6 +88,8 @@ const requestLogQuerySchema = z.object({
   model: requestLogFilterSchema.shape.model,
   from: optionalDate,
   to: optionalDate,
+  endUserId: requestLogFilterSchema.shape.endUserId,
+  sessionId: requestLogFilterSchema.shape.sessionId,
 });
 
 export const REQUEST_LOG_COLUMNS = [
@@ -116,9 +119,11 @@ export const REQUEST_LOG_COLUMNS = [
   "web_fetch_requests",
   "reasoning_tokens",
   "cost_explanation",
+  "end_user_id",
+  "session_id",
 ] as const;
 
-/** GET /api/export/<tenantId>/requests?keyId=&statusClass=&model=&from=&to= */
+/** GET /api/export/<tenantId>/requests?keyId=&statusClass=&model=&from=&to=&endUserId=&sessionId= */
 export async function exportRequestLog(
   req: Request,
   tenantId: string,
@@ -128,7 +133,13 @@ export async function exportRequestLog(
   const access = await tenantOf(db, session, tenantId);
   if (access.error) return access.error;
   const params = Object.fromEntries(new URL(req.url).searchParams);
-  const parsed = requestLogQuerySchema.safeParse({ ...params, statusClass: params.statusClass || undefined, model: params.model || undefined });
+  const parsed = requestLogQuerySchema.safeParse({
+    ...params,
+    statusClass: params.statusClass || undefined,
+    model: params.model || undefined,
+    endUserId: params.endUserId || undefined,
+    sessionId: params.sessionId || undefined,
+  });
   if (!parsed.success) return text(400, `Bad query: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const { keyId, ...filter } = parsed.data;
   const key = await db.apiKey.findFirst({ where: { id: keyId, tenantId: access.tenant.id }, select: { id: true } });
@@ -167,6 +178,8 @@ export async function exportRequestLog(
           r.webFetchRequests,
           r.reasoningTokens,
           explanationText(r.explanation),
+          r.endUserId,
+          r.sessionId,
         ]);
       }
       cursor = page.nextCursor;
@@ -178,7 +191,31 @@ export async function exportRequestLog(
 const usageQuerySchema = z.object({
   keyId: z.uuid().optional(),
   days: z.coerce.number().int().min(1).max(366).default(30),
+  /** day (default): per day and model; user: per end user; session: per session (UTC days). */
+  by: z.enum(["day", "user", "session"]).default("day"),
+  /** With by=session: only this end user's sessions, or this one session. */
+  endUserId: attributionIdSchema.optional(),
+  sessionId: attributionIdSchema.optional(),
 });
+
+/** Metric columns of the by=user and by=session exports, in this order after their own columns. */
+const ATTRIBUTION_METRIC_COLUMNS = [
+  "requests",
+  "input_tokens",
+  "output_tokens",
+  "cache_write_5m_tokens",
+  "cache_write_1h_tokens",
+  "cache_read_tokens",
+  "cost_micros",
+  "cost_usd",
+  "errors",
+] as const;
+export const PEOPLE_COLUMNS = ["end_user_id", "kind", "keys", "first_seen", "last_seen", ...ATTRIBUTION_METRIC_COLUMNS] as const;
+export const SESSION_COLUMNS = ["session_id", "end_user_id", "key_id", "key_name", "first_seen", "last_seen", "duration_ms", ...ATTRIBUTION_METRIC_COLUMNS] as const;
+
+function attributionMetrics(m: UsageTotals): Array<string | number> {
+  return [m.requests, m.inputTokens, m.outputTokens, m.cacheWrite5mTokens, m.cacheWrite1hTokens, m.cacheReadTokens, m.costMicros, microsToUsd(m.costMicros), m.errorCount];
+}
 
 export const USAGE_COLUMNS = [
   "day",
@@ -210,13 +247,22 @@ export async function exportUsage(
   const access = await tenantOf(db, session, tenantId);
   if (access.error) return access.error;
   const params = Object.fromEntries(new URL(req.url).searchParams);
-  const parsed = usageQuerySchema.safeParse({ ...params, keyId: params.keyId || undefined });
+  const parsed = usageQuerySchema.safeParse({
+    ...params,
+    keyId: params.keyId || undefined,
+    by: params.by || undefined,
+    endUserId: params.endUserId || undefined,
+    sessionId: params.sessionId || undefined,
+  });
   if (!parsed.success) return text(400, `Bad query: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  const { keyId, days } = parsed.data;
+  const { keyId, days, by, endUserId, sessionId } = parsed.data;
   if (keyId) {
     const key = await db.apiKey.findFirst({ where: { id: keyId, tenantId: access.tenant.id }, select: { id: true } });
     if (!key) return text(404, "No such key in this tenant");
   }
+  if (by !== "day" && days > 90) return text(400, "Bad query: days: at most 90 with by=user or by=session");
+  if (by === "user") return exportPeople(access.tenant.id, keyId, days, db);
+  if (by === "session") return exportSessions(access.tenant.id, keyId, { endUserId, sessionId }, days, db);
   const timeZone = zoneOrUtc(access.tenant.timeZone);
   const range = lastDays(days, timeZone);
   const [rows, hourly, overrides] = await Promise.all([
@@ -260,4 +306,40 @@ export async function exportUsage(
     }
   }
   return csvResponse(`usage-${keyId ?? tenantId}-${days}d.csv`, lines());
+}
+
+/** by=user: the People view as CSV (the same rows: UTC days, per end user, by cost). */
+async function exportPeople(tenantId: string, keyId: string | undefined, days: number, db: PrismaClient): Promise<Response> {
+  const r = await tenantPeople(db, { tenantId, apiKeyId: keyId, days, limit: PEOPLE_MAX });
+  async function* lines(): AsyncGenerator<string> {
+    yield csvLine(PEOPLE_COLUMNS);
+    for (const p of r.people) {
+      yield csvLine([p.endUserId, p.kind, p.keys, p.firstSeenAt.toISOString(), p.lastSeenAt.toISOString(), ...attributionMetrics(p)]);
+    }
+  }
+  return csvResponse(`people-${keyId ?? tenantId}-${days}d.csv`, lines());
+}
+
+/** by=session: every session active in the period, most recent first, paged through the same query as the Sessions list. */
+async function exportSessions(
+  tenantId: string,
+  keyId: string | undefined,
+  filter: { endUserId?: string; sessionId?: string },
+  days: number,
+  db: PrismaClient,
+): Promise<Response> {
+  async function* lines(): AsyncGenerator<string> {
+    yield csvLine(SESSION_COLUMNS);
+    let cursor: string | null = null;
+    do {
+      const page = await tenantSessions(db, { tenantId, apiKeyId: keyId, ...filter, days, cursor, limit: PAGE });
+      for (const s of page.sessions) {
+        yield csvLine([
+          s.sessionId, s.endUserId, s.apiKeyId, s.keyName, s.firstSeenAt.toISOString(), s.lastSeenAt.toISOString(), s.durationMs, ...attributionMetrics(s),
+        ]);
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+  return csvResponse(`sessions-${keyId ?? tenantId}-${days}d.csv`, lines());
 }

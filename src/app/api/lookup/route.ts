@@ -27,6 +27,11 @@
  *   ]   // names: rate_requests rate_tokens rate_cost concurrency cost_daily cost_weekly cost_monthly
  *       //        cost_total tokens_total tenant_budget; units: requests tokens micros concurrent
  * }
+ * POST only (the holder of the secret, not anyone who knows the API ID) also answers "attribution":
+ * {"from": "...", "people": [{"endUserId", "kind": "named"|"none"|"other", "requests", …, "costUsd",
+ *  "firstSeenAt", "lastSeenAt"}], "sessions": [{"sessionId", "endUserId", "firstSeenAt", "lastSeenAt",
+ *  "durationMs", "requests", …, "costUsd"}]} over the last 30 UTC days (50 most recent sessions), or
+ *  null for an unknown key; body fields "endUserId" / "sessionId" narrow both lists.
  * An unknown or revoked ID returns the same shape with zeros, empty "models" and "limits", and
  * "expiresAt": null. 400 {"error": "..."} when id is not a UUID (or key not a Metergate key);
  * 429 {"error": "..."} with Retry-After when the per-IP limit (LOOKUP_RATE_LIMIT_PER_MINUTE, shared
@@ -35,7 +40,8 @@
 import { z } from "zod";
 import { clientIpFrom } from "~/net";
 import { apiIdForSecret, apiIdSchema, apiKeySecretSchema, emptyLookup, lookupKeyUsage } from "~/server/api/lib/key-lookup";
-import { toLookupJson } from "~/server/api/lib/lookup-json";
+import { toAttributionJson, toLookupJson } from "~/server/api/lib/lookup-json";
+import { attributionIdSchema, keyAttribution } from "~/server/api/lib/people";
 import { hitLookupLimit } from "~/server/api/lib/rate-limit";
 import { payloadTooLarge, readBoundedBody } from "~/server/http/bounded-body";
 
@@ -65,7 +71,11 @@ export async function GET(req: Request): Promise<Response> {
   return Response.json(toLookupJson(await lookupKeyUsage(parsed.data)), { headers: NO_STORE });
 }
 
-const postBodySchema = z.object({ key: apiKeySecretSchema });
+const postBodySchema = z.object({
+  key: apiKeySecretSchema,
+  endUserId: attributionIdSchema.optional(),
+  sessionId: attributionIdSchema.optional(),
+});
 
 export async function POST(req: Request): Promise<Response> {
   const raw = await readBoundedBody(req, LOOKUP_BODY_MAX_BYTES);
@@ -78,11 +88,19 @@ export async function POST(req: Request): Promise<Response> {
   }
   const parsed = postBodySchema.safeParse(body);
   if (!parsed.success) {
-    return Response.json({ error: 'Send {"key": "mg-…"}: a Metergate API key' }, { status: 400, headers: NO_STORE });
+    return Response.json(
+      { error: 'Send {"key": "mg-…"}: a Metergate API key (and optionally "endUserId", "sessionId": recorded ids)' },
+      { status: 400, headers: NO_STORE },
+    );
   }
   const limited = await rateLimited(req);
   if (limited) return limited;
   const apiId = await apiIdForSecret(parsed.data.key);
-  const lookup = apiId ? toLookupJson(await lookupKeyUsage(apiId)) : { ...toLookupJson(emptyLookup("")), apiId: null };
-  return Response.json(lookup, { headers: NO_STORE });
+  if (!apiId) return Response.json({ ...toLookupJson(emptyLookup("")), apiId: null, attribution: null }, { headers: NO_STORE });
+  const { endUserId, sessionId } = parsed.data;
+  const [usage, attribution] = await Promise.all([lookupKeyUsage(apiId), keyAttribution(apiId, { endUserId, sessionId })]);
+  return Response.json(
+    { ...toLookupJson(usage), attribution: attribution ? toAttributionJson(attribution.from, attribution.people, attribution.sessions) : null },
+    { headers: NO_STORE },
+  );
 }

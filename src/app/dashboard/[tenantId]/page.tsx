@@ -49,6 +49,9 @@ export default async function TenantDashboardPage({ params }: { params: Promise<
             </h1>
           </div>
           <div className="flex flex-wrap items-center gap-2">
+            <Link href={`/dashboard/${tenant.id}/people`} className={buttonClass("secondary")} data-testid="people-link">
+              {t("tenant.nav.people")}
+            </Link>
             {hasRole(tenant.role, "ADMIN") ? (
               <Link href={`/dashboard/${tenant.id}/audit`} className={buttonClass("secondary")} data-testid="audit-link">
                 {t("tenant.nav.audit")}

@@ -1,5 +1,6 @@
 import type { LimitStatus } from "~/ledger";
 import type { KeyLookup, PeriodUsage } from "./key-lookup";
+import type { PersonRow, SessionRow } from "./people";
 import type { UsageTotals } from "./usage-report";
 
 type WithUsd<T extends UsageTotals> = T & { costUsd: string };
@@ -21,6 +22,32 @@ export interface KeyLookupJson {
   today: PeriodJson;
   thisMonth: PeriodJson;
   limits: (LimitStatus & { maxUsd?: string; usedUsd?: string })[];
+}
+
+/** People and sessions of the key, for its holder (POST by secret): never in the answer by API ID. */
+export interface KeyAttributionJson {
+  /** The UTC days counted (the last 30, today included). */
+  from: string;
+  people: Array<WithUsd<UsageTotals> & { endUserId: string; kind: PersonRow["kind"]; firstSeenAt: string; lastSeenAt: string }>;
+  sessions: Array<
+    WithUsd<UsageTotals> & { sessionId: string; endUserId: string | null; firstSeenAt: string; lastSeenAt: string; durationMs: number }
+  >;
+}
+
+export function toAttributionJson(from: Date, people: readonly PersonRow[], sessions: readonly SessionRow[]): KeyAttributionJson {
+  return {
+    from: from.toISOString(),
+    people: people.map(({ keys: _keys, firstSeenAt, lastSeenAt, ...p }) => ({
+      ...withUsd(p),
+      firstSeenAt: firstSeenAt.toISOString(),
+      lastSeenAt: lastSeenAt.toISOString(),
+    })),
+    sessions: sessions.map(({ apiKeyId: _k, keyName: _n, overflow: _o, firstSeenAt, lastSeenAt, ...s }) => ({
+      ...withUsd(s),
+      firstSeenAt: firstSeenAt.toISOString(),
+      lastSeenAt: lastSeenAt.toISOString(),
+    })),
+  };
 }
 
 /** Integer micro-dollars as an exact decimal dollar string, e.g. 15807 → "0.015807". */

@@ -1,5 +1,5 @@
 /**
- * A key's request log, newest first, paged by a keyset cursor (createdAt, id) so a page costs the
+ * A key's request log (filterable by status, model, time, end user and session), newest first, paged by a keyset cursor (createdAt, id) so a page costs the
  * same at row 10 and at row 1 000 000 (index RequestLog(apiKeyId, createdAt)). Shared by the
  * per-key page (tRPC) and the CSV export, so both show the same rows and the same cost numbers
  * (each row's costMicros as the ledger recorded it).
@@ -8,6 +8,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma, PrismaClient } from "~/generated/prisma/client";
 import type { CostExplanation } from "~/pricing/request";
+import { attributionIdSchema } from "./people";
 
 export const STATUS_CLASSES = ["2xx", "4xx", "5xx", "errors", "refused"] as const;
 export type StatusClass = (typeof STATUS_CLASSES)[number];
@@ -19,6 +20,9 @@ export const requestLogFilterSchema = z.object({
   from: z.date().optional(),
   /** Exclusive. */
   to: z.date().optional(),
+  /** End user / session as recorded (src/ledger/attribution.ts). */
+  endUserId: attributionIdSchema.optional(),
+  sessionId: attributionIdSchema.optional(),
 });
 export type RequestLogFilter = z.infer<typeof requestLogFilterSchema>;
 
@@ -54,6 +58,9 @@ export interface RequestLogRow {
   reasoningTokens: number;
   /** Why it cost what it did (null: not priced, or recorded before explanations were kept). */
   explanation: CostExplanation | null;
+  /** Who sent it and in which session (null: not sent). */
+  endUserId: string | null;
+  sessionId: string | null;
 }
 
 export interface RequestLogPage {
@@ -103,6 +110,8 @@ export async function requestLogPage(
     tenantId: q.tenantId,
     apiKeyId: q.apiKeyId,
     ...(filter.model ? { model: filter.model } : {}),
+    ...(filter.endUserId ? { endUserId: filter.endUserId } : {}),
+    ...(filter.sessionId ? { sessionId: filter.sessionId } : {}),
     ...statusWhere(filter.statusClass),
     AND: [
       filter.from || filter.to ? { createdAt: { gte: filter.from, lt: filter.to } } : {},
@@ -146,6 +155,8 @@ export async function requestLogPage(
       reasoningTokens: r.reasoningTokens,
       // Written by the ledger from priceRequest's own output.
       explanation: (r.costExplanation ?? null) as CostExplanation | null,
+      endUserId: r.endUserId,
+      sessionId: r.sessionId,
     })),
     nextCursor: found.length > q.limit && last ? encodeCursor(last) : null,
   };

@@ -49,7 +49,10 @@ export default async function KeyPage({ params }: { params: Promise<{ tenantId: 
           <Link href={`/dashboard/${tenantId}`} className="hover:underline">
             {tenant.name}
           </Link>{" "}
-          / <span>{t("keys.title")}</span>
+          / <span>{t("keys.title")}</span> ·{" "}
+          <Link href={`/dashboard/${tenantId}/people?key=${keyId}`} className="hover:underline" data-testid="key-people-link">
+            {t("keys.peopleLink")}
+          </Link>
         </nav>
         <Suspense fallback={<p className="text-sm text-zinc-500">{t("common.loading")}</p>}>
           <KeyHeader tenantId={tenantId} keyId={keyId} />
