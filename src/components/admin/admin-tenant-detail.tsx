@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { columnDigits, Money } from "../money";
 import Link from "next/link";
 import { useState } from "react";
 import { useFormat, useT } from "~/i18n/client";
@@ -101,6 +102,7 @@ export function AdminTenantDetail({ tenantId }: { tenantId: string }) {
             </thead>
             <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
               {(data?.keys ?? []).map((k) => {
+                const keyCostDigits = columnDigits((o?.topKeys ?? []).map((x) => x.costMicros));
                 const spent = o?.topKeys.find((x) => x.apiKeyId === k.id);
                 return (
                   <tr key={k.id}>
@@ -108,7 +110,7 @@ export function AdminTenantDetail({ tenantId }: { tenantId: string }) {
                       {k.name} <span className="ml-1 font-mono text-xs font-normal text-zinc-500 dark:text-zinc-400">{k.keyPrefix}…</span>
                     </th>
                     <td className="px-3 py-2.5 font-mono text-xs">{k.id}</td>
-                    <td className="px-3 py-2.5 text-right tabular-nums">{spent ? f.cost(spent.costMicros) : "—"}</td>
+                    <td className="px-3 py-2.5 text-right tabular-nums">{spent ? <Money micros={spent.costMicros} digits={keyCostDigits} /> : "—"}</td>
                     <td className="px-3 py-2.5 pr-5 text-right">
                       {k.revokedAt ? (
                         <span className="text-red-700 dark:text-red-400">{t("admin.revoked")}</span>

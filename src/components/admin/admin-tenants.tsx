@@ -9,6 +9,7 @@ import { RangePicker, type RangeChoice } from "../dashboard/usage-overview";
 import { StatCard } from "../dashboard/stat-card";
 import { Card, CardHeader } from "../ui/card";
 import { Sparkline } from "./sparkline";
+import { columnDigits, Money } from "../money";
 import { SuspendButton } from "./suspend-button";
 
 export const ADMIN_DEFAULT_RANGE: RangeChoice = { kind: "30d" };
@@ -26,6 +27,7 @@ export function AdminTenants() {
   });
   const data = query.data;
   const deadLetters = useQuery({ ...trpc.admin.deadLetters.queryOptions(), refetchInterval: 30_000 }).data;
+  const costDigits = columnDigits((data?.tenants ?? []).map((r) => r.costMicros));
   const th = "px-3 py-2 text-right font-medium first:text-left";
   const td = "px-3 py-2.5 text-right tabular-nums first:text-left";
   return (
@@ -95,7 +97,7 @@ export function AdminTenants() {
                       <Sparkline values={row.trend} label={`${t("admin.trend")}: ${row.name}`} className="ml-auto text-indigo-500" />
                     </td>
                     <td className={td + " font-semibold"} data-testid="admin-tenant-cost">
-                      {f.cost(row.costMicros)}
+                      <Money micros={row.costMicros} digits={costDigits} />
                     </td>
                     <td className={td + " pr-5"}>
                       <SuspendButton tenantId={row.id} name={row.name} suspended={row.suspendedAt !== null} />

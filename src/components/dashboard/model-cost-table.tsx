@@ -1,6 +1,7 @@
 "use client";
 
 import { useFormat, useT } from "~/i18n/client";
+import { columnDigits, Money } from "../money";
 
 export interface ModelCostRow {
   model: string;
@@ -22,10 +23,10 @@ export function ModelCostTable({ rows, emptyText }: { rows: readonly ModelCostRo
   const t = useT();
   const f = useFormat();
   const formatCount = f.count;
-  const formatCost = f.cost;
   if (rows.length === 0) {
     return <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{emptyText}</p>;
   }
+  const costDigits = columnDigits(rows.map((r) => r.costMicros));
   return (
     <div className="-mx-5 overflow-x-auto">
       <table className="w-full min-w-[640px] text-sm" data-testid="model-cost-table">
@@ -56,7 +57,9 @@ export function ModelCostTable({ rows, emptyText }: { rows: readonly ModelCostRo
                 {formatCount(r.cacheWrite5mTokens + r.cacheWrite1hTokens)}
               </td>
               <td className={td}>{formatCount(r.cacheReadTokens)}</td>
-              <td className={td + " pr-5 font-semibold"} data-testid="model-cost">{formatCost(r.costMicros)}</td>
+              <td className={td + " pr-5 font-semibold"} data-testid="model-cost">
+                <Money micros={r.costMicros} digits={costDigits} />
+              </td>
             </tr>
           ))}
         </tbody>

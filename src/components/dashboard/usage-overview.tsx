@@ -16,12 +16,15 @@ import { CacheEconomics, UnpricedBanner } from "./cache-economics";
 import { ModelCostTable } from "./model-cost-table";
 import { StatCard } from "./stat-card";
 import { TrendChart } from "./trend-chart";
+import { LIVE_REFRESH_MS } from "../live";
+import { bucketCodec, overviewInput, rangeCodec } from "../url-params";
+import { useUrlParam } from "../url-state";
+import { DEFAULT_RANGE } from "~/server/api/lib/overview";
+import { columnDigits, Money } from "../money";
 
 export type RangeChoice = { kind: "today" | "7d" | "30d" | "month" } | { kind: "custom"; from: string; to: string };
 export type BucketChoice = "hour" | "day";
 
-/** The range the page prefetches on the server; the client's first query must use the same input. */
-export const DEFAULT_RANGE: RangeChoice = { kind: "7d" };
 
 const PRESETS: { kind: "today" | "7d" | "30d" | "month"; label: MessageKey }[] = [
   { kind: "today", label: "usage.range.today" },
@@ -30,8 +33,6 @@ const PRESETS: { kind: "today" | "7d" | "30d" | "month"; label: MessageKey }[] =
   { kind: "month", label: "usage.range.month" },
 ];
 
-/** Live refresh: the ledger includes unflushed usage, so a request shows within seconds. */
-const REFRESH_MS = 5_000;
 
 const segment = (active: boolean) =>
   cn(
@@ -178,13 +179,16 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
   const trpc = useTRPC();
   const t = useT();
   const f = useFormat();
-  const [range, setRange] = useState<RangeChoice>(DEFAULT_RANGE);
-  const [bucket, setBucket] = useState<BucketChoice | undefined>(undefined);
+  const [range, setRange] = useUrlParam<RangeChoice>("range", rangeCodec, DEFAULT_RANGE);
+  const [bucket, setBucket] = useUrlParam<BucketChoice | undefined>("bucket", bucketCodec, undefined);
   const overview = useQuery({
-    ...trpc.usage.overview.queryOptions(bucket === undefined ? { tenantId, range } : { tenantId, range, bucket }),
-    refetchInterval: REFRESH_MS,
+    ...trpc.usage.overview.queryOptions(overviewInput(tenantId, range, bucket)),
+    // Reads the ledger's unflushed deltas too: every refetch is current.
+    refetchInterval: LIVE_REFRESH_MS,
     placeholderData: (previous) => previous,
   });
+  // A new range or bucket: the numbers on screen are the old ones until the answer comes.
+  const stale = overview.isPlaceholderData;
   const data = overview.data;
   const totals = data?.totals;
   // Names for the cache table's key column (the page prefetches the key list).
@@ -194,7 +198,7 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
   const tokens = totals ? totals.inputTokens + totals.outputTokens + totals.cacheWrite5mTokens + totals.cacheWrite1hTokens + totals.cacheReadTokens : 0;
 
   return (
-    <section className="space-y-6" aria-labelledby="usage-title">
+    <section className="space-y-6" aria-labelledby="usage-title" aria-busy={stale || undefined}>
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div>
           <h2 id="usage-title" className="text-lg font-semibold">
@@ -202,7 +206,12 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
           </h2>
           <p className="mt-0.5 flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400">
             <span aria-hidden className="size-1.5 rounded-full bg-emerald-500" />
-            {t("usage.live")}
+            {t("live.every", { seconds: LIVE_REFRESH_MS / 1000 })}
+            {stale ? (
+              <span role="status" className="font-medium text-indigo-700 dark:text-indigo-300" data-testid="usage-updating">
+                · {t("live.updating")}
+              </span>
+            ) : null}
             {data ? <span className="font-mono">· {data.timeZone}</span> : null}
           </p>
         </div>
@@ -287,6 +296,7 @@ function TopKeys({ tenantId, rows, linkKeys, totalCost }: { tenantId: string; ro
   if (rows.length === 0) return <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("usage.emptyModels")}</p>;
   const th = "px-3 py-2 text-right font-medium first:text-left";
   const td = "px-3 py-2.5 text-right tabular-nums first:text-left";
+  const costDigits = columnDigits(rows.map((k) => k.costMicros));
   return (
     <div className="-mx-5 overflow-x-auto">
       <table className="w-full min-w-[480px] text-sm" data-testid="top-keys">
@@ -316,7 +326,9 @@ function TopKeys({ tenantId, rows, linkKeys, totalCost }: { tenantId: string; ro
                 </th>
                 <td className={td}>{f.count(k.requests)}</td>
                 <td className={td}>{totalCost > 0 ? f.percent(k.costMicros / totalCost) : "—"}</td>
-                <td className={td + " pr-5 font-semibold"}>{f.cost(k.costMicros)}</td>
+                <td className={td + " pr-5 font-semibold"}>
+                  <Money micros={k.costMicros} digits={costDigits} />
+                </td>
               </tr>
             );
           })}

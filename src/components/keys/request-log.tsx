@@ -268,7 +268,7 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
 }
 
 /** Why one request cost what it did: the explanation the ledger stored when it priced it. */
-function CostDetail({ row }: { row: RequestLogRow }) {
+export function CostDetail({ row }: { row: RequestLogRow }) {
   const t = useT();
   const fmt = useFormat();
   const reported: string[] = [];

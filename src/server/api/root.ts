@@ -5,6 +5,7 @@ import { authRouter } from "./routers/auth";
 import { invitationRouter } from "./routers/invitation";
 import { lookupRouter } from "./routers/lookup";
 import { memberRouter } from "./routers/member";
+import { requestRouter } from "./routers/request";
 import { settingsRouter } from "./routers/settings";
 import { tenantRouter } from "./routers/tenant";
 import { upstreamRouter } from "./routers/upstream";
@@ -23,6 +24,7 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   settings: settingsRouter,
   upstream: upstreamRouter,
+  request: requestRouter,
 });
 
 export type AppRouter = typeof appRouter;

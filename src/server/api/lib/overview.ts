@@ -31,6 +31,9 @@ export const rangeInputSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("custom"), from: dateKeySchema, to: dateKeySchema }),
 ]);
 export type RangeInput = z.infer<typeof rangeInputSchema>;
+/** The range every usage view opens with (tenant dashboard, key page, admin), and its length in days. */
+export const DEFAULT_RANGE = { kind: "7d" } as const satisfies RangeInput;
+export const DEFAULT_RANGE_DAYS = 7;
 export const bucketSchema = z.enum(["hour", "day"]);
 export type Bucket = z.infer<typeof bucketSchema>;
 
