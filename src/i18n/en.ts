@@ -530,6 +530,11 @@ export const en = {
   "live.every": "Updates every {seconds} s",
   "live.requestLog": "Newest first, times in UTC to the second. Refreshes every {seconds} s; a request appears once the ledger has flushed it (every {flushSeconds} s).",
   "live.lookup": "Updates every {seconds} s.",
+  "keys.spend": "Spend, {range}",
+  "usage.exportTitle": "Usage per day, model and key over the last {days} days",
+  "admin.search": "Search tenants by name or slug",
+  "admin.noMatch": "No tenant matches.",
+  "admin.pageStatus": "Page {page} of {pages} · {count} tenants",
   "live.updating": "Updating…",
 } as const;
 

@@ -510,5 +510,10 @@ export const zhCN = {
   "live.every": "每 {seconds} 秒更新",
   "live.requestLog": "最新的在前，时间为 UTC，精确到秒。每 {seconds} 秒刷新；请求写入账本后（每 {flushSeconds} 秒）出现。",
   "live.lookup": "每 {seconds} 秒更新。",
+  "keys.spend": "花费（{range}）",
+  "usage.exportTitle": "最近 {days} 天按日、模型和密钥的用量",
+  "admin.search": "按名称或标识搜索租户",
+  "admin.noMatch": "没有匹配的租户。",
+  "admin.pageStatus": "第 {page} / {pages} 页 · 共 {count} 个租户",
   "live.updating": "更新中…",
 } as const satisfies Dictionary;

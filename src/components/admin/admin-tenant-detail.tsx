@@ -3,7 +3,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { columnDigits, Money } from "../money";
 import Link from "next/link";
-import { useState } from "react";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { ModelCostTable } from "../dashboard/model-cost-table";
@@ -11,19 +10,22 @@ import { StatCard } from "../dashboard/stat-card";
 import { OverviewCharts, RangePicker, type BucketChoice, type RangeChoice } from "../dashboard/usage-overview";
 import { Card, CardHeader } from "../ui/card";
 import { SuspendButton } from "./suspend-button";
+import { LIVE_REFRESH_MS } from "../live";
+import { bucketCodec, overviewInput, rangeCodec } from "../url-params";
+import { useUrlParam } from "../url-state";
+import { DEFAULT_RANGE } from "~/server/api/lib/overview";
 
-export const ADMIN_TENANT_DEFAULT_RANGE: RangeChoice = { kind: "30d" };
 
 /** One tenant as a platform admin sees it: trend, models, keys; suspend or reinstate. */
 export function AdminTenantDetail({ tenantId }: { tenantId: string }) {
   const trpc = useTRPC();
   const t = useT();
   const f = useFormat();
-  const [range, setRange] = useState<RangeChoice>(ADMIN_TENANT_DEFAULT_RANGE);
-  const [bucket, setBucket] = useState<BucketChoice | undefined>(undefined);
+  const [range, setRange] = useUrlParam<RangeChoice>("range", rangeCodec, DEFAULT_RANGE);
+  const [bucket, setBucket] = useUrlParam<BucketChoice | undefined>("bucket", bucketCodec, undefined);
   const query = useQuery({
-    ...trpc.admin.tenant.queryOptions(bucket === undefined ? { tenantId, range } : { tenantId, range, bucket }),
-    refetchInterval: 10_000,
+    ...trpc.admin.tenant.queryOptions(overviewInput(tenantId, range, bucket)),
+    refetchInterval: LIVE_REFRESH_MS,
     placeholderData: (previous) => previous,
   });
   const data = query.data;

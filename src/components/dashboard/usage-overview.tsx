@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { useFormat, useT } from "~/i18n/client";
@@ -11,16 +12,28 @@ import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { inputClass } from "../ui/field";
 import { buttonClass } from "../ui/button";
-import { ModelCostChart, ModelShareChart } from "./model-charts";
 import { CacheEconomics, UnpricedBanner } from "./cache-economics";
 import { ModelCostTable } from "./model-cost-table";
 import { StatCard } from "./stat-card";
-import { TrendChart } from "./trend-chart";
 import { LIVE_REFRESH_MS } from "../live";
 import { bucketCodec, overviewInput, rangeCodec } from "../url-params";
 import { useUrlParam } from "../url-state";
 import { DEFAULT_RANGE } from "~/server/api/lib/overview";
 import { columnDigits, Money } from "../money";
+import { SortHeader, sortRows, useSort } from "../sortable";
+
+/**
+ * The charts (recharts, the page's largest script) load after the numbers: the stat cards and
+ * tables are server-rendered and interactive without waiting for them. Each placeholder has the
+ * chart's height, so nothing moves when it arrives.
+ */
+const chartPlaceholder = (height: string) =>
+  function ChartPlaceholder() {
+    return <div className={cn(height, "w-full animate-pulse rounded-lg bg-zinc-50 dark:bg-zinc-950/40")} aria-hidden />;
+  };
+const TrendChart = dynamic(() => import("./trend-chart").then((m) => m.TrendChart), { ssr: false, loading: chartPlaceholder("h-80") });
+const ModelCostChart = dynamic(() => import("./model-charts").then((m) => m.ModelCostChart), { ssr: false, loading: chartPlaceholder("h-72") });
+const ModelShareChart = dynamic(() => import("./model-charts").then((m) => m.ModelShareChart), { ssr: false, loading: chartPlaceholder("h-72") });
 
 export type RangeChoice = { kind: "today" | "7d" | "30d" | "month" } | { kind: "custom"; from: string; to: string };
 export type BucketChoice = "hour" | "day";
@@ -175,6 +188,27 @@ export function OverviewCharts({ overview, onBucket }: { overview: Overview | un
   );
 }
 
+/**
+ * Days the usage CSV covers for a range: the export takes the last N days (today included), so a
+ * month or custom range exports from its first day up to today.
+ */
+function exportDays(range: RangeChoice): number {
+  const today = new Date();
+  const sinceDay = (day: string) => Math.floor((Date.parse(today.toISOString().slice(0, 10)) - Date.parse(day)) / 86_400_000) + 1;
+  switch (range.kind) {
+    case "today":
+      return 1;
+    case "7d":
+      return 7;
+    case "30d":
+      return 30;
+    case "month":
+      return today.getUTCDate();
+    case "custom":
+      return Math.min(366, Math.max(1, sinceDay(range.from)));
+  }
+}
+
 export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: string; canSeeKeys?: boolean }) {
   const trpc = useTRPC();
   const t = useT();
@@ -215,13 +249,24 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
             {data ? <span className="font-mono">· {data.timeZone}</span> : null}
           </p>
         </div>
-        <RangePicker
-          value={range}
-          onChange={(r) => {
-            setRange(r);
-            setBucket(undefined);
-          }}
-        />
+        <div className="flex flex-wrap items-start gap-2">
+          <a
+            className={buttonClass("secondary")}
+            href={`/api/export/${tenantId}/usage?days=${exportDays(range)}`}
+            download
+            data-testid="tenant-export"
+            title={t("usage.exportTitle", { days: exportDays(range) })}
+          >
+            {t("common.exportCsv")}
+          </a>
+          <RangePicker
+            value={range}
+            onChange={(r) => {
+              setRange(r);
+              setBucket(undefined);
+            }}
+          />
+        </div>
       </div>
       {overview.error ? (
         <p role="alert" className="text-sm text-red-600 dark:text-red-400">
@@ -229,7 +274,7 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
         </p>
       ) : null}
       {data && "unpricedModels" in data ? <UnpricedBanner models={data.unpricedModels} /> : null}
-      <div className={cn("grid grid-cols-2 gap-3 md:grid-cols-4", !totals && "animate-pulse")}>
+      <div className={cn("grid grid-cols-2 gap-3 md:grid-cols-4 transition-opacity", (!totals || stale) && "animate-pulse opacity-60")}>
         <StatCard
           testId="stat-requests"
           label={t("usage.stat.requests")}
@@ -293,6 +338,7 @@ interface TopKeyRow {
 function TopKeys({ tenantId, rows, linkKeys, totalCost }: { tenantId: string; rows: readonly TopKeyRow[]; linkKeys: boolean; totalCost: number }) {
   const t = useT();
   const f = useFormat();
+  const [sort, onSort] = useSort<"name" | "requests" | "cost">({ key: "cost", dir: "desc" });
   if (rows.length === 0) return <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("usage.emptyModels")}</p>;
   const th = "px-3 py-2 text-right font-medium first:text-left";
   const td = "px-3 py-2.5 text-right tabular-nums first:text-left";
@@ -302,14 +348,20 @@ function TopKeys({ tenantId, rows, linkKeys, totalCost }: { tenantId: string; ro
       <table className="w-full min-w-[480px] text-sm" data-testid="top-keys">
         <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
           <tr>
-            <th scope="col" className={th + " pl-5"}>{t("usage.topKeys.key")}</th>
-            <th scope="col" className={th}>{t("usage.col.requests")}</th>
+            <SortHeader column="name" sort={sort} onSort={onSort} className={th + " pl-5"} align="left">
+              {t("usage.topKeys.key")}
+            </SortHeader>
+            <SortHeader column="requests" sort={sort} onSort={onSort} className={th}>
+              {t("usage.col.requests")}
+            </SortHeader>
             <th scope="col" className={th}>{t("usage.col.share")}</th>
-            <th scope="col" className={th + " pr-5"}>{t("usage.col.cost")}</th>
+            <SortHeader column="cost" sort={sort} onSort={onSort} className={th + " pr-5"}>
+              {t("usage.col.cost")}
+            </SortHeader>
           </tr>
         </thead>
         <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-          {rows.map((k) => {
+          {sortRows(rows, sort, (k, key) => (key === "name" ? (k.name ?? "") : key === "requests" ? k.requests : k.costMicros)).map((k) => {
             const label = k.name ?? t("usage.topKeys.deleted");
             return (
               <tr key={k.apiKeyId}>

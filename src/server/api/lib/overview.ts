@@ -142,6 +142,8 @@ export interface Overview {
   series: SeriesPoint[];
   byModel: ModelUsage[];
   topKeys: TopKey[];
+  /** Every key that has usage in the range (the key list's spend column), by id. */
+  keySpend: Array<{ apiKeyId: string; requests: number; costMicros: number }>;
   /** When the numbers were read (live: includes unflushed usage). */
   asOf: Date;
 }
@@ -216,6 +218,7 @@ export function buildOverview(
       series: [...series.values()].sort((a, b) => a.bucket.localeCompare(b.bucket)),
       byModel: models,
       topKeys: top,
+      keySpend: [...perKey.values()].map((k) => ({ apiKeyId: k.apiKeyId, requests: k.requests, costMicros: k.costMicros })),
       asOf: new Date(),
     };
   });
