@@ -7,6 +7,9 @@ import { readableRequestError } from "~/components/requests/request-error";
 import { nextSort, sortCodec, sortRows } from "~/components/sortable";
 import { requestLogFilterSchema } from "~/server/api/lib/request-log";
 import { z } from "zod";
+import type { RangeInput } from "~/server/api/lib/overview";
+
+const WEEK: RangeInput = { kind: "7d" };
 
 describe("money format", () => {
   it("one column, one number of decimals: the most any cell needs", () => {
@@ -38,13 +41,14 @@ describe("money format", () => {
 
 describe("URL state codecs", () => {
   it("range: presets and custom ranges round-trip; junk is the default", () => {
-    for (const r of [{ kind: "30d" }, { kind: "today" }, { kind: "custom", from: "2026-11-01", to: "2026-11-30" }] as const) {
+    const ranges: RangeInput[] = [{ kind: "30d" }, { kind: "today" }, { kind: "custom", from: "2026-11-01", to: "2026-11-30" }];
+    for (const r of ranges) {
       expect(rangeCodec.parse(rangeCodec.format(r))).toEqual(r);
     }
-    expect(readParam(rangeCodec.format({ kind: "month" }), rangeCodec, { kind: "7d" })).toEqual({ kind: "month" });
-    expect(readParam("90y", rangeCodec, { kind: "7d" })).toEqual({ kind: "7d" });
-    expect(readParam(["30d", "7d"], rangeCodec, { kind: "7d" })).toEqual({ kind: "30d" });
-    expect(readParam(undefined, enumCodec(["hour", "day"]), undefined)).toBeUndefined();
+    expect(readParam<RangeInput>(rangeCodec.format({ kind: "month" }), rangeCodec, WEEK)).toEqual({ kind: "month" });
+    expect(readParam<RangeInput>("90y", rangeCodec, WEEK)).toEqual({ kind: "7d" });
+    expect(readParam<RangeInput>(["30d", "7d"], rangeCodec, WEEK)).toEqual({ kind: "30d" });
+    expect(readParam<"hour" | "day" | undefined>(undefined, enumCodec(["hour", "day"]), undefined)).toBeUndefined();
     expect(pageCodec.parse("0")).toBeUndefined();
     expect(pageCodec.parse("3")).toBe(3);
   });

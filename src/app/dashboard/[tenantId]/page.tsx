@@ -5,6 +5,7 @@ import { notFound } from "next/navigation";
 import { ApiKeysPanel } from "~/components/dashboard/api-keys-panel";
 import { TenantSwitcher } from "~/components/dashboard/tenant-switcher";
 import { AlertsBanner } from "~/components/dashboard/alerts-banner";
+import { RequestSearch } from "~/components/requests/request-search";
 import { UsageOverview } from "~/components/dashboard/usage-overview";
 import { bucketCodec, overviewInput, rangeCodec, readParam } from "~/components/url-params";
 import { DEFAULT_RANGE, type RangeInput } from "~/server/api/lib/overview";
@@ -75,6 +76,7 @@ export default async function TenantDashboardPage({
           </div>
         </div>
         <AlertsBanner tenantId={tenant.id} />
+        <RequestSearch tenantId={tenant.id} />
         <UsageOverview tenantId={tenant.id} />
         <ApiKeysPanel tenantId={tenant.id} canCreate={hasRole(tenant.role, "MEMBER")} />
         <MembersPanel tenantId={tenant.id} myRole={tenant.role} />
