@@ -30,7 +30,7 @@ export default async function RequestPage({ params }: { params: Promise<{ tenant
   const { tenantId, requestId: rawId } = await params;
   await requireSession(`/dashboard/${tenantId}/requests/${rawId}`);
   const tenant = await loadTenant(tenantId);
-  const parsed = requestIdSchema.safeParse(decodeURIComponent(rawId).trim());
+  const parsed = requestIdSchema.safeParse(rawId.trim());
   if (!parsed.success) notFound();
   const requestId = parsed.data.toLowerCase();
   const { t } = await getT();
