@@ -73,7 +73,7 @@ function SmallMultiple({
   return (
     <figure className="w-full" data-testid={`trend-${dataKey}`}>
       <figcaption className="text-xs font-medium text-zinc-600 dark:text-zinc-300">{title}</figcaption>
-      <div className={showXAxis ? "h-40" : "h-32"}>
+      <div className={showXAxis ? "h-40" : "h-36"}>
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={data as { label: string; requests: number; cost: number }[]} margin={{ top: 6, right: 4, bottom: 0, left: 0 }} syncId="trend">
             <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} vertical={false} />
@@ -81,6 +81,9 @@ function SmallMultiple({
             <YAxis
               domain={[0, (dataMax: number) => Math.max(dataMax, minMax)]}
               allowDecimals={dataKey === "cost"}
+              // Keep the 0 at the foot of each small multiple: both start from zero, visibly.
+              interval="preserveStartEnd"
+              tickCount={4}
               tickFormatter={tick}
               tick={AXIS_TICK}
               tickLine={false}

@@ -241,11 +241,9 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
           <p className="mt-0.5 flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400">
             <span aria-hidden className="size-1.5 rounded-full bg-emerald-500" />
             {t("live.every", { seconds: LIVE_REFRESH_MS / 1000 })}
-            {stale ? (
-              <span role="status" className="font-medium text-indigo-700 dark:text-indigo-300" data-testid="usage-updating">
-                · {t("live.updating")}
-              </span>
-            ) : null}
+            <span aria-live="polite" className="font-medium text-indigo-700 dark:text-indigo-300" data-testid="usage-updating">
+              {stale ? `· ${t("live.updating")}` : null}
+            </span>
             {data ? <span className="font-mono">· {data.timeZone}</span> : null}
           </p>
         </div>

@@ -43,12 +43,9 @@ export function KeyUsage({ tenantId, keyId }: { tenantId: string; keyId: string 
           </h2>
           <p className="mt-0.5 text-xs text-zinc-500 dark:text-zinc-400" data-testid="key-usage-live">
             {tr("live.every", { seconds: LIVE_REFRESH_MS / 1000 })}
-            {stale ? (
-              <span role="status" className="font-medium text-indigo-700 dark:text-indigo-300">
-                {" "}
-                · {tr("live.updating")}
-              </span>
-            ) : null}
+            <span aria-live="polite" className="font-medium text-indigo-700 dark:text-indigo-300">
+              {stale ? ` · ${tr("live.updating")}` : null}
+            </span>
           </p>
         </div>
         <div className="flex flex-wrap items-center gap-2">

@@ -42,9 +42,11 @@ export function RequestSearch({ tenantId, className }: { tenantId: string; class
       <Button type="submit" variant="secondary">
         {t("request.search.submit")}
       </Button>
-      <p id={`${id}-error`} role="status" className="w-full text-xs text-red-600 dark:text-red-400">
-        {invalid ? t("request.search.invalid") : null}
-      </p>
+      {invalid ? (
+        <p id={`${id}-error`} role="alert" className="w-full text-xs text-red-600 dark:text-red-400">
+          {t("request.search.invalid")}
+        </p>
+      ) : null}
     </form>
   );
 }
