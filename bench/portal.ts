@@ -6,16 +6,21 @@
  *
  *   npm run build && npm run bench:portal            # starts `next start` on :3500 itself
  *
- * Own database (metergate_portal_bench) and Redis prefix (mgportal:); needs local Postgres/Redis
- * and /usr/bin/chromium (or CHROMIUM_PATH).
+ * Own database (BENCH_DB, default metergate_portal_bench) and Redis prefix (mgportal:); needs local
+ * Postgres/Redis and /usr/bin/chromium (or CHROMIUM_PATH). BENCH_REUSE_SEED=1 keeps the database a
+ * previous run seeded (its owner is in <BENCH_DB>.seed.json under os.tmpdir()), so two builds can be
+ * timed back to back against the same rows (A/B runs).
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { chromium, type Page } from "@playwright/test";
 
 const PORT = Number(process.env.BENCH_PORT ?? 3500);
 const BASE = `http://localhost:${PORT}`;
-const DB = "metergate_portal_bench";
+const DB = process.env.BENCH_DB ?? "metergate_portal_bench";
+const SEED_FILE = join(tmpdir(), `${DB}.seed.json`);
 const RUNS = 6;
 
 const env: NodeJS.ProcessEnv = {
@@ -23,7 +28,7 @@ const env: NodeJS.ProcessEnv = {
   NODE_ENV: "production",
   DATABASE_URL: `postgresql://postgres@127.0.0.1:5432/${DB}`,
   REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-  REDIS_PREFIX: "mgportal:",
+  REDIS_PREFIX: process.env.BENCH_DB ? `${DB}:` : "mgportal:",
   NEXTAUTH_SECRET: "portal-bench-secret-portal-bench-secret-01",
   NEXTAUTH_URL: BASE,
   ENCRYPTION_KEY: "0".repeat(64),
@@ -40,12 +45,21 @@ interface Seed {
   password: string;
 }
 
-run("psql", ["-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`, "-c", `CREATE DATABASE ${DB}`]);
-run("npx", ["prisma", "migrate", "deploy"]);
-const seedStarted = performance.now();
-const seedOut = run("npx", ["tsx", "--tsconfig", "tsconfig.json", "scripts/seed-large.ts"]);
-const seed = JSON.parse(seedOut.slice(seedOut.indexOf("{"))) as Seed;
-console.error(`[bench] seeded in ${((performance.now() - seedStarted) / 1000).toFixed(0)} s`);
+async function seedDatabase(): Promise<Seed> {
+  if (process.env.BENCH_REUSE_SEED === "1" && existsSync(SEED_FILE)) {
+    run("npx", ["prisma", "migrate", "deploy"]);
+    return JSON.parse(readFileSync(SEED_FILE, "utf8")) as Seed;
+  }
+  run("psql", ["-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`, "-c", `CREATE DATABASE ${DB}`]);
+  run("npx", ["prisma", "migrate", "deploy"]);
+  const seedStarted = performance.now();
+  const seedOut = run("npx", ["tsx", "--tsconfig", "tsconfig.json", "scripts/seed-large.ts"]);
+  const seeded = JSON.parse(seedOut.slice(seedOut.indexOf("{"))) as Seed;
+  writeFileSync(SEED_FILE, JSON.stringify(seeded));
+  console.error(`[bench] seeded in ${((performance.now() - seedStarted) / 1000).toFixed(0)} s`);
+  return seeded;
+}
+const seed = await seedDatabase();
 
 if (!existsSync(".next/BUILD_ID")) {
   console.error("[bench] no production build: running next build");

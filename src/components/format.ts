@@ -1,4 +1,5 @@
 /** Display formatting. Sums are done on integers before this point; these only render. */
+import { costDecimals } from "~/lib/money";
 
 const integer = new Intl.NumberFormat("en-US");
 
@@ -8,8 +9,7 @@ export function formatCount(n: number): string {
 
 /** Integer micro-dollars as dollars: exact (6 decimals) below $1, 4 decimals below $100, then cents. */
 export function formatCost(micros: number): string {
-  const abs = Math.abs(micros);
-  const digits = abs === 0 ? 2 : abs < 1_000_000 ? 6 : abs < 100_000_000 ? 4 : 2;
+  const digits = costDecimals(micros);
   return `$${(micros / 1_000_000).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
 }
 

@@ -1,4 +1,5 @@
 /** Dictionaries by locale, the t() function and locale-aware formatters. Server and client safe. */
+import { costDecimals } from "~/lib/money";
 import type { Locale } from "./config";
 import { en, type Dictionary, type MessageKey } from "./en";
 import { zhCN } from "./zh-CN";
@@ -31,9 +32,14 @@ export interface Formatters {
   count: (n: number) => string;
   compact: (n: number) => string;
   percent: (fraction: number, digits?: number) => string;
-  /** Integer micro-dollars as dollars: 6 decimals below $1, 4 below $100, then cents. */
-  cost: (micros: number) => string;
+  /**
+   * Integer micro-dollars as dollars: 6 decimals below $1, 4 below $100, then cents (costDecimals),
+   * or `digits` decimals (a column's, from columnCostDecimals).
+   */
+  cost: (micros: number, digits?: number) => string;
   dateTime: (date: Date | null | undefined, timeZone?: string) => string;
+  /** To the second, with the zone's name ("Dec 1, 2026, 12:03:07 UTC"): request times. */
+  dateTimeSeconds: (date: Date | null | undefined, timeZone?: string) => string;
   date: (date: Date | null | undefined, timeZone?: string) => string;
   ms: (ms: number) => string;
 }
@@ -47,14 +53,26 @@ export function createFormatters(locale: Locale): Formatters {
     compact: (n) => compactFmt.format(n),
     percent: (fraction, digits = 1) =>
       new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: digits }).format(fraction),
-    cost: (micros) => {
-      const abs = Math.abs(micros);
-      const digits = abs === 0 ? 2 : abs < 1_000_000 ? 6 : abs < 100_000_000 ? 4 : 2;
+    cost: (micros, digits = costDecimals(micros)) => {
       return `$${(micros / 1_000_000).toLocaleString(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
     },
     dateTime: (date, timeZone = "UTC") =>
       date
         ? `${new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone }).format(date)}${timeZone === "UTC" ? " UTC" : ""}`
+        : "—",
+    dateTimeSeconds: (date, timeZone = "UTC") =>
+      date
+        ? new Intl.DateTimeFormat(locale, {
+            year: "numeric",
+            month: "short",
+            day: "numeric",
+            hour: "2-digit",
+            minute: "2-digit",
+            second: "2-digit",
+            hourCycle: "h23",
+            timeZone,
+            timeZoneName: "short",
+          }).format(date)
         : "—",
     date: (date, timeZone = "UTC") =>
       date ? new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone }).format(date) : "—",

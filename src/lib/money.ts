@@ -34,3 +34,30 @@ export function microsToDollars(micros: number | bigint): string {
   const abs = neg ? -n : n;
   return `${neg ? "-" : ""}${abs / 1_000_000n}.${(abs % 1_000_000n).toString().padStart(6, "0")}`;
 }
+
+/**
+ * Decimals a dollar amount is shown with: exact (6) below $1, 4 below $100, then cents; $0 as
+ * "$0.00". One rule for every page (Formatters.cost, the e2e helpers).
+ */
+export function costDecimals(micros: number): 2 | 4 | 6 {
+  const abs = Math.abs(micros);
+  return abs === 0 ? 2 : abs < 1_000_000 ? 6 : abs < 100_000_000 ? 4 : 2;
+}
+
+/**
+ * Decimals for a column (or a "used / max" pair) of amounts: the most any of them needs, so every
+ * cell has the same decimals, figures line up, and no small amount rounds to a misleading $0.00.
+ */
+export function columnCostDecimals(micros: readonly number[]): 2 | 4 | 6 {
+  let digits: 2 | 4 | 6 = 2;
+  for (const m of micros) {
+    const d = costDecimals(m);
+    if (d > digits) digits = d;
+  }
+  return digits;
+}
+
+/** The exact amount, e.g. "$0.15807" (a hover title next to a rounded figure). */
+export function exactUsd(micros: number | bigint): string {
+  return `$${microsToUsdInput(micros)}`;
+}

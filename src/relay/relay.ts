@@ -293,6 +293,9 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     /** Refused before forwarding: recorded with the status the client gets, like every refusal. */
     const refuse = (refusal: RelayError): never => {
       record({ status: refusal.statusFor(adapter.protocol), usage: { ...ZERO_USAGE }, usageSource: "UPSTREAM", ttfbMs: null, error: `quota: ${refusal.reason}` });
+      // The refusal is a request-log row too: its id lets the client find it (the portal's request search).
+      // (RelayError.refusal builds a fresh headers object per refusal.)
+      refusal.headers["x-metergate-request-id"] = requestId;
       throw refusal;
     };
 

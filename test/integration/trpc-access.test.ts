@@ -50,6 +50,15 @@ async function createKey(tenantId: string, createdById: string | null): Promise<
   return key.id;
 }
 
+/** A request-log row of the tenant (what the flush would have stored), by its request id. */
+async function createRequestRow(tenantId: string): Promise<string> {
+  const apiKeyId = await createKey(tenantId, null);
+  const row = await db.requestLog.create({
+    data: { id: randomUUID(), apiKeyId, tenantId, createdAt: new Date(), model: "claude-sonnet-4-5", provider: "ANTHROPIC", endpoint: "/v1/messages", stream: false, status: 200 },
+  });
+  return row.id;
+}
+
 async function createUpstream(tenantId: string): Promise<string> {
   const upstream = await db.upstream.create({
     data: { tenantId, name: "u", provider: "ANTHROPIC", baseUrl: "http://127.0.0.1:1", credentialEnc: "v1.x.y.z", enabled: false },
@@ -170,6 +179,10 @@ const ACCESS_RULES: Record<string, Rule> = {
   "apiKey.requestLog": {
     access: { kind: "tenant", minRole: "VIEWER" },
     input: async (w) => ({ tenantId: w.tenantA, keyId: await createKey(w.tenantA, null) }),
+  },
+  "request.get": {
+    access: { kind: "tenant", minRole: "VIEWER" },
+    input: async (w) => ({ tenantId: w.tenantA, requestId: await createRequestRow(w.tenantA) }),
   },
   "apiKey.updateLimits": {
     access: { kind: "tenant", minRole: "MEMBER" },
@@ -355,6 +368,13 @@ describe("tRPC access rules", () => {
 });
 
 describe("tenant isolation inside procedures", () => {
+  it("cannot read another tenant's request by its id through one's own tenant", async () => {
+    const foreign = await createRequestRow(world.tenantA);
+    expect(await errorCodeOf(callerFor(world.outsider).request.get({ tenantId: world.tenantB, requestId: foreign }))).toBe("NOT_FOUND");
+    const own = await createRequestRow(world.tenantB);
+    expect(await errorCodeOf(callerFor(world.outsider).request.get({ tenantId: world.tenantB, requestId: own }))).toBe("OK");
+  });
+
   it("cannot revoke another tenant's key through one's own tenant", async () => {
     const foreignKey = await createKey(world.tenantA, world.members.OWNER.id);
     const code = await errorCodeOf(

@@ -24,7 +24,7 @@ interface Layer {
 
 /** Bottom first. A path is matched by its longest prefix among these rows. */
 export const LAYERS: readonly Layer[] = [
-  { path: "src/lib", holds: "pure helpers safe in the browser: money, time (units, time zones), redirects", mayImport: [] },
+  { path: "src/lib", holds: "pure helpers safe in the browser: money, time (units, time zones), the usage range, redirects", mayImport: [] },
   { path: "src/generated", holds: "the Prisma client (generated, not edited)", mayImport: [] },
   {
     path: "src/infra",
@@ -75,7 +75,7 @@ export const LAYERS: readonly Layer[] = [
   {
     path: "src/app",
     holds: "Next.js routes only (pages, /v1 relay handlers, /api)",
-    mayImport: ["src/components", "src/trpc", "src/server", "src/i18n", "src/lib", "src/net", "src/keys", "src/infra/observability"],
+    mayImport: ["src/components", "src/trpc", "src/server", "src/i18n", "src/lib", "src/net", "src/keys", "src/infra/observability", "src/infra/env"],
   },
   { path: "stub", holds: "the stub upstream LLM and the recorded provider frames it serves", mayImport: [] },
   { path: "bench", holds: "benchmarks that print figures", mayImport: ["*"] },
@@ -88,6 +88,7 @@ export const LAYERS: readonly Layer[] = [
  */
 export const PENDING: ReadonlyArray<{ from: string; to: string; why: string }> = [
   { from: "src/components/lookup/lookup-result.tsx", to: "src/server/api/lib/key-lookup", why: "issue 13 part 2: RouterOutputs types" },
+  { from: "src/components/keys/request-log.tsx", to: "src/server/api/lib/request-log-filter", why: "the URL filter codec parses with the server's own zod filter schema (a pure file): move it to src/lib with the attribution id rule" },
   { from: "src/components/keys/request-log.tsx", to: "src/server/api/lib/cost-explanation", why: "a pure formatter of the server's: move it below (src/lib or pricing)" },
   { from: "src/components/lookup/lookup-form.tsx", to: "src/app/lookup/actions", why: "a server action the form posts to; belongs beside the lookup procedures" },
 ];

@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
-import { AdminTenants, ADMIN_DEFAULT_RANGE } from "~/components/admin/admin-tenants";
+import { AdminTenants } from "~/components/admin/admin-tenants";
+import { rangeCodec, readParam } from "~/components/url-params";
+import { DEFAULT_RANGE, type RangeInput } from "~/server/api/lib/overview";
 import { UnpricedModels } from "~/components/admin/unpriced-models";
 import { PageContainer } from "~/components/layout/page-container";
 import { getT } from "~/i18n/server";
@@ -11,11 +13,12 @@ export async function generateMetadata(): Promise<Metadata> {
 }
 export const dynamic = "force-dynamic";
 
-export default async function AdminPage() {
+export default async function AdminPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requirePlatformAdmin("/admin");
+  const range = readParam<RangeInput>((await searchParams).range, rangeCodec, DEFAULT_RANGE);
   const [{ t }] = await Promise.all([
     getT(),
-    prefetch(trpc.admin.tenants.queryOptions({ range: ADMIN_DEFAULT_RANGE })),
+    prefetch(trpc.admin.tenants.queryOptions({ range })),
     prefetch(trpc.admin.unpricedModels.queryOptions()),
   ]);
   return (

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { LookupForm } from "~/components/lookup/lookup-form";
 import { LookupResult } from "~/components/lookup/lookup-result";
+import { LiveRefresh } from "~/components/lookup/live-refresh";
 import { PageContainer } from "~/components/layout/page-container";
 import type { TFunction } from "~/i18n";
 import { getT } from "~/i18n/server";
@@ -54,6 +55,7 @@ export default async function LookupPage({ searchParams }: { searchParams: Promi
       </div>
       <LookupForm defaultId={rawId?.trim()} />
       {outcome.kind === "error" ? <FormError message={outcome.message} /> : null}
+      {outcome.kind === "found" ? <LiveRefresh /> : null}
       {outcome.kind === "found" ? <LookupResult lookup={outcome.lookup} /> : null}
     </PageContainer>
   );

@@ -1,8 +1,8 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { columnDigits, Money } from "../money";
 import Link from "next/link";
-import { useState } from "react";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { ModelCostTable } from "../dashboard/model-cost-table";
@@ -10,19 +10,22 @@ import { StatCard } from "../dashboard/stat-card";
 import { OverviewCharts, RangePicker, type BucketChoice, type RangeChoice } from "../dashboard/usage-overview";
 import { Card, CardHeader } from "../ui/card";
 import { SuspendButton } from "./suspend-button";
+import { LIVE_REFRESH_MS } from "../live";
+import { bucketCodec, overviewInput, rangeCodec } from "../url-params";
+import { useUrlParam } from "../url-state";
+import { DEFAULT_RANGE } from "~/lib/range";
 
-export const ADMIN_TENANT_DEFAULT_RANGE: RangeChoice = { kind: "30d" };
 
 /** One tenant as a platform admin sees it: trend, models, keys; suspend or reinstate. */
 export function AdminTenantDetail({ tenantId }: { tenantId: string }) {
   const trpc = useTRPC();
   const t = useT();
   const f = useFormat();
-  const [range, setRange] = useState<RangeChoice>(ADMIN_TENANT_DEFAULT_RANGE);
-  const [bucket, setBucket] = useState<BucketChoice | undefined>(undefined);
+  const [range, setRange] = useUrlParam<RangeChoice>("range", rangeCodec, DEFAULT_RANGE);
+  const [bucket, setBucket] = useUrlParam<BucketChoice | undefined>("bucket", bucketCodec, undefined);
   const query = useQuery({
-    ...trpc.admin.tenant.queryOptions(bucket === undefined ? { tenantId, range } : { tenantId, range, bucket }),
-    refetchInterval: 10_000,
+    ...trpc.admin.tenant.queryOptions(overviewInput(tenantId, range, bucket)),
+    refetchInterval: LIVE_REFRESH_MS,
     placeholderData: (previous) => previous,
   });
   const data = query.data;
@@ -101,6 +104,7 @@ export function AdminTenantDetail({ tenantId }: { tenantId: string }) {
             </thead>
             <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
               {(data?.keys ?? []).map((k) => {
+                const keyCostDigits = columnDigits((o?.topKeys ?? []).map((x) => x.costMicros));
                 const spent = o?.topKeys.find((x) => x.apiKeyId === k.id);
                 return (
                   <tr key={k.id}>
@@ -108,7 +112,7 @@ export function AdminTenantDetail({ tenantId }: { tenantId: string }) {
                       {k.name} <span className="ml-1 font-mono text-xs font-normal text-zinc-500 dark:text-zinc-400">{k.keyPrefix}…</span>
                     </th>
                     <td className="px-3 py-2.5 font-mono text-xs">{k.id}</td>
-                    <td className="px-3 py-2.5 text-right tabular-nums">{spent ? f.cost(spent.costMicros) : "—"}</td>
+                    <td className="px-3 py-2.5 text-right tabular-nums">{spent ? <Money micros={spent.costMicros} digits={keyCostDigits} /> : "—"}</td>
                     <td className="px-3 py-2.5 pr-5 text-right">
                       {k.revokedAt ? (
                         <span className="text-red-700 dark:text-red-400">{t("admin.revoked")}</span>

@@ -2,30 +2,64 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { useMemo } from "react";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { RangePicker, type RangeChoice } from "../dashboard/usage-overview";
 import { StatCard } from "../dashboard/stat-card";
 import { Card, CardHeader } from "../ui/card";
 import { Sparkline } from "./sparkline";
+import { columnDigits, Money } from "../money";
+import { LIVE_REFRESH_MS } from "../live";
+import { nextSort, sortCodec, SortHeader, sortRows, type SortState } from "../sortable";
+import { inputClass } from "../ui/field";
+import { Button } from "../ui/button";
+import { pageCodec, rangeCodec, type ParamCodec } from "../url-params";
+import { useUrlParam } from "../url-state";
+import { DEFAULT_RANGE, type RangeInput } from "~/lib/range";
 import { SuspendButton } from "./suspend-button";
 
-export const ADMIN_DEFAULT_RANGE: RangeChoice = { kind: "30d" };
+export const ADMIN_PAGE_SIZE = 25;
+const SORT_KEYS = ["name", "keys", "requests", "cost"] as const;
+type SortKey = (typeof SORT_KEYS)[number];
+const sortParam = sortCodec(SORT_KEYS);
+const DEFAULT_SORT: SortState<SortKey> = { key: "cost", dir: "desc" };
+const textCodec: ParamCodec<string> = { parse: (raw) => raw.slice(0, 100), format: (v) => v };
 
 /** Every tenant ranked by spend over the period, live. */
 export function AdminTenants() {
   const trpc = useTRPC();
   const t = useT();
   const f = useFormat();
-  const [range, setRange] = useState<RangeChoice>(ADMIN_DEFAULT_RANGE);
+  const [range, setRange] = useUrlParam<RangeInput>("range", rangeCodec, DEFAULT_RANGE);
+  const [search, setSearch] = useUrlParam<string>("q", textCodec, "");
+  const [sort, setSort] = useUrlParam<SortState<SortKey>>("sort", sortParam, DEFAULT_SORT);
+  const [page, setPage] = useUrlParam<number>("page", pageCodec, 1);
   const query = useQuery({
     ...trpc.admin.tenants.queryOptions({ range }),
-    refetchInterval: 10_000,
+    refetchInterval: LIVE_REFRESH_MS,
     placeholderData: (previous) => previous,
   });
   const data = query.data;
+  const stale = query.isPlaceholderData;
+  // Rank = place by spend, whatever the table is sorted or filtered by.
+  const ranked = useMemo(() => (data?.tenants ?? []).map((row, i) => ({ ...row, rank: i + 1 })), [data]);
+  const matching = useMemo(() => {
+    const q = search.trim().toLowerCase();
+    const found = q ? ranked.filter((r) => r.name.toLowerCase().includes(q) || r.slug.toLowerCase().includes(q) || r.id === q) : ranked;
+    return sortRows(found, sort, (r, key) =>
+      key === "name" ? r.name.toLowerCase() : key === "keys" ? r.keyCount : key === "requests" ? r.requests : r.costMicros,
+    );
+  }, [ranked, search, sort]);
+  const pages = Math.max(1, Math.ceil(matching.length / ADMIN_PAGE_SIZE));
+  const current = Math.min(page, pages);
+  const shown = matching.slice((current - 1) * ADMIN_PAGE_SIZE, current * ADMIN_PAGE_SIZE);
+  const onSort = (key: SortKey) => {
+    setSort(nextSort(sort, key, key === "name" ? "asc" : "desc"));
+    setPage(1);
+  };
   const deadLetters = useQuery({ ...trpc.admin.deadLetters.queryOptions(), refetchInterval: 30_000 }).data;
+  const costDigits = columnDigits(shown.map((r) => r.costMicros));
   const th = "px-3 py-2 text-right font-medium first:text-left";
   const td = "px-3 py-2.5 text-right tabular-nums first:text-left";
   return (
@@ -35,7 +69,13 @@ export function AdminTenants() {
           <StatCard testId="admin-total-cost" label={t("usage.stat.cost")} value={data ? f.cost(data.totalCostMicros) : "—"} />
           <StatCard testId="admin-total-requests" label={t("usage.stat.requests")} value={data ? f.count(data.totalRequests) : "—"} />
         </div>
-        <RangePicker value={range} onChange={setRange} />
+        <RangePicker
+          value={range}
+          onChange={(r) => {
+            setRange(r);
+            setPage(1);
+          }}
+        />
       </div>
       {deadLetters && deadLetters.open > 0 ? (
         <p
@@ -52,7 +92,29 @@ export function AdminTenants() {
         </p>
       ) : null}
       <Card>
-        <CardHeader title={t("admin.ranking")} />
+        <CardHeader
+          title={t("admin.ranking")}
+          description={`${t("live.every", { seconds: LIVE_REFRESH_MS / 1000 })}${stale ? ` · ${t("live.updating")}` : ""}`}
+          action={
+            <div role="search">
+              <label htmlFor="admin-tenant-search" className="sr-only">
+                {t("admin.search")}
+              </label>
+              <input
+                id="admin-tenant-search"
+                type="search"
+                defaultValue={search}
+                onChange={(e) => {
+                  setSearch(e.target.value);
+                  setPage(1);
+                }}
+                placeholder={t("admin.search")}
+                className={inputClass + " w-64 max-w-full"}
+                data-testid="admin-tenant-search"
+              />
+            </div>
+          }
+        />
         {data && data.tenants.length === 0 ? (
           <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("admin.noTenants")}</p>
         ) : (
@@ -61,20 +123,28 @@ export function AdminTenants() {
               <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
                 <tr>
                   <th scope="col" className={th + " pl-5"}>{t("admin.rank")}</th>
-                  <th scope="col" className={th + " !text-left"}>{t("admin.tenant")}</th>
-                  <th scope="col" className={th}>{t("admin.keys")}</th>
-                  <th scope="col" className={th}>{t("usage.col.requests")}</th>
+                  <SortHeader column="name" sort={sort} onSort={onSort} className={th + " !text-left"} align="left">
+                    {t("admin.tenant")}
+                  </SortHeader>
+                  <SortHeader column="keys" sort={sort} onSort={onSort} className={th}>
+                    {t("admin.keys")}
+                  </SortHeader>
+                  <SortHeader column="requests" sort={sort} onSort={onSort} className={th}>
+                    {t("usage.col.requests")}
+                  </SortHeader>
                   <th scope="col" className={th}>{t("admin.trend")}</th>
-                  <th scope="col" className={th}>{t("usage.col.cost")}</th>
+                  <SortHeader column="cost" sort={sort} onSort={onSort} className={th}>
+                    {t("usage.col.cost")}
+                  </SortHeader>
                   <th scope="col" className={th + " pr-5"}>
                     <span className="sr-only">{t("admin.status")}</span>
                   </th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-                {(data?.tenants ?? []).map((row, i) => (
+                {shown.map((row) => (
                   <tr key={row.id} data-tenant-name={row.name} data-testid="admin-tenant-row">
-                    <td className={td + " pl-5 text-zinc-500 dark:text-zinc-400"}>{i + 1}</td>
+                    <td className={td + " pl-5 text-zinc-500 dark:text-zinc-400"}>{row.rank}</td>
                     <th scope="row" className="px-3 py-2.5 text-left font-medium">
                       <Link
                         href={`/admin/tenants/${row.id}`}
@@ -95,7 +165,7 @@ export function AdminTenants() {
                       <Sparkline values={row.trend} label={`${t("admin.trend")}: ${row.name}`} className="ml-auto text-indigo-500" />
                     </td>
                     <td className={td + " font-semibold"} data-testid="admin-tenant-cost">
-                      {f.cost(row.costMicros)}
+                      <Money micros={row.costMicros} digits={costDigits} />
                     </td>
                     <td className={td + " pr-5"}>
                       <SuspendButton tenantId={row.id} name={row.name} suspended={row.suspendedAt !== null} />
@@ -104,8 +174,24 @@ export function AdminTenants() {
                 ))}
               </tbody>
             </table>
+            {matching.length === 0 && ranked.length > 0 ? (
+              <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("admin.noMatch")}</p>
+            ) : null}
           </div>
         )}
+        <div className="mt-4 flex items-center justify-between gap-2 text-xs text-zinc-500 dark:text-zinc-400">
+          <span data-testid="admin-page-status">
+            {t("admin.pageStatus", { page: current, pages, count: matching.length })}
+          </span>
+          <div className="flex gap-2">
+            <Button variant="secondary" disabled={current <= 1} onClick={() => setPage(current - 1)}>
+              {t("common.previous")}
+            </Button>
+            <Button variant="secondary" disabled={current >= pages} onClick={() => setPage(current + 1)} data-testid="admin-next-page">
+              {t("common.next")}
+            </Button>
+          </div>
+        </div>
       </Card>
     </div>
   );

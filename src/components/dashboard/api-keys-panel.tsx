@@ -5,6 +5,11 @@ import Link from "next/link";
 import { useMemo, useState, type FormEvent } from "react";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
+import { LIVE_REFRESH_MS } from "../live";
+import { columnDigits, Money } from "../money";
+import { bucketCodec, overviewInput, rangeCodec } from "../url-params";
+import { useUrlParam } from "../url-state";
+import { DEFAULT_RANGE, type RangeInput } from "~/lib/range";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { Field, FormError, inputClass } from "../ui/field";
@@ -153,7 +158,15 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
   const queryClient = useQueryClient();
   const [createdKey, setCreatedKey] = useState<CreatedKey | null>(null);
   const [renaming, setRenaming] = useState<string | null>(null);
-  const keys = useQuery(trpc.apiKey.list.queryOptions({ tenantId }));
+  // "Last used" moves with each flush: refetch like the other live views.
+  const keys = useQuery({ ...trpc.apiKey.list.queryOptions({ tenantId }), refetchInterval: LIVE_REFRESH_MS });
+  // Spend per key over the dashboard's range: the same query (and cache entry) as the usage overview.
+  const [range] = useUrlParam<RangeInput>("range", rangeCodec, DEFAULT_RANGE);
+  const [bucket] = useUrlParam<"hour" | "day" | undefined>("bucket", bucketCodec, undefined);
+  const overview = useQuery({ ...trpc.usage.overview.queryOptions(overviewInput(tenantId, range, bucket)), placeholderData: (previous) => previous });
+  const spend = new Map((overview.data?.keySpend ?? []).map((k) => [k.apiKeyId, k.costMicros]));
+  const spendDigits = columnDigits([...spend.values()]);
+  const rangeLabel = range.kind === "custom" ? `${range.from} – ${range.to}` : t(`usage.range.${range.kind}`);
   const [search, setSearch] = useState("");
   const [statusFilter, setStatusFilter] = useState<KeyStatusFilter>("all");
   const [tagFilter, setTagFilter] = useState("");
@@ -266,7 +279,11 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
                 <dt>{t("keys.created")}</dt>
                 <dd className="text-zinc-700 dark:text-zinc-300">{f.dateTime(key.createdAt)}</dd>
                 <dt>{t("keys.lastUsed")}</dt>
-                <dd className="text-zinc-700 dark:text-zinc-300">{f.dateTime(key.lastUsedAt)}</dd>
+                <dd className="text-zinc-700 dark:text-zinc-300" data-testid="key-last-used">{f.dateTime(key.lastUsedAt)}</dd>
+                <dt>{t("keys.spend", { range: rangeLabel })}</dt>
+                <dd className="text-right text-zinc-700 dark:text-zinc-300" data-testid="key-spend">
+                  {overview.data ? <Money micros={spend.get(key.id) ?? 0} digits={spendDigits} /> : t("common.none")}
+                </dd>
               </dl>
               {key.canManage && !key.revokedAt ? (
                 <KeyActions

@@ -4,6 +4,7 @@ import { useFormat, useT } from "~/i18n/client";
 import type { RouterOutputs } from "~/trpc/types";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
+import { columnDigits, Money } from "../money";
 
 type CacheEconomicsRow = RouterOutputs["apiKey"]["usage"]["cache"][number];
 type CacheTotals = RouterOutputs["apiKey"]["usage"]["cacheTotals"];
@@ -26,6 +27,8 @@ export function CacheEconomics({
   const th = "px-2 py-2 text-right font-medium whitespace-nowrap first:text-left";
   const thLeft = "px-2 py-2 text-left font-medium whitespace-nowrap";
   const td = "px-2 py-2 text-right tabular-nums whitespace-nowrap first:text-left";
+  // One decimals for the three money columns, so the figures line up.
+  const digits = columnDigits(rows.flatMap((r) => (r.priced ? [r.savedMicros, r.writePremiumMicros, r.netMicros] : [])));
   return (
     <Card>
       <CardHeader
@@ -70,10 +73,10 @@ export function CacheEconomics({
                   <td className={td}>
                     {f.count(r.cacheReadTokens)} / {f.count(r.cacheWriteTokens)}
                   </td>
-                  <td className={td}>{r.priced ? f.cost(r.savedMicros) : t("cache.unpriced")}</td>
-                  <td className={td}>{r.priced ? f.cost(r.writePremiumMicros) : t("cache.unpriced")}</td>
+                  <td className={td}>{r.priced ? <Money micros={r.savedMicros} digits={digits} /> : t("cache.unpriced")}</td>
+                  <td className={td}>{r.priced ? <Money micros={r.writePremiumMicros} digits={digits} /> : t("cache.unpriced")}</td>
                   <td className={cn(td, "pr-5 font-semibold", r.netMicros < 0 && "text-red-600 dark:text-red-400")} data-testid="cache-net">
-                    {f.cost(r.netMicros)}
+                    <Money micros={r.netMicros} digits={digits} />
                   </td>
                 </tr>
               ))}

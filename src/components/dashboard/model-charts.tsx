@@ -74,7 +74,10 @@ type ModelShare = RouterOutputs["usage"]["overview"]["byModel"][number];
 export function ModelShareChart({ rows, limit = 6 }: { rows: readonly ModelShare[]; limit?: number }) {
   const t = useT();
   const f = useFormat();
-  const priced = rows.filter((r) => r.costMicros > 0);
+  // Biggest first, ties by name in code-point order: the same order in every language and refresh.
+  const priced = rows
+    .filter((r) => r.costMicros > 0)
+    .sort((x, y) => y.costMicros - x.costMicros || (x.model < y.model ? -1 : x.model > y.model ? 1 : 0));
   const total = priced.reduce((s, r) => s + r.costMicros, 0);
   const head = priced.length > limit ? priced.slice(0, limit - 1) : priced;
   const rest = priced.slice(head.length).reduce((s, r) => s + r.costMicros, 0);
@@ -87,7 +90,7 @@ export function ModelShareChart({ rows, limit = 6 }: { rows: readonly ModelShare
   }
   return (
     <div className="flex h-72 flex-col gap-3 sm:flex-row sm:items-center" data-testid="model-share-chart">
-      <div className="h-44 w-full shrink-0 sm:h-full sm:w-2/5" role="img" aria-label={t("usage.share.aria")}>
+      <div className="h-44 w-full shrink-0 sm:h-full sm:w-1/3" role="img" aria-label={t("usage.share.aria")}>
         <ResponsiveContainer width="100%" height="100%">
           <PieChart>
             <Pie data={slices} dataKey="value" nameKey="name" innerRadius="58%" outerRadius="92%" paddingAngle={1} isAnimationActive={false}>
@@ -103,7 +106,7 @@ export function ModelShareChart({ rows, limit = 6 }: { rows: readonly ModelShare
         {slices.map((s) => (
           <li key={s.name} className="flex items-center gap-2">
             <span aria-hidden className="size-2.5 shrink-0 rounded-full" style={{ backgroundColor: s.color }} />
-            <span className="min-w-0 flex-1 truncate font-mono text-xs" title={s.name}>
+            <span className="min-w-0 flex-1 break-all font-mono text-xs" title={s.name}>
               {s.name}
             </span>
             <span className="tabular-nums text-zinc-500 dark:text-zinc-400">{f.percent(s.value / total)}</span>

@@ -2,6 +2,29 @@
 
 import { useFormat, useT } from "~/i18n/client";
 import type { RouterOutputs } from "~/trpc/types";
+import { columnDigits, Money } from "../money";
+import { SortHeader, sortRows, useSort } from "../sortable";
+
+type ModelSortKey = "model" | "requests" | "input" | "output" | "cacheWrite" | "cacheRead" | "cost";
+
+function modelSortValue(r: ModelCostRow, key: ModelSortKey): number | string {
+  switch (key) {
+    case "model":
+      return r.model;
+    case "requests":
+      return r.requests;
+    case "input":
+      return r.inputTokens;
+    case "output":
+      return r.outputTokens;
+    case "cacheWrite":
+      return r.cacheWrite5mTokens + r.cacheWrite1hTokens;
+    case "cacheRead":
+      return r.cacheReadTokens;
+    case "cost":
+      return r.costMicros;
+  }
+}
 
 /** One model's row, as every usage procedure returns it (overview, key usage, lookup). */
 type ModelCostRow = RouterOutputs["usage"]["overview"]["byModel"][number];
@@ -14,26 +37,41 @@ export function ModelCostTable({ rows, emptyText }: { rows: readonly ModelCostRo
   const t = useT();
   const f = useFormat();
   const formatCount = f.count;
-  const formatCost = f.cost;
+  const [sort, onSort] = useSort<ModelSortKey>({ key: "cost", dir: "desc" });
   if (rows.length === 0) {
     return <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{emptyText}</p>;
   }
+  const costDigits = columnDigits(rows.map((r) => r.costMicros));
   return (
     <div className="-mx-5 overflow-x-auto">
       <table className="w-full min-w-[640px] text-sm" data-testid="model-cost-table">
         <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
           <tr>
-            <th scope="col" className={th + " pl-5"}>{t("usage.col.model")}</th>
-            <th scope="col" className={th}>{t("usage.col.requests")}</th>
-            <th scope="col" className={th}>{t("usage.col.input")}</th>
-            <th scope="col" className={th}>{t("usage.col.output")}</th>
-            <th scope="col" className={th}>{t("usage.col.cacheWrite")}</th>
-            <th scope="col" className={th}>{t("usage.col.cacheRead")}</th>
-            <th scope="col" className={th + " pr-5"}>{t("usage.col.cost")}</th>
+            <SortHeader column="model" sort={sort} onSort={onSort} className={th + " pl-5"} align="left">
+              {t("usage.col.model")}
+            </SortHeader>
+            <SortHeader column="requests" sort={sort} onSort={onSort} className={th}>
+              {t("usage.col.requests")}
+            </SortHeader>
+            <SortHeader column="input" sort={sort} onSort={onSort} className={th}>
+              {t("usage.col.input")}
+            </SortHeader>
+            <SortHeader column="output" sort={sort} onSort={onSort} className={th}>
+              {t("usage.col.output")}
+            </SortHeader>
+            <SortHeader column="cacheWrite" sort={sort} onSort={onSort} className={th}>
+              {t("usage.col.cacheWrite")}
+            </SortHeader>
+            <SortHeader column="cacheRead" sort={sort} onSort={onSort} className={th}>
+              {t("usage.col.cacheRead")}
+            </SortHeader>
+            <SortHeader column="cost" sort={sort} onSort={onSort} className={th + " pr-5"}>
+              {t("usage.col.cost")}
+            </SortHeader>
           </tr>
         </thead>
         <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-          {rows.map((r) => (
+          {sortRows(rows, sort, modelSortValue).map((r) => (
             <tr key={r.model} data-model={r.model}>
               <th scope="row" className={td + " pl-5 font-mono text-xs font-medium"}>{r.model}</th>
               <td className={td}>
@@ -48,7 +86,9 @@ export function ModelCostTable({ rows, emptyText }: { rows: readonly ModelCostRo
                 {formatCount(r.cacheWrite5mTokens + r.cacheWrite1hTokens)}
               </td>
               <td className={td}>{formatCount(r.cacheReadTokens)}</td>
-              <td className={td + " pr-5 font-semibold"} data-testid="model-cost">{formatCost(r.costMicros)}</td>
+              <td className={td + " pr-5 font-semibold"} data-testid="model-cost">
+                <Money micros={r.costMicros} digits={costDigits} />
+              </td>
             </tr>
           ))}
         </tbody>

@@ -1,67 +1,101 @@
 "use client";
 
-import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useFormat, useT } from "~/i18n/client";
 import type { RouterOutputs } from "~/trpc/types";
 import { AXIS_TICK, bucketLabel, costTick } from "./chart-utils";
 
 type TrendPoint = RouterOutputs["usage"]["overview"]["series"][number];
 
-/** Requests per bucket (bars, left axis) and cost per bucket (line, right axis). */
+/**
+ * Requests and cost per bucket as two small multiples on the same time axis, each from zero with
+ * its own labelled axis. One chart with two independently scaled axes made the two series always
+ * peak together whatever the numbers; bars (not a line) also keep a first day of use from looking
+ * like a ramp up from $0 the day before.
+ */
 export function TrendChart({ points, multiDay }: { points: readonly TrendPoint[]; multiDay: boolean }) {
   const t = useT();
   const f = useFormat();
-  const requestsName = t("usage.stat.requests");
-  const costName = t("usage.stat.cost");
   const data = points.map((p) => ({ label: bucketLabel(p.bucket, multiDay), requests: p.requests, cost: p.costMicros }));
   const empty = points.every((p) => p.requests === 0 && p.costMicros === 0);
   return (
-    <div className="relative h-72 w-full" role="img" aria-label={t("usage.trend.aria")} data-testid="trend-chart">
+    <div className="relative w-full" role="img" aria-label={t("usage.trend.aria")} data-testid="trend-chart">
       {empty ? (
-        <p className="absolute inset-0 z-10 grid place-items-center pb-10 text-sm text-zinc-500 dark:text-zinc-400">{t("usage.empty")}</p>
+        <p className="absolute inset-0 z-10 grid place-items-center text-sm text-zinc-500 dark:text-zinc-400">{t("usage.empty")}</p>
       ) : null}
-      <ResponsiveContainer width="100%" height="100%">
-        <ComposedChart data={data} margin={{ top: 8, right: 4, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} vertical={false} />
-          <XAxis dataKey="label" tick={AXIS_TICK} tickLine={false} axisLine={false} minTickGap={16} />
-          <YAxis
-            yAxisId="requests"
-            domain={[0, (dataMax: number) => Math.max(dataMax, 10)]}
-            allowDecimals={false}
-            tickFormatter={(v: number) => f.compact(v)}
-            tick={AXIS_TICK}
-            tickLine={false}
-            axisLine={false}
-            width={44}
-          />
-          <YAxis
-            yAxisId="cost"
-            orientation="right"
-            domain={[0, (dataMax: number) => Math.max(dataMax, 10_000)]}
-            tickFormatter={(v: number) => costTick(v, f)}
-            tick={AXIS_TICK}
-            tickLine={false}
-            axisLine={false}
-            width={56}
-          />
-          <Tooltip
-            formatter={(value, name) => (name === costName ? f.cost(Number(value)) : f.count(Number(value)))}
-            contentStyle={{ borderRadius: 12, fontSize: 12, color: "#18181b" }}
-          />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Bar yAxisId="requests" dataKey="requests" name={requestsName} fill="#6366f1" maxBarSize={28} isAnimationActive={false} />
-          <Line
-            yAxisId="cost"
-            dataKey="cost"
-            name={costName}
-            type="linear"
-            stroke="#e11d48"
-            strokeWidth={2}
-            dot={data.length <= 31 ? { r: 2.5, fill: "#e11d48", strokeWidth: 0 } : false}
-            isAnimationActive={false}
-          />
-        </ComposedChart>
-      </ResponsiveContainer>
+      <SmallMultiple
+        title={t("usage.stat.requests")}
+        data={data}
+        dataKey="requests"
+        color="#6366f1"
+        minMax={10}
+        tick={(v) => f.compact(v)}
+        tooltip={(v) => f.count(v)}
+        showXAxis={false}
+      />
+      <SmallMultiple
+        title={t("usage.stat.cost")}
+        data={data}
+        dataKey="cost"
+        color="#e11d48"
+        minMax={10_000}
+        tick={(v) => costTick(v, f)}
+        tooltip={(v) => f.cost(v)}
+        showXAxis
+      />
     </div>
+  );
+}
+
+function SmallMultiple({
+  title,
+  data,
+  dataKey,
+  color,
+  minMax,
+  tick,
+  tooltip,
+  showXAxis,
+}: {
+  title: string;
+  data: readonly { label: string; requests: number; cost: number }[];
+  dataKey: "requests" | "cost";
+  color: string;
+  /** The axis reaches at least this, so a few small values are not drawn as full-height bars. */
+  minMax: number;
+  tick: (v: number) => string;
+  tooltip: (v: number) => string;
+  showXAxis: boolean;
+}) {
+  return (
+    <figure className="w-full" data-testid={`trend-${dataKey}`}>
+      <figcaption className="text-xs font-medium text-zinc-600 dark:text-zinc-300">{title}</figcaption>
+      <div className={showXAxis ? "h-40" : "h-36"}>
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={data as { label: string; requests: number; cost: number }[]} margin={{ top: 6, right: 4, bottom: 0, left: 0 }} syncId="trend">
+            <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} vertical={false} />
+            <XAxis dataKey="label" hide={!showXAxis} tick={AXIS_TICK} tickLine={false} axisLine={false} minTickGap={16} />
+            <YAxis
+              domain={[0, (dataMax: number) => Math.max(dataMax, minMax)]}
+              allowDecimals={dataKey === "cost"}
+              // Keep the 0 at the foot of each small multiple: both start from zero, visibly.
+              interval="preserveStartEnd"
+              tickCount={4}
+              tickFormatter={tick}
+              tick={AXIS_TICK}
+              tickLine={false}
+              axisLine={false}
+              width={56}
+            />
+            <Tooltip
+              formatter={(value) => [tooltip(Number(value)), title]}
+              cursor={{ fill: "currentColor", fillOpacity: 0.06 }}
+              contentStyle={{ borderRadius: 12, fontSize: 12, color: "#18181b" }}
+            />
+            <Bar dataKey={dataKey} name={title} fill={color} maxBarSize={28} isAnimationActive={false} />
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+    </figure>
   );
 }

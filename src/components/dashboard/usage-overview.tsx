@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { useFormat, useT } from "~/i18n/client";
@@ -11,17 +12,32 @@ import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { inputClass } from "../ui/field";
 import { buttonClass } from "../ui/button";
-import { ModelCostChart, ModelShareChart } from "./model-charts";
 import { CacheEconomics, UnpricedBanner } from "./cache-economics";
 import { ModelCostTable } from "./model-cost-table";
 import { StatCard } from "./stat-card";
-import { TrendChart } from "./trend-chart";
+import { LIVE_REFRESH_MS } from "../live";
+import { bucketCodec, overviewInput, rangeCodec } from "../url-params";
+import { useUrlParam } from "../url-state";
+import { DEFAULT_RANGE } from "~/lib/range";
+import { columnDigits, Money } from "../money";
+import { SortHeader, sortRows, useSort } from "../sortable";
+
+/**
+ * The charts (recharts, the page's largest script) load after the numbers: the stat cards and
+ * tables are server-rendered and interactive without waiting for them. Each placeholder has the
+ * chart's height, so nothing moves when it arrives.
+ */
+const chartPlaceholder = (height: string) =>
+  function ChartPlaceholder() {
+    return <div className={cn(height, "w-full animate-pulse rounded-lg bg-zinc-50 dark:bg-zinc-950/40")} aria-hidden />;
+  };
+const TrendChart = dynamic(() => import("./trend-chart").then((m) => m.TrendChart), { ssr: false, loading: chartPlaceholder("h-80") });
+const ModelCostChart = dynamic(() => import("./model-charts").then((m) => m.ModelCostChart), { ssr: false, loading: chartPlaceholder("h-72") });
+const ModelShareChart = dynamic(() => import("./model-charts").then((m) => m.ModelShareChart), { ssr: false, loading: chartPlaceholder("h-72") });
 
 export type RangeChoice = { kind: "today" | "7d" | "30d" | "month" } | { kind: "custom"; from: string; to: string };
 export type BucketChoice = "hour" | "day";
 
-/** The range the page prefetches on the server; the client's first query must use the same input. */
-export const DEFAULT_RANGE: RangeChoice = { kind: "7d" };
 
 const PRESETS: { kind: "today" | "7d" | "30d" | "month"; label: MessageKey }[] = [
   { kind: "today", label: "usage.range.today" },
@@ -30,8 +46,6 @@ const PRESETS: { kind: "today" | "7d" | "30d" | "month"; label: MessageKey }[] =
   { kind: "month", label: "usage.range.month" },
 ];
 
-/** Live refresh: the ledger includes unflushed usage, so a request shows within seconds. */
-const REFRESH_MS = 5_000;
 
 const segment = (active: boolean) =>
   cn(
@@ -174,17 +188,41 @@ export function OverviewCharts({ overview, onBucket }: { overview: Overview | un
   );
 }
 
+/**
+ * Days the usage CSV covers for a range: the export takes the last N days (today included), so a
+ * month or custom range exports from its first day up to today.
+ */
+function exportDays(range: RangeChoice): number {
+  const today = new Date();
+  const sinceDay = (day: string) => Math.floor((Date.parse(today.toISOString().slice(0, 10)) - Date.parse(day)) / 86_400_000) + 1;
+  switch (range.kind) {
+    case "today":
+      return 1;
+    case "7d":
+      return 7;
+    case "30d":
+      return 30;
+    case "month":
+      return today.getUTCDate();
+    case "custom":
+      return Math.min(366, Math.max(1, sinceDay(range.from)));
+  }
+}
+
 export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: string; canSeeKeys?: boolean }) {
   const trpc = useTRPC();
   const t = useT();
   const f = useFormat();
-  const [range, setRange] = useState<RangeChoice>(DEFAULT_RANGE);
-  const [bucket, setBucket] = useState<BucketChoice | undefined>(undefined);
+  const [range, setRange] = useUrlParam<RangeChoice>("range", rangeCodec, DEFAULT_RANGE);
+  const [bucket, setBucket] = useUrlParam<BucketChoice | undefined>("bucket", bucketCodec, undefined);
   const overview = useQuery({
-    ...trpc.usage.overview.queryOptions(bucket === undefined ? { tenantId, range } : { tenantId, range, bucket }),
-    refetchInterval: REFRESH_MS,
+    ...trpc.usage.overview.queryOptions(overviewInput(tenantId, range, bucket)),
+    // Reads the ledger's unflushed deltas too: every refetch is current.
+    refetchInterval: LIVE_REFRESH_MS,
     placeholderData: (previous) => previous,
   });
+  // A new range or bucket: the numbers on screen are the old ones until the answer comes.
+  const stale = overview.isPlaceholderData;
   const data = overview.data;
   const totals = data?.totals;
   // Names for the cache table's key column (the page prefetches the key list).
@@ -194,7 +232,7 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
   const tokens = totals ? totals.inputTokens + totals.outputTokens + totals.cacheWrite5mTokens + totals.cacheWrite1hTokens + totals.cacheReadTokens : 0;
 
   return (
-    <section className="space-y-6" aria-labelledby="usage-title">
+    <section className="space-y-6" aria-labelledby="usage-title" aria-busy={stale || undefined}>
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div>
           <h2 id="usage-title" className="text-lg font-semibold">
@@ -202,17 +240,31 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
           </h2>
           <p className="mt-0.5 flex items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400">
             <span aria-hidden className="size-1.5 rounded-full bg-emerald-500" />
-            {t("usage.live")}
+            {t("live.every", { seconds: LIVE_REFRESH_MS / 1000 })}
+            <span aria-live="polite" className="font-medium text-indigo-700 dark:text-indigo-300" data-testid="usage-updating">
+              {stale ? `· ${t("live.updating")}` : null}
+            </span>
             {data ? <span className="font-mono">· {data.timeZone}</span> : null}
           </p>
         </div>
-        <RangePicker
-          value={range}
-          onChange={(r) => {
-            setRange(r);
-            setBucket(undefined);
-          }}
-        />
+        <div className="flex flex-wrap items-start gap-2">
+          <a
+            className={buttonClass("secondary")}
+            href={`/api/export/${tenantId}/usage?days=${exportDays(range)}`}
+            download
+            data-testid="tenant-export"
+            title={t("usage.exportTitle", { days: exportDays(range) })}
+          >
+            {t("common.exportCsv")}
+          </a>
+          <RangePicker
+            value={range}
+            onChange={(r) => {
+              setRange(r);
+              setBucket(undefined);
+            }}
+          />
+        </div>
       </div>
       {overview.error ? (
         <p role="alert" className="text-sm text-red-600 dark:text-red-400">
@@ -220,7 +272,7 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
         </p>
       ) : null}
       {data && "unpricedModels" in data ? <UnpricedBanner models={data.unpricedModels} /> : null}
-      <div className={cn("grid grid-cols-2 gap-3 md:grid-cols-4", !totals && "animate-pulse")}>
+      <div className={cn("grid grid-cols-2 gap-3 md:grid-cols-4 transition-opacity", (!totals || stale) && "animate-pulse opacity-60")}>
         <StatCard
           testId="stat-requests"
           label={t("usage.stat.requests")}
@@ -278,22 +330,30 @@ type TopKeyRow = Overview["topKeys"][number];
 function TopKeys({ tenantId, rows, linkKeys, totalCost }: { tenantId: string; rows: readonly TopKeyRow[]; linkKeys: boolean; totalCost: number }) {
   const t = useT();
   const f = useFormat();
+  const [sort, onSort] = useSort<"name" | "requests" | "cost">({ key: "cost", dir: "desc" });
   if (rows.length === 0) return <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("usage.emptyModels")}</p>;
   const th = "px-3 py-2 text-right font-medium first:text-left";
   const td = "px-3 py-2.5 text-right tabular-nums first:text-left";
+  const costDigits = columnDigits(rows.map((k) => k.costMicros));
   return (
     <div className="-mx-5 overflow-x-auto">
       <table className="w-full min-w-[480px] text-sm" data-testid="top-keys">
         <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
           <tr>
-            <th scope="col" className={th + " pl-5"}>{t("usage.topKeys.key")}</th>
-            <th scope="col" className={th}>{t("usage.col.requests")}</th>
+            <SortHeader column="name" sort={sort} onSort={onSort} className={th + " pl-5"} align="left">
+              {t("usage.topKeys.key")}
+            </SortHeader>
+            <SortHeader column="requests" sort={sort} onSort={onSort} className={th}>
+              {t("usage.col.requests")}
+            </SortHeader>
             <th scope="col" className={th}>{t("usage.col.share")}</th>
-            <th scope="col" className={th + " pr-5"}>{t("usage.col.cost")}</th>
+            <SortHeader column="cost" sort={sort} onSort={onSort} className={th + " pr-5"}>
+              {t("usage.col.cost")}
+            </SortHeader>
           </tr>
         </thead>
         <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-          {rows.map((k) => {
+          {sortRows(rows, sort, (k, key) => (key === "name" ? (k.name ?? "") : key === "requests" ? k.requests : k.costMicros)).map((k) => {
             const label = k.name ?? t("usage.topKeys.deleted");
             return (
               <tr key={k.apiKeyId}>
@@ -310,7 +370,9 @@ function TopKeys({ tenantId, rows, linkKeys, totalCost }: { tenantId: string; ro
                 </th>
                 <td className={td}>{f.count(k.requests)}</td>
                 <td className={td}>{totalCost > 0 ? f.percent(k.costMicros / totalCost) : "—"}</td>
-                <td className={td + " pr-5 font-semibold"}>{f.cost(k.costMicros)}</td>
+                <td className={td + " pr-5 font-semibold"}>
+                  <Money micros={k.costMicros} digits={costDigits} />
+                </td>
               </tr>
             );
           })}

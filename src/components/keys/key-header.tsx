@@ -4,6 +4,7 @@ import { useMutation, useQueryClient, useSuspenseQuery } from "@tanstack/react-q
 import { useState, type FormEvent } from "react";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
+import { LIVE_REFRESH_MS } from "../live";
 import { CopyButton } from "../dashboard/copy-button";
 import { NewKeyNotice, type CreatedKey } from "../dashboard/new-key-notice";
 import { Button } from "../ui/button";
@@ -131,7 +132,8 @@ export function KeyHeader({ tenantId, keyId }: { tenantId: string; keyId: string
   const f = useFormat();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const { data: key } = useSuspenseQuery(trpc.apiKey.get.queryOptions({ tenantId, keyId }));
+  // Refetched so "Last used" follows the flush without a reload.
+  const { data: key } = useSuspenseQuery({ ...trpc.apiKey.get.queryOptions({ tenantId, keyId }), refetchInterval: LIVE_REFRESH_MS });
   const [editing, setEditing] = useState(false);
   const [rotated, setRotated] = useState<CreatedKey | null>(null);
   const invalidate = () =>

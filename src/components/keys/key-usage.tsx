@@ -1,25 +1,18 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
-import type { MessageKey } from "~/i18n";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
+import { KEY_DEFAULT_DAYS, KEY_PERIODS, keyDaysCodec, type KeyPeriodDays } from "./key-periods";
 import { CacheEconomics } from "../dashboard/cache-economics";
 import { ModelCostTable } from "../dashboard/model-cost-table";
 import { StatCard } from "../dashboard/stat-card";
 import { buttonClass } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
+import { LIVE_REFRESH_MS } from "../live";
+import { useUrlParam } from "../url-state";
 
-export const KEY_PERIODS = [
-  { days: 1, label: "usage.range.today" },
-  { days: 7, label: "usage.range.7d" },
-  { days: 30, label: "usage.range.30d" },
-  { days: 90, label: "usage.range.90d" },
-] as const satisfies readonly { days: number; label: MessageKey }[];
-export type KeyPeriodDays = (typeof KEY_PERIODS)[number]["days"];
-export const KEY_DEFAULT_DAYS: KeyPeriodDays = 30;
 
 /** An error share with exactly one decimal ("2.5%", "0.0%"), per locale. */
 function percentOneDecimal(locale: string, fraction: number): string {
@@ -30,21 +23,31 @@ export function KeyUsage({ tenantId, keyId }: { tenantId: string; keyId: string 
   const tr = useT();
   const f = useFormat();
   const trpc = useTRPC();
-  const [days, setDays] = useState<KeyPeriodDays>(KEY_DEFAULT_DAYS);
+  const [days, setDays] = useUrlParam<KeyPeriodDays>("days", keyDaysCodec, KEY_DEFAULT_DAYS);
   const usage = useQuery({
     ...trpc.apiKey.usage.queryOptions({ tenantId, keyId, days }),
-    refetchInterval: 15_000,
+    // Includes the ledger's unflushed deltas: current at every refetch.
+    refetchInterval: LIVE_REFRESH_MS,
     placeholderData: (previous) => previous,
   });
+  const stale = usage.isPlaceholderData;
   const t = usage.data?.totals;
   const avgLatency = t && t.requests > 0 ? Math.round(t.latencyMsSum / t.requests) : null;
   const dash = tr("common.none");
   return (
-    <section className="space-y-4" aria-labelledby="key-usage-title">
+    <section className="space-y-4" aria-labelledby="key-usage-title" aria-busy={stale || undefined}>
       <div className="flex flex-wrap items-center justify-between gap-3">
-        <h2 id="key-usage-title" className="text-lg font-semibold">
-          {tr("usage.title")}
-        </h2>
+        <div>
+          <h2 id="key-usage-title" className="text-lg font-semibold">
+            {tr("usage.title")}
+          </h2>
+          <p className="mt-0.5 text-xs text-zinc-500 dark:text-zinc-400" data-testid="key-usage-live">
+            {tr("live.every", { seconds: LIVE_REFRESH_MS / 1000 })}
+            <span aria-live="polite" className="font-medium text-indigo-700 dark:text-indigo-300">
+              {stale ? ` · ${tr("live.updating")}` : null}
+            </span>
+          </p>
+        </div>
         <div className="flex flex-wrap items-center gap-2">
           <div role="radiogroup" aria-label={tr("usage.period")} className="inline-flex rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
             {KEY_PERIODS.map((p) => (
@@ -79,7 +82,7 @@ export function KeyUsage({ tenantId, keyId }: { tenantId: string; keyId: string 
           {tr("usage.loadError", { message: usage.error.message })}
         </p>
       ) : null}
-      <div className={cn("grid grid-cols-2 gap-3 md:grid-cols-4", !t && "animate-pulse")}>
+      <div className={cn("grid grid-cols-2 gap-3 md:grid-cols-4 transition-opacity", (!t || stale) && "animate-pulse opacity-60")}>
         <StatCard
           testId="key-stat-requests"
           label={tr("usage.stat.requests")}

@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { useFormat, useT } from "~/i18n/client";
 import type { RouterOutputs } from "~/trpc/types";
 import { cn } from "../ui/cn";
+import { columnCostDecimals, exactUsd } from "~/lib/money";
 import { formatDuration, formatLimitValue, LIMIT_LABELS } from "./limit-labels";
 
 type LimitStatus = RouterOutputs["apiKey"]["limitUse"]["limits"][number];
@@ -42,13 +43,19 @@ export function LimitBars({
       {limits.map((l) => {
         const pct = l.max > 0 ? Math.min(100, (l.used / l.max) * 100) : l.used > 0 ? 100 : 0;
         const left = l.resetsInSec === null ? null : Math.max(0, l.resetsInSec - elapsed);
+        // "used / max" share their decimals: $0.158070 / $5.000000, not $0.158070 / $5.0000.
+        const digits = columnCostDecimals([l.used, l.max]);
         const tone = pct >= 100 ? "bg-red-500" : pct >= 80 ? "bg-amber-500" : "bg-indigo-500";
         return (
           <li key={l.name} data-limit={l.name}>
             <div className="flex flex-wrap items-baseline justify-between gap-x-3 text-sm">
               <span className="font-medium">{t(LIMIT_LABELS[l.name])}</span>
-              <span className="tabular-nums text-zinc-700 dark:text-zinc-300" data-testid="limit-use">
-                {formatLimitValue(f, l.unit, l.used)} / {formatLimitValue(f, l.unit, l.max)}
+              <span
+                className="tabular-nums text-zinc-700 dark:text-zinc-300"
+                data-testid="limit-use"
+                title={l.unit === "micros" ? `${exactUsd(l.used)} / ${exactUsd(l.max)}` : undefined}
+              >
+                {formatLimitValue(f, l.unit, l.used, digits)} / {formatLimitValue(f, l.unit, l.max, digits)}
               </span>
             </div>
             <div

@@ -15,8 +15,8 @@ export const LIMIT_LABELS: Record<LimitName, MessageKey> = {
   tenant_budget: "limits.name.tenant_budget",
 };
 
-export function formatLimitValue(f: Formatters, unit: LimitStatus["unit"], value: number): string {
-  return unit === "micros" ? f.cost(value) : f.count(value);
+export function formatLimitValue(f: Formatters, unit: LimitStatus["unit"], value: number, costDigits?: number): string {
+  return unit === "micros" ? f.cost(value, costDigits) : f.count(value);
 }
 
 /** 75 → "1 min 15 s", 93784 → "1 d 2 h 3 min" (in English; units from the dictionary). */

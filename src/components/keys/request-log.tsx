@@ -1,9 +1,12 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { Fragment, useState, type FormEvent } from "react";
+import { z } from "zod";
 import { explanationParts } from "~/server/api/lib/cost-explanation";
 import type { RouterOutputs } from "~/trpc/types";
+import { requestLogFilterSchema, type RequestLogFilter } from "~/server/api/lib/request-log-filter";
 import type { MessageKey } from "~/i18n";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
@@ -11,10 +14,15 @@ import { Button, buttonClass } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { inputClass } from "../ui/field";
+import { LIVE_REFRESH_MS } from "../live";
+import { columnDigits, Money } from "../money";
+import { RequestSearch } from "../requests/request-search";
+import { readableRequestError } from "../requests/request-error";
+import { jsonCodec } from "../url-params";
+import { useUrlParam } from "../url-state";
+import { REQUEST_LOG_PAGE_SIZE } from "./key-periods";
 
 type RequestLogRow = RouterOutputs["apiKey"]["requestLog"]["rows"][number];
-
-export const REQUEST_LOG_PAGE_SIZE = 50;
 
 const STATUS_OPTIONS = [
   { value: "", label: "requestLog.status.all" },
@@ -26,14 +34,16 @@ const STATUS_OPTIONS = [
 ] as const satisfies readonly { value: string; label: MessageKey }[];
 type StatusValue = (typeof STATUS_OPTIONS)[number]["value"];
 
-interface Filter {
-  statusClass?: Exclude<StatusValue, "">;
-  model?: string;
-  from?: Date;
-  to?: Date;
-  endUserId?: string;
-  sessionId?: string;
-}
+type Filter = RequestLogFilter;
+
+/**
+ * The whole filter as one URL parameter (?log={…}), read through the server's own filter schema
+ * (dates as ISO text): a filter field added there travels in the URL with no change here.
+ */
+const filterCodec = jsonCodec(
+  requestLogFilterSchema.extend({ from: z.coerce.date().optional(), to: z.coerce.date().optional() }),
+);
+const NO_FILTER: Filter = {};
 
 function statusTone(status: number): string {
   if (status < 300) return "bg-emerald-50 text-emerald-700 dark:bg-emerald-950 dark:text-emerald-300";
@@ -56,40 +66,46 @@ const th = "px-2 py-2 text-right font-medium whitespace-nowrap";
 const thLeft = "px-2 py-2 text-left font-medium whitespace-nowrap";
 const td = "px-2 py-2 text-right tabular-nums whitespace-nowrap";
 
-export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: string }) {
+export function RequestLog({ tenantId, keyId, flushSeconds }: { tenantId: string; keyId: string; flushSeconds: number }) {
   const t = useT();
   const fmt = useFormat();
   const trpc = useTRPC();
   // The model filter offers the models the key used in the last 90 days.
   const recent = useQuery(trpc.apiKey.usage.queryOptions({ tenantId, keyId, days: 90 }));
   const models = (recent.data?.byModel ?? []).map((m) => m.model).sort();
-  const [filter, setFilter] = useState<Filter>({});
+  const [filter, setFilterParam] = useUrlParam<Filter>("log", filterCodec, NO_FILTER);
   /** Cursors of the pages before the current one; the current page's cursor is the last. */
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const cursor = cursors[cursors.length - 1] ?? null;
   const log = useQuery({
     ...trpc.apiKey.requestLog.queryOptions({ tenantId, keyId, filter, cursor, limit: REQUEST_LOG_PAGE_SIZE }),
     placeholderData: (previous) => previous,
-    refetchInterval: cursors.length === 1 ? 15_000 : false,
+    // Postgres rows: a request shows at the first refetch after the flush that stored it.
+    refetchInterval: cursors.length === 1 ? LIVE_REFRESH_MS : false,
   });
+  const stale = log.isPlaceholderData;
 
   function onFilter(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const text = (n: string) => String(f.get(n) ?? "").trim();
     const date = (n: string) => (text(n) ? new Date(text(n)) : undefined);
-    setFilter({
+    const next: Filter = {
+      ...filter,
       statusClass: (text("statusClass") || undefined) as Filter["statusClass"],
       model: text("model") || undefined,
       from: date("from"),
       to: date("to"),
       endUserId: text("endUserId") || undefined,
       sessionId: text("sessionId") || undefined,
-    });
+    };
+    // Leave unset fields out, so the URL holds only what filters.
+    setFilterParam(Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as Filter);
     setCursors([null]);
   }
 
   const rows = log.data?.rows ?? [];
+  const costDigits = columnDigits(rows.map((r) => r.costMicros));
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const toggle = (id: string) =>
     setOpen((prev) => {
@@ -101,19 +117,20 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
     <Card>
       <CardHeader
         title={t("requestLog.title")}
-        description={t("requestLog.description")}
+        description={t("live.requestLog", { seconds: LIVE_REFRESH_MS / 1000, flushSeconds })}
         action={
           <a className={buttonClass("secondary")} href={exportHref(tenantId, keyId, filter)} download>
             {t("common.exportCsv")}
           </a>
         }
       />
-      <form onSubmit={onFilter} className="mb-4 flex flex-wrap items-end gap-2" aria-label={t("requestLog.filter")}>
+      <RequestSearch tenantId={tenantId} className="mb-3" />
+      <form key={JSON.stringify(filter)} onSubmit={onFilter} className="mb-4 flex flex-wrap items-end gap-2" aria-label={t("requestLog.filter")}>
         <div>
           <label htmlFor="log-status" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
             {t("requestLog.status")}
           </label>
-          <select id="log-status" name="statusClass" defaultValue="" className={cn(inputClass, "mt-1")}>
+          <select id="log-status" name="statusClass" defaultValue={filter.statusClass ?? ""} className={cn(inputClass, "mt-1")}>
             {STATUS_OPTIONS.map((o) => (
               <option key={o.value} value={o.value}>
                 {t(o.label)}
@@ -125,7 +142,7 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
           <label htmlFor="log-model" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
             {t("requestLog.model")}
           </label>
-          <select id="log-model" name="model" defaultValue="" className={cn(inputClass, "mt-1 max-w-56")}>
+          <select id="log-model" name="model" defaultValue={filter.model ?? ""} key={models.length} className={cn(inputClass, "mt-1 max-w-56")}>
             <option value="">{t("requestLog.allModels")}</option>
             {models.map((m) => (
               <option key={m} value={m}>
@@ -138,25 +155,25 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
           <label htmlFor="log-from" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
             {t("requestLog.from")}
           </label>
-          <input id="log-from" name="from" type="datetime-local" className={cn(inputClass, "mt-1")} />
+          <input id="log-from" name="from" type="datetime-local" defaultValue={toLocalInput(filter.from)} className={cn(inputClass, "mt-1")} />
         </div>
         <div>
           <label htmlFor="log-to" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
             {t("requestLog.to")}
           </label>
-          <input id="log-to" name="to" type="datetime-local" className={cn(inputClass, "mt-1")} />
+          <input id="log-to" name="to" type="datetime-local" defaultValue={toLocalInput(filter.to)} className={cn(inputClass, "mt-1")} />
         </div>
         <div>
           <label htmlFor="log-end-user" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
             {t("requestLog.endUser")}
           </label>
-          <input id="log-end-user" name="endUserId" maxLength={128} placeholder={t("requestLog.anyValue")} className={cn(inputClass, "mt-1 w-44")} />
+          <input id="log-end-user" name="endUserId" maxLength={128} defaultValue={filter.endUserId ?? ""} placeholder={t("requestLog.anyValue")} className={cn(inputClass, "mt-1 w-44")} />
         </div>
         <div>
           <label htmlFor="log-session" className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
             {t("requestLog.session")}
           </label>
-          <input id="log-session" name="sessionId" maxLength={128} placeholder={t("requestLog.anyValue")} className={cn(inputClass, "mt-1 w-44")} />
+          <input id="log-session" name="sessionId" maxLength={128} defaultValue={filter.sessionId ?? ""} placeholder={t("requestLog.anyValue")} className={cn(inputClass, "mt-1 w-44")} />
         </div>
         <Button type="submit" variant="secondary">
           {t("usage.range.apply")}
@@ -171,7 +188,11 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
         <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("requestLog.empty")}</p>
       ) : (
         <div className="-mx-5 overflow-x-auto">
-          <table className="w-full min-w-[960px] text-xs" data-testid="request-log-table">
+          <table
+            className={cn("w-full min-w-[960px] text-xs transition-opacity", stale && "opacity-60")}
+            data-testid="request-log-table"
+            aria-busy={stale || undefined}
+          >
             <thead className="border-y border-zinc-200 bg-zinc-50 uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
               <tr>
                 <th scope="col" className={thLeft + " pl-5"}>{t("requestLog.col.time")}</th>
@@ -190,7 +211,14 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
                 <Fragment key={r.id}>
                 <tr data-request-id={r.id} className="align-top">
                   <td className="px-2 py-2 pl-5 text-left tabular-nums whitespace-nowrap">
-                    {fmt.dateTime(r.createdAt).replace(" UTC", "")}
+                    <Link
+                      href={`/dashboard/${tenantId}/requests/${r.id}`}
+                      className="text-indigo-700 underline decoration-indigo-300 underline-offset-2 hover:decoration-2 dark:text-indigo-300"
+                      aria-label={t("request.open", { id: r.id })}
+                      data-testid="log-time"
+                    >
+                      {fmt.dateTimeSeconds(r.createdAt).replace(" UTC", "")}
+                    </Link>
                   </td>
                   <td className="max-w-56 truncate px-2 py-2 font-mono" title={r.requestedModel ? `${r.requestedModel} → ${r.model}` : r.model}>
                     {r.model}
@@ -213,8 +241,8 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
                       {r.status}
                     </span>
                     {r.error ? (
-                      <p className="mt-1 max-w-48 truncate text-left text-red-600 dark:text-red-400" title={r.error}>
-                        {r.error}
+                      <p className="mt-1 max-w-48 truncate text-left text-red-600 dark:text-red-400" title={r.error} data-testid="log-error">
+                        {readableRequestError(t, r.error)}
                       </p>
                     ) : null}
                   </td>
@@ -233,7 +261,7 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
                     {fmt.count(r.cacheWrite5mTokens + r.cacheWrite1hTokens)} / {fmt.count(r.cacheReadTokens)}
                   </td>
                   <td className={td} title={r.priced ? undefined : t("requestLog.unpriced")}>
-                    {fmt.cost(r.costMicros)}
+                    <Money micros={r.costMicros} digits={costDigits} />
                     {r.priced ? null : <span className="ml-1 text-amber-700">?</span>}
                     <button
                       type="button"
@@ -292,8 +320,15 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
   );
 }
 
+/** A datetime-local input's value for an instant, in the browser's zone (what the filter form reads back). */
+function toLocalInput(date: Date | undefined): string | undefined {
+  if (!date) return undefined;
+  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 16);
+}
+
 /** Why one request cost what it did: the explanation the ledger stored when it priced it. */
-function CostDetail({ row }: { row: RequestLogRow }) {
+export function CostDetail({ row }: { row: RequestLogRow }) {
   const t = useT();
   const fmt = useFormat();
   const reported: string[] = [];

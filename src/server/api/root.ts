@@ -6,6 +6,7 @@ import { invitationRouter } from "./routers/invitation";
 import { lookupRouter } from "./routers/lookup";
 import { memberRouter } from "./routers/member";
 import { peopleRouter } from "./routers/people";
+import { requestRouter } from "./routers/request";
 import { settingsRouter } from "./routers/settings";
 import { tenantRouter } from "./routers/tenant";
 import { upstreamRouter } from "./routers/upstream";
@@ -25,6 +26,7 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   settings: settingsRouter,
   upstream: upstreamRouter,
+  request: requestRouter,
 });
 
 export type AppRouter = typeof appRouter;

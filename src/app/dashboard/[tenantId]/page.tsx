@@ -5,7 +5,10 @@ import { notFound } from "next/navigation";
 import { ApiKeysPanel } from "~/components/dashboard/api-keys-panel";
 import { TenantSwitcher } from "~/components/dashboard/tenant-switcher";
 import { AlertsBanner } from "~/components/dashboard/alerts-banner";
-import { DEFAULT_RANGE, UsageOverview } from "~/components/dashboard/usage-overview";
+import { RequestSearch } from "~/components/requests/request-search";
+import { UsageOverview } from "~/components/dashboard/usage-overview";
+import { bucketCodec, overviewInput, rangeCodec, readParam } from "~/components/url-params";
+import { DEFAULT_RANGE, type RangeInput } from "~/server/api/lib/overview";
 import { PageContainer } from "~/components/layout/page-container";
 import { buttonClass } from "~/components/ui/button";
 import { MembersPanel } from "~/components/members/members-panel";
@@ -26,14 +29,24 @@ async function loadTenant(tenantId: string) {
   }
 }
 
-export default async function TenantDashboardPage({ params }: { params: Promise<{ tenantId: string }> }) {
+export default async function TenantDashboardPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ tenantId: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { tenantId } = await params;
+  // The range and bucket in the URL (?range=30d&bucket=hour), as the client will read them.
+  const query = await searchParams;
+  const range = readParam<RangeInput>(query.range, rangeCodec, DEFAULT_RANGE);
+  const bucket = readParam<"hour" | "day" | undefined>(query.bucket, bucketCodec, undefined);
   await requireSession(`/dashboard/${tenantId}`);
   const tenant = await loadTenant(tenantId);
   const { t } = await getT();
   await Promise.all([
     prefetch(trpc.tenant.mine.queryOptions()),
-    prefetch(trpc.usage.overview.queryOptions({ tenantId, range: DEFAULT_RANGE })),
+    prefetch(trpc.usage.overview.queryOptions(overviewInput(tenantId, range, bucket))),
     prefetch(trpc.apiKey.list.queryOptions({ tenantId })),
     prefetch(trpc.member.list.queryOptions({ tenantId })),
   ]);
@@ -66,6 +79,7 @@ export default async function TenantDashboardPage({ params }: { params: Promise<
           </div>
         </div>
         <AlertsBanner tenantId={tenant.id} />
+        <RequestSearch tenantId={tenant.id} />
         <UsageOverview tenantId={tenant.id} />
         <ApiKeysPanel tenantId={tenant.id} canCreate={hasRole(tenant.role, "MEMBER")} />
         <MembersPanel tenantId={tenant.id} myRole={tenant.role} />

@@ -7,29 +7,15 @@ import { z } from "zod";
 import type { UsageRow } from "~/ledger";
 import { METRICS } from "~/ledger/types";
 import { emptyTotals, sumTotals, byModel, type ModelUsage, type UsageTotals } from "./usage-report";
+export { bucketSchema, DEFAULT_RANGE, DEFAULT_RANGE_DAYS, MAX_HOURLY_DAYS, MAX_RANGE_DAYS, RANGE_PRESETS, rangeInputSchema } from "~/lib/range";
+export type { Bucket, RangeInput, RangePreset } from "~/lib/range";
+import { MAX_HOURLY_DAYS, MAX_RANGE_DAYS, type Bucket, type RangeInput } from "~/lib/range";
 import { addDaysKey, DAY_MS, dayKey, HOUR_MS, hourKey, localMidnight, nextHour, startOfDay } from "~/lib/time";
 
-/** At most this many calendar days in a custom range. */
-export const MAX_RANGE_DAYS = 366;
-/** Hour buckets only up to this many days (744 points). */
-export const MAX_HOURLY_DAYS = 31;
 /** Models drawn separately in the cost-by-model chart; the rest are summed as "other". */
 export const MODEL_SERIES_LIMIT = 6;
 export const TOP_KEYS_LIMIT = 10;
 export const OTHER_MODELS = "__other";
-
-const dateKeySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "Use YYYY-MM-DD");
-
-export const RANGE_PRESETS = ["today", "7d", "30d", "month"] as const;
-export type RangePreset = (typeof RANGE_PRESETS)[number];
-
-export const rangeInputSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.enum(RANGE_PRESETS) }),
-  z.object({ kind: z.literal("custom"), from: dateKeySchema, to: dateKeySchema }),
-]);
-export type RangeInput = z.infer<typeof rangeInputSchema>;
-export const bucketSchema = z.enum(["hour", "day"]);
-export type Bucket = z.infer<typeof bucketSchema>;
 
 export interface ResolvedRange {
   from: Date;
@@ -112,6 +98,8 @@ export interface Overview {
   series: SeriesPoint[];
   byModel: ModelUsage[];
   topKeys: TopKey[];
+  /** Every key that has usage in the range (the key list's spend column), by id. */
+  keySpend: Array<{ apiKeyId: string; requests: number; costMicros: number }>;
   /** When the numbers were read (live: includes unflushed usage). */
   asOf: Date;
 }
@@ -186,6 +174,7 @@ export function buildOverview(
       series: [...series.values()].sort((a, b) => a.bucket.localeCompare(b.bucket)),
       byModel: models,
       topKeys: top,
+      keySpend: [...perKey.values()].map((k) => ({ apiKeyId: k.apiKeyId, requests: k.requests, costMicros: k.costMicros })),
       asOf: new Date(),
     };
   });

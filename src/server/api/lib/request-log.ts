@@ -8,23 +8,9 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma, PrismaClient } from "~/generated/prisma/client";
 import type { CostExplanation } from "~/pricing/request";
-import { attributionIdSchema } from "./people";
+import { type RequestLogFilter, type StatusClass } from "./request-log-filter";
 
-export const STATUS_CLASSES = ["2xx", "4xx", "5xx", "errors", "refused"] as const;
-export type StatusClass = (typeof STATUS_CLASSES)[number];
-
-export const requestLogFilterSchema = z.object({
-  statusClass: z.enum(STATUS_CLASSES).optional(),
-  model: z.string().trim().min(1).max(200).optional(),
-  /** Inclusive. */
-  from: z.date().optional(),
-  /** Exclusive. */
-  to: z.date().optional(),
-  /** End user / session as recorded (src/ledger/attribution.ts). */
-  endUserId: attributionIdSchema.optional(),
-  sessionId: attributionIdSchema.optional(),
-});
-export type RequestLogFilter = z.infer<typeof requestLogFilterSchema>;
+export { requestLogFilterSchema, STATUS_CLASSES, type RequestLogFilter, type StatusClass } from "./request-log-filter";
 
 export const REQUEST_LOG_MAX_PAGE = 200;
 
@@ -88,6 +74,42 @@ function statusWhere(c: StatusClass | undefined): Prisma.RequestLogWhereInput {
   }
 }
 
+type RequestLogRecord = Awaited<ReturnType<PrismaClient["requestLog"]["findFirstOrThrow"]>>;
+
+/** One stored row as the portal shows it (the request log's rows and the request detail). */
+function toRequestLogRow(r: RequestLogRecord): RequestLogRow {
+  return {
+    id: r.id,
+    createdAt: r.createdAt,
+    model: r.model,
+    requestedModel: r.requestedModel,
+    endpoint: r.endpoint,
+    stream: r.stream,
+    status: r.status,
+    inputTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+    cacheWrite5mTokens: r.cacheWrite5mTokens,
+    cacheWrite1hTokens: r.cacheWrite1hTokens,
+    cacheReadTokens: r.cacheReadTokens,
+    costMicros: Number(r.costMicros),
+    latencyMs: r.latencyMs,
+    ttfbMs: r.ttfbMs,
+    estimated: r.usageSource === "ESTIMATED",
+    priced: r.priced,
+    error: r.error,
+    speed: r.speed,
+    inferenceGeo: r.inferenceGeo,
+    serviceTier: r.serviceTier,
+    webSearchRequests: r.webSearchRequests,
+    webFetchRequests: r.webFetchRequests,
+    reasoningTokens: r.reasoningTokens,
+    // Written by the ledger from priceRequest's own output.
+    explanation: (r.costExplanation ?? null) as CostExplanation | null,
+    endUserId: r.endUserId,
+    sessionId: r.sessionId,
+  };
+}
+
 function encodeCursor(row: { createdAt: Date; id: string }): string {
   return `${row.createdAt.getTime()}_${row.id}`;
 }
@@ -128,36 +150,37 @@ export async function requestLogPage(
   const page = found.slice(0, q.limit);
   const last = page[page.length - 1];
   return {
-    rows: page.map((r) => ({
-      id: r.id,
-      createdAt: r.createdAt,
-      model: r.model,
-      requestedModel: r.requestedModel,
-      endpoint: r.endpoint,
-      stream: r.stream,
-      status: r.status,
-      inputTokens: r.inputTokens,
-      outputTokens: r.outputTokens,
-      cacheWrite5mTokens: r.cacheWrite5mTokens,
-      cacheWrite1hTokens: r.cacheWrite1hTokens,
-      cacheReadTokens: r.cacheReadTokens,
-      costMicros: Number(r.costMicros),
-      latencyMs: r.latencyMs,
-      ttfbMs: r.ttfbMs,
-      estimated: r.usageSource === "ESTIMATED",
-      priced: r.priced,
-      error: r.error,
-      speed: r.speed,
-      inferenceGeo: r.inferenceGeo,
-      serviceTier: r.serviceTier,
-      webSearchRequests: r.webSearchRequests,
-      webFetchRequests: r.webFetchRequests,
-      reasoningTokens: r.reasoningTokens,
-      // Written by the ledger from priceRequest's own output.
-      explanation: (r.costExplanation ?? null) as CostExplanation | null,
-      endUserId: r.endUserId,
-      sessionId: r.sessionId,
-    })),
+    rows: page.map(toRequestLogRow),
     nextCursor: found.length > q.limit && last ? encodeCursor(last) : null,
+  };
+}
+
+/** Everything stored about one request: the request log's row plus who sent it and how it went. */
+export interface RequestDetail extends RequestLogRow {
+  apiKeyId: string;
+  apiKeyName: string | null;
+  provider: string;
+  clientIp: string | null;
+  userAgent: string | null;
+  /** EVENT_FLAGS: suspicious, orphaned, replayed. */
+  flags: string[];
+}
+
+/**
+ * One request of the tenant by its id (the `x-metergate-request-id` the client got), or null when
+ * the tenant has no such request (also when another tenant has it: never tells the two apart).
+ */
+export async function requestDetail(db: PrismaClient, q: { tenantId: string; requestId: string }): Promise<RequestDetail | null> {
+  const row = await db.requestLog.findFirst({ where: { id: q.requestId, tenantId: q.tenantId } });
+  if (!row) return null;
+  const key = await db.apiKey.findFirst({ where: { id: row.apiKeyId, tenantId: q.tenantId }, select: { name: true } });
+  return {
+    ...toRequestLogRow(row),
+    apiKeyId: row.apiKeyId,
+    apiKeyName: key?.name ?? null,
+    provider: row.provider,
+    clientIp: row.clientIp,
+    userAgent: row.userAgent,
+    flags: row.flags,
   };
 }

@@ -51,7 +51,8 @@ export function byModel(rows: readonly UsageRow[]): ModelUsage[] {
     addInto(m, r);
   }
   return [...models.values()].sort(
-    (a, b) => b.costMicros - a.costMicros || b.requests - a.requests || a.model.localeCompare(b.model),
+    // Code-point order on ties: the same in every server locale.
+    (a, b) => b.costMicros - a.costMicros || b.requests - a.requests || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0),
   );
 }
 

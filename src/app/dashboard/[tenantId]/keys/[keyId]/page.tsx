@@ -4,9 +4,12 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
 import { KeyHeader } from "~/components/keys/key-header";
-import { KEY_DEFAULT_DAYS, KeyUsage } from "~/components/keys/key-usage";
+import { KeyUsage } from "~/components/keys/key-usage";
+import { KEY_DEFAULT_DAYS, keyDaysCodec, REQUEST_LOG_PAGE_SIZE, type KeyPeriodDays } from "~/components/keys/key-periods";
+import { readParam } from "~/components/url-params";
+import { env } from "~/infra/env";
 import { KeyLimitUse, LimitsEditor } from "~/components/keys/limits-editor";
-import { REQUEST_LOG_PAGE_SIZE, RequestLog } from "~/components/keys/request-log";
+import { RequestLog } from "~/components/keys/request-log";
 import { PageContainer } from "~/components/layout/page-container";
 import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
@@ -29,8 +32,17 @@ async function loadKey(tenantId: string, keyId: string) {
   }
 }
 
-export default async function KeyPage({ params }: { params: Promise<{ tenantId: string; keyId: string }> }) {
+export default async function KeyPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ tenantId: string; keyId: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { tenantId, keyId } = await params;
+  // The period in the URL (?days=30), as the client reads it. A request-log filter (?log=) is
+  // fetched by the browser: the unfiltered first page is what most visits show.
+  const days = readParam<KeyPeriodDays>((await searchParams).days, keyDaysCodec, KEY_DEFAULT_DAYS);
   await requireSession(`/dashboard/${tenantId}/keys/${keyId}`);
   const tenant = await loadKey(tenantId, keyId);
   const { t } = await getT();
@@ -38,7 +50,7 @@ export default async function KeyPage({ params }: { params: Promise<{ tenantId: 
   await Promise.all([
     prefetch(trpc.apiKey.get.queryOptions({ tenantId, keyId })),
     prefetch(trpc.apiKey.limitUse.queryOptions({ tenantId, keyId })),
-    prefetch(trpc.apiKey.usage.queryOptions({ tenantId, keyId, days: KEY_DEFAULT_DAYS })),
+    prefetch(trpc.apiKey.usage.queryOptions({ tenantId, keyId, days })),
     prefetch(trpc.apiKey.usage.queryOptions({ tenantId, keyId, days: 90 })),
     prefetch(trpc.apiKey.requestLog.queryOptions({ tenantId, keyId, filter: {}, cursor: null, limit: REQUEST_LOG_PAGE_SIZE })),
   ]);
@@ -59,7 +71,7 @@ export default async function KeyPage({ params }: { params: Promise<{ tenantId: 
           <KeyLimitUse tenantId={tenantId} keyId={keyId} />
           <LimitsEditor tenantId={tenantId} keyId={keyId} />
           <KeyUsage tenantId={tenantId} keyId={keyId} />
-          <RequestLog tenantId={tenantId} keyId={keyId} />
+          <RequestLog tenantId={tenantId} keyId={keyId} flushSeconds={Math.max(1, Math.round(env.FLUSH_INTERVAL_MS / 1000))} />
         </Suspense>
       </PageContainer>
     </HydrateClient>

@@ -1,0 +1,58 @@
+import { TRPCError } from "@trpc/server";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { PageContainer } from "~/components/layout/page-container";
+import { RequestDetailView } from "~/components/requests/request-detail";
+import { RequestSearch } from "~/components/requests/request-search";
+import { env } from "~/infra/env";
+import { getT } from "~/i18n/server";
+import { requestIdSchema } from "~/server/api/routers/request";
+import { requireSession } from "~/server/auth/require";
+import { HydrateClient, prefetch, serverCaller, trpc } from "~/trpc/server";
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("request.pageTitle") };
+}
+export const dynamic = "force-dynamic";
+
+async function loadTenant(tenantId: string) {
+  try {
+    return await (await serverCaller()).tenant.get({ tenantId });
+  } catch (error) {
+    if (error instanceof TRPCError && (error.code === "FORBIDDEN" || error.code === "BAD_REQUEST")) notFound();
+    throw error;
+  }
+}
+
+/** One request by the id the client got in `x-metergate-request-id`. */
+export default async function RequestPage({ params }: { params: Promise<{ tenantId: string; requestId: string }> }) {
+  const { tenantId, requestId: rawId } = await params;
+  await requireSession(`/dashboard/${tenantId}/requests/${rawId}`);
+  const tenant = await loadTenant(tenantId);
+  const parsed = requestIdSchema.safeParse(rawId.trim());
+  if (!parsed.success) notFound();
+  const requestId = parsed.data.toLowerCase();
+  const { t } = await getT();
+  await prefetch(trpc.request.get.queryOptions({ tenantId, requestId }));
+  return (
+    <HydrateClient>
+      <PageContainer className="space-y-6">
+        <nav aria-label={t("common.breadcrumb")} className="text-sm text-zinc-500 dark:text-zinc-400">
+          <Link href={`/dashboard/${tenantId}`} className="hover:underline">
+            {tenant.name}
+          </Link>{" "}
+          / <span>{t("request.pageTitle")}</span>
+        </nav>
+        <h1 className="break-all text-2xl font-bold tracking-tight">{t("request.title", { id: requestId })}</h1>
+        <RequestSearch tenantId={tenantId} />
+        <RequestDetailView
+          tenantId={tenantId}
+          requestId={requestId}
+          timeZone={tenant.timeZone}
+          flushSeconds={Math.max(1, Math.round(env.FLUSH_INTERVAL_MS / 1000))}
+        />
+      </PageContainer>
+    </HydrateClient>
+  );
+}

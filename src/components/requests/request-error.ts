@@ -1,0 +1,17 @@
+/** A request-log error as people read it: "quota: rate_requests" → "Refused: the limit “Requests in window” was reached". */
+import type { TFunction } from "~/i18n";
+import type { LimitName } from "~/ledger/limit-status";
+import { LIMIT_LABELS } from "../keys/limit-labels";
+
+const QUOTA_PREFIX = "quota: ";
+
+export function readableRequestError(t: TFunction, error: string | null): string | null {
+  if (!error) return null;
+  if (!error.startsWith(QUOTA_PREFIX)) return error;
+  const reason = error.slice(QUOTA_PREFIX.length);
+  if (reason === "expired") return t("requestError.expired");
+  if (reason === "revoked") return t("requestError.revoked");
+  if (reason === "suspended") return t("requestError.suspended");
+  if (Object.hasOwn(LIMIT_LABELS, reason)) return t("requestError.limit", { limit: t(LIMIT_LABELS[reason as LimitName]) });
+  return error;
+}

@@ -1,0 +1,27 @@
+/**
+ * The request log's filter and the attribution id rule it checks with: pure (zod and the ledger's
+ * pure id rule), so the portal's URL codec and the tests parse with the server's own schema.
+ */
+import { z } from "zod";
+import { isValidAttributionId } from "~/ledger/attribution";
+
+export const attributionIdSchema = z
+  .string()
+  .trim()
+  .refine(isValidAttributionId, "must be 1–128 characters of letters, digits and . _ : / @ + = , -");
+
+export const STATUS_CLASSES = ["2xx", "4xx", "5xx", "errors", "refused"] as const;
+export type StatusClass = (typeof STATUS_CLASSES)[number];
+
+export const requestLogFilterSchema = z.object({
+  statusClass: z.enum(STATUS_CLASSES).optional(),
+  model: z.string().trim().min(1).max(200).optional(),
+  /** Inclusive. */
+  from: z.date().optional(),
+  /** Exclusive. */
+  to: z.date().optional(),
+  /** End user / session as recorded (src/ledger/attribution.ts). */
+  endUserId: attributionIdSchema.optional(),
+  sessionId: attributionIdSchema.optional(),
+});
+export type RequestLogFilter = z.infer<typeof requestLogFilterSchema>;

@@ -1,0 +1,95 @@
+/** One money format, URL state codecs, readable refusals and stable sorting of the portal (issue 17). */
+import { describe, expect, it } from "vitest";
+import { columnCostDecimals, costDecimals, exactUsd } from "~/lib/money";
+import { createFormatters, createT } from "~/i18n/messages";
+import { jsonCodec, rangeCodec, readParam, enumCodec, pageCodec } from "~/components/url-params";
+import { readableRequestError } from "~/components/requests/request-error";
+import { nextSort, sortCodec, sortRows } from "~/components/sortable";
+import { requestLogFilterSchema } from "~/server/api/lib/request-log-filter";
+import { z } from "zod";
+import type { RangeInput } from "~/server/api/lib/overview";
+
+const WEEK: RangeInput = { kind: "7d" };
+
+describe("money format", () => {
+  it("one column, one number of decimals: the most any cell needs", () => {
+    const f = createFormatters("en");
+    // The admin column of the issue: "$277.07 / $2.2288 / $0.410982".
+    const column = [277_070_000, 2_228_800, 410_982];
+    const digits = columnCostDecimals(column);
+    expect(column.map((m) => f.cost(m, digits))).toEqual(["$277.070000", "$2.228800", "$0.410982"]);
+    // The limit bar of the issue: "$0.158070 / $5.0000".
+    const bar = columnCostDecimals([158_070, 5_000_000]);
+    expect(`${f.cost(158_070, bar)} / ${f.cost(5_000_000, bar)}`).toBe("$0.158070 / $5.000000");
+    expect(columnCostDecimals([])).toBe(2);
+    expect(columnCostDecimals([0, 150_000_000])).toBe(2);
+  });
+
+  it("a single amount keeps the one rule; the hover title is exact", () => {
+    expect([0, 999_999, 1_000_000, 99_999_999, 100_000_000].map(costDecimals)).toEqual([2, 6, 4, 4, 2]);
+    expect(createFormatters("en").cost(2_228_800)).toBe("$2.2288");
+    expect(exactUsd(158_070)).toBe("$0.15807");
+    expect(exactUsd(277_070_000n)).toBe("$277.07");
+  });
+
+  it("request times are to the second with the zone", () => {
+    const f = createFormatters("en");
+    expect(f.dateTimeSeconds(new Date("2026-12-01T12:03:07Z"))).toMatch(/12:03:07.*UTC/);
+    expect(createFormatters("zh-CN").dateTimeSeconds(new Date("2026-12-01T12:03:07Z"))).toMatch(/12:03:07/);
+  });
+});
+
+describe("URL state codecs", () => {
+  it("range: presets and custom ranges round-trip; junk is the default", () => {
+    const ranges: RangeInput[] = [{ kind: "30d" }, { kind: "today" }, { kind: "custom", from: "2026-11-01", to: "2026-11-30" }];
+    for (const r of ranges) {
+      expect(rangeCodec.parse(rangeCodec.format(r))).toEqual(r);
+    }
+    expect(readParam<RangeInput>(rangeCodec.format({ kind: "month" }), rangeCodec, WEEK)).toEqual({ kind: "month" });
+    expect(readParam<RangeInput>("90y", rangeCodec, WEEK)).toEqual({ kind: "7d" });
+    expect(readParam<RangeInput>(["30d", "7d"], rangeCodec, WEEK)).toEqual({ kind: "30d" });
+    expect(readParam<"hour" | "day" | undefined>(undefined, enumCodec(["hour", "day"]), undefined)).toBeUndefined();
+    expect(pageCodec.parse("0")).toBeUndefined();
+    expect(pageCodec.parse("3")).toBe(3);
+  });
+
+  it("a filter object travels whole through its own schema, dates as ISO text", () => {
+    const codec = jsonCodec(requestLogFilterSchema.extend({ from: z.coerce.date().optional(), to: z.coerce.date().optional() }));
+    const filter = { statusClass: "refused" as const, model: "gpt-4o", from: new Date("2026-11-30T10:00:00Z") };
+    expect(codec.parse(codec.format(filter))).toEqual(filter);
+    expect(codec.parse('{"statusClass":"nope"}')).toBeUndefined();
+    expect(codec.parse("not json")).toBeUndefined();
+  });
+});
+
+describe("readable request errors", () => {
+  const t = createT("en");
+  it("names the limit of a refusal; other errors are as recorded", () => {
+    expect(readableRequestError(t, "quota: rate_requests")).toBe("Refused: the limit “Requests in window” was reached");
+    expect(readableRequestError(t, "quota: cost_daily")).toBe("Refused: the limit “Daily cost” was reached");
+    expect(readableRequestError(t, "quota: revoked")).toBe("Refused: the key was revoked");
+    expect(readableRequestError(t, "quota: something_new")).toBe("quota: something_new");
+    expect(readableRequestError(t, "upstream 529 overloaded_error")).toBe("upstream 529 overloaded_error");
+    expect(readableRequestError(t, null)).toBeNull();
+    expect(readableRequestError(createT("zh-CN"), "quota: rate_requests")).toContain("窗口内请求数");
+  });
+});
+
+describe("sortable tables", () => {
+  it("sorts by a column, flips on a second click, keeps ties in order", () => {
+    const rows = [
+      { name: "b", cost: 2 },
+      { name: "a", cost: 2 },
+      { name: "c", cost: 5 },
+    ];
+    const value = (r: (typeof rows)[number], key: "name" | "cost") => r[key];
+    expect(sortRows(rows, { key: "cost", dir: "desc" }, value).map((r) => r.name)).toEqual(["c", "b", "a"]);
+    expect(sortRows(rows, { key: "name", dir: "asc" }, value).map((r) => r.name)).toEqual(["a", "b", "c"]);
+    expect(nextSort({ key: "cost", dir: "desc" }, "cost")).toEqual({ key: "cost", dir: "asc" });
+    expect(nextSort({ key: "cost", dir: "desc" }, "name", "asc")).toEqual({ key: "name", dir: "asc" });
+    const codec = sortCodec(["name", "cost"]);
+    expect(codec.parse("name.asc")).toEqual({ key: "name", dir: "asc" });
+    expect(codec.format({ key: "cost", dir: "desc" })).toBe("cost");
+    expect(codec.parse("evil")).toBeUndefined();
+  });
+});
