@@ -10,6 +10,7 @@
  */
 import { lookup as dnsLookup } from "node:dns/promises";
 import type { LookupAddress, LookupAllOptions, LookupOneOptions } from "node:dns";
+import type { Readable } from "node:stream";
 import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from "undici";
 import { normalizeHost, parseIp } from "./address";
 import { addressRefusal, envEgressPolicy, isHostAllowlisted, type EgressPolicy } from "./policy";
@@ -136,6 +137,39 @@ export interface EgressRequestInit {
 }
 
 export type EgressFetch = (url: string, init: EgressRequestInit) => Promise<Response>;
+
+export interface EgressResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+export type EgressRequest = (url: string, init: EgressRequestInit) => Promise<EgressResponse>;
+
+/**
+ * undici.request over a dispatcher (an egress Agent, or a plain one for trusted targets): a node
+ * stream body, none of fetch's web objects. Failures come out sanitised; redirects are never
+ * followed (request does not follow them).
+ */
+export function createEgressRequest(dispatcher: Dispatcher): EgressRequest {
+  return async (url, init) => {
+    try {
+      const u = new URL(url);
+      const res = await dispatcher.request({
+        origin: u.origin,
+        path: u.pathname + u.search,
+        method: init.method as Dispatcher.HttpMethod,
+        headers: init.headers,
+        body: init.body,
+        signal: init.signal,
+      });
+      // undici's body is a node Readable (BodyReadable).
+      return { status: res.statusCode, headers: res.headers, body: res.body as unknown as Readable };
+    } catch (err) {
+      throw sanitizeFetchError(err);
+    }
+  };
+}
 
 /** fetch over a dispatcher (an egress Agent, or a plain one for trusted targets); failures come out sanitised. Never follows redirects. */
 export function createEgressFetch(dispatcher: Dispatcher): EgressFetch {

@@ -32,6 +32,7 @@ import { clientIpFrom } from "~/net";
 import { decryptCredential } from "./credentials";
 import { RelayError } from "./errors";
 import { processLifecycle, type DrainReport } from "./lifecycle";
+import type { RelayRequest } from "./request-body";
 import { createRelay, type RelayContext, type RelayHandler, type UnbilledCall, type UnservedRequest } from "./relay";
 import { staleTolerantCache, type StaleOptions } from "./stale-cache";
 import { createUpstreamFetch, type UpstreamTarget } from "./upstream";
@@ -296,7 +297,7 @@ export async function drainRelay(timeoutMs: number = env.RELAY_DRAIN_TIMEOUT_MS)
 }
 
 /** Relays one request through the process-wide relay. */
-export function handleRelay(request: Request, ctx: RelayContext): Promise<Response> {
+export function handleRelay(request: RelayRequest, ctx: RelayContext): Promise<Response> {
   globalForRelay.metergateRelay ??= createDefaultRelay();
   return globalForRelay.metergateRelay(request, ctx);
 }
