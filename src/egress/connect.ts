@@ -10,7 +10,7 @@
  */
 import { lookup as dnsLookup } from "node:dns/promises";
 import type { LookupAddress, LookupAllOptions, LookupOneOptions } from "node:dns";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from "undici";
 import { normalizeHost, parseIp } from "./address";
 import { addressRefusal, envEgressPolicy, isHostAllowlisted, type EgressPolicy } from "./policy";
@@ -147,24 +147,20 @@ export interface EgressResponse {
 export type EgressRequest = (url: string, init: EgressRequestInit) => Promise<EgressResponse>;
 
 /**
- * undici.request over a dispatcher (an egress Agent, or a plain one for trusted targets): a node
- * stream body, none of fetch's web objects. Failures come out sanitised; redirects are never
- * followed (request does not follow them).
+ * The upstream answer with a node stream body, for the relay (its tier pipes it to the socket
+ * directly). Over fetch, not undici.request: with request(), kept-alive upstream connections were
+ * reset (ECONNRESET) under concurrent load in test/integration/multi-instance.test.ts, with fetch
+ * they were not; until that is understood, fetch's body is wrapped once (Readable.fromWeb).
+ * Failures come out sanitised; redirects are never followed.
  */
 export function createEgressRequest(dispatcher: Dispatcher): EgressRequest {
   return async (url, init) => {
     try {
-      const u = new URL(url);
-      const res = await dispatcher.request({
-        origin: u.origin,
-        path: u.pathname + u.search,
-        method: init.method as Dispatcher.HttpMethod,
-        headers: init.headers,
-        body: init.body,
-        signal: init.signal,
-      });
-      // undici's body is a node Readable (BodyReadable).
-      return { status: res.statusCode, headers: res.headers, body: res.body as unknown as Readable };
+      const res = await undiciFetch(url, { ...init, redirect: "manual", dispatcher });
+      const headers: Record<string, string> = {};
+      res.headers.forEach((value, name) => (headers[name] = value));
+      const body = res.body ? Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>) : Readable.from([]);
+      return { status: res.status, headers, body };
     } catch (err) {
       throw sanitizeFetchError(err);
     }
