@@ -33,11 +33,14 @@ const STAGES: Array<[string, Matcher]> = [
 const LIBRARIES: Array<[string, Matcher]> = [
   ["Redis client (ioredis, both scripts)", url(/\/ioredis\/|\/redis-parser\/|\/standard-as-callback\/|\/denque\//)],
   ["upstream request (undici)", url(/\/undici\/|node:internal\/deps\/undici|relay\/upstream|\/egress\//)],
-  ["stream piping (web streams, relay-stream)", url(/node:internal\/webstreams|relay\/relay-stream|node:internal\/streams\/|node:stream/)],
+  ["stream piping (web streams, relay-stream)", url(/node:internal\/webstreams|node:internal\/worker\/js_transferable|relay\/relay-stream|node:internal\/streams\/|node:stream/)],
   ["HTTP parse/write (node:http, net)", url(/node:_http|node:internal\/http|node:net|node:internal\/stream_base|relay\/node-server/)],
+  ["upstream request (undici, bundled by Next)", url(/\.next\/server\/chunks\/.*undici/)],
+  ["Metergate code bundled by Next (minified: not split further)", url(/\.next\/server\/chunks\/(src_|\[root)/)],
   ["Next.js", url(/\/next\/dist\/|\.next\/server/)],
   ["relay core (relay.ts, errors)", url(/relay\/(relay|errors|lifecycle|routes)\.ts/)],
   ["GC", fn(/^\(garbage collector\)$/)],
+  ["start-up (module compile)", url(/node:internal\/modules\/|cjs-module-lexer|\/tsx\/|\/esbuild\//)],
   ["idle", fn(/^\((idle|program)\)$/)],
 ];
 

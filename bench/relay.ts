@@ -7,6 +7,7 @@
  *   npm run bench:relay -- --seconds 5        # shorter open-loop runs (default 10 s each)
  *   npm run bench:relay -- --cpu-prof         # --cpu-prof on the app processes (bench/.profiles/)
  *   npm run bench:relay -- --only saturated   # a subset of phases (see --only below)
+ *   npm run bench:relay -- --base-relay ../other-checkout   # A/B: that checkout's relay tier in the same run
  *
  * Targets (each its own process and event loop; killed on exit, errors and signals included):
  *  - direct: the stub upstream (test/stub-upstream.ts via bench/stub-upstream-stats.ts);
@@ -46,6 +47,8 @@ const { values: args } = parseArgs({
   options: {
     "skip-build": { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
+    /** A checkout of other code (its node_modules and src/generated in place): its relay tier joins the run as "relay tier (base)", for A/B. */
+    "base-relay": { type: "string" },
     seconds: { type: "string", default: "10" },
     /** Comma-separated subset of: saturated,latency,stamped,redis,memory (latency needs saturated). */
     only: { type: "string", default: "saturated,latency,stamped,redis,memory" },
@@ -81,8 +84,8 @@ interface Child {
 const children: Child[] = [];
 
 /** `logsToNull`: stdout (the per-request log lines) goes to /dev/null, as cheap as a log shipper can take it. */
-function startChild(name: string, command: string, argv: string[], env: NodeJS.ProcessEnv, logsToNull = false): Child {
-  const proc = spawn(command, argv, { cwd: ROOT, env, detached: true, stdio: ["ignore", logsToNull ? "ignore" : "pipe", "pipe"] });
+function startChild(name: string, command: string, argv: string[], env: NodeJS.ProcessEnv, logsToNull = false, cwd = ROOT): Child {
+  const proc = spawn(command, argv, { cwd, env, detached: true, stdio: ["ignore", logsToNull ? "ignore" : "pipe", "pipe"] });
   const output: string[] = [];
   const keep = (b: Buffer): void => {
     output.push(b.toString("utf8"));
@@ -144,6 +147,12 @@ async function cleanup(): Promise<void> {
   }
 }
 
+// ioredis' MONITOR connection can report a reply that races its disconnect as an unhandled error;
+// that must not lose a run's results.
+process.on("uncaughtException", (err) => {
+  if (/Command queue state error/.test(String(err))) return log(`ignored: ${String(err).slice(0, 120)}`);
+  throw err;
+});
 process.on("exit", () => {
   for (const c of children) signalGroup(c.proc, "SIGKILL");
 });
@@ -383,7 +392,7 @@ const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : "-");
 // ---------------------------------------------------------------- load generator
 
 interface Target {
-  name: "direct" | "bare" | "next-pass" | "relay" | "next";
+  name: "direct" | "bare" | "next-pass" | "relay" | "relay-base" | "next";
   label: string;
   origin: string;
   /** Path requests go to instead of the shape's (the pass-through route). */
@@ -590,9 +599,9 @@ async function main(): Promise<void> {
   run("npx", ["prisma", "migrate", "deploy"], baseEnv, 120_000);
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
 
-  const ports = { stub: 0, bare: 0, next: 0, relay: 0, ts: 0 };
+  const ports = { stub: 0, bare: 0, next: 0, relay: 0, ts: 0, relayBase: 0 };
   for (const k of Object.keys(ports) as Array<keyof typeof ports>) ports[k] = await freePort();
-  const inspect = { direct: 0, bare: 0, next: 0, relay: 0 };
+  const inspect = { direct: 0, bare: 0, next: 0, relay: 0, relayBase: 0 };
   for (const k of Object.keys(inspect) as Array<keyof typeof inspect>) inspect[k] = await freePort();
   log("creating tenants and keys (npm run cli)");
   const [mainKey, tsKey] = await Promise.all(
@@ -653,24 +662,35 @@ async function main(): Promise<void> {
     FLUSH_IN_PROCESS: "false", // the Next process's flush loop drains the shared prefix
   }, true);
 
+  const baseDir = args["base-relay"] ? path.resolve(args["base-relay"]) : null;
+  const relayBase = baseDir
+    ? startChild("relay-base", process.execPath, [...nodeFlags("relay-base", inspect.relayBase, true), "--import", "tsx", "scripts/relay-server.ts"], {
+        ...appEnv,
+        RELAY_PORT: String(ports.relayBase),
+        RELAY_HOST: "127.0.0.1",
+        FLUSH_IN_PROCESS: "false",
+      }, true, baseDir)
+    : null;
   const okStatus = (s: number): boolean => s > 0;
   await waitReady(stub, `${stubUrl}/v1/models`, 30_000, okStatus);
   await waitReady(tsUp, `http://127.0.0.1:${ports.ts}/`, 30_000, okStatus);
   await waitReady(bare, `http://127.0.0.1:${ports.bare}/v1/models`, 30_000, okStatus);
   await waitReady(next, `http://127.0.0.1:${ports.next}/api/health`, 120_000, (s) => s === 200);
   await waitReady(relayTier, `http://127.0.0.1:${ports.relay}/v1/models`, 60_000, okStatus);
+  if (relayBase) await waitReady(relayBase, `http://127.0.0.1:${ports.relayBase}/v1/models`, 60_000, okStatus);
 
   const pidOf = (child: Child, port: number): (() => number) => {
     let cached: number | null = null;
     return () => (cached ??= listeningPid(child.proc.pid!, port) ?? child.proc.pid!);
   };
-  const pids = { direct: pidOf(stub, ports.stub), bare: pidOf(bare, ports.bare), next: pidOf(next, ports.next), relay: pidOf(relayTier, ports.relay) };
+  const pids = { direct: pidOf(stub, ports.stub), bare: pidOf(bare, ports.bare), next: pidOf(next, ports.next), relay: pidOf(relayTier, ports.relay), relayBase: relayBase ? pidOf(relayBase, ports.relayBase) : () => 0 };
   log(`pids: stub ${pids.direct()}, bare ${pids.bare()}, next ${pids.next()}, relay tier ${pids.relay()}`);
   const probes = {
     direct: await openProbe(pids.direct(), inspect.direct),
     bare: await openProbe(pids.bare(), inspect.bare),
     next: await openProbe(pids.next(), inspect.next),
     relay: await openProbe(pids.relay(), inspect.relay),
+    ...(relayBase ? { relayBase: await openProbe(pids.relayBase(), inspect.relayBase) } : {}),
   };
 
   const targets: Target[] = [
@@ -678,6 +698,9 @@ async function main(): Promise<void> {
     { name: "bare", label: "bare node proxy", origin: `http://127.0.0.1:${ports.bare}`, pid: pids.bare, metered: false, probe: probes.bare },
     { name: "next-pass", label: "Next pass-through", origin: `http://127.0.0.1:${ports.next}`, path: "/api/bench-passthrough", pid: pids.next, metered: false, probe: probes.next },
     { name: "relay", label: "relay tier", origin: `http://127.0.0.1:${ports.relay}`, pid: pids.relay, metered: true, probe: probes.relay },
+    ...(probes.relayBase
+      ? [{ name: "relay-base" as const, label: "relay tier (base)", origin: `http://127.0.0.1:${ports.relayBase}`, pid: pids.relayBase, metered: true, probe: probes.relayBase }]
+      : []),
     { name: "next", label: "Next (metered)", origin: `http://127.0.0.1:${ports.next}`, pid: pids.next, metered: true, probe: probes.next },
   ];
   const byName = (n: Target["name"]): Target => targets.find((t) => t.name === n)!;
@@ -727,7 +750,7 @@ async function main(): Promise<void> {
   log("warming up");
   for (const t of targets) {
     for (const shape of Object.values(shapes)) {
-      const m = await measure(t, () => openLoop(pools.get(t.name)!, shape, 300, 2));
+      const m = await measure(t, () => openLoop(pools.get(t.name)!, shape, 100, 2));
       if (m.s.ok === 0) throw new Error(`warm-up: ${t.name} ${shape.name} failed: ${JSON.stringify([...m.s.errors])}`);
     }
   }
@@ -743,6 +766,11 @@ async function main(): Promise<void> {
     }
   }
   const satOf = (shape: Shape, name: Target["name"]): number => saturated.find((r) => r.shape === shape && r.target.name === name)?.rps ?? NaN;
+  /** Server CPU per completed request at saturation: what the throughput would be with a core to itself. */
+  const cpuOf = (shape: Shape, name: Target["name"]): number => {
+    const r = saturated.find((x) => x.shape === shape && x.target.name === name);
+    return r ? r.m.appCpuMs / Math.max(1, r.m.s.ok) : NaN;
+  };
 
   // 5. open loop at half of each target's own saturated rate; the stub directly at the same rate is its baseline
   const open: Array<{ rate: number; shape: Shape; target: Target; m: Measured; direct: Measured }> = [];
@@ -761,7 +789,8 @@ async function main(): Promise<void> {
 
   // 6. first byte forwarded: upstream write → client arrival (ts upstream), metered targets at half their stream saturation
   const stamped: Array<{ rate: number; target: Target; m: Measured; direct: Measured }> = [];
-  for (const t of PHASES.has("stamped") ? targets.filter((x) => x.metered) : []) {
+  const meteredMain = targets.filter((x) => x.name === "relay" || x.name === "next");
+  for (const t of PHASES.has("stamped") ? meteredMain : []) {
     const rate = Math.round(satOf(shapes.stream, t.name) / 2) || 200;
     const shape: Shape = { name: "stamped", path: "/v1/messages", headers: headersFor(tsKey!.secret), body: shapes.stream.body, expectBytes: null };
     const tsDirect: Target = { ...byName("direct"), name: "direct", label: "ts upstream directly", origin: `http://127.0.0.1:${ports.ts}` };
@@ -778,16 +807,19 @@ async function main(): Promise<void> {
 
   // 7. Redis commands per request: MONITOR, lines naming this bench's prefix, while one metered target serves a fixed-rate run
   const redisCounts: Array<{ target: Target; shape: Shape; requests: number; byCommand: Map<string, number>; total: number }> = [];
-  for (const t of PHASES.has("redis") ? targets.filter((x) => x.metered) : []) {
+  for (const t of PHASES.has("redis") ? meteredMain : []) {
     for (const shape of Object.values(shapes)) {
       log(`redis MONITOR: ${REDIS_COUNT_REQUESTS} ${shape.name} requests → ${t.name}`);
       const mon = await redis.monitor();
+      mon.on("error", () => {}); // a reply racing the disconnect must not end the run
       const byCommand = new Map<string, number>();
       let total = 0;
       mon.on("monitor", (_time: string, argv: string[], source: string) => {
         // Commands a script runs are logged too (source "lua"): they are not round trips.
         if (source === "lua" || !argv.some((a) => a.includes(REDIS_PREFIX))) return;
-        const name = (argv[0] ?? "?").toLowerCase();
+        const cmd = (argv[0] ?? "?").toLowerCase();
+        // Scripts by their SHA (first 8 hex): admission and record are each about one per request; the flush's are rarer.
+        const name = cmd === "evalsha" ? `evalsha ${(argv[1] ?? "").slice(0, 8)}` : cmd;
         byCommand.set(name, (byCommand.get(name) ?? 0) + 1);
         total++;
       });
@@ -803,7 +835,7 @@ async function main(): Promise<void> {
   // 8. memory at 1,000 open streams (the stub sends 400 bytes, then holds the stream open); full GC through the inspector before each reading
   interface MemRow { target: Target; before: MemSample; with: MemSample; opened: number; upstreamLeft: number; tcpLeft: number; openMs: number }
   const memory: MemRow[] = [];
-  for (const t of PHASES.has("memory") ? targets.filter((x) => x.metered) : []) {
+  for (const t of PHASES.has("memory") ? meteredMain : []) {
     log(`memory: ${OPEN_STREAMS} open streams → ${t.name}`);
     await sleep(1_000);
     const before = await t.probe.memory();
@@ -851,7 +883,7 @@ async function main(): Promise<void> {
 
   // 9. did the ledger get them? (the Next process flushes every 2 s)
   let logged = 0;
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < 120; i++) {
     logged = Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "RequestLog"`)).rows[0]?.n ?? 0);
     if (logged >= relayedRequests) break;
     await sleep(250);
@@ -943,6 +975,15 @@ async function main(): Promise<void> {
     const rBare = satOf(shape, "relay") / satOf(shape, "bare");
     const rNext = satOf(shape, "next") / satOf(shape, "next-pass");
     p(`  ${shape.name.padEnd(10)}  bare proxy / stub ${f2(satOf(shape, "bare") / satOf(shape, "direct"))};  relay tier / bare proxy ${f2(rBare)} (target ≥ 0.50: ${ok(rBare >= 0.5)});  Next metered / Next pass-through ${f2(rNext)} (target ≥ 0.80: ${ok(rNext >= 0.8)});  Next pass-through / bare ${f2(satOf(shape, "next-pass") / satOf(shape, "bare"))}`);
+    // On a shared machine the scheduler's share moves req/s more than the code does; CPU per request does not depend on it.
+    const cBare = cpuOf(shape, "bare") / cpuOf(shape, "relay");
+    const cNext = cpuOf(shape, "next-pass") / cpuOf(shape, "next");
+    p(`  ${"".padEnd(10)}  by CPU per request (req/s per core): relay tier / bare proxy ${f2(cBare)} (${ok(cBare >= 0.5)});  Next metered / Next pass-through ${f2(cNext)} (${ok(cNext >= 0.8)});  CPU ms/req bare ${f2(cpuOf(shape, "bare"))}, relay ${f2(cpuOf(shape, "relay"))}, Next pass ${f2(cpuOf(shape, "next-pass"))}, Next ${f2(cpuOf(shape, "next"))}`);
+  }
+  if (probes.relayBase) {
+    for (const shape of PHASES.has("saturated") ? Object.values(shapes) : []) {
+      p(`  ${shape.name.padEnd(10)}  A/B relay tier this code / base: req/s ${f2(satOf(shape, "relay") / satOf(shape, "relay-base"))}, CPU ms/req ${f2(cpuOf(shape, "relay"))} vs ${f2(cpuOf(shape, "relay-base"))} (${f2(cpuOf(shape, "relay-base") / cpuOf(shape, "relay"))}× per core)`);
+    }
   }
   for (const r of open.filter((o) => o.target.metered)) {
     const ovh99 = pct(sortedOf(r.m.s.latency), 0.99) - pct(sortedOf(r.direct.s.latency), 0.99);
@@ -953,8 +994,10 @@ async function main(): Promise<void> {
   }
   for (const [name, ms] of fwd) p(`  ${byName(name as Target["name"]).label.padEnd(15)} first byte forwarded p50 ${f2(ms)} ms over direct (≤ 1: ${ok(ms <= 1)})`);
   for (const r of redisCounts) {
-    const scripts = ((r.byCommand.get("evalsha") ?? 0) + (r.byCommand.get("eval") ?? 0)) / Math.max(1, r.requests);
-    p(`  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(15)} script calls per request ${f2(scripts)} (round trips on the request path; ≤ 2: ${ok(scripts <= 2.05)}); all commands ${f2(r.total / Math.max(1, r.requests))}`);
+    const perReq = [...r.byCommand.values()].map((v) => v / Math.max(1, r.requests));
+    // Commands sent about once per request or more are the request path's; the rest are the flush's and the heartbeat's share.
+    const requestPath = perReq.filter((x) => x >= 0.5).reduce((a, b) => a + b, 0);
+    p(`  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(15)} Redis round trips per request on the request path ${f2(requestPath)} (≤ 2: ${ok(requestPath <= 2.02)}); all commands incl. flush and heartbeat ${f2(r.total / Math.max(1, r.requests))}`);
   }
   for (const [name, kb] of memPer) p(`  ${byName(name as Target["name"]).label.padEnd(15)} memory per open stream ${f1(kb)} KB RSS (≤ 50: ${ok(kb <= 50)})`);
   p();
