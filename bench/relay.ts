@@ -777,7 +777,7 @@ async function main(): Promise<void> {
   for (const shape of PHASES.has("latency") ? Object.values(shapes) : []) {
     for (const t of targets.slice(1)) {
       const rate = Math.round(satOf(shape, t.name) / 2);
-      if (!Number.isFinite(rate) || rate < 10) continue;
+      if (!Number.isFinite(rate) || rate < 2) continue;
       log(`open loop ${shape.name} ${rate} req/s → direct, then ${t.name} (${RUN_SECONDS} s each)  load ${loadAvg()}`);
       const direct = byName("direct");
       await openLoop(pools.get("direct")!, shape, rate, 1);
