@@ -1,23 +1,31 @@
 /**
- * Relay benchmark: what the relay adds on top of the upstream, measured in one run on loopback.
+ * Relay benchmark (issue 15): what metering adds on top of a bare proxy and on top of Next itself,
+ * measured in one run on loopback with one driver, and printed as the issue's ratios.
  *
- *   npm run bench:relay                       # build, then everything (about 5 minutes)
+ *   npm run bench:relay                       # build, then everything (about 8 minutes)
  *   npm run bench:relay -- --skip-build       # reuse .next (if it exists)
  *   npm run bench:relay -- --seconds 5        # shorter open-loop runs (default 10 s each)
- *   npm run bench:relay -- --no-lean          # skip the bare node:http relay tier
  *   npm run bench:relay -- --cpu-prof         # --cpu-prof on the app processes (bench/.profiles/)
+ *   npm run bench:relay -- --only saturated   # a subset of phases (see --only below)
+ *   npm run bench:relay -- --base-relay ../other-checkout   # A/B: that checkout's relay tier in the same run
  *
- * Processes (each its own event loop; killed on exit, errors and signals included):
- *  - stub upstream: stub/upstream.ts (fixtures byte for byte) via bench/stub-upstream-stats.ts
- *    (scripts/stub-upstream.ts plus an in-flight count on stdout), the "direct" target;
- *  - app: `next start` of the production build, the "next" target;
- *  - lean: bench/lean-relay.ts, the same relay on a bare node:http server (the relay tier);
- *  - ts upstream: bench/ts-upstream.ts, stamps the monotonic clock into SSE comments so the
- *    client can tell how long a byte took from leaving the upstream to reaching it.
- * The load generator runs in this process: while it measures, this process does nothing else
- * (setup and reporting are before and after), so a second process would only add IPC; on 2 cores
- * it competes for CPU with the app and the stub either way, which is why its own CPU use and its
- * dispatch lateness are printed next to the figures.
+ * Targets (each its own process and event loop; killed on exit, errors and signals included):
+ *  - direct: the stub upstream (test/stub-upstream.ts via bench/stub-upstream-stats.ts);
+ *  - bare: bench/bare-proxy.ts, node:http + undici Pool pass-through, no auth, no metering (the ceiling);
+ *  - next-pass: the production build (scripts/serve.mjs) serving src/app/api/bench-passthrough, a
+ *    trivial route handler passing the body on with undici (Next's own ceiling; it answers 404
+ *    unless METERGATE_BENCH_PASSTHROUGH=1, which only this bench sets);
+ *  - relay: `npm run relay` (scripts/relay-server.ts), the relay tier;
+ *  - next: the same scripts/serve.mjs process, POST /v1/messages with auth, quotas (a key with a
+ *    rate window, a concurrency limit and a daily cost cap) and usage recording on.
+ * The driver is in-repo (autocannon is not installed here): a closed loop of 32 connections for
+ * saturated throughput, and an open loop (undici Pool, request i due at start + i/rate, timed
+ * from its due time) at half of each target's own saturated rate for latency. Event-loop delay is
+ * read inside each serving process (perf_hooks.monitorEventLoopDelay, 1 ms resolution, started
+ * and read through the process's inspector, which SIGUSR1 opens). Redis commands per request are
+ * counted with MONITOR (lines naming this bench's key prefix) while a short fixed-rate run goes to
+ * one metered target. Also measured: forwarding delay of the first byte (bench/ts-upstream.ts
+ * stamps the monotonic clock into SSE comments), memory per open stream.
  *
  * Own database (metergate_bench_relay) and Redis prefix (mgbenchrelay:), both removed at the end.
  */
@@ -25,7 +33,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createCipheriv, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
-import net, { type AddressInfo } from "node:net";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -38,22 +46,22 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
   options: {
     "skip-build": { type: "boolean", default: false },
-    "no-lean": { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
+    /** A checkout of other code (its node_modules and src/generated in place): its relay tier joins the run as "relay tier (base)", for A/B. */
+    "base-relay": { type: "string" },
     seconds: { type: "string", default: "10" },
-    /** Comma-separated subset of: latency,stamped,saturated,memory (for profiling one phase). */
-    only: { type: "string", default: "latency,stamped,saturated,memory" },
+    /** Comma-separated subset of: saturated,latency,stamped,redis,memory (latency needs saturated). */
+    only: { type: "string", default: "saturated,latency,stamped,redis,memory" },
   },
 });
 const PHASES = new Set(args.only.split(","));
 const RUN_SECONDS = Math.min(30, Math.max(2, Number(args.seconds)));
-const RATES = [200, 500] as const;
 const SAT_SECONDS = 5;
-const SAT_CONNECTIONS = 50;
+const SAT_CONNECTIONS = 32;
 const OPEN_STREAMS = 1_000;
-const TS_RATES = [200, 500] as const;
 const TS_SECONDS = 5;
-const HARD_LIMIT_MS = 9 * 60_000;
+const REDIS_COUNT_REQUESTS = 300;
+const HARD_LIMIT_MS = 25 * 60_000;
 
 const DB_NAME = "metergate_bench_relay";
 const DB_URL = `postgresql://postgres@127.0.0.1:5432/${DB_NAME}`;
@@ -75,8 +83,9 @@ interface Child {
 }
 const children: Child[] = [];
 
-function startChild(name: string, command: string, argv: string[], env: NodeJS.ProcessEnv): Child {
-  const proc = spawn(command, argv, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+/** `logsToNull`: stdout (the per-request log lines) goes to /dev/null, as cheap as a log shipper can take it. */
+function startChild(name: string, command: string, argv: string[], env: NodeJS.ProcessEnv, logsToNull = false, cwd = ROOT): Child {
+  const proc = spawn(command, argv, { cwd, env, detached: true, stdio: ["ignore", logsToNull ? "ignore" : "pipe", "pipe"] });
   const output: string[] = [];
   const keep = (b: Buffer): void => {
     output.push(b.toString("utf8"));
@@ -112,7 +121,8 @@ let cleaned = false;
 async function cleanup(): Promise<void> {
   if (cleaned) return;
   cleaned = true;
-  await Promise.all(children.map((c) => stopChild(c)));
+  // --cpu-prof writes its profile at exit, which takes a while for a big one on a busy machine.
+  await Promise.all(children.map((c) => stopChild(c, args["cpu-prof"] ? 30_000 : 5_000)));
   try {
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
     await redis.connect();
@@ -137,6 +147,12 @@ async function cleanup(): Promise<void> {
   }
 }
 
+// ioredis' MONITOR connection can report a reply that races its disconnect as an unhandled error;
+// that must not lose a run's results.
+process.on("uncaughtException", (err) => {
+  if (/Command queue state error/.test(String(err))) return log(`ignored: ${String(err).slice(0, 120)}`);
+  throw err;
+});
 process.on("exit", () => {
   for (const c of children) signalGroup(c.proc, "SIGKILL");
 });
@@ -252,13 +268,22 @@ const loadAvg = (): string => os.loadavg().map((x) => x.toFixed(2)).join(" ");
 
 // ---------------------------------------------------------------- small utilities
 
+/** Ports for the bench's servers: BENCH_PORT_BASE (default 5260) upwards, each checked free. */
+let nextPort = Number(process.env.BENCH_PORT_BASE ?? 5260);
 async function freePort(): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, "127.0.0.1");
-  await once(s, "listening");
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  for (let i = 0; i < 100; i++) {
+    const port = nextPort++;
+    const s = net.createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      s.once("error", () => resolve(false));
+      s.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (free) {
+      await new Promise<void>((r) => s.close(() => r()));
+      return port;
+    }
+  }
+  throw new Error("no free port for the bench");
 }
 
 async function waitReady(child: Child, url: string, timeoutMs: number, accept: (status: number) => boolean): Promise<void> {
@@ -282,7 +307,7 @@ function run(command: string, argv: string[], env: NodeJS.ProcessEnv, timeoutMs:
 }
 
 function cli(env: NodeJS.ProcessEnv, ...argv: string[]): { id: string; key?: string } {
-  const out = run(process.execPath, ["--import", "tsx", "scripts/cli.ts", ...argv], env, 60_000);
+  const out = run(process.execPath, ["--import", "tsx", "scripts/cli.ts", ...argv], { ...env, LOG_LEVEL: "warn" }, 60_000);
   return JSON.parse(out.slice(out.indexOf("{"))) as { id: string; key?: string };
 }
 
@@ -367,9 +392,14 @@ const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : "-");
 // ---------------------------------------------------------------- load generator
 
 interface Target {
-  name: "direct" | "next" | "lean";
+  name: "direct" | "bare" | "next-pass" | "relay" | "relay-base" | "next";
   label: string;
   origin: string;
+  /** Path requests go to instead of the shape's (the pass-through route). */
+  path?: string;
+  /** Authenticated, limited and recorded (the two Metergate targets). */
+  metered: boolean;
+  probe: Probe;
   /** Process whose CPU is charged to this target (the app; the stub for direct). */
   pid: () => number;
 }
@@ -409,6 +439,8 @@ function countError(s: Sample, kind: string): void {
 const STAMP = /: ts=(\d+)\n/g;
 /** Pools whose requests go through the relay (counted, to check the ledger recorded each one). */
 const relayPools = new Set<Pool>();
+/** Pools whose target serves another path (the pass-through route). */
+const pathOf = new Map<Pool, string>();
 let relayedRequests = 0;
 
 /** One request; latency and TTFB are measured from `dueAt` (the scheduled time), not the send. */
@@ -416,7 +448,7 @@ async function fire(pool: Pool, shape: Shape, dueAt: number, s: Sample): Promise
   s.sent++;
   if (relayPools.has(pool)) relayedRequests++;
   try {
-    const res = await pool.request({ path: shape.path, method: "POST", headers: shape.headers, body: shape.body });
+    const res = await pool.request({ path: pathOf.get(pool) ?? shape.path, method: "POST", headers: shape.headers, body: shape.body });
     let bytes = 0;
     let first = -1;
     let stamps = 0;
@@ -497,12 +529,46 @@ const newPool = (origin: string, connections: number, bodyTimeout = 15_000): Poo
 
 // ---------------------------------------------------------------- the run
 
+
+/** What the bench reads inside a serving process, through its inspector. */
+interface Probe {
+  /** Starts a fresh event-loop delay histogram (1 ms resolution) in the process. */
+  resetLoopDelay(): Promise<void>;
+  /** p99 and max of the histogram since the last reset, ms. */
+  loopDelay(): Promise<{ p99: number; max: number }>;
+  memory(): Promise<MemSample>;
+  close(): void;
+}
+
+async function openProbe(pid: number, inspectPort: number): Promise<Probe> {
+  const cdp = await openInspector(pid, inspectPort);
+  const evaluate = async (expression: string): Promise<string> => {
+    const r = await cdp.call("Runtime.evaluate", { expression, returnByValue: true });
+    return String((r.result as { value?: unknown } | undefined)?.value ?? "");
+  };
+  return {
+    async resetLoopDelay() {
+      await evaluate(
+        `(() => { globalThis.__benchEld?.disable(); const h = process.getBuiltinModule("node:perf_hooks").monitorEventLoopDelay({ resolution: 1 }); h.enable(); globalThis.__benchEld = h; return "ok"; })()`,
+      );
+    },
+    async loopDelay() {
+      const v = JSON.parse(await evaluate(`JSON.stringify(globalThis.__benchEld ? [globalThis.__benchEld.percentile(99), globalThis.__benchEld.max] : [NaN, NaN])`)) as [number | null, number | null];
+      return { p99: (v[0] ?? NaN) / 1e6, max: (v[1] ?? NaN) / 1e6 };
+    },
+    memory: () => memoryAfterGc(cdp, pid),
+    close: () => cdp.close(),
+  };
+}
+
 interface Measured {
   s: Sample;
   appCpuMs: number;
   benchCpuPct: number;
-  redisCmds: number;
   wallS: number;
+  loopDelayP99: number;
+  loopDelayMax: number;
+  load1: number;
 }
 
 async function main(): Promise<void> {
@@ -524,23 +590,26 @@ async function main(): Promise<void> {
     REDIS_PREFIX,
     NEXTAUTH_SECRET: "bench-relay-secret-bench-relay-secret-0123",
     ENCRYPTION_KEY,
-    LOG_LEVEL: "warn",
+    // The production default: one JSON line per request (to /dev/null, see startChild).
+    LOG_LEVEL: "info",
     NEXT_TELEMETRY_DISABLED: "1",
   };
   delete baseEnv.NODE_OPTIONS;
   log("migrating the bench database");
   run("npx", ["prisma", "migrate", "deploy"], baseEnv, 120_000);
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  const redisCommands = async (): Promise<number> => Number(/total_commands_processed:(\d+)/.exec(await redis.info("stats"))?.[1] ?? 0);
 
-  const [stubPort, nextPort, leanPort, tsPort, nextInspect, leanInspect] = [
-    await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(),
-  ];
+  const ports = { stub: 0, bare: 0, next: 0, relay: 0, ts: 0, relayBase: 0 };
+  for (const k of Object.keys(ports) as Array<keyof typeof ports>) ports[k] = await freePort();
+  const inspect = { direct: 0, bare: 0, next: 0, relay: 0, relayBase: 0 };
+  for (const k of Object.keys(inspect) as Array<keyof typeof inspect>) inspect[k] = await freePort();
   log("creating tenants and keys (npm run cli)");
   const [mainKey, tsKey] = await Promise.all(
     ["bench-relay", "bench-relay-ts"].map(async (name) => {
       const tenant = cli(baseEnv, "tenant", "create", "--name", name);
       const key = cli(baseEnv, "key", "create", "--tenant", tenant.id, "--name", `${name}-key`);
+      // Quotas on: a request-rate window, a concurrency limit and a daily cost cap, none of them hit.
+      cli(baseEnv, "key", "limits", "--id", key.id, "--rate-window-minutes", "1", "--rate-max-requests", "100000000", "--max-concurrency", "5000", "--daily-usd", "1000000");
       return { tenantId: tenant.id, secret: key.key! };
     }),
   );
@@ -550,26 +619,27 @@ async function main(): Promise<void> {
   await db.connect();
   await db.query(
     `INSERT INTO "Upstream" (id, "tenantId", name, provider, "baseUrl", "credentialEnc") VALUES ($1, $2, 'ts upstream', 'ANTHROPIC', $3, $4)`,
-    ["bench-ts-upstream", tsKey!.tenantId, `http://127.0.0.1:${tsPort}`, encryptCredential("sk-bench-ts")],
+    ["bench-ts-upstream", tsKey!.tenantId, `http://127.0.0.1:${ports.ts}`, encryptCredential("sk-bench-ts")],
   );
 
   // 2. processes
-  const stubUrl = `http://127.0.0.1:${stubPort}`;
-  const stub = startChild("stub", process.execPath, ["--import", "tsx", "bench/stub-upstream-stats.ts", "--port", String(stubPort)], { ...baseEnv, NODE_ENV: "production" });
-  const tsUp = startChild("ts-upstream", process.execPath, ["--import", "tsx", "bench/ts-upstream.ts", String(tsPort), "20"], { ...baseEnv, NODE_ENV: "production" });
+  const stubUrl = `http://127.0.0.1:${ports.stub}`;
+  if (args["cpu-prof"]) mkdirSync(PROFILE_DIR, { recursive: true });
+  // --inspect-port only sets where SIGUSR1 opens the inspector (loop delay and memory readings).
+  const nodeFlags = (name: string, inspectPort: number, profile: boolean): string[] => [
+    `--inspect-port=127.0.0.1:${inspectPort}`,
+    ...(profile && args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.join(PROFILE_DIR, name)}`] : []),
+  ];
+  const stub = startChild("stub", process.execPath, [...nodeFlags("stub", inspect.direct, false), "--import", "tsx", "bench/stub-upstream-stats.ts", "--port", String(ports.stub)], { ...baseEnv, NODE_ENV: "production" });
+  const tsUp = startChild("ts-upstream", process.execPath, ["--import", "tsx", "bench/ts-upstream.ts", String(ports.ts), "20"], { ...baseEnv, NODE_ENV: "production" });
+  const bare = startChild("bare", process.execPath, [...nodeFlags("bare", inspect.bare, false), "--import", "tsx", "bench/bare-proxy.ts", String(ports.bare), stubUrl], { ...baseEnv, NODE_ENV: "production" });
 
   if (!args["skip-build"] || !existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
     log("building (npx next build)");
     const t = performance.now();
-    run("npx", ["next", "build"], { ...baseEnv, NODE_ENV: "production" }, 300_000);
+    run("npx", ["next", "build"], { ...baseEnv, NODE_ENV: "production" }, 600_000);
     log(`built in ${((performance.now() - t) / 1000).toFixed(0)} s`);
   }
-  if (args["cpu-prof"]) mkdirSync(PROFILE_DIR, { recursive: true });
-  // --inspect-port only sets where SIGUSR1 would open the inspector (used for the memory phase).
-  const nodeFlags = (name: string, inspectPort: number): string[] => [
-    `--inspect-port=127.0.0.1:${inspectPort}`,
-    ...(args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.join(PROFILE_DIR, name)}`] : []),
-  ];
   const appEnv: NodeJS.ProcessEnv = {
     ...baseEnv,
     NODE_ENV: "production",
@@ -578,41 +648,69 @@ async function main(): Promise<void> {
     UPSTREAM_OPENAI_BASE_URL: stubUrl,
     UPSTREAM_OPENAI_API_KEY: "sk-openai-bench",
     FLUSH_IN_PROCESS: "true",
+    METERGATE_BENCH_PASSTHROUGH: "1",
+    // The stamped-stream tenant's upstream (the ts upstream) is on loopback.
+    EGRESS_ALLOW_CIDRS: "127.0.0.1/32",
+    // The memory phase's model name carries a stub knob (…@hang=400), which has no price; the key has a cost cap.
+    UNPRICED_MODEL_POLICY: "allow",
   };
-  const next = startChild("next", process.execPath, [...nodeFlags("next", nextInspect), path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(nextPort), "-H", "127.0.0.1"], {
+  const next = startChild("next", process.execPath, [...nodeFlags("next", inspect.next, true), "scripts/serve.mjs", "-p", String(ports.next), "-H", "127.0.0.1"], appEnv, true);
+  const relayTier = startChild("relay", process.execPath, [...nodeFlags("relay", inspect.relay, true), "--import", "tsx", "scripts/relay-server.ts"], {
     ...appEnv,
-    PORT: String(nextPort),
-  });
-  const lean = args["no-lean"]
-    ? null
-    : startChild("lean", process.execPath, [...nodeFlags("lean", leanInspect), "--import", "tsx", "bench/lean-relay.ts", String(leanPort)], {
-        ...appEnv,
-        FLUSH_IN_PROCESS: "false", // the app's flush loop drains the shared prefix
-      });
+    RELAY_PORT: String(ports.relay),
+    RELAY_HOST: "127.0.0.1",
+    FLUSH_IN_PROCESS: "false", // the Next process's flush loop drains the shared prefix
+  }, true);
 
+  const baseDir = args["base-relay"] ? path.resolve(args["base-relay"]) : null;
+  const relayBase = baseDir
+    ? startChild("relay-base", process.execPath, [...nodeFlags("relay-base", inspect.relayBase, true), "--import", "tsx", "scripts/relay-server.ts"], {
+        ...appEnv,
+        RELAY_PORT: String(ports.relayBase),
+        RELAY_HOST: "127.0.0.1",
+        FLUSH_IN_PROCESS: "false",
+      }, true, baseDir)
+    : null;
   const okStatus = (s: number): boolean => s > 0;
   await waitReady(stub, `${stubUrl}/v1/models`, 30_000, okStatus);
-  await waitReady(tsUp, `http://127.0.0.1:${tsPort}/`, 30_000, okStatus);
-  await waitReady(next, `http://127.0.0.1:${nextPort}/api/health`, 90_000, (s) => s === 200);
-  if (lean) await waitReady(lean, `http://127.0.0.1:${leanPort}/v1/models`, 60_000, okStatus);
+  await waitReady(tsUp, `http://127.0.0.1:${ports.ts}/`, 30_000, okStatus);
+  await waitReady(bare, `http://127.0.0.1:${ports.bare}/v1/models`, 30_000, okStatus);
+  await waitReady(next, `http://127.0.0.1:${ports.next}/api/health`, 120_000, (s) => s === 200);
+  await waitReady(relayTier, `http://127.0.0.1:${ports.relay}/v1/models`, 60_000, okStatus);
+  if (relayBase) await waitReady(relayBase, `http://127.0.0.1:${ports.relayBase}/v1/models`, 60_000, okStatus);
 
   const pidOf = (child: Child, port: number): (() => number) => {
     let cached: number | null = null;
     return () => (cached ??= listeningPid(child.proc.pid!, port) ?? child.proc.pid!);
   };
-  const stubPid = pidOf(stub, stubPort);
-  const nextPid = pidOf(next, nextPort);
-  const leanPid = lean ? pidOf(lean, leanPort) : () => 0;
-  log(`pids: stub ${stubPid()}, next server ${nextPid()} (launcher ${next.proc.pid})${lean ? `, lean ${leanPid()}` : ""}`);
+  const pids = { direct: pidOf(stub, ports.stub), bare: pidOf(bare, ports.bare), next: pidOf(next, ports.next), relay: pidOf(relayTier, ports.relay), relayBase: relayBase ? pidOf(relayBase, ports.relayBase) : () => 0 };
+  log(`pids: stub ${pids.direct()}, bare ${pids.bare()}, next ${pids.next()}, relay tier ${pids.relay()}`);
+  const probes = {
+    direct: await openProbe(pids.direct(), inspect.direct),
+    bare: await openProbe(pids.bare(), inspect.bare),
+    next: await openProbe(pids.next(), inspect.next),
+    relay: await openProbe(pids.relay(), inspect.relay),
+    ...(relayBase ? { relayBase: await openProbe(pids.relayBase(), inspect.relayBase) } : {}),
+  };
 
-  const inspectPorts: Record<string, number> = { next: nextInspect, lean: leanInspect };
   const targets: Target[] = [
-    { name: "direct", label: "direct to stub", origin: stubUrl, pid: stubPid },
-    { name: "next", label: "relay: next start", origin: `http://127.0.0.1:${nextPort}`, pid: nextPid },
-    ...(lean ? [{ name: "lean" as const, label: "relay: node:http", origin: `http://127.0.0.1:${leanPort}`, pid: leanPid }] : []),
+    { name: "direct", label: "stub directly", origin: stubUrl, pid: pids.direct, metered: false, probe: probes.direct },
+    { name: "bare", label: "bare node proxy", origin: `http://127.0.0.1:${ports.bare}`, pid: pids.bare, metered: false, probe: probes.bare },
+    { name: "next-pass", label: "Next pass-through", origin: `http://127.0.0.1:${ports.next}`, path: "/api/bench-passthrough", pid: pids.next, metered: false, probe: probes.next },
+    { name: "relay", label: "relay tier", origin: `http://127.0.0.1:${ports.relay}`, pid: pids.relay, metered: true, probe: probes.relay },
+    ...(probes.relayBase
+      ? [{ name: "relay-base" as const, label: "relay tier (base)", origin: `http://127.0.0.1:${ports.relayBase}`, pid: pids.relayBase, metered: true, probe: probes.relayBase }]
+      : []),
+    { name: "next", label: "Next (metered)", origin: `http://127.0.0.1:${ports.next}`, pid: pids.next, metered: true, probe: probes.next },
   ];
-  const pools = new Map(targets.map((t) => [t.name, newPool(t.origin, 256)]));
-  for (const [name, pool] of pools) if (name !== "direct") relayPools.add(pool);
+  const byName = (n: Target["name"]): Target => targets.find((t) => t.name === n)!;
+  const poolFor = (t: Target, connections = 256, bodyTimeout?: number): Pool => {
+    const pool = newPool(t.origin, connections, bodyTimeout);
+    if (t.metered) relayPools.add(pool);
+    if (t.path) pathOf.set(pool, t.path);
+    return pool;
+  };
+  const pools = new Map(targets.map((t) => [t.name, poolFor(t)]));
   const headersFor = (secret: string): Record<string, string> => ({
     "content-type": "application/json",
     "x-api-key": secret,
@@ -636,87 +734,113 @@ async function main(): Promise<void> {
 
   const measure = async (target: Target, work: () => Promise<Sample>): Promise<Measured> => {
     const pid = target.pid();
+    await target.probe.resetLoopDelay();
     const cpu0 = cpuMs(pid);
     const bench0 = process.cpuUsage();
-    const cmds0 = await redisCommands();
     const t0 = performance.now();
     const s = await work();
     const wallS = (performance.now() - t0) / 1000;
     const b = process.cpuUsage(bench0);
-    const cmds = (await redisCommands()) - cmds0;
-    return { s, appCpuMs: cpuMs(pid) - cpu0, benchCpuPct: ((b.user + b.system) / 1000 / (wallS * 1000)) * 100, redisCmds: cmds, wallS };
+    const appCpuMs = cpuMs(pid) - cpu0;
+    const eld = await target.probe.loopDelay();
+    return { s, appCpuMs, benchCpuPct: ((b.user + b.system) / 1000 / (wallS * 1000)) * 100, wallS, loopDelayP99: eld.p99, loopDelayMax: eld.max, load1: os.loadavg()[0]! };
   };
 
   // 3. warm-up: JIT, key cache, keep-alive connections on every hop
   log("warming up");
   for (const t of targets) {
     for (const shape of Object.values(shapes)) {
-      const m = await measure(t, () => openLoop(pools.get(t.name)!, shape, 300, 2));
+      const m = await measure(t, () => openLoop(pools.get(t.name)!, shape, 100, 2));
       if (m.s.ok === 0) throw new Error(`warm-up: ${t.name} ${shape.name} failed: ${JSON.stringify([...m.s.errors])}`);
     }
   }
 
-  // 4. open-loop latency at fixed rates
-  const open: Array<{ rate: number; shape: Shape; target: Target; m: Measured }> = [];
-  for (const rate of PHASES.has("latency") ? RATES : []) {
-    for (const shape of Object.values(shapes)) {
-      for (const t of targets) {
-        log(`open loop ${shape.name} ${rate} req/s → ${t.name} (${RUN_SECONDS} s)`);
-        await openLoop(pools.get(t.name)!, shape, rate, 1); // settle at this rate
-        open.push({ rate, shape, target: t, m: await measure(t, () => openLoop(pools.get(t.name)!, shape, rate, RUN_SECONDS)) });
-      }
-    }
-  }
-
-  // 5. first byte and a mid-stream chunk: upstream write → client arrival (ts upstream)
-  const stamped: Array<{ rate: number; target: Target; m: Measured }> = [];
-  for (const rate of PHASES.has("stamped") ? TS_RATES : []) {
-    const shape: Shape = {
-      name: "stamped", path: "/v1/messages", headers: headersFor(tsKey!.secret),
-      body: shapes.stream.body, expectBytes: null,
-    };
-    const tsTargets: Target[] = [{ name: "direct", label: "direct to ts upstream", origin: `http://127.0.0.1:${tsPort}`, pid: () => 0 }, ...targets.slice(1)];
-    for (const t of tsTargets) {
-      log(`stamped stream ${rate} req/s → ${t.name} (${TS_SECONDS} s)`);
-      const pool = newPool(t.origin, 256);
-      if (t.name !== "direct") relayPools.add(pool);
-      await openLoop(pool, shape, rate, 1);
-      stamped.push({ rate, target: t, m: await measure(t, () => openLoop(pool, shape, rate, TS_SECONDS)) });
-      await pool.close();
-    }
-  }
-
-  // 6. saturated throughput (closed loop)
-  const saturated: Array<{ shape: Shape; target: Target; m: Measured }> = [];
+  // 4. saturated throughput (closed loop, 32 connections), every target, each shape
+  const saturated: Array<{ shape: Shape; target: Target; m: Measured; rps: number }> = [];
   for (const shape of PHASES.has("saturated") ? Object.values(shapes) : []) {
     for (const t of targets) {
-      log(`closed loop ${shape.name}, ${SAT_CONNECTIONS} connections → ${t.name} (${SAT_SECONDS} s)`);
+      log(`closed loop ${shape.name}, ${SAT_CONNECTIONS} connections → ${t.name} (${SAT_SECONDS} s)  load ${loadAvg()}`);
       await closedLoop(pools.get(t.name)!, shape, SAT_CONNECTIONS, 1);
-      saturated.push({ shape, target: t, m: await measure(t, () => closedLoop(pools.get(t.name)!, shape, SAT_CONNECTIONS, SAT_SECONDS)) });
+      const m = await measure(t, () => closedLoop(pools.get(t.name)!, shape, SAT_CONNECTIONS, SAT_SECONDS));
+      saturated.push({ shape, target: t, m, rps: m.s.ok / m.wallS });
+    }
+  }
+  const satOf = (shape: Shape, name: Target["name"]): number => saturated.find((r) => r.shape === shape && r.target.name === name)?.rps ?? NaN;
+  /** Server CPU per completed request at saturation: what the throughput would be with a core to itself. */
+  const cpuOf = (shape: Shape, name: Target["name"]): number => {
+    const r = saturated.find((x) => x.shape === shape && x.target.name === name);
+    return r ? r.m.appCpuMs / Math.max(1, r.m.s.ok) : NaN;
+  };
+
+  // 5. open loop at half of each target's own saturated rate; the stub directly at the same rate is its baseline
+  const open: Array<{ rate: number; shape: Shape; target: Target; m: Measured; direct: Measured }> = [];
+  for (const shape of PHASES.has("latency") ? Object.values(shapes) : []) {
+    for (const t of targets.slice(1)) {
+      const rate = Math.round(satOf(shape, t.name) / 2);
+      if (!Number.isFinite(rate) || rate < 2) continue;
+      log(`open loop ${shape.name} ${rate} req/s → direct, then ${t.name} (${RUN_SECONDS} s each)  load ${loadAvg()}`);
+      const direct = byName("direct");
+      await openLoop(pools.get("direct")!, shape, rate, 1);
+      const d = await measure(direct, () => openLoop(pools.get("direct")!, shape, rate, RUN_SECONDS));
+      await openLoop(pools.get(t.name)!, shape, rate, 1); // settle at this rate
+      open.push({ rate, shape, target: t, direct: d, m: await measure(t, () => openLoop(pools.get(t.name)!, shape, rate, RUN_SECONDS)) });
+    }
+  }
+
+  // 6. first byte forwarded: upstream write → client arrival (ts upstream), metered targets at half their stream saturation
+  const stamped: Array<{ rate: number; target: Target; m: Measured; direct: Measured }> = [];
+  const meteredMain = targets.filter((x) => x.name === "relay" || x.name === "next");
+  for (const t of PHASES.has("stamped") ? meteredMain : []) {
+    const rate = Math.round(satOf(shapes.stream, t.name) / 2) || 200;
+    const shape: Shape = { name: "stamped", path: "/v1/messages", headers: headersFor(tsKey!.secret), body: shapes.stream.body, expectBytes: null };
+    const tsDirect: Target = { ...byName("direct"), name: "direct", label: "ts upstream directly", origin: `http://127.0.0.1:${ports.ts}` };
+    log(`stamped stream ${rate} req/s → ts upstream directly, then ${t.name} (${TS_SECONDS} s each)`);
+    const dPool = newPool(tsDirect.origin, 256);
+    await openLoop(dPool, shape, rate, 1);
+    const d = await measure(tsDirect, () => openLoop(dPool, shape, rate, TS_SECONDS));
+    await dPool.close();
+    const pool = poolFor(t);
+    await openLoop(pool, shape, rate, 1);
+    stamped.push({ rate, target: t, direct: d, m: await measure(t, () => openLoop(pool, shape, rate, TS_SECONDS)) });
+    await pool.close();
+  }
+
+  // 7. Redis commands per request: MONITOR, lines naming this bench's prefix, while one metered target serves a fixed-rate run
+  const redisCounts: Array<{ target: Target; shape: Shape; requests: number; byCommand: Map<string, number>; total: number }> = [];
+  for (const t of PHASES.has("redis") ? meteredMain : []) {
+    for (const shape of Object.values(shapes)) {
+      log(`redis MONITOR: ${REDIS_COUNT_REQUESTS} ${shape.name} requests → ${t.name}`);
+      const mon = await redis.monitor();
+      mon.on("error", () => {}); // a reply racing the disconnect must not end the run
+      const byCommand = new Map<string, number>();
+      let total = 0;
+      mon.on("monitor", (_time: string, argv: string[], source: string) => {
+        // Commands a script runs are logged too (source "lua"): they are not round trips.
+        if (source === "lua" || !argv.some((a) => a.includes(REDIS_PREFIX))) return;
+        const cmd = (argv[0] ?? "?").toLowerCase();
+        // Scripts by their SHA (first 8 hex): admission and record are each about one per request; the flush's are rarer.
+        const name = cmd === "evalsha" ? `evalsha ${(argv[1] ?? "").slice(0, 8)}` : cmd;
+        byCommand.set(name, (byCommand.get(name) ?? 0) + 1);
+        total++;
+      });
+      await sleep(100);
+      const s = await openLoop(pools.get(t.name)!, shape, 100, REDIS_COUNT_REQUESTS / 100);
+      await sleep(300); // records settle after the last body byte
+      mon.disconnect();
+      redisCounts.push({ target: t, shape, requests: s.sent, byCommand, total });
     }
   }
   for (const p of pools.values()) await p.close();
 
-  // 7. memory at 1,000 open streams (the stub sends 400 bytes, then holds the stream open). The app's
-  //    inspector (SIGUSR1) runs a full GC before each reading, so garbage from the load phases
-  //    does not hide in the figures; RSS and V8 heap+external both reported.
-  interface MemRow { target: Target; before: MemSample; with: MemSample; opened: number; upstreamLeft: number; tcpLeft: number; openMs: number; note: string }
+  // 8. memory at 1,000 open streams (the stub sends 400 bytes, then holds the stream open); full GC through the inspector before each reading
+  interface MemRow { target: Target; before: MemSample; with: MemSample; opened: number; upstreamLeft: number; tcpLeft: number; openMs: number }
   const memory: MemRow[] = [];
-  for (const t of PHASES.has("memory") ? targets.slice(1) : []) {
+  for (const t of PHASES.has("memory") ? meteredMain : []) {
     log(`memory: ${OPEN_STREAMS} open streams → ${t.name}`);
-    const pid = t.pid();
-    let cdp: Cdp | null = null;
-    let note = "";
-    try {
-      cdp = await openInspector(pid, inspectPorts[t.name]!);
-    } catch (e) {
-      note = `no inspector (${String(e)}): RSS without forced GC`;
-    }
-    const sample = async (): Promise<MemSample> => (cdp ? memoryAfterGc(cdp, pid) : { rssKb: rssKb(pid), heapKb: NaN });
     await sleep(1_000);
-    const before = await sample();
-    const idleUpstream = establishedOn(stubPort);
-    const pool = newPool(t.origin, OPEN_STREAMS + 50, 120_000);
+    const before = await t.probe.memory();
+    const idleUpstream = establishedOn(ports.stub);
+    const pool = poolFor(t, OPEN_STREAMS + 50, 120_000);
     const body = JSON.stringify({ model: "claude-sonnet-4-5@hang=400", max_tokens: 256, stream: true, messages });
     let opened = 0;
     const t0 = performance.now();
@@ -742,8 +866,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 200 && opened < OPEN_STREAMS; i++) await sleep(100);
     const openMs = performance.now() - t0;
     await sleep(500);
-    const withStreams = await sample();
-    const upstreamOpen = establishedOn(stubPort) - idleUpstream;
+    const withStreams = await t.probe.memory();
     await pool.destroy();
     await Promise.race([Promise.allSettled(reqs), sleep(5_000)]);
     const stubInFlight = (): number => Number(/inFlight=(\d+)/.exec(stub.output.join("").split("\n").filter((l) => l.startsWith("STATS")).pop() ?? "")?.[1] ?? -1);
@@ -753,15 +876,14 @@ async function main(): Promise<void> {
       await sleep(100);
       upstreamLeft = stubInFlight();
     }
-    const tcpLeft = establishedOn(stubPort) - idleUpstream;
-    log(`  upstream TCP connections: idle ${idleUpstream}, +${upstreamOpen} with streams open, +${tcpLeft} after clients left; stub responses in flight ${upstreamLeft}`);
-    cdp?.close();
-    memory.push({ target: t, before, with: withStreams, opened, upstreamLeft, tcpLeft, openMs, note });
+    const tcpLeft = establishedOn(ports.stub) - idleUpstream;
+    memory.push({ target: t, before, with: withStreams, opened, upstreamLeft, tcpLeft, openMs });
   }
+  for (const p of Object.values(probes)) p.close();
 
-  // 8. did the ledger get them? (flush runs in the app every 2 s)
+  // 9. did the ledger get them? (the Next process flushes every 2 s)
   let logged = 0;
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < 120; i++) {
     logged = Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "RequestLog"`)).rows[0]?.n ?? 0);
     if (logged >= relayedRequests) break;
     await sleep(250);
@@ -770,90 +892,116 @@ async function main(): Promise<void> {
   redis.disconnect();
   const loadAfter = loadAvg();
 
-  // 9. report
+  // 10. report
   const out: string[] = [];
   const p = (line = ""): number => out.push(line);
+  const ok = (met: boolean): string => (met ? "met" : "NOT met");
   p(`\nMetergate relay benchmark, ${startedAt.toISOString()}`);
-  p(`  machine: ${cpuModel} × ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; next 16 (next start, production build)`);
-  p(`  load average (1/5/15 min): before ${loadBefore}, after ${loadAfter}${Number(loadBefore.split(" ")[0]) > 0.5 ? "  (machine not idle at start: expect noise)" : ""}`);
-  p(`  targets: direct = stub upstream process (stub/upstream.ts, fixture bytes in one write); next = the app via next start;`);
-  p(`           node:http = the same relay (handleRelay) on src/relay/node-server.ts; all on 127.0.0.1, each its own process.`);
-  p(`  load: open loop in the bench process, undici Pool (256 conns, keep-alive), request i due at start + i/rate; latency and`);
-  p(`        TTFB measured from the due time (no coordinated omission) to the last / first body byte; only 200 + full body counts.`);
-  p(`        POST /v1/messages, x-api-key; stream = stream-basic.sse (${shapes.stream.expectBytes} B), non-stream = nonstream.json (${shapes["non-stream"].expectBytes} B).`);
-  p(`        Each run ${RUN_SECONDS} s after a 1 s settle at the same rate; warm-up 2 s per target and shape. Overhead = relay − direct, per percentile.`);
-  p(`  app CPU = user+sys of the server process (all threads) / completed requests; redis = total_commands_processed delta / requests (machine-wide).`);
+  p(`  machine: ${cpuModel} × ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; next 16 production build via scripts/serve.mjs`);
+  p(`  load average (1/5/15 min): before ${loadBefore}, after ${loadAfter}${Number(loadBefore.split(" ")[0]) > 0.5 ? "  (machine not idle: compare only within this run)" : ""}`);
+  p(`  uptime: ${run("uptime", [], process.env, 5_000).trim()}`);
+  p(`  driver: in-repo (autocannon not installed): closed loop ${SAT_CONNECTIONS} connections ${SAT_SECONDS} s for saturation; open loop, undici Pool,`);
+  p(`          request i due at start + i/rate, latency and TTFB from the due time; only 200 + full body counts.`);
+  p(`  POST /v1/messages (x-api-key; key with a 1-minute request window, concurrency limit, daily cost cap); stream = stream-basic.sse`);
+  p(`  (${shapes.stream.expectBytes} B, one write), non-stream = nonstream.json (${shapes["non-stream"].expectBytes} B). Event-loop delay: monitorEventLoopDelay in the serving process.`);
   p();
-  p(`Latency at a fixed rate (ms)                                   targets at 500 req/s: overhead p50 ≤ 2, p99 ≤ 10`);
-  p(`  shape       rate  target              achieved   ok/sent      p50     p99     max | TTFB p50  p99 | overhead p50   p99 | TTFB ovh p50  p99 | CPU ms/req redis/req bench CPU late p99`);
-  for (const r of open) {
-    const s = r.m.s;
-    const lat = sortedOf(s.latency);
-    const tt = sortedOf(s.ttfb);
-    const base = open.find((o) => o.rate === r.rate && o.shape === r.shape && o.target.name === "direct")!;
-    const bl = sortedOf(base.m.s.latency);
-    const bt = sortedOf(base.m.s.ttfb);
-    const isRelay = r.target.name !== "direct";
-    const achieved = s.ok / Math.max(RUN_SECONDS, (s.lastEnd - s.start) / 1000);
-    const errs = [...s.errors].map(([k, v]) => `${k}×${v}`).join(",") + (s.dropped ? ` dropped×${s.dropped}` : "");
-    p(
-      `  ${r.shape.name.padEnd(10)} ${String(r.rate).padStart(5)}  ${r.target.label.padEnd(18)} ${achieved.toFixed(0).padStart(8)} ${`${s.ok}/${s.sent}`.padStart(10)}` +
-        ` ${f2(pct(lat, 0.5)).padStart(8)} ${f2(pct(lat, 0.99)).padStart(8)} ${f1(lat[lat.length - 1] ?? NaN).padStart(8)} |` +
-        ` ${f2(pct(tt, 0.5)).padStart(8)} ${f2(pct(tt, 0.99)).padStart(8)} |` +
-        (isRelay
-          ? ` ${f2(pct(lat, 0.5) - pct(bl, 0.5)).padStart(12)} ${f2(pct(lat, 0.99) - pct(bl, 0.99)).padStart(8)} | ${f2(pct(tt, 0.5) - pct(bt, 0.5)).padStart(12)} ${f2(pct(tt, 0.99) - pct(bt, 0.99)).padStart(8)} |`
-          : `${"".padStart(22)} |${"".padStart(22)} |`) +
-        ` ${(isRelay ? f2(r.m.appCpuMs / Math.max(1, s.sent)) : "").padStart(10)} ${(isRelay ? f1(r.m.redisCmds / Math.max(1, s.sent)) : "").padStart(9)} ${`${r.m.benchCpuPct.toFixed(0)}%`.padStart(9)} ${f2(pct(sortedOf(s.late), 0.99)).padStart(8)}` +
-        (errs ? `  errors: ${errs}` : ""),
-    );
-  }
-  p();
-  p(`First body byte / mid-stream chunk: upstream write → client arrival (ms), ${TS_SECONDS} s per run   target: first byte forwarded within 2 ms`);
-  p(`  (bench/ts-upstream.ts stamps CLOCK_MONOTONIC into an SSE comment; headers, then 20 ms, first frame, then 20 ms, the rest)`);
-  p(`  rate  target                 ok/sent   first p50   p99 | mid p50   p99 | forwarding delay over direct: first p50  p99, mid p50  p99`);
-  for (const r of stamped) {
-    const d = stamped.find((x) => x.rate === r.rate && x.target.name === "direct")!;
-    const sd = d.m.s;
-    const s = r.m.s;
-    const a = sortedOf(s.fwdFirst);
-    const b = sortedOf(s.fwdMid);
-    const da = sortedOf(sd.fwdFirst);
-    const db2 = sortedOf(sd.fwdMid);
-    const errs = [...s.errors].map(([k, v]) => `${k}×${v}`).join(",");
-    p(
-      `  ${String(r.rate).padStart(4)}  ${r.target.label.padEnd(21)} ${`${s.ok}/${s.sent}`.padStart(9)} ${f2(pct(a, 0.5)).padStart(11)} ${f2(pct(a, 0.99)).padStart(7)} | ${f2(pct(b, 0.5)).padStart(7)} ${f2(pct(b, 0.99)).padStart(7)} |` +
-        (r === d ? "" : ` ${f2(pct(a, 0.5) - pct(da, 0.5)).padStart(36)} ${f2(pct(a, 0.99) - pct(da, 0.99)).padStart(7)}, ${f2(pct(b, 0.5) - pct(db2, 0.5)).padStart(8)} ${f2(pct(b, 0.99) - pct(db2, 0.99)).padStart(7)}`) +
-        (errs ? `  errors: ${errs}` : ""),
-    );
-  }
-  p();
-  p(`Saturated throughput: closed loop, ${SAT_CONNECTIONS} connections, ${SAT_SECONDS} s (generator shares the 2 cores)`);
-  p(`  shape       target              req/s      ok    p50 ms   p99 ms | app CPU ms/req  app CPU %  bench CPU  errors`);
+  p(`Saturated throughput (closed loop, ${SAT_CONNECTIONS} connections, ${SAT_SECONDS} s; the driver shares the 2 cores)`);
+  p(`  shape       target               req/s   p50 ms   p99 ms | app CPU ms/req  app CPU %  bench CPU  loop delay p99  load1  errors`);
   for (const r of saturated) {
     const s = r.m.s;
     const lat = sortedOf(s.latency);
     const errs = [...s.errors].map(([k, v]) => `${k}×${v}`).join(",");
     p(
-      `  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(18)} ${(s.ok / r.m.wallS).toFixed(0).padStart(6)} ${String(s.ok).padStart(7)} ${f2(pct(lat, 0.5)).padStart(9)} ${f2(pct(lat, 0.99)).padStart(9)} |` +
-        ` ${f2(r.m.appCpuMs / Math.max(1, s.sent)).padStart(14)} ${`${((r.m.appCpuMs / (r.m.wallS * 1000)) * 100).toFixed(0)}%`.padStart(10)} ${`${r.m.benchCpuPct.toFixed(0)}%`.padStart(10)}  ${errs}`,
+      `  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(18)} ${r.rps.toFixed(0).padStart(7)} ${f2(pct(lat, 0.5)).padStart(8)} ${f2(pct(lat, 0.99)).padStart(8)} |` +
+        ` ${f2(r.m.appCpuMs / Math.max(1, s.sent)).padStart(14)} ${`${((r.m.appCpuMs / (r.m.wallS * 1000)) * 100).toFixed(0)}%`.padStart(10)} ${`${r.m.benchCpuPct.toFixed(0)}%`.padStart(10)} ${f1(r.m.loopDelayP99).padStart(15)} ${r.m.load1.toFixed(1).padStart(6)}  ${errs}`,
     );
   }
   p();
-  p(`Memory at ${OPEN_STREAMS.toLocaleString("en-US")} concurrent open streams (stub sends 400 B, then holds)   target: < 50 KB per stream`);
-  p(`  (server process; full GC through its inspector before each reading; RSS = VmRSS, heap = V8 heapUsed + external)`);
-  p(`  target              open  opened in |  RSS before     with  per stream | heap before     with  per stream | ≤5 s after clients left: upstream requests in flight / extra upstream TCP conns`);
+  p(`Open loop at half of each target's own saturated rate (${RUN_SECONDS} s after a 1 s settle; overhead = target − stub directly at the same rate, per percentile)`);
+  p(`  shape       target               rate   ok/sent     p50     p99 | TTFB p50 | overhead p50    p99 | TTFB ovh p50 | loop delay p99   max | CPU ms/req  late p99  load1`);
+  for (const r of open) {
+    const s = r.m.s;
+    const lat = sortedOf(s.latency);
+    const tt = sortedOf(s.ttfb);
+    const bl = sortedOf(r.direct.s.latency);
+    const bt = sortedOf(r.direct.s.ttfb);
+    const errs = [...s.errors].map(([k, v]) => `${k}×${v}`).join(",") + (s.dropped ? ` dropped×${s.dropped}` : "");
+    p(
+      `  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(18)} ${String(r.rate).padStart(6)} ${`${s.ok}/${s.sent}`.padStart(11)} ${f2(pct(lat, 0.5)).padStart(7)} ${f2(pct(lat, 0.99)).padStart(7)} | ${f2(pct(tt, 0.5)).padStart(8)} |` +
+        ` ${f2(pct(lat, 0.5) - pct(bl, 0.5)).padStart(12)} ${f2(pct(lat, 0.99) - pct(bl, 0.99)).padStart(6)} | ${f2(pct(tt, 0.5) - pct(bt, 0.5)).padStart(12)} | ${f1(r.m.loopDelayP99).padStart(14)} ${f1(r.m.loopDelayMax).padStart(5)} |` +
+        ` ${f2(r.m.appCpuMs / Math.max(1, s.sent)).padStart(10)} ${f2(pct(sortedOf(s.late), 0.99)).padStart(9)} ${r.m.load1.toFixed(1).padStart(6)}` +
+        (errs ? `  errors: ${errs}` : ""),
+    );
+  }
+  p();
+  p(`First body byte forwarded: upstream write → client arrival (ms), ${TS_SECONDS} s at half the target's stream saturation`);
+  p(`  (bench/ts-upstream.ts stamps CLOCK_MONOTONIC into an SSE comment; headers, then 20 ms, first frame, then 20 ms, the rest)`);
+  p(`  target              rate   ok/sent  first p50   p99 | directly p50   p99 | forwarding delay over direct p50   p99`);
+  const fwd = new Map<string, number>();
+  for (const r of stamped) {
+    const a = sortedOf(r.m.s.fwdFirst);
+    const da = sortedOf(r.direct.s.fwdFirst);
+    fwd.set(r.target.name, pct(a, 0.5) - pct(da, 0.5));
+    const errs = [...r.m.s.errors].map(([k, v]) => `${k}×${v}`).join(",");
+    p(
+      `  ${r.target.label.padEnd(18)} ${String(r.rate).padStart(5)} ${`${r.m.s.ok}/${r.m.s.sent}`.padStart(9)} ${f2(pct(a, 0.5)).padStart(10)} ${f2(pct(a, 0.99)).padStart(5)} | ${f2(pct(da, 0.5)).padStart(12)} ${f2(pct(da, 0.99)).padStart(5)} |` +
+        ` ${f2(pct(a, 0.5) - pct(da, 0.5)).padStart(32)} ${f2(pct(a, 0.99) - pct(da, 0.99)).padStart(5)}` + (errs ? `  errors: ${errs}` : ""),
+    );
+  }
+  p();
+  p(`Redis commands per request (MONITOR: commands clients sent naming ${REDIS_PREFIX}, not those scripts ran; ${REDIS_COUNT_REQUESTS} requests at 100 req/s;`);
+  p(`  includes the flush loop's share (it runs in the Next process) and lease heartbeats)`);
+  for (const r of redisCounts) {
+    const per = [...r.byCommand].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${(v / Math.max(1, r.requests)).toFixed(2)}`).join(", ");
+    p(`  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(18)} ${(r.total / Math.max(1, r.requests)).toFixed(2).padStart(6)} per request: ${per}`);
+  }
+  p();
+  p(`Memory at ${OPEN_STREAMS.toLocaleString("en-US")} concurrent open streams (stub sends 400 B, then holds; full GC before each reading)`);
+  p(`  target              open  opened in |  RSS before     with  per stream | heap before     with  per stream | after clients left: upstream in flight / extra TCP`);
+  const memPer = new Map<string, number>();
   for (const m of memory) {
     const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;
     const per = (a: number, b: number): string => `${((b - a) / Math.max(1, m.opened)).toFixed(1)} KB`;
+    memPer.set(m.target.name, (m.with.rssKb - m.before.rssKb) / Math.max(1, m.opened));
     p(
       `  ${m.target.label.padEnd(18)} ${String(m.opened).padStart(5)} ${`${(m.openMs / 1000).toFixed(1)} s`.padStart(10)} |` +
         ` ${mb(m.before.rssKb).padStart(11)} ${mb(m.with.rssKb).padStart(8)} ${per(m.before.rssKb, m.with.rssKb).padStart(11)} |` +
-        ` ${mb(m.before.heapKb).padStart(11)} ${mb(m.with.heapKb).padStart(8)} ${per(m.before.heapKb, m.with.heapKb).padStart(11)} | ${m.upstreamLeft} / ${m.tcpLeft}` +
-        (m.note ? `  (${m.note})` : ""),
+        ` ${mb(m.before.heapKb).padStart(11)} ${mb(m.with.heapKb).padStart(8)} ${per(m.before.heapKb, m.with.heapKb).padStart(11)} | ${m.upstreamLeft} / ${m.tcpLeft}`,
     );
   }
   p();
-  p(`Ledger: ${logged.toLocaleString("en-US")} request-log rows for ${relayedRequests.toLocaleString("en-US")} requests sent through the relay (warm-up, settle and open streams included).`);
+  p(`Issue 15 targets (ratios within this run)`);
+  for (const shape of PHASES.has("saturated") ? Object.values(shapes) : []) {
+    const rBare = satOf(shape, "relay") / satOf(shape, "bare");
+    const rNext = satOf(shape, "next") / satOf(shape, "next-pass");
+    p(`  ${shape.name.padEnd(10)}  bare proxy / stub ${f2(satOf(shape, "bare") / satOf(shape, "direct"))};  relay tier / bare proxy ${f2(rBare)} (target ≥ 0.50: ${ok(rBare >= 0.5)});  Next metered / Next pass-through ${f2(rNext)} (target ≥ 0.80: ${ok(rNext >= 0.8)});  Next pass-through / bare ${f2(satOf(shape, "next-pass") / satOf(shape, "bare"))}`);
+    // On a shared machine the scheduler's share moves req/s more than the code does; CPU per request does not depend on it.
+    const cBare = cpuOf(shape, "bare") / cpuOf(shape, "relay");
+    const cNext = cpuOf(shape, "next-pass") / cpuOf(shape, "next");
+    p(`  ${"".padEnd(10)}  by CPU per request (req/s per core): relay tier / bare proxy ${f2(cBare)} (${ok(cBare >= 0.5)});  Next metered / Next pass-through ${f2(cNext)} (${ok(cNext >= 0.8)});  CPU ms/req bare ${f2(cpuOf(shape, "bare"))}, relay ${f2(cpuOf(shape, "relay"))}, Next pass ${f2(cpuOf(shape, "next-pass"))}, Next ${f2(cpuOf(shape, "next"))}`);
+  }
+  if (probes.relayBase) {
+    for (const shape of PHASES.has("saturated") ? Object.values(shapes) : []) {
+      p(`  ${shape.name.padEnd(10)}  A/B relay tier this code / base: req/s ${f2(satOf(shape, "relay") / satOf(shape, "relay-base"))}, CPU ms/req ${f2(cpuOf(shape, "relay"))} vs ${f2(cpuOf(shape, "relay-base"))} (${f2(cpuOf(shape, "relay-base") / cpuOf(shape, "relay"))}× per core)`);
+    }
+  }
+  for (const r of open.filter((o) => o.target.metered)) {
+    const ovh99 = pct(sortedOf(r.m.s.latency), 0.99) - pct(sortedOf(r.direct.s.latency), 0.99);
+    const ttOvh = pct(sortedOf(r.m.s.ttfb), 0.5) - pct(sortedOf(r.direct.s.ttfb), 0.5);
+    p(
+      `  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(15)} at ${r.rate} req/s: overhead p99 ${f2(ovh99)} ms (≤ 10: ${ok(ovh99 <= 10)}); loop delay p99 ${f1(r.m.loopDelayP99)} ms (≤ 20: ${ok(r.m.loopDelayP99 <= 20)}); TTFB overhead p50 ${f2(ttOvh)} ms (≤ 1: ${ok(ttOvh <= 1)})`,
+    );
+  }
+  for (const [name, ms] of fwd) p(`  ${byName(name as Target["name"]).label.padEnd(15)} first byte forwarded p50 ${f2(ms)} ms over direct (≤ 1: ${ok(ms <= 1)})`);
+  for (const r of redisCounts) {
+    const perReq = [...r.byCommand.values()].map((v) => v / Math.max(1, r.requests));
+    // Commands sent about once per request or more are the request path's; the rest are the flush's and the heartbeat's share.
+    const requestPath = perReq.filter((x) => x >= 0.5).reduce((a, b) => a + b, 0);
+    p(`  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(15)} Redis round trips per request on the request path ${f2(requestPath)} (≤ 2: ${ok(requestPath <= 2.02)}); all commands incl. flush and heartbeat ${f2(r.total / Math.max(1, r.requests))}`);
+  }
+  for (const [name, kb] of memPer) p(`  ${byName(name as Target["name"]).label.padEnd(15)} memory per open stream ${f1(kb)} KB RSS (≤ 50: ${ok(kb <= 50)})`);
+  p();
+  p(`Ledger: ${logged.toLocaleString("en-US")} request-log rows for ${relayedRequests.toLocaleString("en-US")} metered requests sent (warm-up, settle and open streams included).`);
   console.log(out.join("\n"));
 }
 

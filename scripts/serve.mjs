@@ -9,8 +9,16 @@
  * route answers them (426 in the OpenAI shape, logged and counted, as on the bare-node relay tier)
  * and Codex falls back at once. Every other upgrade still reaches Next's own upgrade handling.
  *
+ * The flush loop (and the spend alerts evaluated after each flush) runs in a child process of
+ * this one (scripts/flush-worker.ts, as `npm run flush:worker`), not on the event loop that serves
+ * requests: a flush of a large batch (stream reads, JSON, SQL) stalled relay responses behind it.
+ * Exactly-once does not depend on where it runs (per-shard flush locks, ON CONFLICT inserts, the
+ * ack script). It is restarted if it dies, stopped with this process (SIGTERM, or the IPC channel
+ * closing). FLUSH_IN_PROCESS=false: no flush runner here at all (run `npm run flush:worker`).
+ *
  *   node scripts/serve.mjs [-p PORT] [-H HOSTNAME]     (defaults: $PORT or 3000; all interfaces)
  */
+import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import http from "node:http";
 import path from "node:path";
@@ -21,11 +29,42 @@ const { values } = parseArgs({ options: { port: { type: "string", short: "p" }, 
 const port = Number(values.port ?? process.env.PORT ?? 3000);
 const hostname = values.hostname;
 if (!process.env.NODE_ENV) process.env.NODE_ENV = "production";
+const root = path.resolve(import.meta.dirname, "..");
+
+// As src/env.ts reads it: "false" or "0" turns it off (default on).
+const flushHere = process.env.FLUSH_IN_PROCESS !== "false" && process.env.FLUSH_IN_PROCESS !== "0";
+// Next's instrumentation must not start a second loop in this process.
+process.env.FLUSH_IN_PROCESS = "false";
+let flushChild = null;
+let stopping = false;
+function startFlushChild() {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/flush-worker.ts"], {
+    cwd: root,
+    env: process.env,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  flushChild = child;
+  child.on("exit", (code, signal) => {
+    if (flushChild === child) flushChild = null;
+    if (stopping) return;
+    console.error(`[serve] flush runner exited (${signal ?? code}); restarting in 1 s`);
+    setTimeout(startFlushChild, 1_000).unref();
+  });
+}
+if (flushHere) {
+  startFlushChild();
+  for (const sig of ["SIGTERM", "SIGINT"]) {
+    process.once(sig, () => {
+      stopping = true;
+      flushChild?.kill("SIGTERM");
+    });
+  }
+}
 
 // Next attaches its upgrade listener to `httpServer` on the first request: hand it this emitter
 // and pass it the upgrades that are not the relay's.
 const nextUpgrades = new EventEmitter();
-const app = next({ dev: false, dir: path.resolve(import.meta.dirname, ".."), port, hostname, httpServer: nextUpgrades });
+const app = next({ dev: false, dir: root, port, hostname, httpServer: nextUpgrades });
 await app.prepare();
 const handle = app.getRequestHandler();
 

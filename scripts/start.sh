@@ -31,6 +31,6 @@ if [ ! -f .next/BUILD_ID ] || [ -n "$(find src prisma public next.config.mjs pac
   npx next build
 fi
 
-echo "[start] ready to serve after $(( $(date +%s) - t0 ))s; flush job runs in-process every ${FLUSH_INTERVAL_MS:-2000} ms"
+echo "[start] ready to serve after $(( $(date +%s) - t0 ))s; flush job runs every ${FLUSH_INTERVAL_MS:-2000} ms in a child process of the server"
 # scripts/serve.mjs is `next start` that also lets the relay answer WebSocket upgrades (426).
 exec node scripts/serve.mjs -p "${PORT:-3000}"

@@ -10,6 +10,7 @@
  */
 import { lookup as dnsLookup } from "node:dns/promises";
 import type { LookupAddress, LookupAllOptions, LookupOneOptions } from "node:dns";
+import { Readable } from "node:stream";
 import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from "undici";
 import { normalizeHost, parseIp } from "~/infra/net/address";
 import { addressRefusal, envEgressPolicy, isHostAllowlisted, type EgressPolicy } from "./policy";
@@ -136,6 +137,35 @@ export interface EgressRequestInit {
 }
 
 export type EgressFetch = (url: string, init: EgressRequestInit) => Promise<Response>;
+
+export interface EgressResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+export type EgressRequest = (url: string, init: EgressRequestInit) => Promise<EgressResponse>;
+
+/**
+ * The upstream answer with a node stream body, for the relay (its tier pipes it to the socket
+ * directly). Over fetch, not undici.request: with request(), kept-alive upstream connections were
+ * reset (ECONNRESET) under concurrent load in test/integration/multi-instance.test.ts, with fetch
+ * they were not; until that is understood, fetch's body is wrapped once (Readable.fromWeb).
+ * Failures come out sanitised; redirects are never followed.
+ */
+export function createEgressRequest(dispatcher: Dispatcher): EgressRequest {
+  return async (url, init) => {
+    try {
+      const res = await undiciFetch(url, { ...init, redirect: "manual", dispatcher });
+      const headers: Record<string, string> = {};
+      res.headers.forEach((value, name) => (headers[name] = value));
+      const body = res.body ? Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>) : Readable.from([]);
+      return { status: res.status, headers, body };
+    } catch (err) {
+      throw sanitizeFetchError(err);
+    }
+  };
+}
 
 /** fetch over a dispatcher (an egress Agent, or a plain one for trusted targets); failures come out sanitised. Never follows redirects. */
 export function createEgressFetch(dispatcher: Dispatcher): EgressFetch {

@@ -15,6 +15,7 @@ export { checkUrlShape, joinUpstreamUrl, redactUrl, EgressUrlError, type EgressU
 export {
   createEgressAgent,
   createEgressFetch,
+  createEgressRequest,
   sanitizeFetchError,
   EgressRefusedError,
   EgressFetchError,

@@ -96,7 +96,7 @@ function first(...candidates: Array<() => string | null>): string | null {
  * The request's end user and session (see the order above). `body` is the parsed JSON request
  * body; `protocol` decides which body fields mean something.
  */
-export function attributionOf(headers: Headers, body: Record<string, unknown>, protocol: "anthropic" | "openai"): Attribution {
+export function attributionOf(headers: Pick<Headers, "get">, body: Record<string, unknown>, protocol: "anthropic" | "openai"): Attribution {
   const header = (name: string) => () => valid(headers.get(name));
   let claude: ClaudeCodeUserId | null = null;
   let metadataUserId: string | null = null;

@@ -26,7 +26,7 @@ export function normalizeIp(raw: string): string | null {
 }
 
 /** The X-Forwarded-For entries, in order (every header line, comma-separated). */
-function forwardedChain(headers: Headers): string[] {
+function forwardedChain(headers: Pick<Headers, "get">): string[] {
   const value = headers.get("x-forwarded-for");
   return value ? value.split(",").map((s) => s.trim()).filter((s) => s !== "") : [];
 }
@@ -38,7 +38,7 @@ function forwardedChain(headers: Headers): string[] {
  * address (a proxy bug or a forged "unknown") counts as unknown.
  */
 export function clientIpFrom(
-  headers: Headers,
+  headers: Pick<Headers, "get">,
   socketAddress: string | null = null,
   trustedHops: number = env.TRUSTED_PROXY_HOPS,
 ): string | null {

@@ -6,6 +6,7 @@ import { hashApiKey, isKeyExpired } from "~/keys";
 import type { KeyLimits } from "~/ledger";
 import type { PriceOverrides } from "~/pricing";
 import { RelayError } from "./errors";
+import type { HeaderReader } from "./upstream";
 import { staleTolerantCache, type StaleOptions } from "./stale-cache";
 
 import type { UnpricedModelPolicy } from "./unpriced-policy";
@@ -38,7 +39,7 @@ export interface AuthenticatedKey extends RelayKey {
   keyHash: string;
 }
 
-export function extractSecret(headers: Headers): string | null {
+export function extractSecret(headers: HeaderReader): string | null {
   const apiKey = headers.get("x-api-key")?.trim();
   const auth = headers.get("authorization");
   const bearer = auth && /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, "").trim() : null;
@@ -58,7 +59,7 @@ export function cachedKeyLookup(lookup: KeyLookup, ttlMs: number, now: () => num
 }
 
 /** Resolves and checks the key; throws a RelayError refusal (errors.ts) when it may not be used. */
-export async function authenticate(headers: Headers, lookup: KeyLookup, nowMs: number): Promise<AuthenticatedKey> {
+export async function authenticate(headers: HeaderReader, lookup: KeyLookup, nowMs: number): Promise<AuthenticatedKey> {
   const secret = extractSecret(headers);
   if (!secret) throw new RelayError("authentication", "Missing API key: send it as x-api-key or Authorization: Bearer.");
   const keyHash = hashApiKey(secret);

@@ -1,8 +1,11 @@
 /**
  * A lean node:http server mounting the relay entry, for a dedicated relay tier, integration tests
- * and the bench. Proves the relay is framework-free: IncomingMessage → web Request (streamed body,
- * duplex "half"), web Response → ServerResponse with backpressure; a client that goes away aborts
- * the request signal, which aborts the upstream.
+ * and the bench. Proves the relay is framework-free, and keeps web objects off its hot path: the
+ * relay reads a node view of the request (headers from node's parsed object, the body straight
+ * from the socket) and a relayed upstream body is piped from undici's node stream to the socket
+ * (relay-stream.ts pipeToNode), with backpressure; other answers (errors, refusals) are web
+ * Responses written out. A client that goes away aborts the request signal, which aborts the
+ * upstream.
  */
 import { once } from "node:events";
 import http from "node:http";
@@ -10,7 +13,10 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { clientIpFrom } from "~/net";
 import type { RelayHandler } from "./relay";
+import { nodeBodyOf } from "./relay-stream";
+import { tooLarge, type RelayRequest } from "./request-body";
 import { endpointForPath } from "./routes";
+import type { HeaderReader } from "./upstream";
 
 export interface RelayServer {
   url: string;
@@ -24,10 +30,72 @@ export interface RelayServer {
   shutdown(drain: () => Promise<unknown>): Promise<void>;
 }
 
-function toWebHeaders(raw: readonly string[]): Headers {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
-  return headers;
+/** The request's headers as the relay reads them, straight from node's parsed object (no web Headers). */
+function headerReader(headers: http.IncomingHttpHeaders): HeaderReader {
+  return {
+    get(name) {
+      const v = headers[name.toLowerCase()];
+      return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+    },
+    has: (name) => headers[name.toLowerCase()] !== undefined,
+  };
+}
+
+/** The body, read from the socket with the limit checked while reading. */
+function readNodeBody(req: http.IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        // Discard the rest; the answer says connection: close (writeResponse).
+        req.resume();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = (): void => {
+      if (!req.complete) onError(new Error("client closed the request body"));
+    };
+    const cleanup = (): void => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
+}
+
+/** The relay's view of a node request: no web Request, Headers or stream on the hot path. */
+function nodeRelayRequest(req: http.IncomingMessage, url: string, signal: AbortSignal): RelayRequest {
+  let body: ReadableStream<Uint8Array> | null | undefined;
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  return {
+    method: req.method ?? "GET",
+    url,
+    headers: headerReader(req.headers),
+    signal,
+    // Only for code that wants a web stream; the relay itself calls readBody.
+    get body() {
+      return (body ??= hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null);
+    },
+    readBody: (maxBytes) => (hasBody ? readNodeBody(req, maxBytes) : Promise.resolve(new Uint8Array(0))),
+  };
 }
 
 async function writeResponse(response: Response, req: http.IncomingMessage, res: http.ServerResponse, signal: AbortSignal): Promise<void> {
@@ -40,6 +108,17 @@ async function writeResponse(response: Response, req: http.IncomingMessage, res:
     req.resume();
   }
   res.writeHead(response.status, headers);
+  // A relayed upstream body: written straight to the socket (backpressure and outcome in relay-stream.ts).
+  const relayed = nodeBodyOf(response);
+  if (relayed) {
+    relayed.pipeToNode(res);
+    // Headers go out with the first body chunk when it is already there (one write instead of
+    // two), else on their own right after, so a slow first byte never holds them back.
+    setImmediate(() => {
+      if (!res.headersSent && !res.destroyed) res.flushHeaders();
+    });
+    return;
+  }
   if (!response.body) {
     res.end();
     return;
@@ -73,18 +152,8 @@ export function createRelayRequestListener(handler: RelayHandler): http.RequestL
       if (!res.writableFinished) abort.abort();
     });
     const url = `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`;
-    const method = req.method ?? "GET";
-    const headers = toWebHeaders(req.rawHeaders);
-    const hasBody = method !== "GET" && method !== "HEAD";
-    const request = new Request(url, {
-      method,
-      headers,
-      body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
-      signal: abort.signal,
-      // Node's fetch requires this for streamed request bodies.
-      duplex: "half",
-    } as RequestInit & { duplex: "half" });
-    const ctx = { endpoint: endpointForPath(new URL(url).pathname), clientIp: clientIpFrom(headers, req.socket.remoteAddress ?? null) };
+    const request = nodeRelayRequest(req, url, abort.signal);
+    const ctx = { endpoint: endpointForPath(new URL(url).pathname), clientIp: clientIpFrom(request.headers, req.socket.remoteAddress ?? null) };
     handler(request, ctx)
       .then((response) => writeResponse(response, req, res, abort.signal))
       .catch(() => {

@@ -1,8 +1,15 @@
 /**
- * Pipes the upstream body to the client through an observer, pull-driven so a slow client slows
- * the upstream read (backpressure) and nothing is buffered beyond one chunk. Reports exactly one
- * outcome: the body ended, the client went away, or the upstream failed mid-body.
+ * Pipes the upstream body (undici's node stream) to the client through an observer, so a slow
+ * client slows the upstream read (backpressure) and nothing is buffered beyond a chunk. Reports
+ * exactly one outcome: the body ended, the client went away, or the upstream failed mid-body.
+ *
+ * Two ways out of one core: `body`, a pull-driven web ReadableStream (route handlers), and
+ * `pipeToNode(res)`, which writes the upstream's chunks straight to a node ServerResponse (the
+ * relay tier: no web streams at all, src/relay/node-server.ts). Whichever starts first owns the
+ * upstream; the other is never read.
  */
+import type { ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import type { BodyObserver } from "./observers";
 
 export type BodyOutcome =
@@ -21,63 +28,75 @@ export interface RelayBodyHooks {
 
 export interface RelayedBody {
   body: ReadableStream<Uint8Array>;
+  /** Writes the body to a node response and ends it (or destroys it when the upstream fails). */
+  pipeToNode(res: ServerResponse): void;
   /** The client went away (request signal aborted): stop the upstream and report it. */
   clientGone(): void;
   /** The relay is shutting down: stop the upstream, fail the client body with `error`, report it. */
   terminate(error: Error): void;
 }
 
-export function relayBody(upstream: ReadableStream<Uint8Array>, observer: BodyObserver, hooks: RelayBodyHooks): RelayedBody {
-  const reader = upstream.getReader();
+export function relayBody(upstream: Readable, observer: BodyObserver, hooks: RelayBodyHooks): RelayedBody {
   let ended = false;
   let sentFirstByte = false;
+  // The upstream fails with an AbortError once the relay aborts it; whoever reads reports it.
+  upstream.on("error", () => {});
 
   const end = (outcome: BodyOutcome): void => {
     if (ended) return;
     ended = true;
     hooks.onEnd(outcome);
   };
+  const firstByte = (): void => {
+    if (!sentFirstByte) {
+      sentFirstByte = true;
+      hooks.onFirstByte();
+    }
+  };
+
+  /** How the current reader fails its client when the relay cuts the body. */
+  let failClient: (error: Error) => void = () => {};
 
   const clientGone = (): void => {
     if (ended) return;
     end({ kind: "client_abort" });
     hooks.abortUpstream();
-    reader.cancel().catch(() => {});
+    upstream.destroy();
   };
 
-  let controllerRef: ReadableStreamDefaultController<Uint8Array> | null = null;
   const terminate = (error: Error): void => {
     if (ended) return;
     end({ kind: "shutdown" });
     hooks.abortUpstream();
-    reader.cancel().catch(() => {});
-    try {
-      controllerRef?.error(error);
-    } catch {
-      // already closed
-    }
+    upstream.destroy();
+    failClient(error);
   };
 
+  let iterator: AsyncIterator<Buffer> | null = null;
   const body = new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        controllerRef = controller;
+        failClient = (error) => {
+          try {
+            controller.error(error);
+          } catch {
+            // already closed
+          }
+        };
       },
       async pull(controller) {
+        iterator ??= upstream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
         let emitted = false;
         const emit = (chunk: Uint8Array): void => {
           if (chunk.byteLength === 0) return;
-          if (!sentFirstByte) {
-            sentFirstByte = true;
-            hooks.onFirstByte();
-          }
+          firstByte();
           controller.enqueue(chunk);
           emitted = true;
         };
         try {
           // Loop until something reached the client: a filter may withhold a whole chunk.
           while (!emitted) {
-            const { done, value } = await reader.read();
+            const { done, value } = await iterator.next();
             if (ended) return;
             if (done) {
               observer.end(emit);
@@ -102,5 +121,56 @@ export function relayBody(upstream: ReadableStream<Uint8Array>, observer: BodyOb
     },
     { highWaterMark: 0 },
   );
-  return { body, clientGone, terminate };
+
+  const pipeToNode = (res: ServerResponse): void => {
+    failClient = () => res.destroy();
+    const emit = (chunk: Uint8Array): void => {
+      if (chunk.byteLength === 0) return;
+      firstByte();
+      res.write(chunk);
+    };
+    const resume = (): void => void upstream.resume();
+    upstream.on("data", (chunk: Buffer) => {
+      if (ended) return;
+      observer.push(chunk, emit);
+      // Backpressure: hold the upstream until the client's socket has taken what it has.
+      if (res.writableNeedDrain) {
+        upstream.pause();
+        res.once("drain", resume);
+      }
+    });
+    upstream.once("end", () => {
+      if (ended) return;
+      observer.end(emit);
+      end({ kind: "complete" });
+      res.end();
+    });
+    upstream.once("error", (error: unknown) => {
+      if (ended) return;
+      try {
+        observer.end(emit);
+      } catch {
+        // the observer's flush must not mask the upstream failure
+      }
+      end({ kind: "upstream_error", error });
+      // Cut the connection so the client sees an incomplete response.
+      res.destroy();
+    });
+  };
+
+  return { body, pipeToNode, clientGone, terminate };
+}
+
+const nodeBodies = new WeakMap<Response, RelayedBody>();
+
+/** A Response whose body the relay tier may pipe to its socket directly (see nodeBodyOf). */
+export function relayedResponse(relayed: RelayedBody, init: ResponseInit): Response {
+  const response = new Response(relayed.body, init);
+  nodeBodies.set(response, relayed);
+  return response;
+}
+
+/** The relayed body behind a Response the relay made, for the node server; null for any other. */
+export function nodeBodyOf(response: Response): RelayedBody | null {
+  return nodeBodies.get(response) ?? null;
 }

@@ -16,19 +16,23 @@ import { authenticate, isModelAllowed, type AuthenticatedKey, type KeyLookup, ty
 import { errorResponse, RelayError, type RefusalReason, type WireProtocol } from "./errors";
 import { RelayShutdownError, type RelayLifecycle, type RequestTicket } from "./lifecycle";
 import { JsonTap, passThrough, SseFrameFilter, SseTap, type BodyObserver } from "./observers";
-import { relayBody, type BodyOutcome } from "./relay-stream";
+import { relayBody, relayedResponse, type BodyOutcome } from "./relay-stream";
 import { DEFAULT_MAX_OUTPUT_TOKENS, worstCaseMicros } from "./reservation";
 import { refusesUnpriced } from "./unpriced-policy";
-import { readClientBody, type ClientBody } from "./request-body";
+import { readClientBody, type ClientBody, type RelayRequest } from "./request-body";
 import { redactApiKeys } from "~/keys";
 import { ENDPOINT_METHODS, modelsUpstreamPath } from "./routes";
 import {
   clientResponseHeaders,
   Cooldown,
+  discardBody,
   isRetryableStatus,
+  upstreamHeader,
   upstreamRequestHeaders,
   upstreamUrl,
+  type HeaderReader,
   type UpstreamFetch,
+  type UpstreamResponse,
   type UpstreamTarget,
 } from "./upstream";
 import { asObject, NO_ANSWER, resolveUsage, stringField, type ResolvedUsage } from "./usage";
@@ -46,7 +50,8 @@ export interface RelayContext {
   clientIp: string | null;
 }
 
-export type RelayHandler = (request: Request, ctx: RelayContext) => Promise<Response>;
+/** A web Request fits as it is; the relay tier passes a lighter node view (src/relay/node-server.ts). */
+export type RelayHandler = (request: RelayRequest, ctx: RelayContext) => Promise<Response>;
 
 /**
  * A request the relay does not serve (unknown path, a method the endpoint has not, a WebSocket
@@ -125,12 +130,12 @@ const ADAPTERS: Partial<Record<RelayEndpoint, ProtocolAdapter>> = {
 const ERROR_BODY_LIMIT = 64 * 1024;
 
 /** A WebSocket opening handshake (Codex's Responses WebSocket mode). */
-export function isWebSocketUpgrade(headers: Headers): boolean {
+export function isWebSocketUpgrade(headers: HeaderReader): boolean {
   return /\bwebsocket\b/i.test(headers.get("upgrade") ?? "");
 }
 
 /** Anthropic clients send anthropic-version (the SDK always does) or x-api-key; OpenAI clients send neither. */
-export function protocolFromHeaders(headers: Headers): WireProtocol {
+export function protocolFromHeaders(headers: HeaderReader): WireProtocol {
   return headers.has("anthropic-version") || headers.has("x-api-key") ? "anthropic" : "openai";
 }
 
@@ -144,12 +149,12 @@ export function createRelay(deps: RelayDeps): RelayHandler {
   /** Sends to each target in turn until one answers with something other than a retryable failure. */
   async function sendWithFailover(
     targets: readonly UpstreamTarget[],
-    request: Request,
+    request: RelayRequest,
     path: string,
     body: Uint8Array | string | null,
     signal: AbortSignal,
     method: string = request.method,
-  ): Promise<Response> {
+  ): Promise<UpstreamResponse> {
     const ordered = cooldown.order(targets);
     const q = request.url.indexOf("?");
     const search = q < 0 ? "" : request.url.slice(q);
@@ -158,7 +163,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     for (let i = 0; i < ordered.length; i++) {
       const target = ordered[i]!;
       const isLast = i === ordered.length - 1;
-      let res: Response;
+      let res: UpstreamResponse;
       try {
         // Checked again here, not only when saved: rows from before the rules, or edited in the database.
         const url = upstreamUrl(target.baseUrl, path, search);
@@ -182,7 +187,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       if (isRetryableStatus(res.status)) {
         cooldown.mark(target.id);
         if (!isLast) {
-          await res.body?.cancel().catch(() => {});
+          discardBody(res.body);
           continue;
         }
       }
@@ -208,7 +213,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
    * admission script as billed requests; logged and counted, never recorded in the ledger.
    * HEAD is a GET upstream whose body is dropped.
    */
-  async function forwardUnbilled(request: Request, endpoint: UnbilledCall["endpoint"], path: string, provider: ProviderName): Promise<Response> {
+  async function forwardUnbilled(request: RelayRequest, endpoint: UnbilledCall["endpoint"], path: string, provider: ProviderName): Promise<Response> {
     const startedAt = now();
     const requestId = randomUUID();
     const key = await authenticate(request.headers, deps.lookupKey, startedAt);
@@ -236,19 +241,19 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     const res = await sendWithFailover(await resolveTargets(key, provider, model), request, path, body, abort.signal, head ? "GET" : request.method);
     report(res.status, res.status < 400 ? "forwarded" : "upstream_error");
     if (head) {
-      await res.body?.cancel().catch(() => {});
+      discardBody(res.body);
       const headers = clientResponseHeaders(res.headers);
       headers.set("x-metergate-request-id", requestId);
       return new Response(null, { status: res.status, headers });
     }
-    const relayed = relayBody(res.body ?? new ReadableStream(), passThrough, {
+    const relayed = relayBody(res.body, passThrough, {
       onFirstByte: () => {},
       onEnd: () => {},
       abortUpstream: () => abort.abort(),
     });
     const headers = clientResponseHeaders(res.headers);
     headers.set("x-metergate-request-id", requestId);
-    return new Response(relayed.body, { status: res.status, headers });
+    return relayedResponse(relayed, { status: res.status, headers });
   }
 
   /** Whether a billed request still owes a record (then its ticket ends when that record settles). */
@@ -257,7 +262,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     recordOwed: boolean;
   }
 
-  async function relayBilled(request: Request, ctx: RelayContext, adapter: ProtocolAdapter, billing: Billing): Promise<Response> {
+  async function relayBilled(request: RelayRequest, ctx: RelayContext, adapter: ProtocolAdapter, billing: Billing): Promise<Response> {
     const startedAt = now();
     const requestId = randomUUID();
     const key = await authenticate(request.headers, deps.lookupKey, startedAt);
@@ -326,7 +331,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       abort.abort();
     });
 
-    let upstream: Response;
+    let upstream: UpstreamResponse;
     try {
       upstream = await sendWithFailover(targets, request, adapter.path, prepared.upstreamBody ?? body.raw, abort.signal);
     } catch (error) {
@@ -351,7 +356,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
 
     const headers = clientResponseHeaders(upstream.headers);
     headers.set("x-metergate-request-id", requestId);
-    const isSse = (upstream.headers.get("content-type") ?? "").includes("text/event-stream");
+    const isSse = (upstreamHeader(upstream.headers, "content-type") ?? "").includes("text/event-stream");
     if (isSse) {
       headers.set("cache-control", "no-cache");
       headers.set("x-accel-buffering", "no");
@@ -404,7 +409,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     };
 
     billing.recordOwed = true; // finish() records when the body ends, however it ends
-    const relayed = relayBody(upstream.body ?? new ReadableStream(), observer, {
+    const relayed = relayBody(upstream.body, observer, {
       onFirstByte: () => (ttfbMs = now() - startedAt),
       onEnd: (outcome) =>
         void finish(outcome).catch((e: unknown) => {
@@ -416,11 +421,11 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     onClientAbort = () => relayed.clientGone();
     ticket.onShutdown(() => relayed.terminate(new RelayShutdownError()));
     if (request.signal.aborted) relayed.clientGone();
-    return new Response(relayed.body, { status: upstream.status, headers });
+    return relayedResponse(relayed, { status: upstream.status, headers });
   }
 
   /** Answers without an upstream: unknown paths, methods an endpoint has not, WebSocket upgrades. */
-  function answerUnbilled(request: Request, ctx: RelayContext, protocol: WireProtocol, pathname: string, modelsPath: string | null): Response | null {
+  function answerUnbilled(request: RelayRequest, ctx: RelayContext, protocol: WireProtocol, pathname: string, modelsPath: string | null): Response | null {
     const endpoint = ctx.endpoint === "models" && modelsPath === null ? "not-found" : ctx.endpoint;
     const methods = ENDPOINT_METHODS[endpoint];
     const allow = [...methods, "OPTIONS"].join(", ");
@@ -446,7 +451,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     return response;
   }
 
-  return async function handleRelay(request: Request, ctx: RelayContext): Promise<Response> {
+  return async function handleRelay(request: RelayRequest, ctx: RelayContext): Promise<Response> {
     const adapter = ADAPTERS[ctx.endpoint];
     const protocol: WireProtocol = adapter?.protocol ?? (ctx.endpoint === "anthropic-count-tokens" ? "anthropic" : protocolFromHeaders(request.headers));
     const pathname = new URL(request.url).pathname;

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { isValidModelName, MODEL_NAME_RULE } from "~/ledger/sanitize";
 import { RelayError } from "./errors";
+import type { HeaderReader } from "./upstream";
 import type { JsonObject } from "./usage";
 
 export const relayRequestSchema = z.looseObject({
@@ -24,15 +25,31 @@ export interface ClientBody {
   stream: boolean;
 }
 
+/**
+ * What the relay reads of a client request. A web Request (route handlers) is one as it is; the
+ * relay tier passes a node view (src/relay/node-server.ts) whose `readBody` reads the socket
+ * directly instead of through a web stream.
+ */
+export interface RelayRequest {
+  method: string;
+  url: string;
+  headers: HeaderReader;
+  signal: AbortSignal;
+  body: ReadableStream<Uint8Array> | null;
+  /** The whole body, refused past maxBytes while reading (then `body` is not used). */
+  readBody?(maxBytes: number): Promise<Uint8Array>;
+}
+
 function isJsonContentType(value: string | null): boolean {
   if (!value) return false;
   const type = value.split(";", 1)[0]!.trim().toLowerCase();
   return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
 }
 
-export async function readLimitedBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+export async function readLimitedBody(request: RelayRequest, maxBytes: number): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  if (request.readBody) return request.readBody(maxBytes);
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -50,11 +67,11 @@ export async function readLimitedBody(request: Request, maxBytes: number): Promi
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
-function tooLarge(maxBytes: number): RelayError {
+export function tooLarge(maxBytes: number): RelayError {
   return new RelayError("request_too_large", `Request body is larger than the limit of ${maxBytes} bytes.`);
 }
 
-export async function readClientBody(request: Request, maxBytes: number): Promise<ClientBody> {
+export async function readClientBody(request: RelayRequest, maxBytes: number): Promise<ClientBody> {
   if (!isJsonContentType(request.headers.get("content-type"))) {
     throw new RelayError("unsupported_media_type", "Content-Type must be application/json.");
   }

@@ -4,9 +4,10 @@
  * always the loop-stop hop header), and a keep-alive HTTP client with connect and idle timeouts
  * whose connections to tenant upstreams go through the egress policy.
  */
+import type { Readable } from "node:stream";
 import {
   createEgressAgent,
-  createEgressFetch,
+  createEgressRequest,
   deploymentHopId,
   HOP_HEADER,
   outgoingHops,
@@ -37,9 +38,15 @@ const FORWARDED_REQUEST_HEADERS = ["anthropic-version", "anthropic-beta", "accep
 const FORWARDED_RESPONSE_HEADERS = new Set(["content-type", "retry-after", "request-id", "x-request-id", "openai-processing-ms", "openai-version"]);
 const FORWARDED_RESPONSE_PREFIXES = ["anthropic-ratelimit-", "x-ratelimit-"];
 
+/** What the relay reads of a request's headers: a web Headers, or the relay tier's node view of them. */
+export interface HeaderReader {
+  get(name: string): string | null;
+  has(name: string): boolean;
+}
+
 export function upstreamRequestHeaders(
   target: UpstreamTarget,
-  client: Headers,
+  client: HeaderReader,
   bodyLength: number | null,
   hopId: string = deploymentHopId(),
 ): Record<string, string> {
@@ -56,14 +63,22 @@ export function upstreamRequestHeaders(
   return headers;
 }
 
-export function clientResponseHeaders(upstream: Headers): Headers {
+export function clientResponseHeaders(upstream: UpstreamHeaders): Headers {
   const out = new Headers();
-  upstream.forEach((value, name) => {
+  for (const name in upstream) {
+    const value = upstream[name];
+    if (value === undefined) continue;
     if (FORWARDED_RESPONSE_HEADERS.has(name) || FORWARDED_RESPONSE_PREFIXES.some((p) => name.startsWith(p))) {
-      out.set(name, value);
+      out.set(name, Array.isArray(value) ? value.join(", ") : value);
     }
-  });
+  }
   return out;
+}
+
+/** One response header's value (names are lower case), repeated ones joined as fetch would. */
+export function upstreamHeader(headers: UpstreamHeaders, name: string): string | null {
+  const v = headers[name];
+  return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
 }
 
 /** Joins base and path (one definition, in the egress module). */
@@ -106,7 +121,28 @@ export interface UpstreamRequest {
   trusted?: boolean;
 }
 
-export type UpstreamFetch = (req: UpstreamRequest) => Promise<Response>;
+/** Response headers as undici gives them: lower-case names, repeated ones as arrays. */
+export type UpstreamHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * The upstream's answer: a node stream body (undici.request), no web Response or web streams, so
+ * the relay tier pipes it to its socket directly and route handlers wrap it once.
+ */
+export interface UpstreamResponse {
+  status: number;
+  headers: UpstreamHeaders;
+  body: Readable;
+}
+
+export type UpstreamFetch = (req: UpstreamRequest) => Promise<UpstreamResponse>;
+
+/** Drops a body the client will not see (a retried failure, HEAD): read off a little to keep the connection, else cut. */
+export function discardBody(body: Readable): void {
+  body.on("error", () => {});
+  const dump = (body as Readable & { dump?: (opts?: { limit: number }) => Promise<void> }).dump;
+  if (typeof dump === "function") void dump.call(body, { limit: 64 * 1024 }).catch(() => {});
+  else body.destroy();
+}
 
 export interface UpstreamClientOptions {
   connectTimeoutMs: number;
@@ -117,13 +153,13 @@ export interface UpstreamClientOptions {
 }
 
 /**
- * undici fetch over two keep-alive pools per process: deployment upstreams connect directly,
+ * undici.request over two keep-alive pools per process: deployment upstreams connect directly,
  * every other target through the egress Agent. Errors come out without URLs in them.
  */
 export function createUpstreamFetch(opts: UpstreamClientOptions): UpstreamFetch {
   const timeouts = { headersTimeout: opts.idleTimeoutMs, bodyTimeout: opts.idleTimeoutMs, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 };
-  const trusted = createEgressFetch(new Agent({ connect: { timeout: opts.connectTimeoutMs }, ...timeouts }));
-  const guarded = createEgressFetch(
+  const trusted = createEgressRequest(new Agent({ connect: { timeout: opts.connectTimeoutMs }, ...timeouts }));
+  const guarded = createEgressRequest(
     createEgressAgent({
       policy: opts.egress?.policy,
       lookup: opts.egress?.lookup,

@@ -28,6 +28,7 @@ import { processLifecycle, type DrainReport } from "~/relay/lifecycle";
 import { createRelay, type RelayContext, type RelayHandler, type UnbilledCall, type UnservedRequest } from "~/relay/relay";
 import { staleTolerantCache, type StaleOptions } from "~/relay/stale-cache";
 import { createUpstreamFetch, type UpstreamTarget } from "~/relay/upstream";
+import type { RelayRequest } from "~/relay/request-body";
 
 const relayLog = componentLogger("relay");
 
@@ -239,7 +240,7 @@ export async function drainRelay(timeoutMs: number = env.RELAY_DRAIN_TIMEOUT_MS)
 }
 
 /** Relays one request through the process-wide relay. */
-export function handleRelay(request: Request, ctx: RelayContext): Promise<Response> {
+export function handleRelay(request: RelayRequest, ctx: RelayContext): Promise<Response> {
   globalForRelay.metergateRelay ??= createDefaultRelay();
   return globalForRelay.metergateRelay(request, ctx);
 }
