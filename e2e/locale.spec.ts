@@ -9,6 +9,7 @@ test("switch to 中文: dashboard and lookup in Chinese", async ({ page }) => {
   await signUpAndSignIn(page, uniqueEmail("zh"));
   await createTenant(page, "多语言租户");
   const { secret, apiId } = await createKey(page, "zh-key");
+  await page.getByRole("button", { name: "I have saved it" }).click();
   expect(await anthropicCall(secret)).toBe(200);
   flush();
 

@@ -10,6 +10,7 @@ import { StatCard } from "../dashboard/stat-card";
 import { OverviewCharts, RangePicker, type BucketChoice, type RangeChoice } from "../dashboard/usage-overview";
 import { Card, CardHeader } from "../ui/card";
 import { SuspendButton } from "./suspend-button";
+import { TableScroller } from "~/components/ui/table-scroller";
 
 export const ADMIN_TENANT_DEFAULT_RANGE: RangeChoice = { kind: "30d" };
 
@@ -89,7 +90,7 @@ export function AdminTenantDetail({ tenantId }: { tenantId: string }) {
       </Card>
       <Card>
         <CardHeader title={t("admin.keyList")} />
-        <div className="-mx-5 overflow-x-auto">
+        <TableScroller label={t("admin.keyList")}>
           <table className="w-full min-w-[560px] text-sm" data-testid="admin-keys">
             <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
               <tr>
@@ -121,7 +122,7 @@ export function AdminTenantDetail({ tenantId }: { tenantId: string }) {
               })}
             </tbody>
           </table>
-        </div>
+        </TableScroller>
       </Card>
     </div>
   );

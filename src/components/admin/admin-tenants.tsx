@@ -10,6 +10,7 @@ import { StatCard } from "../dashboard/stat-card";
 import { Card, CardHeader } from "../ui/card";
 import { Sparkline } from "./sparkline";
 import { SuspendButton } from "./suspend-button";
+import { TableScroller } from "~/components/ui/table-scroller";
 
 export const ADMIN_DEFAULT_RANGE: RangeChoice = { kind: "30d" };
 
@@ -56,7 +57,7 @@ export function AdminTenants() {
         {data && data.tenants.length === 0 ? (
           <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("admin.noTenants")}</p>
         ) : (
-          <div className="-mx-5 overflow-x-auto">
+          <TableScroller label={t("admin.ranking")}>
             <table className="w-full min-w-[760px] text-sm" data-testid="admin-ranking">
               <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
                 <tr>
@@ -104,7 +105,7 @@ export function AdminTenants() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroller>
         )}
       </Card>
     </div>

@@ -4,6 +4,7 @@ import { useFormat, useT } from "~/i18n/client";
 import type { CacheEconomicsRow, CacheTotals } from "~/server/api/lib/cache-economics";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
+import { TableScroller } from "~/components/ui/table-scroller";
 
 /** Prompt-cache economics per key, model and day (the dashboard and the key page). */
 export function CacheEconomics({
@@ -41,7 +42,7 @@ export function CacheEconomics({
       {rows.length === 0 ? (
         <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("cache.empty")}</p>
       ) : (
-        <div className="-mx-5 max-h-96 overflow-auto">
+        <TableScroller label={t("cache.title")} className="max-h-96 overflow-y-auto">
           <table className="w-full min-w-[720px] text-xs" data-testid="cache-economics">
             <thead className="sticky top-0 border-y border-zinc-200 bg-zinc-50 uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950 dark:text-zinc-400">
               <tr>
@@ -76,7 +77,7 @@ export function CacheEconomics({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroller>
       )}
     </Card>
   );

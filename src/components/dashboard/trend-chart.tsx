@@ -2,6 +2,7 @@
 
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useFormat, useT } from "~/i18n/client";
+import { ChartDataTable, legendText } from "../ui/chart-data-table";
 import { AXIS_TICK, bucketLabel, costTick } from "./chart-utils";
 
 export interface TrendPoint {
@@ -18,8 +19,10 @@ export function TrendChart({ points, multiDay }: { points: readonly TrendPoint[]
   const costName = t("usage.stat.cost");
   const data = points.map((p) => ({ label: bucketLabel(p.bucket, multiDay), requests: p.requests, cost: p.costMicros }));
   const empty = points.every((p) => p.requests === 0 && p.costMicros === 0);
+  const label = data.length > 0 ? t("usage.chart.span", { chart: t("usage.trend.aria"), from: data[0]!.label, to: data[data.length - 1]!.label }) : t("usage.trend.aria");
   return (
-    <div className="relative h-72 w-full" role="img" aria-label={t("usage.trend.aria")} data-testid="trend-chart">
+    <>
+    <div className="relative h-72 w-full" role="img" aria-label={label} data-testid="trend-chart">
       {empty ? (
         <p className="absolute inset-0 z-10 grid place-items-center pb-10 text-sm text-zinc-500 dark:text-zinc-400">{t("usage.empty")}</p>
       ) : null}
@@ -51,7 +54,7 @@ export function TrendChart({ points, multiDay }: { points: readonly TrendPoint[]
             formatter={(value, name) => (name === costName ? f.cost(Number(value)) : f.count(Number(value)))}
             contentStyle={{ borderRadius: 12, fontSize: 12, color: "#18181b" }}
           />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
+          <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} />
           <Bar yAxisId="requests" dataKey="requests" name={requestsName} fill="#6366f1" maxBarSize={28} isAnimationActive={false} />
           <Line
             yAxisId="cost"
@@ -66,5 +69,12 @@ export function TrendChart({ points, multiDay }: { points: readonly TrendPoint[]
         </ComposedChart>
       </ResponsiveContainer>
     </div>
+    <ChartDataTable
+      caption={t("usage.chart.tableCaption", { chart: label })}
+      columns={[t("usage.chart.time"), requestsName, costName]}
+      rows={data.map((d) => [d.label, f.count(d.requests), f.cost(d.cost)])}
+      testId="trend-chart-table"
+    />
+    </>
   );
 }

@@ -11,6 +11,7 @@ import { Button, buttonClass } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { inputClass } from "../ui/field";
+import { TableScroller } from "~/components/ui/table-scroller";
 
 export const REQUEST_LOG_PAGE_SIZE = 50;
 
@@ -150,7 +151,7 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
       {rows.length === 0 && log.data ? (
         <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("requestLog.empty")}</p>
       ) : (
-        <div className="-mx-5 overflow-x-auto">
+        <TableScroller label={t("requestLog.title")}>
           <table className="w-full min-w-[960px] text-xs" data-testid="request-log-table">
             <thead className="border-y border-zinc-200 bg-zinc-50 uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
               <tr>
@@ -240,7 +241,7 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroller>
       )}
       <div className="mt-4 flex items-center justify-between gap-2">
         <span className="text-xs text-zinc-500 dark:text-zinc-400">

@@ -51,7 +51,7 @@ export default async function KeyPage({ params }: { params: Promise<{ tenantId: 
           </Link>{" "}
           / <span>{t("keys.title")}</span>
         </nav>
-        <Suspense fallback={<p className="text-sm text-zinc-500">{t("common.loading")}</p>}>
+        <Suspense fallback={<p className="text-sm text-zinc-500 dark:text-zinc-400">{t("common.loading")}</p>}>
           <KeyHeader tenantId={tenantId} keyId={keyId} />
           <KeyLimitUse tenantId={tenantId} keyId={keyId} />
           <LimitsEditor tenantId={tenantId} keyId={keyId} />
