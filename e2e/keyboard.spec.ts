@@ -36,6 +36,8 @@ async function tabTo(page: Page, matches: (el: Element) => boolean, max = 80, ke
 const insideDialog = () => document.activeElement?.closest("dialog[open]") !== null;
 
 test("keyboard only: skip link, new-key dialog, range picker, table scroller, limits, language", async ({ page, context }) => {
+  // Many single key presses, each followed by a look at the focus: slow on a loaded machine.
+  test.setTimeout(300_000);
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   await signUpAndSignIn(page, uniqueEmail("keyboard"));
   const dashboardUrl = await createTenant(page, "Keyboard tenant");

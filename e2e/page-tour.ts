@@ -113,7 +113,7 @@ async function prepareTour(browser: Browser): Promise<Tour> {
 
 /**
  * English strings of the reference dictionary that must not show on a 中文 page: every en.ts value
- * of at least 4 letters that its zh-CN entry does not itself contain (brand names, units, model
+ * of at least 4 letters (matched case-sensitively, as whole words) that its zh-CN entry does not itself contain (brand names, units, model
  * names and the like are the same in both), split at placeholders into literal fragments.
  */
 export function englishFragments(): string[] {
@@ -125,8 +125,6 @@ export function englishFragments(): string[] {
       const text = fragment.trim().replace(/^[^A-Za-z]+|[^A-Za-z.!?)]+$/g, "");
       if ((text.match(/[A-Za-z]/g) ?? []).length < 4) continue;
       if (translated.includes(text)) continue;
-      // One word shorter than 5 letters is too likely to be part of a name or an identifier.
-      if (!/\s/.test(text) && text.length < 5) continue;
       if (ENGLISH_ALLOWED.has(text)) continue;
       out.add(text);
     }

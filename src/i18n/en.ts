@@ -154,7 +154,7 @@ export const en = {
   "usage.modelTrend.aria": "Cost by model over time, stacked",
   "usage.share.title": "Share of cost by model",
   "usage.share.aria": "Share of cost by model",
-  "usage.chart.span": "{chart}, {from} to {to}",
+  "usage.chart.span": "{chart}, {from} – {to}",
   "usage.chart.time": "Time",
   "usage.chart.tableCaption": "{chart}: the numbers",
   "usage.share.other": "Other",

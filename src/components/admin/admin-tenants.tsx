@@ -57,16 +57,16 @@ export function AdminTenants() {
         {data && data.tenants.length === 0 ? (
           <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("admin.noTenants")}</p>
         ) : (
-          <TableScroller label={t("admin.ranking")}>
+          <TableScroller label={t("admin.ranking")} sticky="marked">
             <table className="w-full min-w-[760px] text-sm" data-testid="admin-ranking">
               <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
                 <tr>
                   <th scope="col" className={th + " pl-5"}>{t("admin.rank")}</th>
-                  <th scope="col" className={th + " !text-left"}>{t("admin.tenant")}</th>
+                  <th scope="col" className={th + " !text-left"} data-sticky="start">{t("admin.tenant")}</th>
                   <th scope="col" className={th}>{t("admin.keys")}</th>
                   <th scope="col" className={th}>{t("usage.col.requests")}</th>
                   <th scope="col" className={th}>{t("admin.trend")}</th>
-                  <th scope="col" className={th}>{t("usage.col.cost")}</th>
+                  <th scope="col" className={th} data-sticky="end">{t("usage.col.cost")}</th>
                   <th scope="col" className={th + " pr-5"}>
                     <span className="sr-only">{t("admin.status")}</span>
                   </th>
@@ -76,7 +76,7 @@ export function AdminTenants() {
                 {(data?.tenants ?? []).map((row, i) => (
                   <tr key={row.id} data-tenant-name={row.name} data-testid="admin-tenant-row">
                     <td className={td + " pl-5 text-zinc-500 dark:text-zinc-400"}>{i + 1}</td>
-                    <th scope="row" className="px-3 py-2.5 text-left font-medium">
+                    <th scope="row" className="px-3 py-2.5 text-left font-medium" data-sticky="start">
                       <Link
                         href={`/admin/tenants/${row.id}`}
                         className="rounded text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300"
@@ -95,7 +95,7 @@ export function AdminTenants() {
                     <td className={td}>
                       <Sparkline values={row.trend} label={`${t("admin.trend")}: ${row.name}`} className="ml-auto text-indigo-500" />
                     </td>
-                    <td className={td + " font-semibold"} data-testid="admin-tenant-cost">
+                    <td className={td + " font-semibold"} data-testid="admin-tenant-cost" data-sticky="end">
                       {f.cost(row.costMicros)}
                     </td>
                     <td className={td + " pr-5"}>

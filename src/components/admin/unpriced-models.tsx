@@ -25,7 +25,7 @@ export function UnpricedModels() {
       ) : rows.length === 0 ? (
         <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("admin.unpriced.empty")}</p>
       ) : (
-        <TableScroller label={t("admin.unpriced.title")}>
+        <TableScroller label={t("admin.unpriced.title")} sticky="first">
           <table className="w-full min-w-[640px] text-sm" data-testid="unpriced-models">
             <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
               <tr>

@@ -258,7 +258,8 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
         <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="api-key-list">
           {shown.map((key) => (
             <li key={key.id} className="flex flex-wrap items-center gap-x-4 gap-y-2 py-3" data-key-id={key.id}>
-              <div className="min-w-0 flex-1">
+              {/* On phones the name takes its own line, dates and actions wrap below it. */}
+              <div className="min-w-0 flex-1 max-sm:basis-full">
                 {renaming === key.id ? (
                   <RenameKeyForm tenantId={tenantId} keyId={key.id} name={key.name} onDone={() => setRenaming(null)} />
                 ) : (

@@ -151,17 +151,17 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
       {rows.length === 0 && log.data ? (
         <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("requestLog.empty")}</p>
       ) : (
-        <TableScroller label={t("requestLog.title")}>
+        <TableScroller label={t("requestLog.title")} sticky="marked">
           <table className="w-full min-w-[960px] text-xs" data-testid="request-log-table">
             <thead className="border-y border-zinc-200 bg-zinc-50 uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
               <tr>
-                <th scope="col" className={thLeft + " pl-5"}>{t("requestLog.col.time")}</th>
+                <th scope="col" className={thLeft + " pl-5"} data-sticky="start">{t("requestLog.col.time")}</th>
                 <th scope="col" className={thLeft}>{t("usage.col.model")}</th>
                 <th scope="col" className={thLeft}>{t("requestLog.col.endpoint")}</th>
                 <th scope="col" className={th}>{t("requestLog.status")}</th>
                 <th scope="col" className={th} title={t("requestLog.col.inOutTitle")}>{t("requestLog.col.inOut")}</th>
                 <th scope="col" className={th} title={t("requestLog.col.cacheTitle")}>{t("requestLog.col.cache")}</th>
-                <th scope="col" className={th}>{t("usage.col.cost")}</th>
+                <th scope="col" className={th} data-sticky="end">{t("usage.col.cost")}</th>
                 <th scope="col" className={th}>{t("requestLog.col.latency")}</th>
                 <th scope="col" className={th + " pr-5"}>{t("requestLog.col.ttfb")}</th>
               </tr>
@@ -170,7 +170,7 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
               {rows.map((r) => (
                 <Fragment key={r.id}>
                 <tr data-request-id={r.id} className="align-top">
-                  <td className="px-2 py-2 pl-5 text-left tabular-nums whitespace-nowrap">
+                  <td className="px-2 py-2 pl-5 text-left tabular-nums whitespace-nowrap" data-sticky="start">
                     {fmt.dateTime(r.createdAt).replace(" UTC", "")}
                   </td>
                   <td className="max-w-56 truncate px-2 py-2 font-mono" title={r.requestedModel ? `${r.requestedModel} → ${r.model}` : r.model}>
@@ -213,7 +213,7 @@ export function RequestLog({ tenantId, keyId }: { tenantId: string; keyId: strin
                   <td className={td}>
                     {fmt.count(r.cacheWrite5mTokens + r.cacheWrite1hTokens)} / {fmt.count(r.cacheReadTokens)}
                   </td>
-                  <td className={td} title={r.priced ? undefined : t("requestLog.unpriced")}>
+                  <td className={td} title={r.priced ? undefined : t("requestLog.unpriced")} data-sticky="end">
                     {fmt.cost(r.costMicros)}
                     {r.priced ? null : <span className="ml-1 text-amber-700">?</span>}
                     <button

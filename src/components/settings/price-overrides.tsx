@@ -53,7 +53,7 @@ export function PriceOverrides({ tenantId }: { tenantId: string }) {
       {data.priceOverrides.length === 0 ? (
         <p className="pb-4 text-sm text-zinc-500 dark:text-zinc-400">{t("settings.prices.empty")}</p>
       ) : (
-        <TableScroller label={t("settings.prices.title")} className="mb-4">
+        <TableScroller label={t("settings.prices.title")} sticky="first" className="mb-4">
           <table className="w-full min-w-[720px] text-sm" data-testid="price-override-table">
             <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
               <tr>

@@ -15,7 +15,9 @@ export function ChartDataTable({
   testId?: string;
 }) {
   return (
-    <table className="sr-only" data-testid={testId}>
+    // The wrapper is what is hidden: a table is never narrower than its content, even "sr-only".
+    <div className="sr-only">
+    <table data-testid={testId}>
       <caption>{caption}</caption>
       <thead>
         <tr>
@@ -37,6 +39,7 @@ export function ChartDataTable({
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 

@@ -5,21 +5,22 @@ import { cn } from "./cn";
 
 /**
  * The frame of every wide table: scrolls sideways inside a card (bleeding to the card's edges),
- * never the page. On phones its first column (the row's name) sticks to the left and, with
- * `stickyLast`, the last column (the cost) to the right, so both stay visible while the middle
- * scrolls. While it overflows it is a labelled, focusable region, so keyboard users can scroll it
+ * never the page. On phones the row's name column sticks to the left and the cost column to the
+ * right, so both stay visible while the middle scrolls: by default (`sticky="ends"`) the first and
+ * the last column; `sticky="first"` only the first; `sticky="marked"` the cells marked
+ * data-sticky="start" / "end" (when the cost is not the last column). While it overflows it is a labelled, focusable region, so keyboard users can scroll it
  * (arrow keys) and screen readers name it.
  */
 export function TableScroller({
   label,
   children,
-  stickyLast = true,
+  sticky = "ends",
   className,
 }: {
   /** Names the region (usually the card's title). */
   label: string;
   children: ReactNode;
-  stickyLast?: boolean;
+  sticky?: "ends" | "first" | "marked";
   className?: string;
 }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -41,7 +42,7 @@ export function TableScroller({
       role={overflows ? "region" : undefined}
       aria-label={overflows ? label : undefined}
       tabIndex={overflows ? 0 : undefined}
-      data-sticky-ends={stickyLast ? "both" : "first"}
+      data-sticky-ends={sticky === "ends" ? "both" : sticky}
       className={cn(
         "table-scroller relative -mx-5 overflow-x-auto focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-600",
         className,

@@ -87,7 +87,7 @@ export default async function AuditPage({
         {log.entries.length === 0 ? (
           <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("audit.empty")}</p>
         ) : (
-          <TableScroller label={t("audit.title")}>
+          <TableScroller label={t("audit.title")} sticky="first">
             <table className="w-full min-w-[640px] text-sm" data-testid="audit-table">
               <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
                 <tr>
