@@ -37,6 +37,8 @@ async function open(page: Page, entry: TourPage): Promise<void> {
   expect(response?.status(), entry.path).toBe(entry.status ?? 200);
   await page.waitForFunction(() => document.documentElement.dataset.hydrated === "true");
   await page.waitForLoadState("networkidle");
+  // Loading placeholders pulse (their opacity changes): scan the page once its data is in.
+  await page.waitForFunction(() => document.querySelector(".animate-pulse") === null, undefined, { timeout: 30_000 });
 }
 
 async function horizontalOverflow(page: Page): Promise<number> {
@@ -90,6 +92,7 @@ async function tourCombination(
     baseURL: E2E_BASE_URL,
     viewport: DEVICES[device],
     colorScheme: scheme,
+    reducedMotion: "reduce",
     locale,
     storageState: role === "public" ? undefined : tour.state[role],
   });

@@ -135,9 +135,19 @@ export function englishFragments(): string[] {
 /** Words that stay English in the Chinese UI on purpose (product names, protocols, units). */
 const ENGLISH_ALLOWED = new Set(["Metergate", "Anthropic", "OpenAI", "Claude Code", "Codex", "English", "Webhook"]);
 
+/**
+ * What users named themselves (tenant names: other journeys' tenants such as "Limits Lab" show in
+ * the admin ranking) is no UI text: it is cut out before the check.
+ */
+const USER_CONTENT = ['[data-testid="admin-tenant-row"] th', '[data-testid="tenant-name"]', '[data-testid="admin-tenant-name"]'];
+
 /** The visible text of the page, its title and its accessible names (aria-label, title, placeholder). */
 export async function pageTexts(page: Page): Promise<string> {
-  return page.evaluate(() => {
+  return page.evaluate((userContent) => {
+    const names = [...document.querySelectorAll<HTMLElement>(userContent.join(","))]
+      .flatMap((el) => el.innerText.split("\n"))
+      .map((text) => text.trim())
+      .filter(Boolean);
     const parts = [document.title, document.body.innerText];
     for (const el of document.querySelectorAll("[aria-label],[title],[placeholder],[alt]")) {
       for (const attr of ["aria-label", "title", "placeholder", "alt"]) {
@@ -145,8 +155,8 @@ export async function pageTexts(page: Page): Promise<string> {
         if (v) parts.push(v);
       }
     }
-    return parts.join("\n");
-  });
+    return names.reduce((text, name) => text.split(name).join(" "), parts.join("\n"));
+  }, USER_CONTENT);
 }
 
 /** The English fragments found in a text, as whole words. */
