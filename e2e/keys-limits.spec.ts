@@ -49,7 +49,7 @@ test("limits editor → 429 from the relay → lookup shows use and reset → re
     await page.getByLabel("Max requests per window").fill("1");
     await page.getByLabel("Daily cost").fill("2.50");
     await page.getByRole("button", { name: "Save limits" }).click();
-    await expect(page.getByRole("status")).toContainText("Saved");
+    await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
     await expect(page.locator('[data-limit="rate_requests"]')).toContainText("0 / 1");
     await expect(page.locator('[data-limit="cost_daily"]')).toContainText("$2.50");
     await shot(page, "keys-01-limits-set");
@@ -130,7 +130,7 @@ test("limits editor → 429 from the relay → lookup shows use and reset → re
     await page.getByLabel("Time zone", { exact: true }).fill("Europe/Berlin");
     await page.getByLabel("Monthly budget over all keys (USD, empty = none)").fill("100");
     await page.getByRole("button", { name: "Save", exact: true }).click();
-    await expect(page.getByRole("status").first()).toContainText("Saved");
+    await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
     await page.getByRole("button", { name: "Add upstream" }).click();
     await page.getByLabel("Name", { exact: true }).fill("anthropic-backup");
     await page.getByLabel("Credential (provider API key)").fill("sk-e2e-secret-credential");

@@ -61,6 +61,9 @@ test("invitation, role limits, key rotation and revocation", async ({ browser })
     expect(newSecret).not.toBe(first.secret);
     await expect(owner.getByTestId("new-key-id")).toHaveText(first.apiId);
     await shot(owner, "team-04-key-rotated");
+    // The notice is modal: close it, focus goes back to the rotated key's row.
+    await owner.getByRole("button", { name: "I have saved it" }).click();
+    await expect(row.getByRole("link", { name: "rotating-key" })).toBeFocused();
 
     owner.once("dialog", (d) => void d.accept());
     await row.getByRole("button", { name: "Revoke" }).click();

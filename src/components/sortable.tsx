@@ -48,6 +48,7 @@ export function SortHeader<K extends string>({
   children,
   className,
   align = "right",
+  sticky,
 }: {
   column: K;
   sort: SortState<K>;
@@ -55,10 +56,12 @@ export function SortHeader<K extends string>({
   children: ReactNode;
   className?: string;
   align?: "left" | "right";
+  /** Kept in view while a TableScroller (sticky="marked") scrolls sideways. */
+  sticky?: "start" | "end";
 }) {
   const active = sort.key === column;
   return (
-    <th scope="col" className={className} aria-sort={active ? (sort.dir === "asc" ? "ascending" : "descending") : undefined}>
+    <th scope="col" className={className} data-sticky={sticky} aria-sort={active ? (sort.dir === "asc" ? "ascending" : "descending") : undefined}>
       <button
         type="button"
         onClick={() => onSort(column)}

@@ -7,7 +7,9 @@ import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
 import { serverCaller } from "~/trpc/server";
 
-export const metadata: Metadata = { title: "Dashboard" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("page.dashboard") };
+}
 export const dynamic = "force-dynamic";
 
 /** Opens the caller's first tenant, or asks them to create one (also reached with ?new=1). */

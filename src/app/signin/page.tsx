@@ -32,7 +32,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       footer={
         <>
           {t("auth.signIn.newHere")}{" "}
-          <Link href={params.callbackUrl ? `/signup?callbackUrl=${encodeURIComponent(params.callbackUrl)}` : "/signup"} className="font-semibold text-indigo-600 hover:underline dark:text-indigo-400">
+          <Link href={params.callbackUrl ? `/signup?callbackUrl=${encodeURIComponent(params.callbackUrl)}` : "/signup"} className="font-semibold text-indigo-700 underline underline-offset-2 dark:text-indigo-300">
             {t("auth.signIn.createAccount")}
           </Link>
         </>

@@ -27,7 +27,7 @@ export default async function SignUpPage({ searchParams }: { searchParams: Promi
       footer={
         <>
           {t("auth.signUp.haveAccount")}{" "}
-          <Link href={callbackUrl ? `/signin?callbackUrl=${encodeURIComponent(callbackUrl)}` : "/signin"} className="font-semibold text-indigo-600 hover:underline dark:text-indigo-400">
+          <Link href={callbackUrl ? `/signin?callbackUrl=${encodeURIComponent(callbackUrl)}` : "/signin"} className="font-semibold text-indigo-700 underline underline-offset-2 dark:text-indigo-300">
             {t("auth.signUp.signIn")}
           </Link>
         </>

@@ -14,6 +14,7 @@ import { LIVE_REFRESH_MS } from "../live";
 import { bucketCodec, overviewInput, rangeCodec } from "../url-params";
 import { useUrlParam } from "../url-state";
 import { DEFAULT_RANGE } from "~/lib/range";
+import { TableScroller } from "~/components/ui/table-scroller";
 
 
 /** One tenant as a platform admin sees it: trend, models, keys; suspend or reinstate. */
@@ -92,13 +93,13 @@ export function AdminTenantDetail({ tenantId }: { tenantId: string }) {
       </Card>
       <Card>
         <CardHeader title={t("admin.keyList")} />
-        <div className="-mx-5 overflow-x-auto">
+        <TableScroller label={t("admin.keyList")} sticky="marked">
           <table className="w-full min-w-[560px] text-sm" data-testid="admin-keys">
             <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
               <tr>
-                <th scope="col" className="px-3 py-2 pl-5 text-left font-medium">{t("admin.keyName")}</th>
+                <th scope="col" className="px-3 py-2 pl-5 text-left font-medium" data-sticky="start">{t("admin.keyName")}</th>
                 <th scope="col" className="px-3 py-2 text-left font-medium">API ID</th>
-                <th scope="col" className="px-3 py-2 text-right font-medium">{t("usage.col.cost")}</th>
+                <th scope="col" className="px-3 py-2 text-right font-medium" data-sticky="end">{t("usage.col.cost")}</th>
                 <th scope="col" className="px-3 py-2 pr-5 text-right font-medium">{t("admin.keyState")}</th>
               </tr>
             </thead>
@@ -108,11 +109,11 @@ export function AdminTenantDetail({ tenantId }: { tenantId: string }) {
                 const spent = o?.topKeys.find((x) => x.apiKeyId === k.id);
                 return (
                   <tr key={k.id}>
-                    <th scope="row" className="px-3 py-2.5 pl-5 text-left font-medium">
+                    <th scope="row" className="px-3 py-2.5 pl-5 text-left font-medium" data-sticky="start">
                       {k.name} <span className="ml-1 font-mono text-xs font-normal text-zinc-500 dark:text-zinc-400">{k.keyPrefix}…</span>
                     </th>
                     <td className="px-3 py-2.5 font-mono text-xs">{k.id}</td>
-                    <td className="px-3 py-2.5 text-right tabular-nums">{spent ? <Money micros={spent.costMicros} digits={keyCostDigits} /> : "—"}</td>
+                    <td className="px-3 py-2.5 text-right tabular-nums" data-sticky="end">{spent ? <Money micros={spent.costMicros} digits={keyCostDigits} /> : "—"}</td>
                     <td className="px-3 py-2.5 pr-5 text-right">
                       {k.revokedAt ? (
                         <span className="text-red-700 dark:text-red-400">{t("admin.revoked")}</span>
@@ -125,7 +126,7 @@ export function AdminTenantDetail({ tenantId }: { tenantId: string }) {
               })}
             </tbody>
           </table>
-        </div>
+        </TableScroller>
       </Card>
     </div>
   );

@@ -18,6 +18,7 @@ import { pageCodec, rangeCodec, type ParamCodec } from "../url-params";
 import { useUrlParam } from "../url-state";
 import { DEFAULT_RANGE, type RangeInput } from "~/lib/range";
 import { SuspendButton } from "./suspend-button";
+import { TableScroller } from "~/components/ui/table-scroller";
 
 export const ADMIN_PAGE_SIZE = 25;
 const SORT_KEYS = ["name", "keys", "requests", "cost"] as const;
@@ -118,12 +119,12 @@ export function AdminTenants() {
         {data && data.tenants.length === 0 ? (
           <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("admin.noTenants")}</p>
         ) : (
-          <div className="-mx-5 overflow-x-auto">
+          <TableScroller label={t("admin.ranking")} sticky="marked">
             <table className="w-full min-w-[760px] text-sm" data-testid="admin-ranking">
               <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
                 <tr>
                   <th scope="col" className={th + " pl-5"}>{t("admin.rank")}</th>
-                  <SortHeader column="name" sort={sort} onSort={onSort} className={th + " !text-left"} align="left">
+                  <SortHeader column="name" sort={sort} onSort={onSort} sticky="start" className={th + " !text-left"} align="left">
                     {t("admin.tenant")}
                   </SortHeader>
                   <SortHeader column="keys" sort={sort} onSort={onSort} className={th}>
@@ -133,7 +134,7 @@ export function AdminTenants() {
                     {t("usage.col.requests")}
                   </SortHeader>
                   <th scope="col" className={th}>{t("admin.trend")}</th>
-                  <SortHeader column="cost" sort={sort} onSort={onSort} className={th}>
+                  <SortHeader column="cost" sort={sort} onSort={onSort} sticky="end" className={th}>
                     {t("usage.col.cost")}
                   </SortHeader>
                   <th scope="col" className={th + " pr-5"}>
@@ -145,7 +146,7 @@ export function AdminTenants() {
                 {shown.map((row) => (
                   <tr key={row.id} data-tenant-name={row.name} data-testid="admin-tenant-row">
                     <td className={td + " pl-5 text-zinc-500 dark:text-zinc-400"}>{row.rank}</td>
-                    <th scope="row" className="px-3 py-2.5 text-left font-medium">
+                    <th scope="row" className="px-3 py-2.5 text-left font-medium" data-sticky="start">
                       <Link
                         href={`/admin/tenants/${row.id}`}
                         className="rounded text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 dark:text-indigo-300"
@@ -164,7 +165,7 @@ export function AdminTenants() {
                     <td className={td}>
                       <Sparkline values={row.trend} label={`${t("admin.trend")}: ${row.name}`} className="ml-auto text-indigo-500" />
                     </td>
-                    <td className={td + " font-semibold"} data-testid="admin-tenant-cost">
+                    <td className={td + " font-semibold"} data-testid="admin-tenant-cost" data-sticky="end">
                       <Money micros={row.costMicros} digits={costDigits} />
                     </td>
                     <td className={td + " pr-5"}>
@@ -177,7 +178,7 @@ export function AdminTenants() {
             {matching.length === 0 && ranked.length > 0 ? (
               <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("admin.noMatch")}</p>
             ) : null}
-          </div>
+          </TableScroller>
         )}
         <div className="mt-4 flex items-center justify-between gap-2 text-xs text-zinc-500 dark:text-zinc-400">
           <span data-testid="admin-page-status">

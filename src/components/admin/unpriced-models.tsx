@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { Card, CardHeader } from "../ui/card";
+import { TableScroller } from "~/components/ui/table-scroller";
 
 /** Platform admins: models used while Metergate had no price for them. */
 export function UnpricedModels() {
@@ -24,7 +25,7 @@ export function UnpricedModels() {
       ) : rows.length === 0 ? (
         <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("admin.unpriced.empty")}</p>
       ) : (
-        <div className="-mx-5 overflow-x-auto">
+        <TableScroller label={t("admin.unpriced.title")} sticky="first">
           <table className="w-full min-w-[640px] text-sm" data-testid="unpriced-models">
             <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
               <tr>
@@ -49,7 +50,7 @@ export function UnpricedModels() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroller>
       )}
     </Card>
   );

@@ -15,6 +15,7 @@ import { Card, CardHeader } from "../ui/card";
 import { Field, FormError, inputClass } from "../ui/field";
 import { TagList } from "../keys/key-header";
 import { cn } from "../ui/cn";
+import { LiveMessage } from "../ui/live-message";
 import { NewKeyNotice, type CreatedKey } from "./new-key-notice";
 
 function CreateKeyForm({ tenantId, onCreated }: { tenantId: string; onCreated: (key: CreatedKey) => void }) {
@@ -93,7 +94,7 @@ function RenameKeyForm({ tenantId, keyId, name, onDone }: { tenantId: string; ke
   );
   return (
     <form
-      className="flex items-center gap-2"
+      className="flex flex-wrap items-center gap-2"
       onSubmit={(e) => {
         e.preventDefault();
         update.mutate({ tenantId, keyId, name: String(new FormData(e.currentTarget).get("name") ?? "") });
@@ -102,14 +103,14 @@ function RenameKeyForm({ tenantId, keyId, name, onDone }: { tenantId: string; ke
       <label htmlFor={`rename-${keyId}`} className="sr-only">
         {t("keys.nameLabel")}
       </label>
-      <input id={`rename-${keyId}`} name="name" defaultValue={name} maxLength={80} required autoFocus className={`${inputClass} w-56`} />
-      <Button type="submit" variant="secondary" disabled={update.isPending}>
+      <input id={`rename-${keyId}`} name="name" defaultValue={name} maxLength={80} required autoFocus className={`${inputClass} w-full min-w-0 sm:w-56`} />
+      <Button type="submit" variant="secondary" className="shrink-0" disabled={update.isPending}>
         {t("common.save")}
       </Button>
-      <Button variant="ghost" onClick={onDone}>
+      <Button variant="ghost" className="shrink-0" onClick={onDone}>
         {t("common.cancel")}
       </Button>
-      {update.error ? <span className="text-xs text-red-600">{update.error.message}</span> : null}
+      <LiveMessage urgent message={update.error?.message} className="w-full text-xs text-red-600 dark:text-red-400" />
     </form>
   );
 }
@@ -198,7 +199,18 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
         description={t("keys.description")}
       />
       <div className="space-y-4">
-        {createdKey ? <NewKeyNotice createdKey={createdKey} onDone={() => setCreatedKey(null)} /> : null}
+        {createdKey ? (
+          <NewKeyNotice
+            createdKey={createdKey}
+            onDone={() => setCreatedKey(null)}
+            // After a new key: the name field, for the next one; after a rotation: the key's row.
+            returnFocus={() =>
+              createdKey.rotated
+                ? document.querySelector<HTMLElement>(`[data-key-id="${createdKey.id}"] a`)
+                : document.getElementById("keyName")
+            }
+          />
+        ) : null}
         {canCreate ? <CreateKeyForm tenantId={tenantId} onCreated={setCreatedKey} /> : null}
         <FormError message={revoke.error?.message ?? rotate.error?.message} />
         {keys.data && keys.data.length > 0 ? (
@@ -256,7 +268,8 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
         <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" data-testid="api-key-list">
           {shown.map((key) => (
             <li key={key.id} className="flex flex-wrap items-center gap-x-4 gap-y-2 py-3" data-key-id={key.id}>
-              <div className="min-w-0 flex-1">
+              {/* On phones the name takes its own line, dates and actions wrap below it. */}
+              <div className="min-w-0 flex-1 max-sm:basis-full">
                 {renaming === key.id ? (
                   <RenameKeyForm tenantId={tenantId} keyId={key.id} name={key.name} onDone={() => setRenaming(null)} />
                 ) : (
@@ -270,7 +283,7 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
                 )}
                 <p className="mt-0.5 truncate text-xs text-zinc-500 dark:text-zinc-400">
                   <code className="font-mono">{key.keyPrefix}…</code> · {t("keys.apiId")}{" "}
-                  <Link href={`/lookup?id=${key.id}`} className="font-mono hover:underline">
+                  <Link href={`/lookup?id=${key.id}`} className="font-mono underline decoration-zinc-400 underline-offset-2 hover:decoration-current">
                     {key.id}
                   </Link>
                 </p>

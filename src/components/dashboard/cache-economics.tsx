@@ -8,6 +8,7 @@ import { columnDigits, Money } from "../money";
 
 type CacheEconomicsRow = RouterOutputs["apiKey"]["usage"]["cache"][number];
 type CacheTotals = RouterOutputs["apiKey"]["usage"]["cacheTotals"];
+import { TableScroller } from "~/components/ui/table-scroller";
 
 /** Prompt-cache economics per key, model and day (the dashboard and the key page). */
 export function CacheEconomics({
@@ -47,7 +48,7 @@ export function CacheEconomics({
       {rows.length === 0 ? (
         <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("cache.empty")}</p>
       ) : (
-        <div className="-mx-5 max-h-96 overflow-auto">
+        <TableScroller label={t("cache.title")} className="max-h-96 overflow-y-auto">
           <table className="w-full min-w-[720px] text-xs" data-testid="cache-economics">
             <thead className="sticky top-0 border-y border-zinc-200 bg-zinc-50 uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950 dark:text-zinc-400">
               <tr>
@@ -82,7 +83,7 @@ export function CacheEconomics({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroller>
       )}
     </Card>
   );

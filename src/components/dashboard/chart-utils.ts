@@ -4,7 +4,8 @@ import type { Formatters } from "~/i18n";
 /** Distinguishable in light and dark mode. */
 export const MODEL_COLORS = ["#6366f1", "#10b981", "#f59e0b", "#0ea5e9", "#e11d48", "#a855f7", "#84cc16", "#71717a"] as const;
 export const OTHER_COLOR = "#a1a1aa";
-export const AXIS_TICK = { fontSize: 12, fill: "#71717a" } as const;
+/** Axis labels: --chart-tick (globals.css) is readable on the light and the dark card. */
+export const AXIS_TICK = { fontSize: 12, fill: "var(--chart-tick)" } as const;
 
 export function colorAt(i: number, isOther: boolean): string {
   return isOther ? OTHER_COLOR : MODEL_COLORS[i % MODEL_COLORS.length]!;

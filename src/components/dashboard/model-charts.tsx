@@ -3,6 +3,7 @@
 import { Bar, BarChart, CartesianGrid, Cell, Legend, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useFormat, useT } from "~/i18n/client";
 import type { RouterOutputs } from "~/trpc/types";
+import { ChartDataTable, legendText } from "../ui/chart-data-table";
 import { AXIS_TICK, bucketLabel, colorAt, costTick } from "./chart-utils";
 
 /** The server's name for "all other models" (see OTHER_MODELS in the overview). */
@@ -28,8 +29,10 @@ export function ModelCostChart({
     models.forEach((_, i) => (row[`m${i}`] = p.modelCost[i] ?? 0));
     return row;
   });
+  const label = data.length > 0 ? t("usage.chart.span", { chart: t("usage.modelTrend.aria"), from: String(data[0]!.label), to: String(data[data.length - 1]!.label) }) : t("usage.modelTrend.aria");
   return (
-    <div className="relative h-72 w-full" role="img" aria-label={t("usage.modelTrend.aria")} data-testid="model-cost-chart">
+    <>
+    <div className="relative h-72 w-full" role="img" aria-label={label} data-testid="model-cost-chart">
       {models.length === 0 ? (
         <p className="absolute inset-0 z-10 grid place-items-center pb-10 text-sm text-zinc-500 dark:text-zinc-400">{t("usage.empty")}</p>
       ) : null}
@@ -50,7 +53,7 @@ export function ModelCostChart({
             cursor={{ fill: "currentColor", fillOpacity: 0.06 }}
             contentStyle={{ borderRadius: 12, fontSize: 12, color: "#18181b" }}
           />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
+          <Legend wrapperStyle={{ fontSize: 12 }} formatter={legendText} />
           {models.map((m, i) => (
             <Bar
               key={m}
@@ -65,6 +68,15 @@ export function ModelCostChart({
         </BarChart>
       </ResponsiveContainer>
     </div>
+    {models.length > 0 ? (
+      <ChartDataTable
+        caption={t("usage.chart.tableCaption", { chart: label })}
+        columns={[t("usage.chart.time"), ...names]}
+        rows={points.map((p) => [bucketLabel(p.bucket, multiDay), ...models.map((_, i) => f.cost(p.modelCost[i] ?? 0))])}
+        testId="model-cost-chart-table"
+      />
+    ) : null}
+    </>
   );
 }
 

@@ -4,6 +4,7 @@ import { useFormat, useT } from "~/i18n/client";
 import type { RouterOutputs } from "~/trpc/types";
 import { columnDigits, Money } from "../money";
 import { SortHeader, sortRows, useSort } from "../sortable";
+import { TableScroller } from "~/components/ui/table-scroller";
 
 type ModelSortKey = "model" | "requests" | "input" | "output" | "cacheWrite" | "cacheRead" | "cost";
 
@@ -33,7 +34,7 @@ const th = "px-3 py-2 text-right font-medium first:text-left";
 const td = "px-3 py-2.5 text-right tabular-nums first:text-left";
 
 /** Per-model usage and cost; the cost column is the ledger's sum, not recomputed. */
-export function ModelCostTable({ rows, emptyText }: { rows: readonly ModelCostRow[]; emptyText: string }) {
+export function ModelCostTable({ rows, emptyText, label }: { rows: readonly ModelCostRow[]; emptyText: string; label?: string }) {
   const t = useT();
   const f = useFormat();
   const formatCount = f.count;
@@ -43,7 +44,7 @@ export function ModelCostTable({ rows, emptyText }: { rows: readonly ModelCostRo
   }
   const costDigits = columnDigits(rows.map((r) => r.costMicros));
   return (
-    <div className="-mx-5 overflow-x-auto">
+    <TableScroller label={label ?? t("usage.models.title")}>
       <table className="w-full min-w-[640px] text-sm" data-testid="model-cost-table">
         <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
           <tr>
@@ -93,6 +94,6 @@ export function ModelCostTable({ rows, emptyText }: { rows: readonly ModelCostRo
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroller>
   );
 }

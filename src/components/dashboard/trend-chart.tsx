@@ -3,6 +3,7 @@
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useFormat, useT } from "~/i18n/client";
 import type { RouterOutputs } from "~/trpc/types";
+import { ChartDataTable, legendText } from "../ui/chart-data-table";
 import { AXIS_TICK, bucketLabel, costTick } from "./chart-utils";
 
 type TrendPoint = RouterOutputs["usage"]["overview"]["series"][number];
@@ -18,8 +19,10 @@ export function TrendChart({ points, multiDay }: { points: readonly TrendPoint[]
   const f = useFormat();
   const data = points.map((p) => ({ label: bucketLabel(p.bucket, multiDay), requests: p.requests, cost: p.costMicros }));
   const empty = points.every((p) => p.requests === 0 && p.costMicros === 0);
+  const label = data.length > 0 ? t("usage.chart.span", { chart: t("usage.trend.aria"), from: data[0]!.label, to: data[data.length - 1]!.label }) : t("usage.trend.aria");
   return (
-    <div className="relative w-full" role="img" aria-label={t("usage.trend.aria")} data-testid="trend-chart">
+    <>
+    <div className="relative w-full" role="img" aria-label={label} data-testid="trend-chart">
       {empty ? (
         <p className="absolute inset-0 z-10 grid place-items-center text-sm text-zinc-500 dark:text-zinc-400">{t("usage.empty")}</p>
       ) : null}
@@ -44,6 +47,13 @@ export function TrendChart({ points, multiDay }: { points: readonly TrendPoint[]
         showXAxis
       />
     </div>
+    <ChartDataTable
+      caption={t("usage.chart.tableCaption", { chart: label })}
+      columns={[t("usage.chart.time"), t("usage.stat.requests"), t("usage.stat.cost")]}
+      rows={data.map((d) => [d.label, f.count(d.requests), f.cost(d.cost)])}
+      testId="trend-chart-table"
+    />
+    </>
   );
 }
 

@@ -12,6 +12,9 @@ import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { inputClass } from "../ui/field";
 import { buttonClass } from "../ui/button";
+import { LiveMessage } from "../ui/live-message";
+import { SegmentedRadioGroup } from "../ui/segmented";
+import { TableScroller } from "~/components/ui/table-scroller";
 import { CacheEconomics, UnpricedBanner } from "./cache-economics";
 import { ModelCostTable } from "./model-cost-table";
 import { StatCard } from "./stat-card";
@@ -47,14 +50,6 @@ const PRESETS: { kind: "today" | "7d" | "30d" | "month"; label: MessageKey }[] =
 ];
 
 
-const segment = (active: boolean) =>
-  cn(
-    "rounded-md px-3 py-1 text-sm font-medium transition focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-indigo-600",
-    active
-      ? "bg-white text-zinc-900 shadow-sm dark:bg-zinc-950 dark:text-zinc-50"
-      : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-300 dark:hover:text-zinc-100",
-  );
-
 function todayKey(): string {
   return new Date().toISOString().slice(0, 10);
 }
@@ -75,32 +70,16 @@ export function RangePicker({ value, onChange }: { value: RangeChoice; onChange:
   }
   return (
     <div className="flex flex-col items-stretch gap-2 sm:items-end">
-      <div role="radiogroup" aria-label={t("usage.period")} className="inline-flex flex-wrap rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
-        {PRESETS.map((p) => (
-          <button
-            key={p.kind}
-            type="button"
-            role="radio"
-            aria-checked={value.kind === p.kind}
-            onClick={() => {
-              setCustomOpen(false);
-              onChange({ kind: p.kind });
-            }}
-            className={segment(value.kind === p.kind)}
-          >
-            {t(p.label)}
-          </button>
-        ))}
-        <button
-          type="button"
-          role="radio"
-          aria-checked={value.kind === "custom" || customOpen}
-          onClick={() => setCustomOpen(true)}
-          className={segment(value.kind === "custom" || customOpen)}
-        >
-          {t("usage.range.custom")}
-        </button>
-      </div>
+      <SegmentedRadioGroup
+        label={t("usage.period")}
+        value={customOpen ? "custom" : value.kind}
+        options={[...PRESETS.map((p) => ({ value: p.kind, label: t(p.label) })), { value: "custom" as const, label: t("usage.range.custom") }]}
+        onChange={(kind) => {
+          if (kind === "custom") return setCustomOpen(true);
+          setCustomOpen(false);
+          onChange({ kind });
+        }}
+      />
       {customOpen ? (
         <form onSubmit={onApply} className="flex flex-wrap items-end gap-2" data-testid="custom-range">
           <label className="text-xs font-medium text-zinc-600 dark:text-zinc-300">
@@ -127,11 +106,7 @@ export function RangePicker({ value, onChange }: { value: RangeChoice; onChange:
           <button type="submit" className={buttonClass("secondary")}>
             {t("usage.range.apply")}
           </button>
-          {error ? (
-            <p role="alert" className="w-full text-xs text-red-600 dark:text-red-400">
-              {t("usage.range.invalid")}
-            </p>
-          ) : null}
+          <LiveMessage urgent message={error ? t("usage.range.invalid") : null} className="w-full text-xs text-red-600 dark:text-red-400" />
         </form>
       ) : null}
     </div>
@@ -141,21 +116,15 @@ export function RangePicker({ value, onChange }: { value: RangeChoice; onChange:
 export function BucketToggle({ value, onChange, allowHour }: { value: BucketChoice; onChange: (b: BucketChoice) => void; allowHour: boolean }) {
   const t = useT();
   return (
-    <div role="radiogroup" aria-label={t("usage.trend.title")} className="inline-flex rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
-      {(["hour", "day"] as const).map((b) => (
-        <button
-          key={b}
-          type="button"
-          role="radio"
-          aria-checked={value === b}
-          disabled={b === "hour" && !allowHour}
-          onClick={() => onChange(b)}
-          className={cn(segment(value === b), "disabled:opacity-40")}
-        >
-          {b === "hour" ? "1h" : "1d"}
-        </button>
-      ))}
-    </div>
+    <SegmentedRadioGroup
+      label={t("usage.bucket")}
+      value={value}
+      options={[
+        { value: "hour" as const, label: t("usage.bucket.hour"), disabled: !allowHour },
+        { value: "day" as const, label: t("usage.bucket.day") },
+      ]}
+      onChange={onChange}
+    />
   );
 }
 
@@ -174,7 +143,7 @@ export function OverviewCharts({ overview, onBucket }: { overview: Overview | un
         />
         <TrendChart points={overview?.series ?? []} multiDay={multiDay} />
       </Card>
-      <div className="grid gap-6 lg:grid-cols-5">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-5">
         <Card className="lg:col-span-3">
           <CardHeader title={t("usage.modelTrend.title")} />
           <ModelCostChart models={overview?.models ?? []} points={overview?.series ?? []} multiDay={multiDay} />
@@ -336,7 +305,7 @@ function TopKeys({ tenantId, rows, linkKeys, totalCost }: { tenantId: string; ro
   const td = "px-3 py-2.5 text-right tabular-nums first:text-left";
   const costDigits = columnDigits(rows.map((k) => k.costMicros));
   return (
-    <div className="-mx-5 overflow-x-auto">
+    <TableScroller label={t("usage.topKeys.title")}>
       <table className="w-full min-w-[480px] text-sm" data-testid="top-keys">
         <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
           <tr>
@@ -378,6 +347,6 @@ function TopKeys({ tenantId, rows, linkKeys, totalCost }: { tenantId: string; ro
           })}
         </tbody>
       </table>
-    </div>
+    </TableScroller>
   );
 }

@@ -12,6 +12,7 @@ import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { LIVE_REFRESH_MS } from "../live";
 import { useUrlParam } from "../url-state";
+import { SegmentedRadioGroup } from "../ui/segmented";
 
 
 /** An error share with exactly one decimal ("2.5%", "0.0%"), per locale. */
@@ -49,25 +50,12 @@ export function KeyUsage({ tenantId, keyId }: { tenantId: string; keyId: string 
           </p>
         </div>
         <div className="flex flex-wrap items-center gap-2">
-          <div role="radiogroup" aria-label={tr("usage.period")} className="inline-flex rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
-            {KEY_PERIODS.map((p) => (
-              <button
-                key={p.days}
-                type="button"
-                role="radio"
-                aria-checked={days === p.days}
-                onClick={() => setDays(p.days)}
-                className={cn(
-                  "rounded-md px-3 py-1 text-sm font-medium transition",
-                  days === p.days
-                    ? "bg-white text-zinc-900 shadow-sm dark:bg-zinc-950 dark:text-zinc-50"
-                    : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100",
-                )}
-              >
-                {tr(p.label)}
-              </button>
-            ))}
-          </div>
+          <SegmentedRadioGroup
+            label={tr("usage.period")}
+            value={days}
+            options={KEY_PERIODS.map((p) => ({ value: p.days, label: tr(p.label) }))}
+            onChange={setDays}
+          />
           <a
             className={buttonClass("secondary")}
             href={`/api/export/${tenantId}/usage?keyId=${keyId}&days=${days}`}

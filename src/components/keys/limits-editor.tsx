@@ -11,6 +11,7 @@ import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { FormError, inputClass } from "../ui/field";
+import { LiveMessage } from "../ui/live-message";
 import { LimitBars } from "./limit-bars";
 
 /** Weekday names for the locale, Sunday first (index = the stored weeklyResetDay). 2023-01-01 was a Sunday. */
@@ -72,11 +73,8 @@ function LimitField({
         />
         {suffix ? <span className="shrink-0 text-sm text-zinc-500 dark:text-zinc-400">{suffix}</span> : null}
       </div>
-      {error ? (
-        <p id={`${id}-error`} className="mt-1 text-xs text-red-600 dark:text-red-400">
-          {error}
-        </p>
-      ) : hint ? (
+      <LiveMessage urgent id={`${id}-error`} message={error} className="mt-1 text-xs text-red-600 dark:text-red-400" />
+      {!error && hint ? (
         <p id={`${id}-hint`} className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
           {hint}
         </p>
@@ -123,7 +121,7 @@ export function KeyLimitUse({ tenantId, keyId }: { tenantId: string; keyId: stri
           className="grid gap-x-8 gap-y-4 sm:grid-cols-2 lg:grid-cols-3"
         />
       ) : (
-        <p className="text-sm text-zinc-500">{use.error ? t("common.errorPrefix", { message: use.error.message }) : t("common.loading")}</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">{use.error ? t("common.errorPrefix", { message: use.error.message }) : t("common.loading")}</p>
       )}
     </Card>
   );
@@ -157,6 +155,9 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
+    // The form stays enabled while saving (disabling it would drop the focus to <body>).
+    if (update.isPending) return;
+    const form = e.currentTarget;
     setSaved(false);
     const f = new FormData(e.currentTarget);
     const text = (name: string) => String(f.get(name) ?? "").trim();
@@ -200,7 +201,11 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
       errors.rateWindowMinutes = t("limits.error.window");
     }
     setClientErrors(errors);
-    if (Object.keys(errors).length > 0) return;
+    if (Object.keys(errors).length > 0) {
+      // Announced by each field's live region; focus goes to the first field to fix.
+      requestAnimationFrame(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+      return;
+    }
     update.mutate({ tenantId, keyId, active: f.get("active") === "on", ...values } as RouterInputs["apiKey"]["updateLimits"]);
   }
 
@@ -334,7 +339,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
             {t("limits.lockedHint")}
           </p>
         ) : null}
-        <fieldset disabled={readOnly || update.isPending} className="space-y-4">
+        <fieldset disabled={readOnly} aria-busy={update.isPending} className="space-y-4">
           <Group title={t("limits.group.access")}>
             <div className="flex items-center gap-2 sm:col-span-2 lg:col-span-1 lg:self-end lg:pb-2">
               <input
@@ -356,11 +361,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
           {readOnly ? null : (
             <div className="flex flex-wrap items-center gap-3">
               <Button type="submit">{update.isPending ? t("common.saving") : t("limits.save")}</Button>
-              {saved && !update.isPending ? (
-                <span role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
-                  {t("limits.saved")}
-                </span>
-              ) : null}
+              <LiveMessage message={saved && !update.isPending ? t("limits.saved") : null} className="text-sm text-emerald-700 dark:text-emerald-400" />
             </div>
           )}
           {update.error && !update.error.data?.zodError ? <FormError message={update.error.message} /> : null}

@@ -21,6 +21,7 @@ import { readableRequestError } from "../requests/request-error";
 import { jsonCodec } from "../url-params";
 import { useUrlParam } from "../url-state";
 import { REQUEST_LOG_PAGE_SIZE } from "./key-periods";
+import { TableScroller } from "~/components/ui/table-scroller";
 
 type RequestLogRow = RouterOutputs["apiKey"]["requestLog"]["rows"][number];
 
@@ -187,7 +188,7 @@ export function RequestLog({ tenantId, keyId, flushSeconds }: { tenantId: string
       {rows.length === 0 && log.data ? (
         <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("requestLog.empty")}</p>
       ) : (
-        <div className="-mx-5 overflow-x-auto">
+        <TableScroller label={t("requestLog.title")} sticky="marked">
           <table
             className={cn("w-full min-w-[960px] text-xs transition-opacity", stale && "opacity-60")}
             data-testid="request-log-table"
@@ -195,13 +196,13 @@ export function RequestLog({ tenantId, keyId, flushSeconds }: { tenantId: string
           >
             <thead className="border-y border-zinc-200 bg-zinc-50 uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
               <tr>
-                <th scope="col" className={thLeft + " pl-5"}>{t("requestLog.col.time")}</th>
+                <th scope="col" className={thLeft + " pl-5"} data-sticky="start">{t("requestLog.col.time")}</th>
                 <th scope="col" className={thLeft}>{t("usage.col.model")}</th>
                 <th scope="col" className={thLeft}>{t("requestLog.col.endpoint")}</th>
                 <th scope="col" className={th}>{t("requestLog.status")}</th>
                 <th scope="col" className={th} title={t("requestLog.col.inOutTitle")}>{t("requestLog.col.inOut")}</th>
                 <th scope="col" className={th} title={t("requestLog.col.cacheTitle")}>{t("requestLog.col.cache")}</th>
-                <th scope="col" className={th}>{t("usage.col.cost")}</th>
+                <th scope="col" className={th} data-sticky="end">{t("usage.col.cost")}</th>
                 <th scope="col" className={th}>{t("requestLog.col.latency")}</th>
                 <th scope="col" className={th + " pr-5"}>{t("requestLog.col.ttfb")}</th>
               </tr>
@@ -210,7 +211,7 @@ export function RequestLog({ tenantId, keyId, flushSeconds }: { tenantId: string
               {rows.map((r) => (
                 <Fragment key={r.id}>
                 <tr data-request-id={r.id} className="align-top">
-                  <td className="px-2 py-2 pl-5 text-left tabular-nums whitespace-nowrap">
+                  <td className="px-2 py-2 pl-5 text-left tabular-nums whitespace-nowrap" data-sticky="start">
                     <Link
                       href={`/dashboard/${tenantId}/requests/${r.id}`}
                       className="text-indigo-700 underline decoration-indigo-300 underline-offset-2 hover:decoration-2 dark:text-indigo-300"
@@ -260,7 +261,7 @@ export function RequestLog({ tenantId, keyId, flushSeconds }: { tenantId: string
                   <td className={td}>
                     {fmt.count(r.cacheWrite5mTokens + r.cacheWrite1hTokens)} / {fmt.count(r.cacheReadTokens)}
                   </td>
-                  <td className={td} title={r.priced ? undefined : t("requestLog.unpriced")}>
+                  <td className={td} title={r.priced ? undefined : t("requestLog.unpriced")} data-sticky="end">
                     <Money micros={r.costMicros} digits={costDigits} />
                     {r.priced ? null : <span className="ml-1 text-amber-700">?</span>}
                     <button
@@ -293,7 +294,7 @@ export function RequestLog({ tenantId, keyId, flushSeconds }: { tenantId: string
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroller>
       )}
       <div className="mt-4 flex items-center justify-between gap-2">
         <span className="text-xs text-zinc-500 dark:text-zinc-400">

@@ -21,7 +21,8 @@ export function LanguageSwitcher({ className }: { className?: string }) {
         id="language-switcher"
         data-testid="language-switcher"
         value={locale}
-        disabled={pending}
+        // Not disabled while the page re-renders: a disabled control would drop the focus to <body>.
+        aria-busy={pending}
         onChange={(e) => {
           const next = e.target.value;
           if (!isLocale(next)) return;

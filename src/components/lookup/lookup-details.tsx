@@ -8,7 +8,7 @@ import { CopyButton } from "../dashboard/copy-button";
 import { ModelCostTable } from "../dashboard/model-cost-table";
 import { LimitBars } from "../keys/limit-bars";
 import { Card, CardHeader } from "../ui/card";
-import { cn } from "../ui/cn";
+import { SegmentedRadioGroup } from "../ui/segmented";
 
 type KeyLookup = RouterOutputs["lookup"]["byApiId"];
 
@@ -29,7 +29,7 @@ export function LookupDetails({ lookup }: { lookup: KeyLookup }) {
   const shareUrl = `/lookup?id=${lookup.apiId}`;
   return (
     <>
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <Card className="lg:col-span-2">
           <CardHeader
             title={t("limits.title")}
@@ -74,25 +74,12 @@ export function LookupDetails({ lookup }: { lookup: KeyLookup }) {
             </>
           }
           action={
-            <div role="radiogroup" aria-label={t("usage.period")} className="inline-flex rounded-lg bg-zinc-100 p-1 dark:bg-zinc-800">
-              {PERIODS.map((p) => (
-                <button
-                  key={p.id}
-                  type="button"
-                  role="radio"
-                  aria-checked={period === p.id}
-                  onClick={() => setPeriod(p.id)}
-                  className={cn(
-                    "rounded-md px-3 py-1 text-sm font-medium transition",
-                    period === p.id
-                      ? "bg-white text-zinc-900 shadow-sm dark:bg-zinc-950 dark:text-zinc-50"
-                      : "text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100",
-                  )}
-                >
-                  {t(p.label)}
-                </button>
-              ))}
-            </div>
+            <SegmentedRadioGroup
+              label={t("usage.period")}
+              value={period}
+              options={PERIODS.map((p) => ({ value: p.id, label: t(p.label) }))}
+              onChange={setPeriod}
+            />
           }
         />
         <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400" data-testid="lookup-period-totals">

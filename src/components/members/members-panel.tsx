@@ -140,7 +140,7 @@ export function MembersPanel({ tenantId, myRole }: { tenantId: string; myRole: M
               <div className="min-w-0 flex-1">
                 <p className="truncate font-medium">
                   {m.name ?? m.email}
-                  {m.isSelf ? <span className="ml-2 text-xs font-normal text-zinc-500">{t("common.you")}</span> : null}
+                  {m.isSelf ? <span className="ml-2 text-xs font-normal text-zinc-500 dark:text-zinc-400">{t("common.you")}</span> : null}
                 </p>
                 {m.name ? <p className="truncate text-xs text-zinc-500 dark:text-zinc-400">{m.email}</p> : null}
               </div>

@@ -63,7 +63,7 @@ export function GeneralSettings({ tenantId, timeZones }: { tenantId: string; tim
         title={t("settings.general.title")}
         description={t("settings.general.description")}
       />
-      <form onSubmit={onSubmit} className="grid gap-4 sm:grid-cols-2" aria-label={t("settings.general.title")}>
+      <form onSubmit={onSubmit} className="grid grid-cols-1 gap-4 sm:grid-cols-2" aria-label={t("settings.general.title")}>
         <div>
           <label htmlFor="tenant-timezone" className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
             {t("settings.general.timeZone")}

@@ -8,6 +8,7 @@ import { useTRPC } from "~/trpc/react";
 import { Button } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { Field, FormError } from "../ui/field";
+import { TableScroller } from "~/components/ui/table-scroller";
 
 const perM = (v: number) => `$${microsToUsdInput(v)}`;
 const th = "px-3 py-2 text-right font-medium first:text-left";
@@ -52,7 +53,7 @@ export function PriceOverrides({ tenantId }: { tenantId: string }) {
       {data.priceOverrides.length === 0 ? (
         <p className="pb-4 text-sm text-zinc-500 dark:text-zinc-400">{t("settings.prices.empty")}</p>
       ) : (
-        <div className="-mx-5 mb-4 overflow-x-auto">
+        <TableScroller label={t("settings.prices.title")} sticky="first" className="mb-4">
           <table className="w-full min-w-[720px] text-sm" data-testid="price-override-table">
             <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
               <tr>
@@ -97,9 +98,9 @@ export function PriceOverrides({ tenantId }: { tenantId: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroller>
       )}
-      <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-3 lg:grid-cols-6" aria-label={t("settings.prices.form")}>
+      <form onSubmit={onSubmit} className="grid grid-cols-1 gap-3 sm:grid-cols-3 lg:grid-cols-6" aria-label={t("settings.prices.form")}>
         <Field id="po-model" name="model" label={t("settings.prices.model")} required placeholder="claude-sonnet-4-5" className="sm:col-span-3 lg:col-span-1" error={fe?.model?.[0]} />
         <Field id="po-input" name="input" label={t("settings.prices.input")} required inputMode="decimal" placeholder="3" error={fe?.input?.[0]} />
         <Field id="po-output" name="output" label={t("settings.prices.output")} required inputMode="decimal" placeholder="15" error={fe?.output?.[0]} />

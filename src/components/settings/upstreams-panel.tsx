@@ -60,7 +60,7 @@ function UpstreamForm({
     <form
       onSubmit={onSubmit}
       aria-label={existing ? t("settings.upstreams.formEdit", { name: existing.name }) : t("settings.upstreams.formAdd")}
-      className="grid gap-3 rounded-xl border border-zinc-200 p-4 sm:grid-cols-2 lg:grid-cols-3 dark:border-zinc-800"
+      className="grid grid-cols-1 gap-3 rounded-xl border border-zinc-200 p-4 sm:grid-cols-2 lg:grid-cols-3 dark:border-zinc-800"
     >
       <Field id={`${idp}-name`} name="name" label={t("settings.upstreams.name")} required defaultValue={existing?.name} placeholder="anthropic-main" error={fe?.name?.[0]} />
       <div>

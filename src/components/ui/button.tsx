@@ -22,7 +22,8 @@ const SIZES: Record<Size, string> = {
 
 export const buttonClass = (variant: Variant = "primary", extra?: string, size: Size = "md") =>
   cn(
-    "inline-flex items-center justify-center gap-2 rounded-lg text-sm font-semibold transition",
+    // One line, never squeezed: a flex row wraps the button instead (CJK labels would break per character).
+    "inline-flex shrink-0 items-center justify-center gap-2 whitespace-nowrap rounded-lg text-sm font-semibold transition",
     SIZES[size],
     "focus-visible:outline-2 focus-visible:outline-offset-2 disabled:cursor-not-allowed disabled:opacity-50",
     VARIANTS[variant],

@@ -17,6 +17,8 @@ import type { MemberRole } from "~/generated/prisma/enums";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { hasRole, KeysError, ROLE_RANK } from "~/keys";
 import type { Actor } from "~/keys/server";
+import type { Locale } from "~/i18n/config";
+import { localizeIssue, localizeServerMessage, requestLocale } from "~/i18n/server-messages";
 import { clientIpFrom } from "~/net";
 import { db } from "~/infra/db";
 
@@ -38,19 +40,24 @@ export interface ZodErrorShape {
   fieldErrors: Partial<Record<string, string[]>>;
 }
 
-function zodErrorShape(cause: unknown): ZodErrorShape | null {
-  return cause instanceof ZodError ? z.flattenError(cause) : null;
+function zodErrorShape(cause: unknown, locale: Locale): ZodErrorShape | null {
+  return cause instanceof ZodError ? z.flattenError(cause, (issue) => localizeIssue(issue, locale)) : null;
 }
 
 const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
-  errorFormatter: ({ shape, error }) => ({
-    ...shape,
-    data: {
-      ...shape.data,
-      zodError: zodErrorShape(error.cause),
-    },
-  }),
+  // Messages in the caller's language (the portal shows them as they come).
+  errorFormatter: ({ shape, error, ctx }) => {
+    const locale = requestLocale(ctx?.headers);
+    return {
+      ...shape,
+      message: localizeServerMessage(shape.message, locale),
+      data: {
+        ...shape.data,
+        zodError: zodErrorShape(error.cause, locale),
+      },
+    };
+  },
 });
 
 export const createCallerFactory = t.createCallerFactory;

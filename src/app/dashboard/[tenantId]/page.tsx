@@ -17,7 +17,9 @@ import { requireSession } from "~/server/auth/require";
 import { hasRole } from "~/server/api/trpc";
 import { HydrateClient, prefetch, serverCaller, trpc } from "~/trpc/server";
 
-export const metadata: Metadata = { title: "Tenant dashboard" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("page.tenantDashboard") };
+}
 export const dynamic = "force-dynamic";
 
 async function loadTenant(tenantId: string) {

@@ -4,7 +4,9 @@ import { AcceptInvitation } from "~/components/members/accept-invitation";
 import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
 
-export const metadata: Metadata = { title: "Invitation" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getT()).t("page.invitation") };
+}
 export const dynamic = "force-dynamic";
 
 /** An invitation link. The token is checked when accepted, so the page reveals nothing about it. */

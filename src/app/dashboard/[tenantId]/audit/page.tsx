@@ -12,6 +12,7 @@ import { getT } from "~/i18n/server";
 import { hasRole } from "~/server/api/trpc";
 import { requireSession } from "~/server/auth/require";
 import { serverCaller } from "~/trpc/server";
+import { TableScroller } from "~/components/ui/table-scroller";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("audit.title") };
@@ -86,7 +87,7 @@ export default async function AuditPage({
         {log.entries.length === 0 ? (
           <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("audit.empty")}</p>
         ) : (
-          <div className="-mx-5 overflow-x-auto">
+          <TableScroller label={t("audit.title")} sticky="first">
             <table className="w-full min-w-[640px] text-sm" data-testid="audit-table">
               <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
                 <tr>
@@ -115,7 +116,7 @@ export default async function AuditPage({
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroller>
         )}
         <nav aria-label={t("audit.title")} className="mt-4 flex items-center justify-between gap-2 text-sm">
           {log.page > 1 ? (

@@ -51,7 +51,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ tenan
           </nav>
           <h1 className="mt-1 text-2xl font-bold tracking-tight">{t("settings.title")}</h1>
         </div>
-        <Suspense fallback={<p className="text-sm text-zinc-500">{t("common.loading")}</p>}>
+        <Suspense fallback={<p className="text-sm text-zinc-500 dark:text-zinc-400">{t("common.loading")}</p>}>
           <GeneralSettings tenantId={tenantId} timeZones={timeZones} />
           <UpstreamsPanel tenantId={tenantId} />
           <PriceOverrides tenantId={tenantId} />

@@ -66,7 +66,7 @@ export default async function KeyPage({
             {t("keys.peopleLink")}
           </Link>
         </nav>
-        <Suspense fallback={<p className="text-sm text-zinc-500">{t("common.loading")}</p>}>
+        <Suspense fallback={<p className="text-sm text-zinc-500 dark:text-zinc-400">{t("common.loading")}</p>}>
           <KeyHeader tenantId={tenantId} keyId={keyId} />
           <KeyLimitUse tenantId={tenantId} keyId={keyId} />
           <LimitsEditor tenantId={tenantId} keyId={keyId} />
