@@ -617,6 +617,7 @@ export const en = {
   "server.lastOwner": "A tenant needs at least one owner",
   "server.noMember": "No such member in this tenant",
   "server.noKey": "No such key in this tenant",
+  "server.noRequest": "No such request in this tenant",
   "server.ownKeysOnly": "Members can manage only their own keys",
   "server.revokedNoRotate": "A revoked key cannot be rotated",
   "server.noUpstream": "No such upstream in this tenant",

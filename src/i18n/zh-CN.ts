@@ -596,6 +596,7 @@ export const zhCN = {
   "server.lastOwner": "租户至少需要一位所有者",
   "server.noMember": "此租户中没有这个成员",
   "server.noKey": "此租户中没有这个密钥",
+  "server.noRequest": "此租户中没有这个请求",
   "server.ownKeysOnly": "成员只能管理自己的密钥",
   "server.revokedNoRotate": "已吊销的密钥不能轮换",
   "server.noUpstream": "此租户中没有这个上游",
