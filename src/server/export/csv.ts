@@ -36,6 +36,19 @@ function text(status: number, message: string): Response {
   return new Response(message, { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
 }
 
+/** The export's query string through its schema; the named optional filters count as absent when empty (a form's blank field). */
+function parseQuery<S extends z.ZodType>(
+  req: Request,
+  schema: S,
+  blankIsAbsent: readonly string[],
+): { success: true; data: z.infer<S> } | { success: false; error: Response } {
+  const params: Record<string, string | undefined> = Object.fromEntries(new URL(req.url).searchParams);
+  for (const name of blankIsAbsent) params[name] = params[name] || undefined;
+  const parsed = schema.safeParse(params);
+  if (parsed.success) return { success: true, data: parsed.data };
+  return { success: false, error: text(400, `Bad query: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`) };
+}
+
 async function tenantOf(db: PrismaClient, session: Session | null, tenantId: string) {
   if (!session?.user.id) return { error: text(401, "Sign in first") };
   const membership = await db.membership.findUnique({
@@ -132,15 +145,8 @@ export async function exportRequestLog(
 ): Promise<Response> {
   const access = await tenantOf(db, session, tenantId);
   if (access.error) return access.error;
-  const params = Object.fromEntries(new URL(req.url).searchParams);
-  const parsed = requestLogQuerySchema.safeParse({
-    ...params,
-    statusClass: params.statusClass || undefined,
-    model: params.model || undefined,
-    endUserId: params.endUserId || undefined,
-    sessionId: params.sessionId || undefined,
-  });
-  if (!parsed.success) return text(400, `Bad query: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const parsed = parseQuery(req, requestLogQuerySchema, ["statusClass", "model", "endUserId", "sessionId"]);
+  if (!parsed.success) return parsed.error;
   const { keyId, ...filter } = parsed.data;
   const key = await db.apiKey.findFirst({ where: { id: keyId, tenantId: access.tenant.id }, select: { id: true } });
   if (!key) return text(404, "No such key in this tenant");
@@ -246,15 +252,8 @@ export async function exportUsage(
 ): Promise<Response> {
   const access = await tenantOf(db, session, tenantId);
   if (access.error) return access.error;
-  const params = Object.fromEntries(new URL(req.url).searchParams);
-  const parsed = usageQuerySchema.safeParse({
-    ...params,
-    keyId: params.keyId || undefined,
-    by: params.by || undefined,
-    endUserId: params.endUserId || undefined,
-    sessionId: params.sessionId || undefined,
-  });
-  if (!parsed.success) return text(400, `Bad query: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const parsed = parseQuery(req, usageQuerySchema, ["keyId", "by", "endUserId", "sessionId"]);
+  if (!parsed.success) return parsed.error;
   const { keyId, days, by, endUserId, sessionId } = parsed.data;
   if (keyId) {
     const key = await db.apiKey.findFirst({ where: { id: keyId, tenantId: access.tenant.id }, select: { id: true } });

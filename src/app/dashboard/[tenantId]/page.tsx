@@ -1,7 +1,6 @@
-import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
+import { loadTenantOr404 } from "./load-tenant";
 import { ApiKeysPanel } from "~/components/dashboard/api-keys-panel";
 import { TenantSwitcher } from "~/components/dashboard/tenant-switcher";
 import { AlertsBanner } from "~/components/dashboard/alerts-banner";
@@ -15,21 +14,12 @@ import { MembersPanel } from "~/components/members/members-panel";
 import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
 import { hasRole } from "~/server/api/trpc";
-import { HydrateClient, prefetch, serverCaller, trpc } from "~/trpc/server";
+import { HydrateClient, prefetch, trpc } from "~/trpc/server";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("page.tenantDashboard") };
 }
 export const dynamic = "force-dynamic";
-
-async function loadTenant(tenantId: string) {
-  try {
-    return await (await serverCaller()).tenant.get({ tenantId });
-  } catch (error) {
-    if (error instanceof TRPCError && (error.code === "FORBIDDEN" || error.code === "BAD_REQUEST")) notFound();
-    throw error;
-  }
-}
 
 export default async function TenantDashboardPage({
   params,
@@ -44,7 +34,7 @@ export default async function TenantDashboardPage({
   const range = readParam<RangeInput>(query.range, rangeCodec, DEFAULT_RANGE);
   const bucket = readParam<"hour" | "day" | undefined>(query.bucket, bucketCodec, undefined);
   await requireSession(`/dashboard/${tenantId}`);
-  const tenant = await loadTenant(tenantId);
+  const tenant = await loadTenantOr404(tenantId);
   const { t } = await getT();
   await Promise.all([
     prefetch(trpc.tenant.mine.queryOptions()),

@@ -1,7 +1,7 @@
-import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { loadTenantOr404 } from "../load-tenant";
 import { Suspense } from "react";
 import { PageContainer } from "~/components/layout/page-container";
 import { getT } from "~/i18n/server";
@@ -11,27 +11,18 @@ import { UpstreamsPanel } from "~/components/settings/upstreams-panel";
 import { hasRole } from "~/server/api/trpc";
 import { supportedTimeZones } from "~/lib/time";
 import { requireSession } from "~/server/auth/require";
-import { HydrateClient, prefetch, serverCaller, trpc } from "~/trpc/server";
+import { HydrateClient, prefetch, trpc } from "~/trpc/server";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("settings.pageTitle") };
 }
 export const dynamic = "force-dynamic";
 
-async function loadTenant(tenantId: string) {
-  try {
-    return await (await serverCaller()).tenant.get({ tenantId });
-  } catch (error) {
-    if (error instanceof TRPCError && (error.code === "FORBIDDEN" || error.code === "BAD_REQUEST")) notFound();
-    throw error;
-  }
-}
-
 /** Owners and admins only (the procedures enforce it too). */
 export default async function SettingsPage({ params }: { params: Promise<{ tenantId: string }> }) {
   const { tenantId } = await params;
   await requireSession(`/dashboard/${tenantId}/settings`);
-  const tenant = await loadTenant(tenantId);
+  const tenant = await loadTenantOr404(tenantId);
   if (!hasRole(tenant.role, "ADMIN")) notFound();
   const { t } = await getT();
   await Promise.all([

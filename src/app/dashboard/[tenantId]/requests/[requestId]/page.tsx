@@ -1,7 +1,7 @@
-import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { loadTenantOr404 } from "../../load-tenant";
 import { PageContainer } from "~/components/layout/page-container";
 import { RequestDetailView } from "~/components/requests/request-detail";
 import { RequestSearch } from "~/components/requests/request-search";
@@ -9,27 +9,18 @@ import { env } from "~/infra/env";
 import { getT } from "~/i18n/server";
 import { requestIdSchema } from "~/server/api/routers/request";
 import { requireSession } from "~/server/auth/require";
-import { HydrateClient, prefetch, serverCaller, trpc } from "~/trpc/server";
+import { HydrateClient, prefetch, trpc } from "~/trpc/server";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("request.pageTitle") };
 }
 export const dynamic = "force-dynamic";
 
-async function loadTenant(tenantId: string) {
-  try {
-    return await (await serverCaller()).tenant.get({ tenantId });
-  } catch (error) {
-    if (error instanceof TRPCError && (error.code === "FORBIDDEN" || error.code === "BAD_REQUEST")) notFound();
-    throw error;
-  }
-}
-
 /** One request by the id the client got in `x-metergate-request-id`. */
 export default async function RequestPage({ params }: { params: Promise<{ tenantId: string; requestId: string }> }) {
   const { tenantId, requestId: rawId } = await params;
   await requireSession(`/dashboard/${tenantId}/requests/${rawId}`);
-  const tenant = await loadTenant(tenantId);
+  const tenant = await loadTenantOr404(tenantId);
   const parsed = requestIdSchema.safeParse(rawId.trim());
   if (!parsed.success) notFound();
   const requestId = parsed.data.toLowerCase();
