@@ -1,26 +1,6 @@
 /**
  * Operator CLI. Every command prints JSON on stdout; errors go to stderr with exit code 1.
- *   npm run cli -- tenant create --name "Acme" [--slug acme]
- *   npm run cli -- tenant list
- *   npm run cli -- key create --tenant <id|slug> --name ci-bot
- *   npm run cli -- key list --tenant <id|slug>
- *   npm run cli -- key revoke --id <api-id>
- *   npm run cli -- key limits --id <api-id> [--rate-window-minutes N] [--rate-max-requests N]
- *        [--rate-max-tokens N] [--rate-max-cost-usd X] [--max-concurrency N] [--daily-usd X]
- *        [--weekly-usd X] [--monthly-usd X] [--total-usd X] [--total-tokens N] [--weekly-reset-day 0-6]
- *        [--weekly-reset-hour 0-23] [--expires-at ISO] [--expires-after-first-use-days N]
- *        [--allowed-models "claude-sonnet-*,gpt-4o"]          (value "none" clears a limit)
- *   npm run cli -- key status --id <api-id>                   (each limit: use, max, seconds to reset)
- *   npm run cli -- tenant budget --tenant <id|slug> --monthly-usd X|none [--time-zone Area/City]
- *   npm run cli -- tenant suspend|unsuspend --tenant <id|slug>
- *   npm run cli -- user set-admin --email a@b.c [--off]
- *   npm run cli -- flush
- *   npm run cli -- reconcile [--from ISO] [--to ISO]          (default: the last 24 hours)
- *   npm run cli -- reprice [--from ISO] [--to ISO] [--dry-run]   (default: all history; --dry-run prints the per-model diff)
- *   npm run cli -- retention [--days N]                       (default: REQUEST_LOG_RETENTION_DAYS)
- *   npm run cli -- ledger dead-letter list [--all] [--limit N] (quarantined events; --all: replayed too)
- *   npm run cli -- ledger dead-letter replay --id <id> | --all (re-validate and store, exactly once)
- *   npm run cli -- webhook-secrets encrypt                    (legacy plaintext webhook secrets → encrypted)
+ * Usage: USAGE below (`npm run cli -- --help` prints it).
  */
 import { parseArgs } from "node:util";
 import { loadDotEnv } from "./ensure-env";
@@ -37,25 +17,64 @@ const { MoneyFormatError, parseUsdToMicros } = await import("~/lib/money");
 
 class UsageError extends Error {}
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    name: { type: "string" },
-    slug: { type: "string" },
-    tenant: { type: "string" },
-    id: { type: "string" },
-    email: { type: "string" },
-    off: { type: "boolean" },
-    from: { type: "string" },
-    to: { type: "string" },
-    days: { type: "string" },
-    "dry-run": { type: "boolean" },
-    "time-zone": { type: "string" },
-    all: { type: "boolean" },
-    limit: { type: "string" },
-    ...Object.fromEntries(LIMIT_FLAGS.map((flag) => [flag, { type: "string" as const }])),
-  },
-});
+const USAGE = `Usage:
+  npm run cli -- tenant create --name "Acme" [--slug acme]
+  npm run cli -- tenant list
+  npm run cli -- key create --tenant <id|slug> --name ci-bot
+  npm run cli -- key list --tenant <id|slug>
+  npm run cli -- key revoke --id <api-id>
+  npm run cli -- key limits --id <api-id> [--rate-window-minutes N] [--rate-max-requests N]
+       [--rate-max-tokens N] [--rate-max-cost-usd X] [--max-concurrency N] [--daily-usd X]
+       [--weekly-usd X] [--monthly-usd X] [--total-usd X] [--total-tokens N] [--weekly-reset-day 0-6]
+       [--weekly-reset-hour 0-23] [--expires-at ISO] [--expires-after-first-use-days N]
+       [--allowed-models "claude-sonnet-*,gpt-4o"]          (value "none" clears a limit)
+  npm run cli -- key status --id <api-id>                   (each limit: use, max, seconds to reset)
+  npm run cli -- tenant budget --tenant <id|slug> --monthly-usd X|none [--time-zone Area/City]
+  npm run cli -- tenant suspend|unsuspend --tenant <id|slug>
+  npm run cli -- user set-admin --email a@b.c [--off]
+  npm run cli -- flush
+  npm run cli -- reconcile [--from ISO] [--to ISO]          (default: the last 24 hours)
+  npm run cli -- reprice [--from ISO] [--to ISO] [--dry-run]   (default: all history; --dry-run prints the per-model diff)
+  npm run cli -- retention [--days N]                       (default: REQUEST_LOG_RETENTION_DAYS)
+  npm run cli -- ledger dead-letter list [--all] [--limit N] (quarantined events; --all: replayed too)
+  npm run cli -- ledger dead-letter replay --id <id> | --all (re-validate and store, exactly once)
+  npm run cli -- webhook-secrets encrypt                    (legacy plaintext webhook secrets → encrypted)
+`;
+
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        help: { type: "boolean", short: "h" },
+        name: { type: "string" },
+        slug: { type: "string" },
+        tenant: { type: "string" },
+        id: { type: "string" },
+        email: { type: "string" },
+        off: { type: "boolean" },
+        from: { type: "string" },
+        to: { type: "string" },
+        days: { type: "string" },
+        "dry-run": { type: "boolean" },
+        "time-zone": { type: "string" },
+        all: { type: "boolean" },
+        limit: { type: "string" },
+        ...Object.fromEntries(LIMIT_FLAGS.map((flag) => [flag, { type: "string" as const }])),
+      },
+    });
+  } catch (error) {
+    // An unknown or malformed option: say which, then how to call it.
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exit(1);
+  }
+}
+
+const { positionals, values } = parseCommandLine();
+if (values.help || positionals.length === 0 || positionals[0] === "help") {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 function need(name: string): string {
   const v: unknown = (values as Record<string, unknown>)[name];
@@ -184,7 +203,7 @@ async function run(cmd: string): Promise<unknown> {
       return { encrypted: await encryptLegacyWebhookSecrets(db) };
     }
     default:
-      throw new UsageError(`unknown command "${cmd}". See the header of scripts/cli.ts or README.md.`);
+      throw new UsageError(`unknown command "${cmd}". Run npm run cli -- --help for the list.`);
   }
 }
 
