@@ -10,7 +10,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flushOnce, recordRequest } from "~/ledger";
 import { priceRequest, type BillingModifiers } from "~/pricing/request";
-import { exactDecimal } from "~/server/api/lib/cost-explanation";
+import { exactDecimal } from "~/pricing/explanation-text";
 import { db } from "~/infra/db";
 import { redis } from "~/infra/redis";
 import type { StubKnobs } from "../../stub/upstream";

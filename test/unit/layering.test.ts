@@ -70,7 +70,7 @@ export const LAYERS: readonly Layer[] = [
   {
     path: "src/components",
     holds: "React components; data through tRPC procedures or server components",
-    mayImport: ["src/lib", "src/i18n", "src/trpc", "src/generated/prisma/enums", "src/ledger/limit-status", "src/keys/limits"],
+    mayImport: ["src/lib", "src/i18n", "src/trpc", "src/generated/prisma/enums", "src/ledger/limit-status", "src/ledger/request-log-filter", "src/pricing/explanation-text", "src/keys/limits"],
   },
   {
     path: "src/app",
@@ -88,8 +88,6 @@ export const LAYERS: readonly Layer[] = [
  */
 export const PENDING: ReadonlyArray<{ from: string; to: string; why: string }> = [
   { from: "src/components/lookup/lookup-result.tsx", to: "src/server/api/lib/key-lookup", why: "issue 13 part 2: RouterOutputs types" },
-  { from: "src/components/keys/request-log.tsx", to: "src/server/api/lib/request-log-filter", why: "the URL filter codec parses with the server's own zod filter schema (a pure file): move it to src/lib with the attribution id rule" },
-  { from: "src/components/keys/request-log.tsx", to: "src/server/api/lib/cost-explanation", why: "a pure formatter of the server's: move it below (src/lib or pricing)" },
   { from: "src/components/lookup/lookup-form.tsx", to: "src/app/lookup/actions", why: "a server action the form posts to; belongs beside the lookup procedures" },
 ];
 

@@ -5,7 +5,7 @@ import { createFormatters, createT } from "~/i18n/messages";
 import { jsonCodec, rangeCodec, readParam, enumCodec, pageCodec } from "~/components/url-params";
 import { readableRequestError } from "~/components/requests/request-error";
 import { nextSort, sortCodec, sortRows } from "~/components/sortable";
-import { requestLogFilterSchema } from "~/server/api/lib/request-log-filter";
+import { requestLogFilterSchema } from "~/ledger/request-log-filter";
 import { z } from "zod";
 import type { RangeInput } from "~/server/api/lib/overview";
 

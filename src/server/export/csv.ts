@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { usageRows } from "~/ledger";
 import { cacheEconomics } from "~/server/api/lib/cache-economics";
-import { explanationText } from "~/server/api/lib/cost-explanation";
+import { explanationText } from "~/pricing/explanation-text";
 import { loadPriceOverrides } from "~/keys/server";
 import { microsToUsd } from "~/server/api/lib/lookup-json";
 import { requestLogFilterSchema, requestLogPage } from "~/server/api/lib/request-log";

@@ -24,7 +24,7 @@ export const PEOPLE_PERIOD_DAYS = [1, 7, 30, 90] as const;
 export const peopleDaysSchema = z.union(PEOPLE_PERIOD_DAYS.map((d) => z.literal(d))).default(30);
 
 /** An end-user or session id as a filter: the recording rule, so a filter can only name what can exist. */
-export { attributionIdSchema } from "./request-log-filter";
+export { attributionIdSchema } from "~/ledger/request-log-filter";
 
 export const PEOPLE_MAX = 500;
 export const SESSIONS_MAX_PAGE = 200;

@@ -8,9 +8,9 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma, PrismaClient } from "~/generated/prisma/client";
 import type { CostExplanation } from "~/pricing/request";
-import { type RequestLogFilter, type StatusClass } from "./request-log-filter";
+import { type RequestLogFilter, type StatusClass } from "~/ledger/request-log-filter";
 
-export { requestLogFilterSchema, STATUS_CLASSES, type RequestLogFilter, type StatusClass } from "./request-log-filter";
+export { requestLogFilterSchema, STATUS_CLASSES, type RequestLogFilter, type StatusClass } from "~/ledger/request-log-filter";
 
 export const REQUEST_LOG_MAX_PAGE = 200;
 

@@ -3,7 +3,7 @@
  * pure id rule), so the portal's URL codec and the tests parse with the server's own schema.
  */
 import { z } from "zod";
-import { isValidAttributionId } from "~/ledger/attribution";
+import { isValidAttributionId } from "./attribution";
 
 export const attributionIdSchema = z
   .string()

@@ -3,7 +3,7 @@
  * × its rate, the band, each multiplier, each fee, the total. Pure (no server imports) so the
  * portal's client components use the very same wording. Amounts are exact decimals, never floats.
  */
-import type { CostExplanation } from "~/pricing/request";
+import type { CostExplanation } from "./request";
 
 const KIND_LABELS: Record<string, string> = {
   input: "input",
