@@ -87,7 +87,6 @@ export const LAYERS: readonly Layer[] = [
  * of these is no longer there (delete the row) as well as when a new one appears.
  */
 export const PENDING: ReadonlyArray<{ from: string; to: string; why: string }> = [
-  { from: "src/components/lookup/lookup-result.tsx", to: "src/server/api/lib/key-lookup", why: "issue 13 part 2: RouterOutputs types" },
   { from: "src/components/lookup/lookup-form.tsx", to: "src/app/lookup/actions", why: "a server action the form posts to; belongs beside the lookup procedures" },
 ];
 

@@ -1,7 +1,10 @@
-import type { KeyLookup } from "~/server/api/lib/key-lookup";
+import type { RouterOutputs } from "~/trpc/types";
 import { StatCard } from "../dashboard/stat-card";
 import { getT } from "~/i18n/server";
 import { LookupDetails } from "./lookup-details";
+
+/** What the lookup shows for one key, as the lookup.byApiId procedure answers it. */
+type KeyLookup = RouterOutputs["lookup"]["byApiId"];
 
 export async function LookupResult({ lookup }: { lookup: KeyLookup }) {
   const { t: tr, f } = await getT();
