@@ -99,6 +99,7 @@ async function prepareTour(browser: Browser): Promise<Tour> {
         { name: "tenant-dashboard", path: t },
         { name: "new-tenant", path: "/dashboard?new=1" },
         { name: "key", path: `${t}/keys/${first.apiId}` },
+        { name: "people", path: `${t}/people` },
         { name: "settings", path: `${t}/settings` },
         { name: "audit", path: `${t}/audit` },
         { name: "invite", path: new URL(inviteLink).pathname },

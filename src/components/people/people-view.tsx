@@ -2,13 +2,14 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import type { RouterOutputs } from "~/trpc/react";
+import type { RouterOutputs } from "~/trpc/types";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { Button, buttonClass } from "../ui/button";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { inputClass } from "../ui/field";
+import { TableScroller } from "../ui/table-scroller";
 
 export const PEOPLE_DEFAULT_DAYS = 30;
 export const SESSIONS_PAGE_SIZE = 50;
@@ -137,7 +138,7 @@ function PeopleTable({
   if (rows.length === 0) return <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("people.empty")}</p>;
   return (
     <>
-      <div className="-mx-5 overflow-x-auto">
+      <TableScroller label={t("people.title")} sticky="first">
         <table className="w-full min-w-[640px] text-sm" data-testid="people-table">
           <thead className={head}>
             <tr>
@@ -176,7 +177,7 @@ function PeopleTable({
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroller>
       {total > rows.length ? <p className="mt-3 text-xs text-zinc-500">{t("people.more", { shown: rows.length, total })}</p> : null}
     </>
   );
@@ -246,7 +247,7 @@ function SessionsCard({
       ) : rows.length === 0 ? (
         <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("sessions.empty")}</p>
       ) : (
-        <div className="-mx-5 overflow-x-auto">
+        <TableScroller label={t("sessions.title")}>
           <table className="w-full min-w-[720px] text-sm" data-testid="sessions-table">
             <thead className={head}>
               <tr>
@@ -287,7 +288,7 @@ function SessionsCard({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroller>
       )}
       {sessions.data?.nextCursor || cursors.length > 1 ? (
         <div className="mt-4 flex gap-2">
