@@ -204,8 +204,8 @@ const usageQuerySchema = z.object({
   sessionId: attributionIdSchema.optional(),
 });
 
-/** Metric columns of the by=user and by=session exports, in this order after their own columns. */
-const ATTRIBUTION_METRIC_COLUMNS = [
+/** The metric columns every usage export carries (per day and model, per user, per session), in this order after its own columns. */
+const METRIC_COLUMNS = [
   "requests",
   "input_tokens",
   "output_tokens",
@@ -216,25 +216,17 @@ const ATTRIBUTION_METRIC_COLUMNS = [
   "cost_usd",
   "errors",
 ] as const;
-export const PEOPLE_COLUMNS = ["end_user_id", "kind", "keys", "first_seen", "last_seen", ...ATTRIBUTION_METRIC_COLUMNS] as const;
-export const SESSION_COLUMNS = ["session_id", "end_user_id", "key_id", "key_name", "first_seen", "last_seen", "duration_ms", ...ATTRIBUTION_METRIC_COLUMNS] as const;
+export const PEOPLE_COLUMNS = ["end_user_id", "kind", "keys", "first_seen", "last_seen", ...METRIC_COLUMNS] as const;
+export const SESSION_COLUMNS = ["session_id", "end_user_id", "key_id", "key_name", "first_seen", "last_seen", "duration_ms", ...METRIC_COLUMNS] as const;
 
-function attributionMetrics(m: UsageTotals): Array<string | number> {
+function metricCells(m: UsageTotals): Array<string | number> {
   return [m.requests, m.inputTokens, m.outputTokens, m.cacheWrite5mTokens, m.cacheWrite1hTokens, m.cacheReadTokens, m.costMicros, microsToUsd(m.costMicros), m.errorCount];
 }
 
 export const USAGE_COLUMNS = [
   "day",
   "model",
-  "requests",
-  "input_tokens",
-  "output_tokens",
-  "cache_write_5m_tokens",
-  "cache_write_1h_tokens",
-  "cache_read_tokens",
-  "cost_micros",
-  "cost_usd",
-  "errors",
+  ...METRIC_COLUMNS,
   "estimated",
   "cache_hit_rate_bp",
   "cache_read_saved_micros",
@@ -286,15 +278,7 @@ export async function exportUsage(
       yield csvLine([
         c.day,
         c.model,
-        c.requests,
-        c.inputTokens,
-        c.outputTokens,
-        c.cacheWrite5mTokens,
-        c.cacheWrite1hTokens,
-        c.cacheReadTokens,
-        c.costMicros,
-        microsToUsd(c.costMicros),
-        c.errorCount,
+        ...metricCells(c),
         c.estimatedCount,
         e?.hitRateBp ?? 0,
         e?.savedMicros ?? 0,
@@ -313,7 +297,7 @@ async function exportPeople(tenantId: string, keyId: string | undefined, days: n
   async function* lines(): AsyncGenerator<string> {
     yield csvLine(PEOPLE_COLUMNS);
     for (const p of r.people) {
-      yield csvLine([p.endUserId, p.kind, p.keys, p.firstSeenAt.toISOString(), p.lastSeenAt.toISOString(), ...attributionMetrics(p)]);
+      yield csvLine([p.endUserId, p.kind, p.keys, p.firstSeenAt.toISOString(), p.lastSeenAt.toISOString(), ...metricCells(p)]);
     }
   }
   return csvResponse(`people-${keyId ?? tenantId}-${days}d.csv`, lines());
@@ -334,7 +318,7 @@ async function exportSessions(
       const page = await tenantSessions(db, { tenantId, apiKeyId: keyId, ...filter, days, cursor, limit: PAGE });
       for (const s of page.sessions) {
         yield csvLine([
-          s.sessionId, s.endUserId, s.apiKeyId, s.keyName, s.firstSeenAt.toISOString(), s.lastSeenAt.toISOString(), s.durationMs, ...attributionMetrics(s),
+          s.sessionId, s.endUserId, s.apiKeyId, s.keyName, s.firstSeenAt.toISOString(), s.lastSeenAt.toISOString(), s.durationMs, ...metricCells(s),
         ]);
       }
       cursor = page.nextCursor;

@@ -1,7 +1,7 @@
-import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { loadTenantOr404 } from "../load-tenant";
 import { z } from "zod";
 import { PageContainer } from "~/components/layout/page-container";
 import { buttonClass } from "~/components/ui/button";
@@ -36,13 +36,7 @@ export default async function AuditPage({
   await requireSession(`/dashboard/${tenantId}/audit`);
   const query = searchSchema.parse(await searchParams);
   const caller = await serverCaller();
-  let tenant;
-  try {
-    tenant = await caller.tenant.get({ tenantId });
-  } catch (error) {
-    if (error instanceof TRPCError && (error.code === "FORBIDDEN" || error.code === "BAD_REQUEST")) notFound();
-    throw error;
-  }
+  const tenant = await loadTenantOr404(tenantId);
   if (!hasRole(tenant.role, "ADMIN")) notFound();
   const [log, { t, f }] = await Promise.all([caller.audit.list({ tenantId, page: query.page, action: query.action }), getT()]);
   const pageHref = (page: number) => {

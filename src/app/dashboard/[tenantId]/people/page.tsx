@@ -1,12 +1,11 @@
-import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
+import { loadTenantOr404 } from "../load-tenant";
 import { PEOPLE_DEFAULT_DAYS, PeopleView, SESSIONS_PAGE_SIZE } from "~/components/people/people-view";
 import { PageContainer } from "~/components/layout/page-container";
 import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
-import { HydrateClient, prefetch, serverCaller, trpc } from "~/trpc/server";
+import { HydrateClient, prefetch, trpc } from "~/trpc/server";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("people.pageTitle") };
@@ -27,13 +26,7 @@ export default async function PeoplePage({
   const rawKey = (await searchParams).key;
   const keyId = typeof rawKey === "string" && UUID.test(rawKey) ? rawKey : undefined;
   await requireSession(`/dashboard/${tenantId}/people${keyId ? `?key=${keyId}` : ""}`);
-  let tenant;
-  try {
-    tenant = await (await serverCaller()).tenant.get({ tenantId });
-  } catch (error) {
-    if (error instanceof TRPCError && (error.code === "FORBIDDEN" || error.code === "BAD_REQUEST")) notFound();
-    throw error;
-  }
+  const tenant = await loadTenantOr404(tenantId);
   const { t } = await getT();
   await Promise.all([
     prefetch(trpc.apiKey.list.queryOptions({ tenantId })),
