@@ -27,7 +27,7 @@
  * one metered target. Also measured: forwarding delay of the first byte (bench/ts-upstream.ts
  * stamps the monotonic clock into SSE comments), memory per open stream.
  *
- * Own database (metergate_bench_relay) and Redis prefix (mgbenchrelay:), both removed at the end.
+ * Own database (metergate_bench_relay_<checkout folder>) and Redis prefix (mgbenchrelay:<folder>:), both removed at the end.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createCipheriv, randomBytes } from "node:crypto";
@@ -63,11 +63,13 @@ const TS_SECONDS = 5;
 const REDIS_COUNT_REQUESTS = 300;
 const HARD_LIMIT_MS = 25 * 60_000;
 
-const DB_NAME = "metergate_bench_relay";
+// Per checkout, so benches in two worktrees on one machine never drop each other's database.
+const CHECKOUT_TAG = path.basename(ROOT).toLowerCase().replace(/[^a-z0-9]+/g, "_").slice(0, 20);
+const DB_NAME = `metergate_bench_relay_${CHECKOUT_TAG}`;
 const DB_URL = `postgresql://postgres@127.0.0.1:5432/${DB_NAME}`;
 const ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = "redis://127.0.0.1:6379";
-const REDIS_PREFIX = "mgbenchrelay:";
+const REDIS_PREFIX = `mgbenchrelay:${CHECKOUT_TAG}:`;
 const ENCRYPTION_KEY = "0".repeat(64);
 const PROFILE_DIR = path.join(ROOT, "bench", ".profiles");
 
@@ -882,13 +884,22 @@ async function main(): Promise<void> {
   for (const p of Object.values(probes)) p.close();
 
   // 9. did the ledger get them? (the Next process flushes every 2 s)
-  let logged = 0;
-  for (let i = 0; i < 120; i++) {
-    logged = Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "RequestLog"`)).rows[0]?.n ?? 0);
-    if (logged >= relayedRequests) break;
-    await sleep(250);
+  // A fresh connection: the setup one has sat idle through every phase, and losing it must not lose the report.
+  let logged = -1;
+  const ledgerDb = new pg.Client({ connectionString: DB_URL });
+  ledgerDb.on("error", () => {});
+  try {
+    await ledgerDb.connect();
+    for (let i = 0; i < 120; i++) {
+      logged = Number((await ledgerDb.query<{ n: string }>(`SELECT count(*)::text AS n FROM "RequestLog"`)).rows[0]?.n ?? 0);
+      if (logged >= relayedRequests) break;
+      await sleep(250);
+    }
+  } catch (err) {
+    log(`ledger count failed (${String(err)}); the report goes on without it`);
   }
-  await db.end();
+  await ledgerDb.end().catch(() => {});
+  await db.end().catch(() => {});
   redis.disconnect();
   const loadAfter = loadAvg();
 
