@@ -267,6 +267,8 @@ export const en = {
   "lookup.asOf": "As of {date}. Scripts can read the same data from",
   "lookup.periodTotals": "{requests} requests · {cost}",
   "lookup.emptyPeriod": "No usage recorded for this API ID in this period.",
+  "lookup.noData.title": "No data for this API ID",
+  "lookup.noData.description": "It is not the API ID of an active key: an unknown and a revoked key look the same here. Check that you copied the whole ID.",
 
   // Audit log
   "audit.title": "Audit log",

@@ -253,6 +253,8 @@ export const zhCN = {
   "lookup.asOf": "截至 {date}。脚本可从以下地址读取相同数据：",
   "lookup.periodTotals": "{requests} 个请求 · {cost}",
   "lookup.emptyPeriod": "此 API ID 在该时间范围内暂无用量记录。",
+  "lookup.noData.title": "此 API ID 没有数据",
+  "lookup.noData.description": "这不是某个有效密钥的 API ID：未知密钥与已吊销密钥在这里显示相同。请检查是否复制了完整的 ID。",
 
   "audit.title": "审计日志",
   "audit.description": "此租户的每一项变更：谁、做了什么、何时。最新的在前。",
