@@ -85,6 +85,7 @@ test("invitation, role limits, key rotation and revocation", async ({ browser })
     const unknown = await pageText(`/invite/${"x".repeat(32)}`);
     expect(used).toEqual(unknown);
     expect(used.text).toContain("This invitation is not valid");
+    await viewer.goto(dashboardUrl);
   });
 
   await test.step("the audit log tells the invitation's story in words", async () => {

@@ -249,7 +249,6 @@ export const en = {
   "members.linkNotKept": "This link was not kept: withdraw it and create a new one.",
   "invite.titleTenant": "Join {tenant}",
   "invite.subtitleValid": "You are signed in as {email}.",
-  "invite.detailsLabel": "Invitation",
   "invite.tenant": "Tenant",
   "invite.role": "Role",
   "invite.invitedBy": "Invited by",

@@ -237,7 +237,6 @@ export const zhCN = {
   "members.linkNotKept": "此链接没有保存：请撤回并创建一个新邀请。",
   "invite.titleTenant": "加入 {tenant}",
   "invite.subtitleValid": "当前登录账户：{email}。",
-  "invite.detailsLabel": "邀请",
   "invite.tenant": "租户",
   "invite.role": "角色",
   "invite.invitedBy": "邀请人",

@@ -49,7 +49,7 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
       subtitle={t("invite.subtitleValid", { email })}
       footer={t("invite.footer")}
     >
-      <dl className="mb-5 space-y-2 text-sm" aria-label={t("invite.detailsLabel")} data-testid="invitation-details">
+      <dl className="mb-5 space-y-2 text-sm" data-testid="invitation-details">
         <div className={row}>
           <dt className="text-zinc-500 dark:text-zinc-400">{t("invite.tenant")}</dt>
           <dd className="min-w-0 break-words font-medium" data-testid="tenant-name">{invitation.tenantName}</dd>
