@@ -129,6 +129,10 @@ describe("apiKey.updateLimits", () => {
       ["tenant.settings", { changes: { timeZone: { from: "Asia/Shanghai", to: "UTC" } } }],
       ["apiKey.update", { changes: { name: { from: key.name, to: `${key.name}-renamed` } } }],
     ]);
+    // The audit page gets the details as JSON (put in words there) and the targets by name.
+    const log = await caller.audit.list({ tenantId, pageSize: 2 });
+    expect(log.entries.map((e) => [e.action, e.targetName, e.details])).toEqual(rows.map((r) => [r.action, expect.any(String), r.details]));
+    expect(log.entries[1]!.targetName).toBe(`${key.name}-renamed`);
   });
 
   it("clears a limit with null and leaves absent fields unchanged", async () => {

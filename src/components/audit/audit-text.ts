@@ -138,7 +138,7 @@ function fieldLabel(action: string, field: string, t: TFunction): string {
 }
 
 /** Fields of details that say how, not what (shown elsewhere or not at all). */
-const NOT_SHOWN = new Set(["via", "alertId", "periodId"]);
+const NOT_SHOWN = new Set(["via", "alertId", "periodId", "tenantId"]);
 
 /**
  * The details of an entry as short lines: "Daily cost: No limit → $20.00", "Role: Member",
