@@ -316,7 +316,7 @@ export const zhCN = {
   "audit.field.tags": "标签",
   "audit.field.timeZone": "时区",
   "audit.field.monthlyBudget": "每月预算",
-  "audit.field.webhookUrl": "Webhook 地址",
+  "audit.field.webhookUrl": "Webhook URL",
   "audit.field.unpricedModelPolicy": "无价格的模型",
   "audit.field.role": "角色",
   "audit.field.email": "限定邮箱",
