@@ -83,7 +83,7 @@ export default async function AuditPage({
           <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("audit.empty")}</p>
         ) : (
           <TableScroller label={t("audit.title")} sticky="first">
-            <table className="w-full min-w-[640px] text-sm" data-testid="audit-table">
+            <table className="w-full min-w-[760px] text-sm" data-testid="audit-table">
               <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
                 <tr>
                   <th scope="col" className={th + " pl-5"}>{t("audit.when")}</th>
@@ -111,7 +111,7 @@ export default async function AuditPage({
                           <span className="font-mono text-xs">{e.target ?? "—"}</span>
                         )}
                       </td>
-                      <td className={td + " max-w-[24rem] pr-5 text-xs text-zinc-700 dark:text-zinc-300"} data-testid="audit-details">
+                      <td className={td + " min-w-[14rem] max-w-[24rem] pr-5 text-xs text-zinc-700 dark:text-zinc-300"} data-testid="audit-details">
                         {lines.length ? (
                           <ul className="space-y-0.5">
                             {lines.map((line, i) => (
