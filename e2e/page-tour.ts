@@ -103,6 +103,7 @@ async function prepareTour(browser: Browser): Promise<Tour> {
         { name: "settings", path: `${t}/settings` },
         { name: "audit", path: `${t}/audit` },
         { name: "invite", path: new URL(inviteLink).pathname },
+        { name: "invite-invalid", path: `/invite/${randomUUID()}` },
       ],
       admin: [
         { name: "admin", path: "/admin" },

@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   "member.updateRole",
   "member.remove",
   "invitation.create",
+  "invitation.copy",
   "invitation.revoke",
   "invitation.accept",
   "platform.admin.grant",

@@ -12,7 +12,7 @@
 import { z } from "zod";
 import type { MessageKey } from "~/i18n";
 import type { KeyLimits } from "~/ledger";
-import { isUsdAmount, parseUsdToMicros } from "~/lib/money";
+import { isUsdAmount, microsToUsdInput, parseUsdToMicros } from "~/lib/money";
 
 /** "claude-sonnet-*", "gpt-4o", "*-mini": letters, digits, . _ - : / @ and * as a wildcard. */
 export const modelPatternSchema = z
@@ -22,14 +22,18 @@ export const modelPatternSchema = z
   .max(120)
   .regex(/^[A-Za-z0-9._:/@*-]+$/, "A model name or pattern: letters, digits, . _ - : / @ and * as a wildcard");
 
-export const modelPatternListSchema = z.array(modelPatternSchema).max(50, "At most 50 model patterns");
+/** The most model patterns a key (or an upstream) lists. */
+export const MODEL_PATTERNS_MAX = 50;
 
-const usdSchema = z
-  .string()
-  .trim()
-  .refine(isUsdAmount, "A dollar amount such as 12.50 (at most 6 decimals)")
-  .transform((s) => parseUsdToMicros(s))
-  .refine((v) => v <= BigInt(Number.MAX_SAFE_INTEGER), "Too large");
+export const modelPatternListSchema = z.array(modelPatternSchema).max(MODEL_PATTERNS_MAX, `At most ${MODEL_PATTERNS_MAX} model patterns`);
+
+const usdSchema = (maxMicros: number) =>
+  z
+    .string()
+    .trim()
+    .refine(isUsdAmount, "A dollar amount such as 12.50 (at most 6 decimals)")
+    .transform((s) => parseUsdToMicros(s))
+    .refine((v) => v <= BigInt(maxMicros), `At most $${microsToUsdInput(maxMicros)}`);
 
 const wholeNumber = (min: number, max: number) =>
   z.number().int("A whole number").min(min, `At least ${min}`).max(max, `At most ${max}`);
@@ -44,9 +48,9 @@ export type LimitKind = "count" | "bigCount" | "usd" | "date" | "models" | "upst
 const inputSchemaOf = {
   count: (d: Bounds) => wholeNumber(d.min, d.max).nullable().optional(),
   bigCount: (d: Bounds) => wholeNumber(d.min, d.max).nullable().optional(),
-  usd: () => usdSchema.nullable().optional(),
+  usd: (d: Bounds) => usdSchema(d.max).nullable().optional(),
   date: () => z.date().nullable().optional(),
-  models: () => modelPatternListSchema.optional(),
+  models: (d: Bounds) => z.array(modelPatternSchema).max(d.max, `At most ${d.max} model patterns`).optional(),
   upstream: () => z.string().trim().min(1).max(64).nullable().optional(),
   choice: (d: Bounds) => wholeNumber(d.min, d.max).optional(),
 } satisfies Record<LimitKind, (d: Bounds) => z.ZodType>;
@@ -89,6 +93,11 @@ export interface LimitDefinition extends Bounds {
   flag: string | null;
   unit: LimitUnit | null;
   label: MessageKey;
+  /**
+   * What counts, when it resets, the bounds ({min} and {max}, shown in the limit's unit): the
+   * editor's help text under the field.
+   */
+  help: MessageKey;
   group: LimitGroup;
   /**
    * Who may change it. "setter": whoever manages the key may tighten it, loosening needs the role
@@ -104,32 +113,34 @@ export interface LimitDefinition extends Bounds {
 
 const ANY = { min: 0, max: 0 };
 const SAFE = Number.MAX_SAFE_INTEGER;
+/** Dollar limits: at most $1,000,000,000 (integer µ$; a round figure the form can say). */
+const USD = { min: 0, max: 1_000_000_000_000_000 };
 
 /** Every limit, keyed by its ApiKey column, in the editor's order. */
 export const KEY_LIMITS = {
-  expiresAt: { kind: "date", input: "expiresAt", flag: "expires-at", unit: null, label: "limits.expiresAt", group: "access", changeBy: "setter", ledger: null, ...ANY },
+  expiresAt: { kind: "date", input: "expiresAt", flag: "expires-at", unit: null, label: "limits.expiresAt", help: "limits.help.expiresAt", group: "access", changeBy: "setter", ledger: null, ...ANY },
   expiresAfterFirstUseDays: {
     kind: "count", input: "expiresAfterFirstUseDays", flag: "expires-after-first-use-days", min: 1, max: 3650, unit: "days",
-    label: "limits.expiresAfterFirstUse", group: "access", changeBy: "setter", ledger: "expiresAfterFirstUseDays",
+    label: "limits.expiresAfterFirstUse", help: "limits.help.expiresAfterFirstUseDays", group: "access", changeBy: "setter", ledger: "expiresAfterFirstUseDays",
     suffix: "limits.days", placeholder: "common.never",
   },
-  upstreamId: { kind: "upstream", input: "upstreamId", flag: null, unit: null, label: "limits.upstream", group: "access", changeBy: "ADMIN", ledger: null, ...ANY },
-  allowedModels: { kind: "models", input: "allowedModels", flag: "allowed-models", unit: null, label: "limits.allowedModels", group: "access", changeBy: "setter", ledger: null, ...ANY },
+  upstreamId: { kind: "upstream", input: "upstreamId", flag: null, unit: null, label: "limits.upstream", help: "limits.help.upstreamId", group: "access", changeBy: "ADMIN", ledger: null, ...ANY },
+  allowedModels: { kind: "models", input: "allowedModels", flag: "allowed-models", unit: null, label: "limits.allowedModels", help: "limits.help.allowedModels", group: "access", changeBy: "setter", ledger: null, min: 0, max: MODEL_PATTERNS_MAX },
   rateWindowMinutes: {
     kind: "count", input: "rateWindowMinutes", flag: "rate-window-minutes", min: 1, max: 1440, unit: "minutes",
-    label: "limits.window", group: "rate", changeBy: "setter", ledger: "rateWindowMinutes", suffix: "limits.minutes", placeholder: "limits.none",
+    label: "limits.window", help: "limits.help.rateWindowMinutes", group: "rate", changeBy: "setter", ledger: "rateWindowMinutes", suffix: "limits.minutes", placeholder: "limits.none",
   },
-  rateMaxRequests: { kind: "count", input: "rateMaxRequests", flag: "rate-max-requests", min: 0, max: 1_000_000_000, unit: "requests", label: "limits.rateMaxRequests", group: "rate", changeBy: "setter", ledger: "rateMaxRequests" },
-  rateMaxTokens: { kind: "bigCount", input: "rateMaxTokens", flag: "rate-max-tokens", min: 0, max: SAFE, unit: "tokens", label: "limits.rateMaxTokens", group: "rate", changeBy: "setter", ledger: "rateMaxTokens" },
-  rateMaxCostMicros: { kind: "usd", input: "rateMaxCostUsd", flag: "rate-max-cost-usd", unit: "micros", label: "limits.rateMaxCost", group: "rate", changeBy: "setter", ledger: "rateMaxCostMicros", ...ANY },
-  maxConcurrency: { kind: "count", input: "maxConcurrency", flag: "max-concurrency", min: 1, max: 10_000, unit: "concurrent", label: "limits.maxConcurrency", group: "rate", changeBy: "setter", ledger: "maxConcurrency" },
-  dailyCostMicros: { kind: "usd", input: "dailyCostUsd", flag: "daily-usd", unit: "micros", label: "limits.name.cost_daily", group: "spend", changeBy: "setter", ledger: "dailyCostMicros", ...ANY },
-  weeklyCostMicros: { kind: "usd", input: "weeklyCostUsd", flag: "weekly-usd", unit: "micros", label: "limits.name.cost_weekly", group: "spend", changeBy: "setter", ledger: "weeklyCostMicros", ...ANY },
-  weeklyResetDay: { kind: "choice", input: "weeklyResetDay", flag: "weekly-reset-day", min: 0, max: 6, unit: "weekday", label: "limits.weeklyResetDay", group: "spend", changeBy: "setter", ledger: "weeklyResetDay" },
-  weeklyResetHour: { kind: "choice", input: "weeklyResetHour", flag: "weekly-reset-hour", min: 0, max: 23, unit: "hour", label: "limits.weeklyResetHour", group: "spend", changeBy: "setter", ledger: "weeklyResetHour" },
-  monthlyCostMicros: { kind: "usd", input: "monthlyCostUsd", flag: "monthly-usd", unit: "micros", label: "limits.name.cost_monthly", group: "spend", changeBy: "setter", ledger: "monthlyCostMicros", ...ANY },
-  totalCostMicros: { kind: "usd", input: "totalCostUsd", flag: "total-usd", unit: "micros", label: "limits.totalCost", group: "spend", changeBy: "setter", ledger: "totalCostMicros", ...ANY },
-  totalTokens: { kind: "bigCount", input: "totalTokens", flag: "total-tokens", min: 0, max: SAFE, unit: "tokens", label: "limits.totalTokens", group: "spend", changeBy: "setter", ledger: "totalTokens" },
+  rateMaxRequests: { kind: "count", input: "rateMaxRequests", flag: "rate-max-requests", min: 0, max: 1_000_000_000, unit: "requests", label: "limits.rateMaxRequests", help: "limits.help.rateMaxRequests", group: "rate", changeBy: "setter", ledger: "rateMaxRequests" },
+  rateMaxTokens: { kind: "bigCount", input: "rateMaxTokens", flag: "rate-max-tokens", min: 0, max: SAFE, unit: "tokens", label: "limits.rateMaxTokens", help: "limits.help.rateMaxTokens", group: "rate", changeBy: "setter", ledger: "rateMaxTokens" },
+  rateMaxCostMicros: { kind: "usd", input: "rateMaxCostUsd", flag: "rate-max-cost-usd", unit: "micros", label: "limits.rateMaxCost", help: "limits.help.rateMaxCostMicros", group: "rate", changeBy: "setter", ledger: "rateMaxCostMicros", ...USD },
+  maxConcurrency: { kind: "count", input: "maxConcurrency", flag: "max-concurrency", min: 1, max: 10_000, unit: "concurrent", label: "limits.maxConcurrency", help: "limits.help.maxConcurrency", group: "rate", changeBy: "setter", ledger: "maxConcurrency" },
+  dailyCostMicros: { kind: "usd", input: "dailyCostUsd", flag: "daily-usd", unit: "micros", label: "limits.name.cost_daily", help: "limits.help.dailyCostMicros", group: "spend", changeBy: "setter", ledger: "dailyCostMicros", ...USD },
+  weeklyCostMicros: { kind: "usd", input: "weeklyCostUsd", flag: "weekly-usd", unit: "micros", label: "limits.name.cost_weekly", help: "limits.help.weeklyCostMicros", group: "spend", changeBy: "setter", ledger: "weeklyCostMicros", ...USD },
+  weeklyResetDay: { kind: "choice", input: "weeklyResetDay", flag: "weekly-reset-day", min: 0, max: 6, unit: "weekday", label: "limits.weeklyResetDay", help: "limits.help.weeklyResetDay", group: "spend", changeBy: "setter", ledger: "weeklyResetDay" },
+  weeklyResetHour: { kind: "choice", input: "weeklyResetHour", flag: "weekly-reset-hour", min: 0, max: 23, unit: "hour", label: "limits.weeklyResetHour", help: "limits.help.weeklyResetHour", group: "spend", changeBy: "setter", ledger: "weeklyResetHour" },
+  monthlyCostMicros: { kind: "usd", input: "monthlyCostUsd", flag: "monthly-usd", unit: "micros", label: "limits.name.cost_monthly", help: "limits.help.monthlyCostMicros", group: "spend", changeBy: "setter", ledger: "monthlyCostMicros", ...USD },
+  totalCostMicros: { kind: "usd", input: "totalCostUsd", flag: "total-usd", unit: "micros", label: "limits.totalCost", help: "limits.help.totalCostMicros", group: "spend", changeBy: "setter", ledger: "totalCostMicros", ...USD },
+  totalTokens: { kind: "bigCount", input: "totalTokens", flag: "total-tokens", min: 0, max: SAFE, unit: "tokens", label: "limits.totalTokens", help: "limits.help.totalTokens", group: "spend", changeBy: "setter", ledger: "totalTokens" },
 } as const satisfies Record<string, LimitDefinition>;
 
 type Defs = typeof KEY_LIMITS;

@@ -85,7 +85,18 @@ export async function revokeKey(actor: KeyManager, keyId: string, db: Db = defau
   return { ...revoked, tenantId: key.tenantId };
 }
 
-/** Renames a key, changes its description or tags. */
+/** Audit details of a change: each changed field with its old and new (JSON-safe) value. */
+type Changes = Record<string, { from: unknown; to: unknown }>;
+
+/** Adds `field` to `changes` when its JSON-safe value differs. */
+function noteChange(changes: Changes, field: string, from: unknown, to: unknown): void {
+  const [a, b] = [auditValue(from), auditValue(to)];
+  if (JSON.stringify(a) !== JSON.stringify(b)) changes[field] = { from: a, to: b };
+}
+
+const changesDetails = (changes: Changes) => JSON.parse(JSON.stringify({ changes })) as Prisma.InputJsonObject;
+
+/** Renames a key, changes its description or tags. A save that changes nothing writes nothing. */
 export async function updateKeyDetails(
   actor: KeyManager,
   keyId: string,
@@ -93,21 +104,25 @@ export async function updateKeyDetails(
   db: Db = defaultDb,
 ) {
   const key = await manageableKey(db, actor, keyId);
+  const select = { id: true, name: true, description: true, tags: true } as const;
   return db.$transaction(async (tx) => {
-    const updated = await tx.apiKey.update({
-      where: { id: key.id },
-      data: {
-        name: input.name,
-        description: input.description === "" ? null : input.description,
-        tags: input.tags ? [...new Set(input.tags)] : undefined,
-      },
-      select: { id: true, name: true, description: true, tags: true },
-    });
+    const before = await tx.apiKey.findUniqueOrThrow({ where: { id: key.id }, select });
+    const data = {
+      name: input.name,
+      description: input.description === "" ? null : input.description,
+      tags: input.tags ? [...new Set(input.tags)] : undefined,
+    };
+    const changes: Changes = {};
+    for (const field of ["name", "description", "tags"] as const) {
+      if (data[field] !== undefined) noteChange(changes, field, before[field], data[field]);
+    }
+    if (Object.keys(changes).length === 0) return before;
+    const updated = await tx.apiKey.update({ where: { id: key.id }, data, select });
     await writeAudit(tx, auditActorOf(actor), {
       action: "apiKey.update",
       tenantId: key.tenantId,
       target: key.id,
-      details: { name: input.name ?? null, description: input.description ?? null, tags: input.tags ?? null },
+      details: changesDetails(changes),
     });
     return updated;
   });
@@ -136,7 +151,8 @@ export async function rotateKey(actor: KeyManager, keyId: string, db: Db = defau
 
 /**
  * Sets limits (absent = unchanged, null = no limit) and, with `active`, revokes (false) or
- * reactivates (true). One audit entry listing each changed field with its old and new value.
+ * reactivates (true). One audit entry listing each changed field with its old and new value; a
+ * save that changes nothing writes neither the key nor an entry.
  */
 export async function setKeyLimits(
   actor: KeyManager,
@@ -159,7 +175,7 @@ export async function setKeyLimits(
     throw new KeysError("BAD_REQUEST", "Set a rate window (minutes) for the rate limits");
   }
   const revokedAt = change.active === undefined ? undefined : change.active ? null : (before.revokedAt ?? new Date());
-  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  const changes: Changes = {};
   const limitChanges: KeyChange["limits"] = {};
   for (const [field, value] of Object.entries(columns) as [keyof KeyLimitsColumns, KeyLimitsColumns[keyof KeyLimitsColumns]][]) {
     const from = auditValue(before[field]);
@@ -176,15 +192,17 @@ export async function setKeyLimits(
     upstreamChanged: "upstreamId" in changes,
     activate: activeChanged ? revokedAt === null : undefined,
   });
-  await db.$transaction(async (tx) => {
-    await tx.apiKey.update({ where: { id: key.id }, data: { ...columns, revokedAt, ...roles } });
-    await writeAudit(tx, auditActorOf(actor), {
-      action: "apiKey.limits",
-      tenantId: key.tenantId,
-      target: key.id,
-      details: JSON.parse(JSON.stringify({ changes })) as Prisma.InputJsonObject,
+  if (Object.keys(changes).length > 0) {
+    await db.$transaction(async (tx) => {
+      await tx.apiKey.update({ where: { id: key.id }, data: { ...columns, revokedAt, ...roles } });
+      await writeAudit(tx, auditActorOf(actor), {
+        action: "apiKey.limits",
+        tenantId: key.tenantId,
+        target: key.id,
+        details: changesDetails(changes),
+      });
     });
-  });
+  }
   if (revokedAt !== undefined) await markKeyActive({ apiKeyId: key.id, tenantId: key.tenantId }, revokedAt === null);
   return { id: key.id, changed: Object.keys(changes) };
 }
@@ -236,7 +254,10 @@ export interface TenantSettingsChange {
   unpricedModelPolicy?: string | null;
 }
 
-/** Time zone, monthly budget, alert webhook URL, unpriced-model policy (absent = unchanged). One audit entry. */
+/**
+ * Time zone, monthly budget, alert webhook URL, unpriced-model policy (absent = unchanged). One
+ * audit entry with each changed setting's old and new value; a save that changes nothing writes nothing.
+ */
 export async function updateTenantSettings(
   actor: Extract<Actor, { kind: "member" | "operator" }>,
   tenantId: string,
@@ -246,23 +267,25 @@ export async function updateTenantSettings(
   if (actor.kind === "member" && (actor.tenantId !== tenantId || !hasRole(actor.role, "ADMIN"))) {
     throw new KeysError("FORBIDDEN", "You do not have access to this tenant");
   }
+  const select = { id: true, timeZone: true, monthlyBudgetMicros: true, webhookUrl: true, unpricedModelPolicy: true } as const;
   return db.$transaction(async (tx) => {
-    const updated = await tx.tenant.update({
-      where: { id: tenantId },
-      data: change,
-      select: { id: true, timeZone: true, monthlyBudgetMicros: true, webhookUrl: true },
-    });
+    const before = await tx.tenant.findUniqueOrThrow({ where: { id: tenantId }, select });
+    const changes: Changes = {};
+    if (change.timeZone !== undefined) noteChange(changes, "timeZone", before.timeZone, change.timeZone);
+    if (change.monthlyBudgetMicros !== undefined) noteChange(changes, "monthlyBudgetMicros", before.monthlyBudgetMicros, change.monthlyBudgetMicros);
+    if (change.unpricedModelPolicy !== undefined) noteChange(changes, "unpricedModelPolicy", before.unpricedModelPolicy, change.unpricedModelPolicy);
+    if (change.webhookUrl !== undefined && change.webhookUrl !== before.webhookUrl) {
+      // Query values may be receiver tokens: the audit log keeps only their names.
+      const redacted = (url: string | null) => (url === null ? null : redactUrl(url));
+      changes.webhookUrl = { from: redacted(before.webhookUrl), to: redacted(change.webhookUrl) };
+    }
+    if (Object.keys(changes).length === 0) return before;
+    const updated = await tx.tenant.update({ where: { id: tenantId }, data: change, select });
     await writeAudit(tx, auditActorOf(actor), {
       action: "tenant.settings",
       tenantId,
       target: tenantId,
-      details: {
-        timeZone: change.timeZone ?? null,
-        monthlyBudgetMicros: change.monthlyBudgetMicros === undefined ? "unchanged" : (change.monthlyBudgetMicros?.toString() ?? null),
-        // Query values may be receiver tokens: the audit log keeps only their names.
-        webhookUrl: change.webhookUrl === undefined ? "unchanged" : change.webhookUrl === null ? null : redactUrl(change.webhookUrl),
-        unpricedModelPolicy: change.unpricedModelPolicy === undefined ? "unchanged" : change.unpricedModelPolicy,
-      },
+      details: changesDetails(changes),
     });
     return updated;
   });

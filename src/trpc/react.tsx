@@ -22,10 +22,8 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
       links: [
-        loggerLink({
-          enabled: (op) =>
-            process.env.NODE_ENV === "development" || (op.direction === "down" && op.result instanceof Error),
-        }),
+        // Development only: in production a failed mutation is shown on the page, not logged to the console.
+        ...(process.env.NODE_ENV === "development" ? [loggerLink()] : []),
         httpBatchStreamLink({
           transformer: superjson,
           url: "/api/trpc",

@@ -121,7 +121,7 @@ describe("webhook URL at save time (settings.update)", () => {
     const { tenant, admin } = await tenantWithAdmin("wh-audit");
     await admin.settings.update({ tenantId: tenant.id, webhookUrl: "https://hooks.example/x?token=tok-secret-value" });
     const audit = await db.auditLog.findFirstOrThrow({ where: { tenantId: tenant.id, action: "tenant.settings" } });
-    expect(audit.details).toMatchObject({ webhookUrl: "https://hooks.example/x?token=[redacted]" });
+    expect(audit.details).toEqual({ changes: { webhookUrl: { from: null, to: "https://hooks.example/x?token=[redacted]" } } });
     expect(JSON.stringify(audit)).not.toContain("tok-secret-value");
     // The admin's own form still shows it (settings are admin-only).
     expect((await admin.settings.get({ tenantId: tenant.id })).webhookUrl).toBe("https://hooks.example/x?token=tok-secret-value");

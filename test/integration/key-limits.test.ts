@@ -110,6 +110,31 @@ describe("apiKey.updateLimits", () => {
     expect(entry.details).toEqual({ changes: { maxConcurrency: { from: 3, to: 4 } } });
   });
 
+  it("a save that changes nothing writes no audit entry (limits, key details, tenant settings)", async () => {
+    const caller = callerFor(owner);
+    const count = () => db.auditLog.count({ where: { tenantId } });
+    const key = await caller.apiKey.get({ tenantId, keyId });
+    await caller.settings.update({ tenantId, timeZone: "Asia/Shanghai" });
+    const before = await count();
+    const result = await caller.apiKey.updateLimits({ tenantId, keyId, active: true, maxConcurrency: 4, dailyCostUsd: "1.000001" });
+    expect(result.changed).toEqual([]);
+    await caller.apiKey.update({ tenantId, keyId, name: key.name });
+    await caller.settings.update({ tenantId, timeZone: "Asia/Shanghai" });
+    expect(await count()).toBe(before);
+    // A real change is still one entry with only what changed.
+    await caller.apiKey.update({ tenantId, keyId, name: `${key.name}-renamed` });
+    await caller.settings.update({ tenantId, timeZone: "UTC", monthlyBudgetUsd: null });
+    const rows = await db.auditLog.findMany({ where: { tenantId }, orderBy: { createdAt: "desc" }, take: 2 });
+    expect(rows.map((r) => [r.action, r.details])).toEqual([
+      ["tenant.settings", { changes: { timeZone: { from: "Asia/Shanghai", to: "UTC" } } }],
+      ["apiKey.update", { changes: { name: { from: key.name, to: `${key.name}-renamed` } } }],
+    ]);
+    // The audit page gets the details as JSON (put in words there) and the targets by name.
+    const log = await caller.audit.list({ tenantId, pageSize: 2 });
+    expect(log.entries.map((e) => [e.action, e.targetName, e.details])).toEqual(rows.map((r) => [r.action, expect.any(String), r.details]));
+    expect(log.entries[1]!.targetName).toBe(`${key.name}-renamed`);
+  });
+
   it("clears a limit with null and leaves absent fields unchanged", async () => {
     await callerFor(owner).apiKey.updateLimits({ tenantId, keyId, totalCostUsd: null });
     const k = await db.apiKey.findUniqueOrThrow({ where: { id: keyId } });

@@ -81,9 +81,10 @@ describe("POST /api/lookup", () => {
     expect(unknown.apiId).toBeNull();
     expect({ ...revoked, asOf: "" }).toEqual({ ...unknown, asOf: "" });
     expect(revoked.limits).toEqual([]);
+    expect(revoked.found).toBe(false);
     expect(revoked.attribution).toBeNull();
     expect(Object.keys(revoked).sort()).toEqual(
-      ["apiId", "asOf", "attribution", "expiresAt", "limits", "models", "thisMonth", "timeZone", "today", "totals"].sort(),
+      ["apiId", "asOf", "attribution", "expiresAt", "found", "limits", "models", "thisMonth", "timeZone", "today", "totals"].sort(),
     );
   });
 

@@ -5,6 +5,7 @@ import { GET } from "~/app/api/lookup/route";
 import { resetEnvCache } from "~/infra/env";
 import { db } from "~/infra/db";
 import { redis } from "~/infra/redis";
+import { createTenantWithKey } from "../helpers/fixtures-db";
 
 function get(query: string, ip: string): Promise<Response> {
   return GET(new Request(`http://localhost/api/lookup${query}`, { headers: { "x-forwarded-for": ip } }));
@@ -38,6 +39,27 @@ describe("GET /api/lookup", () => {
     expect(body.apiId).toBe(id);
     expect(body.models).toEqual([]);
     expect(body.totals).toMatchObject({ requests: 0, costMicros: 0, costUsd: "0.000000" });
+    expect(body).toMatchObject({ found: false, limits: [], expiresAt: null });
+  });
+
+  it("answers a revoked API ID exactly like an unknown one (found: false); a live key is found", async () => {
+    const { key } = await createTenantWithKey("lookup-revoked");
+    await db.apiKey.update({
+      where: { id: key.id },
+      data: { dailyCostMicros: 5_000_000n, expiresAt: new Date("2031-01-01T00:00:00Z") },
+    });
+    const live = await get(`?id=${key.id}`, "198.51.100.3");
+    expect(((await live.json()) as { found: boolean }).found).toBe(true);
+    await db.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+    const unknownId = randomUUID();
+    const [revoked, unknown] = await Promise.all([get(`?id=${key.id}`, "198.51.100.4"), get(`?id=${unknownId}`, "198.51.100.5")]);
+    expect([revoked.status, [...revoked.headers.keys()]]).toEqual([unknown.status, [...unknown.headers.keys()]]);
+    const normalized = async (res: Response, id: string) => {
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body.apiId).toBe(id);
+      return JSON.stringify({ ...body, apiId: "", asOf: "" });
+    };
+    expect(await normalized(revoked, key.id)).toBe(await normalized(unknown, unknownId));
   });
 
   it("limits each client IP per minute and says when to retry", async () => {

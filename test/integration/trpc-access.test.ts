@@ -13,7 +13,7 @@ import { hashInvitationToken } from "~/server/api/routers/invitation";
 import { createTRPCContext, ROLE_RANK } from "~/server/api/trpc";
 import { db } from "~/infra/db";
 import { redis } from "~/infra/redis";
-import { decryptCredential } from "~/relay/credentials";
+import { decryptCredential, encryptCredential } from "~/relay/credentials";
 
 interface Actor {
   id: string;
@@ -79,6 +79,7 @@ async function createInvitation(tenantId: string, over: { role?: MemberRole; exp
       tenantId,
       role: over.role ?? "VIEWER",
       tokenHash: hashInvitationToken(token),
+      tokenEnc: encryptCredential(token),
       expiresAt: over.expiresAt ?? new Date(Date.now() + 86_400_000),
       // An invitation is as good as its creator's current right to grant it: tenantA's owner by default.
       createdById: over.createdById ?? world.members.OWNER.id,
@@ -135,6 +136,14 @@ const ACCESS_RULES: Record<string, Rule> = {
     input: async (w) => ({ tenantId: w.tenantA, invitationId: (await createInvitation(w.tenantA)).id }),
   },
   "invitation.accept": {
+    access: { kind: "signedIn" },
+    input: async (w) => ({ token: (await createInvitation(w.tenantA)).token }),
+  },
+  "invitation.copyLink": {
+    access: { kind: "tenant", minRole: "ADMIN" },
+    input: async (w) => ({ tenantId: w.tenantA, invitationId: (await createInvitation(w.tenantA)).id }),
+  },
+  "invitation.preview": {
     access: { kind: "signedIn" },
     input: async (w) => ({ token: (await createInvitation(w.tenantA)).token }),
   },
@@ -687,6 +696,89 @@ describe("invitations and owners under change", () => {
     expect(await accept(ownerInvite.token)()).toBe("NOT_FOUND");
     expect(await accept(adminInvite.token)()).toBe("OK");
     expect(await db.membership.count({ where: { tenantId, role: "OWNER" } })).toBe(1);
+  });
+
+  it("the invitation page's preview: tenant, role, inviter and expiry; one answer for unknown, used, expired and withdrawn tokens", async () => {
+    const { tenantId, users } = await freshTenant(["OWNER", "ADMIN"]);
+    const [, admin] = users as [Actor, Actor];
+    await db.user.update({ where: { id: admin.id }, data: { name: "Ada" } });
+    const invitee = callerFor(await createUser("preview"));
+    const invite = await callerFor(admin).invitation.create({ tenantId, role: "MEMBER" });
+    expect(await invitee.invitation.preview({ token: invite.token })).toEqual({
+      status: "valid",
+      tenantName: "race",
+      role: "MEMBER",
+      inviter: `Ada (${admin.email})`,
+      expiresAt: invite.expiresAt,
+      email: null,
+      currentRole: null,
+    });
+    const used = await callerFor(admin).invitation.create({ tenantId, role: "VIEWER" });
+    await callerFor(await createUser("first")).invitation.accept({ token: used.token });
+    const expired = await createInvitation(tenantId, { expiresAt: new Date(Date.now() - 1000), createdById: admin.id });
+    const withdrawn = await callerFor(admin).invitation.create({ tenantId, role: "VIEWER" });
+    await callerFor(admin).invitation.revoke({ tenantId, invitationId: withdrawn.id });
+    for (const token of [used.token, expired.token, withdrawn.token, "x".repeat(40), "short", "y".repeat(600).slice(0, 500)]) {
+      expect(await invitee.invitation.preview({ token }), token).toEqual({ status: "invalid" });
+    }
+  });
+
+  it("an invitation bound to an email: set on create (any case), only that user (any case) may accept", async () => {
+    const { tenantId, users } = await freshTenant(["OWNER"]);
+    const [owner] = users as [Actor];
+    const email = `Bound-${randomUUID()}@Example.com`;
+    const invite = await callerFor(owner).invitation.create({ tenantId, role: "MEMBER", email: `  ${email} ` });
+    expect(invite.email).toBe(email.toLowerCase());
+    expect(await errorCodeOf(callerFor(owner).invitation.create({ tenantId, role: "MEMBER", email: "not-an-email" }))).toBe("BAD_REQUEST");
+    const stranger = callerFor(await createUser("stranger"));
+    expect(await stranger.invitation.preview({ token: invite.token })).toEqual({ status: "otherEmail" });
+    expect(await errorCodeOf(stranger.invitation.accept({ token: invite.token }))).toBe("FORBIDDEN");
+    // The user signed up with the address in another case (sign-up lower-cases it; the session may not).
+    const bound = await db.user.create({ data: { email: email.toLowerCase(), passwordHash: "x" }, select: { id: true, email: true } });
+    const boundCaller = callerFor({ id: bound.id, email: email.toUpperCase() });
+    expect((await boundCaller.invitation.preview({ token: invite.token })).status).toBe("valid");
+    expect(await boundCaller.invitation.accept({ token: invite.token })).toEqual({ tenantId, role: "MEMBER" });
+  });
+
+  it("a pending invitation's link can be copied again (token stored encrypted, never in clear); only owners copy owner invitations; every step audited", async () => {
+    const { tenantId, users } = await freshTenant(["OWNER", "ADMIN"]);
+    const [owner, admin] = users as [Actor, Actor];
+    const member = await callerFor(admin).invitation.create({ tenantId, role: "MEMBER", email: "copy@example.com" });
+    const ownerInvite = await callerFor(owner).invitation.create({ tenantId, role: "OWNER" });
+    const stored = await db.invitation.findUniqueOrThrow({ where: { id: member.id } });
+    expect(JSON.stringify(stored)).not.toContain(member.token);
+    expect(stored.tokenEnc && decryptCredential(stored.tokenEnc)).toBe(member.token);
+
+    expect(await callerFor(admin).invitation.copyLink({ tenantId, invitationId: member.id })).toEqual({ id: member.id, token: member.token });
+    expect(await errorCodeOf(callerFor(admin).invitation.copyLink({ tenantId, invitationId: ownerInvite.id }))).toBe("FORBIDDEN");
+    expect((await callerFor(owner).invitation.copyLink({ tenantId, invitationId: ownerInvite.id })).token).toBe(ownerInvite.token);
+    const listed = await callerFor(admin).invitation.list({ tenantId });
+    expect(Object.fromEntries(listed.map((i) => [i.id, [i.link, i.email, i.invitedBy]]))).toEqual({
+      [member.id]: ["available", "copy@example.com", admin.email],
+      [ownerInvite.id]: ["notYours", null, owner.email],
+    });
+    // Another tenant's admin cannot copy it through their own tenant.
+    const other = await freshTenant(["ADMIN"]);
+    expect(await errorCodeOf(callerFor(other.users[0]!).invitation.copyLink({ tenantId: other.tenantId, invitationId: member.id }))).toBe("NOT_FOUND");
+
+    const accepter = await db.user.create({ data: { email: "copy@example.com".replace("copy", `copy-${randomUUID()}`), passwordHash: "x" }, select: { id: true, email: true } });
+    await db.invitation.update({ where: { id: member.id }, data: { email: accepter.email } });
+    await callerFor(accepter).invitation.accept({ token: member.token });
+    expect(await errorCodeOf(callerFor(admin).invitation.copyLink({ tenantId, invitationId: member.id }))).toBe("NOT_FOUND");
+    await callerFor(owner).invitation.revoke({ tenantId, invitationId: ownerInvite.id });
+
+    const audit = await db.auditLog.findMany({ where: { tenantId, action: { startsWith: "invitation." } }, orderBy: { createdAt: "asc" } });
+    expect(audit.map((a) => [a.action, a.target, a.actorId])).toEqual([
+      ["invitation.create", member.id, admin.id],
+      ["invitation.create", ownerInvite.id, owner.id],
+      ["invitation.copy", member.id, admin.id],
+      ["invitation.copy", ownerInvite.id, owner.id],
+      ["invitation.accept", member.id, accepter.id],
+      ["invitation.revoke", ownerInvite.id, owner.id],
+    ]);
+    expect(audit[0]!.details).toMatchObject({ role: "MEMBER", email: "copy@example.com" });
+    expect(JSON.stringify(audit)).not.toContain(member.token);
+    expect(JSON.stringify(audit)).not.toContain(ownerInvite.token);
   });
 
   it.each([1, 2, 3, 4, 5])("two owners demoting each other at the same moment leave one owner (round %i)", async () => {

@@ -8,6 +8,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { KEY_LIMITS, LIMIT_COLUMNS, LimitArgError, keyLimitsInputSchema, parseKeyLimitArgs, toKeyLimits, type LimitKind } from "~/keys";
 import type { KeyLimits } from "~/ledger";
+import { en } from "~/i18n/en";
+import { zhCN } from "~/i18n/zh-CN";
 
 /** Every KeyLimits field (a Record, so the compiler insists on all of them). */
 const KEY_LIMITS_FIELDS: Record<keyof KeyLimits, true> = {
@@ -119,5 +121,31 @@ describe("the portal and the CLI take the same values", () => {
     expect(
       parseKeyLimitArgs({ "daily-usd": "2.5", "rate-max-tokens": "100", "rate-window-minutes": "5", "expires-at": "none", "allowed-models": "a,b,a" }),
     ).toEqual({ dailyCostMicros: 2_500_000n, rateMaxTokens: 100n, rateWindowMinutes: 5, expiresAt: null, allowedModels: ["a", "b"] });
+  });
+});
+
+describe("help text and bounds from the definition", () => {
+  const enDict = en as Record<string, string>;
+  const zhDict = zhCN as Record<string, string>;
+
+  it.each(LIMIT_COLUMNS)("%s has help text in both dictionaries; bounded limits say their maximum", (column) => {
+    const d = KEY_LIMITS[column];
+    expect(enDict[d.help], d.help).toBeTruthy();
+    expect(zhDict[d.help], d.help).toBeTruthy();
+    expect(zhDict[d.help]).not.toBe(enDict[d.help]);
+    if (["count", "bigCount", "usd", "models"].includes(d.kind)) {
+      expect(enDict[d.help]).toContain("{max}");
+      expect(zhDict[d.help]).toContain("{max}");
+    }
+  });
+
+  it.each(LIMIT_COLUMNS.filter((c) => KEY_LIMITS[c].kind === "usd"))("%s: the maximum is accepted; past it the message says the maximum", (column) => {
+    const d = KEY_LIMITS[column];
+    expect(d.max).toBe(1_000_000_000_000_000);
+    expect(portalAccepts(column, "1000000000")).toBe(true);
+    const refused = keyLimitsInputSchema.safeParse({ [d.input]: "1000000000.000001" });
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]?.message).toBe("At most $1000000000");
+    expect(() => parseKeyLimitArgs({ [d.flag!]: "1000000001" })).toThrow(`--${d.flag}: At most $1000000000`);
   });
 });

@@ -55,7 +55,7 @@ export default async function LookupPage({ searchParams }: { searchParams: Promi
       </div>
       <LookupForm defaultId={rawId?.trim()} />
       {outcome.kind === "error" ? <FormError message={outcome.message} /> : null}
-      {outcome.kind === "found" ? <LiveRefresh /> : null}
+      {outcome.kind === "found" && outcome.lookup.found ? <LiveRefresh /> : null}
       {outcome.kind === "found" ? <LookupResult lookup={outcome.lookup} /> : null}
     </PageContainer>
   );

@@ -3,8 +3,9 @@
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { useFormat, useT } from "~/i18n/client";
-import { KEY_LIMITS, LIMIT_COLUMNS, limitDefinition, type LimitColumn, type LimitGroup } from "~/keys/limits";
-import { isUsdAmount, microsToUsdInput } from "~/lib/money";
+import { KEY_LIMITS, LIMIT_COLUMNS, limitDefinition, type LimitColumn, type LimitDefinition, type LimitGroup } from "~/keys/limits";
+import type { Formatters } from "~/i18n";
+import { isUsdAmount, microsToUsdInput, parseUsdToMicros } from "~/lib/money";
 import type { RouterInputs } from "~/trpc/types";
 import { useTRPC } from "~/trpc/react";
 import { Button } from "../ui/button";
@@ -31,6 +32,23 @@ const str = (v: number | null) => (v === null ? "" : String(v));
 const usd = (v: number | null) => (v === null ? "" : microsToUsdInput(v));
 
 type Errors = Partial<Record<string, string>>;
+
+/** A bound of the limit in its unit: "$1,000,000,000", "1,440". */
+function boundText(d: LimitDefinition, value: number, f: Formatters): string {
+  return d.kind === "usd" ? f.cost(value, 0) : f.count(value);
+}
+
+/** Error and help text ids an input is described by. */
+const describedBy = (id: string, error: string | undefined, hint: string | undefined) =>
+  [error ? `${id}-error` : null, hint ? `${id}-hint` : null].filter(Boolean).join(" ") || undefined;
+
+function Hint({ id, text }: { id: string; text?: string }) {
+  return text ? (
+    <p id={`${id}-hint`} className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
+      {text}
+    </p>
+  ) : null;
+}
 
 function LimitField({
   id,
@@ -64,7 +82,7 @@ function LimitField({
           id={id}
           autoComplete="off"
           aria-invalid={error ? true : undefined}
-          aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
+          aria-describedby={describedBy(id, error, hint)}
           placeholder={input.placeholder ?? t("limits.noLimit")}
           className={cn(inputClass, "w-full min-w-0", error && "ring-red-400 dark:ring-red-700")}
           name={input.name}
@@ -74,24 +92,25 @@ function LimitField({
         {suffix ? <span className="shrink-0 text-sm text-zinc-500 dark:text-zinc-400">{suffix}</span> : null}
       </div>
       <LiveMessage urgent id={`${id}-error`} message={error} className="mt-1 text-xs text-red-600 dark:text-red-400" />
-      {!error && hint ? (
-        <p id={`${id}-hint`} className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
-          {hint}
-        </p>
-      ) : null}
+      <Hint id={id} text={hint} />
     </div>
   );
 }
 
-/** A label above a date input or select, with the field's error under it. */
-function LabelledControl({ id, label, error, children }: { id: string; label: string; error?: string; children: ReactNode }) {
+/** A label above a date input or select, with the field's error and help text under it. */
+function LabelledControl({ id, label, error, hint, children }: { id: string; label: string; error?: string; hint?: string; children: ReactNode }) {
   return (
     <div>
       <label htmlFor={id} className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
         {label}
       </label>
       {children}
-      {error ? <p className="mt-1 text-xs text-red-600">{error}</p> : null}
+      {error ? (
+        <p id={`${id}-error`} className="mt-1 text-xs text-red-600 dark:text-red-400">
+          {error}
+        </p>
+      ) : null}
+      <Hint id={id} text={hint} />
     </div>
   );
 }
@@ -129,7 +148,8 @@ export function KeyLimitUse({ tenantId, keyId }: { tenantId: string; keyId: stri
 
 export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: string }) {
   const t = useT();
-  const { locale } = useFormat();
+  const f = useFormat();
+  const { locale } = f;
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { data: key } = useSuspenseQuery(trpc.apiKey.get.queryOptions({ tenantId, keyId }));
@@ -152,6 +172,9 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
   const serverErrors = update.error?.data?.zodError?.fieldErrors ?? {};
   const errorOf = (name: string) => clientErrors[name] ?? serverErrors[name]?.[0];
   const readOnly = !key.canManage;
+  /** The limit's help text: what counts, when it resets, its bounds (from KEY_LIMITS). */
+  const helpOf = (d: LimitDefinition) => t(d.help, { min: boundText(d, d.min, f), max: boundText(d, d.max, f) });
+  const tooLarge = (d: LimitDefinition) => t("limits.error.atMost", { max: boundText(d, d.max, f) });
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -159,8 +182,8 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
     if (update.isPending) return;
     const form = e.currentTarget;
     setSaved(false);
-    const f = new FormData(e.currentTarget);
-    const text = (name: string) => String(f.get(name) ?? "").trim();
+    const data = new FormData(e.currentTarget);
+    const text = (name: string) => String(data.get(name) ?? "").trim();
     const errors: Errors = {};
     const values: Record<string, unknown> = {};
     for (const column of LIMIT_COLUMNS) {
@@ -170,11 +193,14 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
         case "count":
         case "bigCount":
           if (v !== "" && !/^\d+$/.test(v)) errors[d.input] = t("limits.error.wholeNumber");
+          else if (v !== "" && Number(v) > d.max) errors[d.input] = tooLarge(d);
+          else if (v !== "" && Number(v) < d.min) errors[d.input] = t("limits.error.atLeast", { min: boundText(d, d.min, f) });
           values[d.input] = v === "" || errors[d.input] ? null : Number(v);
           break;
         case "usd": {
           const dollars = v.replace(/^\$/, "");
           if (dollars !== "" && !isUsdAmount(dollars)) errors[d.input] = t("limits.error.dollars");
+          else if (dollars !== "" && parseUsdToMicros(dollars) > BigInt(d.max)) errors[d.input] = tooLarge(d);
           values[d.input] = dollars === "" ? null : dollars;
           break;
         }
@@ -206,7 +232,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
       requestAnimationFrame(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
       return;
     }
-    update.mutate({ tenantId, keyId, active: f.get("active") === "on", ...values } as RouterInputs["apiKey"]["updateLimits"]);
+    update.mutate({ tenantId, keyId, active: data.get("active") === "on", ...values } as RouterInputs["apiKey"]["updateLimits"]);
   }
 
   /** One limit's control, by kind (the weekly reset day and hour share one control). */
@@ -224,6 +250,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
             id={id}
             name={d.input}
             label={t(d.label)}
+            hint={helpOf(d)}
             prefix={d.kind === "usd" ? "$" : undefined}
             suffix={d.suffix ? t(d.suffix) : undefined}
             placeholder={d.placeholder ? t(d.placeholder) : undefined}
@@ -234,23 +261,25 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
         );
       case "date":
         return (
-          <LabelledControl key={column} id={id} label={t(d.label)} error={errorOf(d.input)}>
+          <LabelledControl key={column} id={id} label={t(d.label)} error={errorOf(d.input)} hint={helpOf(d)}>
             <input
               id={id}
               name={d.input}
               type="datetime-local"
               defaultValue={toLocalInput(value as Date | null)}
               aria-invalid={errorOf(d.input) ? true : undefined}
+              aria-describedby={describedBy(id, errorOf(d.input), helpOf(d))}
               className={cn(inputClass, "mt-1.5 w-full")}
             />
           </LabelledControl>
         );
       case "upstream":
         return (
-          <LabelledControl key={column} id={id} label={t(d.label)} error={errorOf(d.input)}>
+          <LabelledControl key={column} id={id} label={t(d.label)} error={errorOf(d.input)} hint={helpOf(d)}>
             <select
               id={id}
               name={d.input}
+              aria-describedby={describedBy(id, errorOf(d.input), helpOf(d))}
               defaultValue={l.upstreamId ?? ""}
               key={`${l.upstreamId}-${upstreams.data?.length ?? 0}`}
               disabled={!key.canBindUpstream}
@@ -277,13 +306,16 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
               name={d.input}
               defaultValue={l.allowedModels.join(", ")}
               placeholder={t("limits.allowedModelsPlaceholder")}
-              aria-describedby={`${id}-hint`}
+              aria-describedby={describedBy(id, errorOf(d.input), helpOf(d))}
               aria-invalid={errorOf(d.input) ? true : undefined}
               className={cn(inputClass, "mt-1.5 w-full font-mono")}
             />
-            <p id={`${id}-hint`} className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
-              {errorOf(d.input) ?? t("limits.allowedModelsHint")}
-            </p>
+            {errorOf(d.input) ? (
+              <p id={`${id}-error`} className="mt-1 text-xs text-red-600 dark:text-red-400">
+                {errorOf(d.input)}
+              </p>
+            ) : null}
+            <Hint id={id} text={helpOf(d)} />
           </div>
         );
       case "choice":
@@ -298,6 +330,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
                 name={d.input}
                 aria-labelledby="weekly-reset-label"
                 aria-label={t(d.label)}
+                aria-describedby="weekly-reset-hint"
                 defaultValue={String(l.weeklyResetDay)}
                 className={cn(inputClass, "min-w-0 flex-1")}
               >
@@ -310,6 +343,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
               <select
                 name={KEY_LIMITS.weeklyResetHour.input}
                 aria-label={t(KEY_LIMITS.weeklyResetHour.label)}
+                aria-describedby="weekly-reset-hint"
                 defaultValue={String(l.weeklyResetHour)}
                 className={cn(inputClass, "w-24")}
               >
@@ -320,6 +354,7 @@ export function LimitsEditor({ tenantId, keyId }: { tenantId: string; keyId: str
                 ))}
               </select>
             </div>
+            <Hint id="weekly-reset" text={helpOf(d)} />
           </div>
         );
     }

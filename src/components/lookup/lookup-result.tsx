@@ -1,6 +1,7 @@
 import type { RouterOutputs } from "~/trpc/types";
 import { StatCard } from "../dashboard/stat-card";
 import { getT } from "~/i18n/server";
+import { Card, CardHeader } from "../ui/card";
 import { LookupDetails } from "./lookup-details";
 
 /** What the lookup shows for one key, as the lookup.byApiId procedure answers it. */
@@ -8,6 +9,17 @@ type KeyLookup = RouterOutputs["lookup"]["byApiId"];
 
 export async function LookupResult({ lookup }: { lookup: KeyLookup }) {
   const { t: tr, f } = await getT();
+  // Unknown and revoked IDs: one text, nothing of the key (no "No limits", no "Expires never").
+  if (!lookup.found) {
+    return (
+      <div data-testid="lookup-no-data">
+        <Card>
+          <CardHeader title={tr("lookup.noData.title")} description={tr("lookup.noData.description")} />
+          <p className="break-all font-mono text-xs text-zinc-600 dark:text-zinc-400">{lookup.apiId}</p>
+        </Card>
+      </div>
+    );
+  }
   const formatCount = f.count;
   const formatCost = f.cost;
   const t = lookup.totals;

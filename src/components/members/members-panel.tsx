@@ -51,6 +51,7 @@ function InviteForm({ tenantId, isOwner }: { tenantId: string; isOwner: boolean 
   const queryClient = useQueryClient();
   const t = useT();
   const [role, setRole] = useState<MemberRole>("MEMBER");
+  const [email, setEmail] = useState("");
   const [origin, setOrigin] = useState("");
   useEffect(() => setOrigin(window.location.origin), []);
   const create = useMutation(
@@ -59,6 +60,7 @@ function InviteForm({ tenantId, isOwner }: { tenantId: string; isOwner: boolean 
     }),
   );
   const link = create.data ? `${origin}/invite/${create.data.token}` : null;
+  const emailError = create.error?.data?.zodError?.fieldErrors.email?.[0];
   return (
     <div className="space-y-3 rounded-xl bg-zinc-50 p-4 dark:bg-zinc-950/50">
       <div className="flex flex-wrap items-end gap-2">
@@ -70,20 +72,49 @@ function InviteForm({ tenantId, isOwner }: { tenantId: string; isOwner: boolean 
             <RoleSelect id="invite-role" value={role} onChange={setRole} allowOwner={isOwner} />
           </div>
         </div>
-        <Button onClick={() => create.mutate({ tenantId, role })} disabled={create.isPending}>
+        <div className="min-w-0 flex-1 basis-56">
+          <label htmlFor="invite-email" className="block text-sm font-medium text-zinc-700 dark:text-zinc-300">
+            {t("members.inviteEmail")}
+          </label>
+          <input
+            id="invite-email"
+            type="email"
+            autoComplete="off"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            aria-invalid={emailError ? true : undefined}
+            aria-describedby={emailError ? "invite-email-error" : undefined}
+            className={cn(inputClass, "mt-1.5 w-full")}
+          />
+        </div>
+        <Button onClick={() => create.mutate({ tenantId, role, ...(email.trim() ? { email: email.trim() } : {}) })} disabled={create.isPending}>
           {t("members.createInvite")}
         </Button>
       </div>
       <p className="text-xs text-zinc-500 dark:text-zinc-400">{t("members.inviteHelp")} {t("members.roleHelp")}</p>
-      <FormError message={create.error?.message} />
-      {link ? (
-        <div className="flex items-center gap-2">
-          <code data-testid="invite-link" className="min-w-0 flex-1 truncate rounded-lg bg-white px-3 py-2 font-mono text-xs ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800">
-            {link}
-          </code>
-          <CopyButton text={link} />
-        </div>
-      ) : null}
+      {emailError ? (
+        <p id="invite-email-error" className="text-xs text-red-600 dark:text-red-400">
+          {emailError}
+        </p>
+      ) : (
+        <FormError message={create.error?.message} />
+      )}
+      {link ? <InviteLink link={link} testId="invite-link" /> : null}
+    </div>
+  );
+}
+
+/** An invitation link with its Copy button. */
+function InviteLink({ link, testId }: { link: string; testId: string }) {
+  return (
+    <div className="flex items-center gap-2">
+      <code
+        data-testid={testId}
+        className="min-w-0 flex-1 truncate rounded-lg bg-white px-3 py-2 font-mono text-xs ring-1 ring-zinc-200 dark:bg-zinc-900 dark:ring-zinc-800"
+      >
+        {link}
+      </code>
+      <CopyButton text={link} />
     </div>
   );
 }
@@ -99,19 +130,49 @@ function PendingInvitations({ tenantId }: { tenantId: string }) {
       onSuccess: () => queryClient.invalidateQueries(trpc.invitation.list.queryFilter({ tenantId })),
     }),
   );
+  const copyLink = useMutation(trpc.invitation.copyLink.mutationOptions());
+  /** Links shown again, by invitation id (fetched on request: each showing is audited). */
+  const [links, setLinks] = useState<Record<string, string>>({});
+  const [origin, setOrigin] = useState("");
+  useEffect(() => setOrigin(window.location.origin), []);
   if (!invitations.data?.length) return null;
   return (
     <div>
       <h3 className="text-sm font-medium text-zinc-700 dark:text-zinc-300">{t("members.pending")}</h3>
-      <ul className="mt-2 divide-y divide-zinc-100 text-sm dark:divide-zinc-800">
+      <FormError message={copyLink.error?.message ?? revoke.error?.message} />
+      <ul className="mt-2 divide-y divide-zinc-100 text-sm dark:divide-zinc-800" data-testid="pending-invitations">
         {invitations.data.map((inv) => (
-          <li key={inv.id} className="flex items-center justify-between gap-3 py-2">
-            <span>
-              {t("members.expires", { role: t(`role.${inv.role}`), date: f.dateTime(inv.expiresAt) })}
-            </span>
-            <Button variant="ghost" onClick={() => revoke.mutate({ tenantId, invitationId: inv.id })}>
-              {t("members.withdraw")}
-            </Button>
+          <li key={inv.id} className="space-y-2 py-2" data-invitation-id={inv.id}>
+            <div className="flex flex-wrap items-center justify-between gap-x-3 gap-y-1">
+              <span className="min-w-0 break-words">
+                {t("members.expires", { role: t(`role.${inv.role}`), date: f.dateTime(inv.expiresAt) })}
+                {inv.email ? <> · {t("members.pendingFor", { email: inv.email })}</> : null}
+                {inv.invitedBy ? (
+                  <span className="block text-xs text-zinc-500 dark:text-zinc-400">{t("members.invitedBy", { name: inv.invitedBy })}</span>
+                ) : null}
+              </span>
+              <span className="flex flex-wrap gap-2">
+                {inv.link === "available" && !links[inv.id] ? (
+                  <Button
+                    variant="secondary"
+                    disabled={copyLink.isPending}
+                    onClick={() =>
+                      copyLink.mutate(
+                        { tenantId, invitationId: inv.id },
+                        { onSuccess: ({ token }) => setLinks((shown) => ({ ...shown, [inv.id]: `${origin}/invite/${token}` })) },
+                      )
+                    }
+                  >
+                    {t("members.showLink")}
+                  </Button>
+                ) : null}
+                <Button variant="ghost" onClick={() => revoke.mutate({ tenantId, invitationId: inv.id })}>
+                  {t("members.withdraw")}
+                </Button>
+              </span>
+            </div>
+            {links[inv.id] ? <InviteLink link={links[inv.id]!} testId="pending-invite-link" /> : null}
+            {inv.link === "notKept" ? <p className="text-xs text-zinc-500 dark:text-zinc-400">{t("members.linkNotKept")}</p> : null}
           </li>
         ))}
       </ul>

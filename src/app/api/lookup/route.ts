@@ -6,6 +6,7 @@
  * 200 application/json:
  * {
  *   "apiId": "123e4567-e89b-12d3-a456-426614174000",   // POST: null when the key is unknown or revoked
+ *   "found": true,                                // false when the key is unknown or revoked (alike)
  *   "asOf": "2026-11-23T10:00:00.000Z",          // when the numbers were read
  *   "timeZone": "UTC",                            // the tenant's zone: days, weeks, months are counted in it
  *   "expiresAt": "2026-12-31T00:00:00.000Z",      // or null; the earlier of the fixed date and N days after first use
@@ -32,8 +33,8 @@
  *  "firstSeenAt", "lastSeenAt"}], "sessions": [{"sessionId", "endUserId", "firstSeenAt", "lastSeenAt",
  *  "durationMs", "requests", …, "costUsd"}]} over the last 30 UTC days (50 most recent sessions), or
  *  null for an unknown key; body fields "endUserId" / "sessionId" narrow both lists.
- * An unknown or revoked ID returns the same shape with zeros, empty "models" and "limits", and
- * "expiresAt": null. 400 {"error": "..."} when id is not a UUID (or key not a Metergate key);
+ * An unknown or revoked ID returns the same shape with "found": false, zeros, empty "models" and
+ * "limits", and "expiresAt": null. 400 {"error": "..."} when id is not a UUID (or key not a Metergate key);
  * 429 {"error": "..."} with Retry-After when the per-IP limit (LOOKUP_RATE_LIMIT_PER_MINUTE, shared
  * by GET, POST and the page) is exceeded.
  */

@@ -1,7 +1,7 @@
 /**
- * Public self-lookup by API ID (or by the key itself, hashed here and never logged). An unknown,
- * malformed-but-valid-UUID or revoked ID gets the same shape as a live one with no data, so IDs
- * cannot be probed.
+ * Public self-lookup by API ID (or by the key itself, hashed here and never logged). An unknown or
+ * revoked ID gets the same answer (`found: false`, no data, after the same one query), so the two
+ * cannot be told apart.
  */
 import { z } from "zod";
 import { dayPeriod, limitStatus, monthPeriod, usageRows, type LimitStatus } from "~/ledger";
@@ -28,6 +28,8 @@ export interface PeriodUsage {
 
 export interface KeyLookup {
   apiId: string;
+  /** False for an unknown or a revoked ID alike: there is no data to show for it. */
+  found: boolean;
   /** All-time totals of the key. */
   totals: UsageTotals;
   /** All-time usage per model, by cost descending. */
@@ -54,6 +56,7 @@ export function emptyLookup(apiId: string, now: Date = new Date()): KeyLookup {
   const empty = (from: number): PeriodUsage => ({ from: new Date(from).toISOString(), totals: emptyTotals(), models: [] });
   return {
     apiId,
+    found: false,
     totals: emptyTotals(),
     models: [],
     today: empty(dayPeriod(now.getTime()).startMs),
@@ -80,6 +83,7 @@ export async function lookupKeyUsage(apiId: string, now: Date = new Date()): Pro
   const expiry = keyExpiresAt(key);
   return {
     ...empty,
+    found: true,
     totals: sumTotals(rows),
     models: byModel(rows),
     today: periodUsage(new Date(dayPeriod(now.getTime(), timeZone).startMs), rows),

@@ -14,6 +14,8 @@ interface PeriodJson {
 export interface KeyLookupJson {
   /** null only in POST answers for a key that is unknown or revoked. */
   apiId: string | null;
+  /** false for an unknown or revoked key (the rest is then zeros and empty lists). */
+  found: boolean;
   asOf: string;
   timeZone: string;
   expiresAt: string | null;
@@ -68,6 +70,7 @@ function periodJson(p: PeriodUsage): PeriodJson {
 export function toLookupJson(lookup: KeyLookup): KeyLookupJson {
   return {
     apiId: lookup.apiId,
+    found: lookup.found,
     asOf: lookup.asOf,
     timeZone: lookup.timeZone,
     expiresAt: lookup.expiresAt,

@@ -13,6 +13,7 @@ import { hasRole } from "~/server/api/trpc";
 import { requireSession } from "~/server/auth/require";
 import { serverCaller } from "~/trpc/server";
 import { TableScroller } from "~/components/ui/table-scroller";
+import { auditActionLabel, auditActorText, auditDetailLines } from "~/components/audit/audit-text";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("audit.title") };
@@ -67,7 +68,7 @@ export default async function AuditPage({
                   <option value="">{t("audit.allActions")}</option>
                   {log.actions.map((a) => (
                     <option key={a} value={a}>
-                      {a}
+                      {auditActionLabel(a, t)}
                     </option>
                   ))}
                 </select>
@@ -82,7 +83,7 @@ export default async function AuditPage({
           <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("audit.empty")}</p>
         ) : (
           <TableScroller label={t("audit.title")} sticky="first">
-            <table className="w-full min-w-[640px] text-sm" data-testid="audit-table">
+            <table className="w-full min-w-[760px] text-sm" data-testid="audit-table">
               <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
                 <tr>
                   <th scope="col" className={th + " pl-5"}>{t("audit.when")}</th>
@@ -93,21 +94,39 @@ export default async function AuditPage({
                 </tr>
               </thead>
               <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-                {log.entries.map((e) => (
-                  <tr key={e.id} data-action={e.action}>
-                    <td className={td + " whitespace-nowrap pl-5 tabular-nums"}>{f.dateTime(e.createdAt)}</td>
-                    <td className={td}>{e.actorEmail ?? (e.actorId ? e.actorId : t("audit.system"))}</td>
-                    <td className={td}>
-                      <code className="rounded bg-zinc-100 px-1.5 py-0.5 text-xs dark:bg-zinc-800">{e.action}</code>
-                    </td>
-                    <td className={td + " max-w-[14rem] truncate font-mono text-xs"} title={e.target ?? undefined}>
-                      {e.target ?? "—"}
-                    </td>
-                    <td className={td + " max-w-[20rem] break-all pr-5 font-mono text-xs text-zinc-600 dark:text-zinc-400"}>
-                      {e.details ?? "—"}
-                    </td>
-                  </tr>
-                ))}
+                {log.entries.map((e) => {
+                  const lines = auditDetailLines(e.action, e.details, t, f);
+                  return (
+                    <tr key={e.id} data-action={e.action}>
+                      <td className={td + " whitespace-nowrap pl-5 tabular-nums"}>{f.dateTime(e.createdAt)}</td>
+                      <td className={td + " break-words"} data-testid="audit-actor">{auditActorText(e, t)}</td>
+                      <td className={td}>
+                        <span className="block font-medium">{auditActionLabel(e.action, t)}</span>
+                        <code className="text-xs text-zinc-500 dark:text-zinc-400">{e.action}</code>
+                      </td>
+                      <td className={td + " max-w-[14rem] break-words"} title={e.target ?? undefined}>
+                        {e.targetName ? (
+                          <span data-testid="audit-target-name">{e.targetName}</span>
+                        ) : (
+                          <span className="font-mono text-xs">{e.target ?? "—"}</span>
+                        )}
+                      </td>
+                      <td className={td + " min-w-[14rem] max-w-[24rem] pr-5 text-xs text-zinc-700 dark:text-zinc-300"} data-testid="audit-details">
+                        {lines.length ? (
+                          <ul className="space-y-0.5">
+                            {lines.map((line, i) => (
+                              <li key={i} className="break-words">
+                                {line}
+                              </li>
+                            ))}
+                          </ul>
+                        ) : (
+                          "—"
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </TableScroller>
