@@ -429,7 +429,7 @@ export const en = {
   "requestLog.col.time": "Time",
   "requestLog.col.endpoint": "Endpoint",
   "requestLog.col.inOut": "In / out",
-  "requestLog.col.inOutTitle": "Input / output tokens",
+  "requestLog.col.inOutTitle": "Input / output tokens (sorts by all tokens, cache included)",
   "requestLog.col.cache": "Cache w / r",
   "requestLog.col.cacheTitle": "Cache write 5m + 1h / cache read",
   "requestLog.col.latency": "Latency",

@@ -410,7 +410,7 @@ export const zhCN = {
   "requestLog.col.time": "时间",
   "requestLog.col.endpoint": "端点",
   "requestLog.col.inOut": "输入 / 输出",
-  "requestLog.col.inOutTitle": "输入 / 输出 token",
+  "requestLog.col.inOutTitle": "输入 / 输出 token（按全部 token 排序，含缓存）",
   "requestLog.col.cache": "缓存 写 / 读",
   "requestLog.col.cacheTitle": "缓存写入（5m + 1h）/ 缓存读取",
   "requestLog.col.latency": "延迟",

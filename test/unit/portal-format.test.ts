@@ -2,9 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { columnCostDecimals, costDecimals, exactUsd } from "~/lib/money";
 import { createFormatters, createT } from "~/i18n/messages";
-import { jsonCodec, rangeCodec, readParam, enumCodec, pageCodec } from "~/components/url-params";
+import { jsonCodec, rangeCodec, readParam, enumCodec, pageCodec, sortCodec } from "~/components/url-params";
 import { readableRequestError } from "~/components/requests/request-error";
-import { nextSort, sortCodec, sortRows } from "~/components/sortable";
+import { nextSort, sortRows } from "~/components/sortable";
 import { requestLogFilterSchema } from "~/ledger/request-log-filter";
 import { z } from "zod";
 import type { RangeInput } from "~/server/api/lib/overview";
