@@ -592,6 +592,8 @@ export const en = {
   "requestError.expired": "Refused: the key has expired",
   "requestError.revoked": "Refused: the key was revoked",
   "requestError.suspended": "Refused: the tenant is suspended",
+  "requestError.modelNotAllowed": "Refused: this key may not use the model",
+  "requestError.unpricedModel": "Refused: the model has no price, and the key or tenant has a spend limit",
   "live.every": "Updates every {seconds} s",
   "live.requestLog": "Newest first, times in UTC to the second. Refreshes every {seconds} s; a request appears once the ledger has flushed it (every {flushSeconds} s).",
   "live.lookup": "Updates every {seconds} s.",

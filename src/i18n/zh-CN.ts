@@ -572,6 +572,8 @@ export const zhCN = {
   "requestError.expired": "已拒绝：密钥已过期",
   "requestError.revoked": "已拒绝：密钥已被吊销",
   "requestError.suspended": "已拒绝：租户已被停用",
+  "requestError.modelNotAllowed": "已拒绝：此密钥不允许使用该模型",
+  "requestError.unpricedModel": "已拒绝：该模型没有价格，而密钥或租户设有支出限制",
   "live.every": "每 {seconds} 秒更新",
   "live.requestLog": "最新的在前，时间为 UTC，精确到秒。每 {seconds} 秒刷新；请求写入账本后（每 {flushSeconds} 秒）出现。",
   "live.lookup": "每 {seconds} 秒更新。",

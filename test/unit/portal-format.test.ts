@@ -4,6 +4,7 @@ import { columnCostDecimals, costDecimals, exactUsd } from "~/lib/money";
 import { createFormatters, createT } from "~/i18n/messages";
 import { jsonCodec, rangeCodec, readParam, enumCodec, pageCodec, sortCodec } from "~/components/url-params";
 import { readableRequestError } from "~/components/requests/request-error";
+import { REFUSAL_REASONS } from "~/relay/errors";
 import { nextSort, sortRows } from "~/components/sortable";
 import { requestLogFilterSchema } from "~/ledger/request-log-filter";
 import { z } from "zod";
@@ -72,6 +73,16 @@ describe("readable request errors", () => {
     expect(readableRequestError(t, "upstream 529 overloaded_error")).toBe("upstream 529 overloaded_error");
     expect(readableRequestError(t, null)).toBeNull();
     expect(readableRequestError(createT("zh-CN"), "quota: rate_requests")).toContain("窗口内请求数");
+  });
+
+  it("every refusal the relay records reads as words, in both languages", () => {
+    for (const locale of ["en", "zh-CN"] as const) {
+      const t = createT(locale);
+      for (const reason of REFUSAL_REASONS) {
+        const text = readableRequestError(t, `quota: ${reason}`);
+        expect(text, `${locale} ${reason}`).not.toMatch(/quota:|_/);
+      }
+    }
   });
 });
 
