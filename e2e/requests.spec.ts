@@ -59,12 +59,12 @@ test("a request by its x-metergate-request-id: detail, readable refusal, live vi
     await expect(timeHeader).toHaveAttribute("aria-sort", "descending");
     await expect(costHeader).not.toHaveAttribute("aria-sort", /.+/);
     expect(await order()).toEqual([refusedId, okId]);
-    await page.getByTestId("sort-cost").click();
+    await table.getByTestId("sort-cost").click();
     await expect(page).toHaveURL(/[?&]logSort=cost(&|$)/);
     await expect(costHeader).toHaveAttribute("aria-sort", "descending");
     await expect(timeHeader).not.toHaveAttribute("aria-sort", /.+/);
     await expect.poll(order).toEqual([okId, refusedId]);
-    await page.getByTestId("sort-cost").click();
+    await table.getByTestId("sort-cost").click();
     await expect(page).toHaveURL(/[?&]logSort=cost\.asc/);
     await expect(costHeader).toHaveAttribute("aria-sort", "ascending");
     await expect.poll(order).toEqual([refusedId, okId]);
@@ -73,14 +73,14 @@ test("a request by its x-metergate-request-id: detail, readable refusal, live vi
     expect(await order()).toEqual([refusedId, okId]);
     await shot(page, "requests-01b-log-sorted-by-cost");
     // The header is a button: Enter on it sorts too (status: highest first).
-    await page.getByTestId("sort-status").focus();
+    await table.getByTestId("sort-status").focus();
     await page.keyboard.press("Enter");
     await expect(page).toHaveURL(/[?&]logSort=status(&|$)/);
     await expect(table.locator("th", { has: page.getByTestId("sort-status") })).toHaveAttribute("aria-sort", "descending");
     await expect.poll(order).toEqual([refusedId, okId]);
-    await expect(page.getByTestId("sort-status")).toBeFocused();
+    await expect(table.getByTestId("sort-status")).toBeFocused();
     // Back to newest first: the parameter leaves the URL.
-    await page.getByTestId("sort-time").click();
+    await table.getByTestId("sort-time").click();
     await expect(page).not.toHaveURL(/logSort=/);
     await expect(timeHeader).toHaveAttribute("aria-sort", "descending");
   });
