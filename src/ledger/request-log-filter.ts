@@ -27,8 +27,9 @@ export const requestLogFilterSchema = z.object({
 export type RequestLogFilter = z.infer<typeof requestLogFilterSchema>;
 
 /**
- * The request log's order: a column and a direction. Ties are broken newest first (then by id), so
- * every order is total and a keyset cursor pages through it without gaps or repeats.
+ * The request log's order: a column and a direction. Ties are broken by time, then id, in the same
+ * direction (descending: newest first), so every order is total and a keyset cursor pages through
+ * it without gaps or repeats.
  */
 export const REQUEST_LOG_SORT_KEYS = ["time", "cost", "tokens", "status", "model", "latency"] as const;
 export type RequestLogSortKey = (typeof REQUEST_LOG_SORT_KEYS)[number];

@@ -231,7 +231,7 @@ describe("apiKey.requestLog", () => {
 });
 
 describe("apiKey.requestLog sorted", () => {
-  it("sorts by every column both ways, ties newest first, and pages by cursor without gaps or repeats", async () => {
+  it("sorts by every column both ways, ties by time the same way, and pages by cursor without gaps or repeats", async () => {
     const key = await db.apiKey.create({ data: { tenantId, name: "sorted", keyHash: randomUUID(), keyPrefix: "mg-s" } });
     const base = Date.UTC(2026, 1, 1, 12);
     const models = ["gpt-4o", "claude-sonnet-4-5", "claude-haiku-4-5"];
@@ -270,8 +270,8 @@ describe("apiKey.requestLog sorted", () => {
             const va = value[sortKey](a);
             const vb = value[sortKey](b);
             if (va !== vb) return (va < vb ? -1 : 1) * sign;
-            // Ties: newest first (time order has none: every row has its own minute).
-            return b.createdAt.getTime() - a.createdAt.getTime();
+            // Ties by time, the same way (time order has none: every row has its own minute).
+            return (a.createdAt.getTime() - b.createdAt.getTime()) * sign;
           })
           .map((r) => r.id);
         const seen: string[] = [];
