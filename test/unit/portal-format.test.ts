@@ -4,6 +4,7 @@ import { columnCostDecimals, costDecimals, exactUsd } from "~/lib/money";
 import { createFormatters, createT } from "~/i18n/messages";
 import { jsonCodec, rangeCodec, readParam, enumCodec, pageCodec, sortCodec } from "~/components/url-params";
 import { readableRequestError } from "~/components/requests/request-error";
+import { zeroBasedTicks } from "~/components/dashboard/chart-utils";
 import { REFUSAL_REASONS } from "~/relay/errors";
 import { nextSort, sortRows } from "~/components/sortable";
 import { requestLogFilterSchema } from "~/ledger/request-log-filter";
@@ -102,5 +103,24 @@ describe("sortable tables", () => {
     expect(codec.parse("name.asc")).toEqual({ key: "name", dir: "asc" });
     expect(codec.format({ key: "cost", dir: "desc" })).toBe("cost");
     expect(codec.parse("evil")).toBeUndefined();
+  });
+});
+
+describe("chart axes", () => {
+  it("ticks from zero, evenly spaced and round, the top one at or above the data", () => {
+    expect(zeroBasedTicks(10, { integer: true })).toEqual([0, 5, 10]);
+    expect(zeroBasedTicks(7, { integer: true })).toEqual([0, 3, 6, 9]);
+    expect(zeroBasedTicks(1, { integer: true })).toEqual([0, 1]);
+    // The cost axis of the review: $0, $0.025, $0.063 before.
+    expect(zeroBasedTicks(63_228)).toEqual([0, 25_000, 50_000, 75_000]);
+    expect(zeroBasedTicks(10_000)).toEqual([0, 5_000, 10_000]);
+    expect(zeroBasedTicks(0)).toEqual([0, 1]);
+    for (const max of [3, 17, 99, 1234, 987_654]) {
+      const ticks = zeroBasedTicks(max);
+      expect(ticks[0]).toBe(0);
+      expect(ticks.at(-1)!).toBeGreaterThanOrEqual(max);
+      const steps = new Set(ticks.slice(1).map((v, i) => Number((v - ticks[i]!).toPrecision(9))));
+      expect(steps.size).toBe(1);
+    }
   });
 });

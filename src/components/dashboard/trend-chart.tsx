@@ -4,7 +4,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { useFormat, useT } from "~/i18n/client";
 import type { RouterOutputs } from "~/trpc/types";
 import { ChartDataTable, legendText } from "../ui/chart-data-table";
-import { AXIS_TICK, bucketLabel, costTick } from "./chart-utils";
+import { AXIS_TICK, bucketLabel, costTick, zeroBasedTicks } from "./chart-utils";
 
 type TrendPoint = RouterOutputs["usage"]["overview"]["series"][number];
 
@@ -77,6 +77,7 @@ function SmallMultiple({
   tooltip: (v: number) => string;
   showXAxis: boolean;
 }) {
+  const ticks = zeroBasedTicks(Math.max(minMax, ...data.map((d) => d[dataKey])), { integer: dataKey === "requests" });
   return (
     <figure className="w-full" data-testid={`trend-${dataKey}`}>
       <figcaption className="text-xs font-medium text-zinc-600 dark:text-zinc-300">{title}</figcaption>
@@ -86,11 +87,10 @@ function SmallMultiple({
             <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} vertical={false} />
             <XAxis dataKey="label" hide={!showXAxis} tick={AXIS_TICK} tickLine={false} axisLine={false} minTickGap={16} />
             <YAxis
-              domain={[0, (dataMax: number) => Math.max(dataMax, minMax)]}
-              allowDecimals={dataKey === "cost"}
-              // Keep the 0 at the foot of each small multiple: both start from zero, visibly.
-              interval="preserveStartEnd"
-              tickCount={4}
+              // Both small multiples start from zero, visibly, with evenly spaced round ticks.
+              domain={[0, ticks[ticks.length - 1]!]}
+              ticks={ticks}
+              interval={0}
               tickFormatter={tick}
               tick={AXIS_TICK}
               tickLine={false}
