@@ -105,6 +105,7 @@ test("a request by its x-metergate-request-id: detail, readable refusal, live vi
     await expect(page.getByTestId("request-status")).toHaveText("429");
     await expect(page.getByTestId("request-error")).toContainText("Refused: the limit “Requests in window” was reached");
     await expect(page.getByTestId("request-error")).toContainText("quota: rate_requests");
+    await expect(page.getByTestId("request-usage-source")).toHaveText("none: refused before any upstream call");
     await shot(page, "requests-03-refused");
   });
 

@@ -576,6 +576,7 @@ export const en = {
   "request.field.flags": "Flags",
   "request.usage.upstream": "reported by the upstream",
   "request.usage.estimated": "estimated (the upstream reported none)",
+  "request.usage.refused": "none: refused before any upstream call",
   "request.tokens.title": "Tokens by kind",
   "request.tokens.kind": "Kind",
   "request.tokens.count": "Tokens",

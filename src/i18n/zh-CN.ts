@@ -556,6 +556,7 @@ export const zhCN = {
   "request.field.flags": "标记",
   "request.usage.upstream": "由上游报告",
   "request.usage.estimated": "估算（上游未报告）",
+  "request.usage.refused": "无：在调用上游之前已拒绝",
   "request.tokens.title": "按类型的 Token",
   "request.tokens.kind": "类型",
   "request.tokens.count": "Token 数",

@@ -374,11 +374,12 @@ export function CostDetail({ row }: { row: RequestLogRow }) {
         <span className="font-medium">{t("requestLog.detail.reported")}:</span> {reported.length ? reported.join(" · ") : t("requestLog.detail.none")}
       </p>
       {row.explanation ? (
-        <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-0.5 font-mono" data-testid="cost-explanation">
+        // The details hold catalog URLs: they wrap anywhere rather than widen the page; on phones each label sits above its detail.
+        <dl className="grid grid-cols-1 gap-x-4 gap-y-0.5 font-mono sm:grid-cols-[max-content_minmax(0,1fr)]" data-testid="cost-explanation">
           {explanationParts(row.explanation).map((part, i) => (
             <Fragment key={i}>
               <dt className="text-zinc-500 dark:text-zinc-400">{part.label}</dt>
-              <dd>{part.detail}</dd>
+              <dd className="[overflow-wrap:anywhere] max-sm:mb-1">{part.detail}</dd>
             </Fragment>
           ))}
         </dl>
