@@ -5,6 +5,8 @@ import { createFormatters, createT } from "~/i18n/messages";
 import { jsonCodec, rangeCodec, readParam, enumCodec, pageCodec, sortCodec } from "~/components/url-params";
 import { readableRequestError } from "~/components/requests/request-error";
 import { zeroBasedTicks } from "~/components/dashboard/chart-utils";
+import { explanationWords } from "~/components/requests/explanation-words";
+import { ENGLISH_EXPLANATION_WORDS, explanationParts } from "~/pricing/explanation-text";
 import { REFUSAL_REASONS } from "~/relay/errors";
 import { nextSort, sortRows } from "~/components/sortable";
 import { requestLogFilterSchema } from "~/ledger/request-log-filter";
@@ -122,5 +124,26 @@ describe("chart axes", () => {
       const steps = new Set(ticks.slice(1).map((v, i) => Number((v - ticks[i]!).toPrecision(9))));
       expect(steps.size).toBe(1);
     }
+  });
+});
+
+describe("cost explanation words", () => {
+  it("the portal's English words are the CSV's, and 中文 has its own", () => {
+    expect(explanationWords(createT("en"))).toEqual(ENGLISH_EXPLANATION_WORDS);
+    const zh = explanationWords(createT("zh-CN"));
+    const parts = explanationParts(
+      {
+        entryId: "claude-sonnet-4-5@2025-09-29",
+        sourceUrl: null,
+        band: null,
+        lines: [{ kind: "cacheRead", tokens: 10, ratePerMTokMicros: 300_000 }],
+        multipliers: [],
+        fees: [],
+        totalMicros: 3,
+      } as unknown as Parameters<typeof explanationParts>[0],
+      zh,
+    );
+    expect(parts.map((p) => p.label)).toEqual(["价格", "档位", "缓存读取", "合计"]);
+    expect(parts.at(-1)!.detail).toBe("$0.000003 (只在最后一次舍入到微美元)");
   });
 });

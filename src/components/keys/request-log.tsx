@@ -5,6 +5,7 @@ import Link from "next/link";
 import { Fragment, useState, type FormEvent } from "react";
 import { z } from "zod";
 import { explanationParts } from "~/pricing/explanation-text";
+import { explanationWords } from "../requests/explanation-words";
 import type { RouterOutputs } from "~/trpc/types";
 import {
   DEFAULT_REQUEST_LOG_SORT,
@@ -376,7 +377,7 @@ export function CostDetail({ row }: { row: RequestLogRow }) {
       {row.explanation ? (
         // The details hold catalog URLs: they wrap anywhere rather than widen the page; on phones each label sits above its detail.
         <dl className="grid grid-cols-1 gap-x-4 gap-y-0.5 font-mono sm:grid-cols-[max-content_minmax(0,1fr)]" data-testid="cost-explanation">
-          {explanationParts(row.explanation).map((part, i) => (
+          {explanationParts(row.explanation, explanationWords(t)).map((part, i) => (
             <Fragment key={i}>
               <dt className="text-zinc-500 dark:text-zinc-400">{part.label}</dt>
               <dd className="[overflow-wrap:anywhere] max-sm:mb-1">{part.detail}</dd>
