@@ -2,6 +2,7 @@
 
 import { Bar, BarChart, CartesianGrid, Cell, Legend, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useFormat, useT } from "~/i18n/client";
+import { columnCostDecimals } from "~/lib/money";
 import type { RouterOutputs } from "~/trpc/types";
 import { ChartDataTable, legendText } from "../ui/chart-data-table";
 import { AXIS_TICK, bucketLabel, colorAt, costTick } from "./chart-utils";
@@ -24,6 +25,7 @@ export function ModelCostChart({
   const t = useT();
   const f = useFormat();
   const names = models.map((m) => (m === OTHER_MODELS ? t("usage.share.other") : m));
+  const columnDigitsOf = models.map((_, i) => columnCostDecimals(points.map((p) => p.modelCost[i] ?? 0)));
   const data = points.map((p) => {
     const row: Record<string, string | number> = { label: bucketLabel(p.bucket, multiDay) };
     models.forEach((_, i) => (row[`m${i}`] = p.modelCost[i] ?? 0));
@@ -72,7 +74,8 @@ export function ModelCostChart({
       <ChartDataTable
         caption={t("usage.chart.tableCaption", { chart: label })}
         columns={[t("usage.chart.time"), ...names]}
-        rows={points.map((p) => [bucketLabel(p.bucket, multiDay), ...models.map((_, i) => f.cost(p.modelCost[i] ?? 0))])}
+        // One money format per column, as in every table (columnCostDecimals).
+        rows={points.map((p) => [bucketLabel(p.bucket, multiDay), ...models.map((_, i) => f.cost(p.modelCost[i] ?? 0, columnDigitsOf[i]))])}
         testId="model-cost-chart-table"
       />
     ) : null}

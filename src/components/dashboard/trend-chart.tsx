@@ -4,6 +4,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { useFormat, useT } from "~/i18n/client";
 import type { RouterOutputs } from "~/trpc/types";
 import { ChartDataTable, legendText } from "../ui/chart-data-table";
+import { columnCostDecimals } from "~/lib/money";
 import { AXIS_TICK, bucketLabel, costTick, zeroBasedTicks } from "./chart-utils";
 
 type TrendPoint = RouterOutputs["usage"]["overview"]["series"][number];
@@ -19,6 +20,8 @@ export function TrendChart({ points, multiDay }: { points: readonly TrendPoint[]
   const f = useFormat();
   const data = points.map((p) => ({ label: bucketLabel(p.bucket, multiDay), requests: p.requests, cost: p.costMicros }));
   const empty = points.every((p) => p.requests === 0 && p.costMicros === 0);
+  // The data table's cost column: one money format per column, as in every table.
+  const costDigits = columnCostDecimals(data.map((d) => d.cost));
   const label = data.length > 0 ? t("usage.chart.span", { chart: t("usage.trend.aria"), from: data[0]!.label, to: data[data.length - 1]!.label }) : t("usage.trend.aria");
   return (
     <>
@@ -50,7 +53,7 @@ export function TrendChart({ points, multiDay }: { points: readonly TrendPoint[]
     <ChartDataTable
       caption={t("usage.chart.tableCaption", { chart: label })}
       columns={[t("usage.chart.time"), t("usage.stat.requests"), t("usage.stat.cost")]}
-      rows={data.map((d) => [d.label, f.count(d.requests), f.cost(d.cost)])}
+      rows={data.map((d) => [d.label, f.count(d.requests), f.cost(d.cost, costDigits)])}
       testId="trend-chart-table"
     />
     </>
