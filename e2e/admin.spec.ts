@@ -114,6 +114,36 @@ test("platform admin: spend ranking, tenant detail, suspend and reinstate", asyn
   expect([...dollars].sort((a, b) => b - a)).toEqual(dollars);
   await shot(page, "admin-04-spend-ranking");
 
+  // Search, sort and page run on the server; all three are in the URL and survive a reload.
+  const search = page.getByTestId("admin-tenant-search");
+  await search.fill(`spender ${stamp}`);
+  await expect(page).toHaveURL(new RegExp(`[?&]q=spender(\\+|%20)${stamp}`));
+  await expect(ranking.getByTestId("admin-tenant-row")).toHaveCount(2);
+  await expect(page.getByTestId("admin-page-status")).toHaveText("Page 1 of 1 · 2 tenants");
+  await page.getByTestId("sort-name").click();
+  await expect(page).toHaveURL(/[?&]sort=name\.asc/);
+  await expect(ranking.locator("th", { has: page.getByTestId("sort-name") })).toHaveAttribute("aria-sort", "ascending");
+  await page.getByTestId("sort-name").click();
+  await expect(page).toHaveURL(/[?&]sort=name(&|$)/);
+  await expect.poll(() => ranking.getByTestId("admin-tenant-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-tenant-name")))).toEqual([
+    `Small spender ${stamp}`,
+    `Big spender ${stamp}`,
+  ]);
+  await page.reload();
+  await expect(search).toHaveValue(`spender ${stamp}`);
+  await expect(ranking.locator("th", { has: page.getByTestId("sort-name") })).toHaveAttribute("aria-sort", "descending");
+  await expect(ranking.getByTestId("admin-tenant-row").first()).toHaveAttribute("data-tenant-name", `Small spender ${stamp}`);
+  // The rank stays the place by spend, whatever the order shown.
+  const ranks = await ranking.getByTestId("admin-tenant-row").evaluateAll((rows) => rows.map((r) => Number(r.querySelector("td")?.textContent)));
+  expect(ranks[0]).toBeGreaterThan(ranks[1]!);
+  await search.fill(`Small spender ${stamp}`);
+  await expect(ranking.getByTestId("admin-tenant-row")).toHaveCount(1);
+  await search.fill(`nobody ${stamp}`);
+  await expect(page.getByText("No tenant matches.")).toBeVisible();
+  await shot(page, "admin-04b-search-no-match");
+  await search.fill(`spender ${stamp}`);
+  await expect(ranking.getByTestId("admin-tenant-row")).toHaveCount(2);
+
   // A tenant's trend, models and keys.
   await ranking.getByRole("link", { name: `Big spender ${stamp}` }).click();
   await expect(page.getByTestId("admin-tenant-name")).toHaveText(`Big spender ${stamp}`);

@@ -2,7 +2,7 @@
  * Keyboard only: every step below is a key press (Tab, Enter, Space, arrows, Escape, typing); the
  * mouse is never used. Skip link, the new-key dialog (modal, focus in and trapped, "Copied"
  * announced, focus back on the name field), range pickers as radio groups with one tab stop, a
- * focusable table scroller, the phone menu, client-side validation in a live region and focus kept
+ * focusable table scroller, the phone menu (focus trapped while open, Escape back to its button), client-side validation in a live region and focus kept
  * after a limits save and a language switch.
  */
 import type { Page } from "@playwright/test";
@@ -106,7 +106,7 @@ test("keyboard only: skip link, new-key dialog, range picker, table scroller, li
     await expect(page.getByLabel("New key name")).toBeFocused();
   });
 
-  await test.step("phone: the header menu opens with Enter, closes with Escape; a table scroller takes focus and scrolls", async () => {
+  await test.step("phone: the header menu opens with Enter, traps Tab while open, closes with Escape; a table scroller takes focus and scrolls", async () => {
     expect(await anthropicCall(secret)).toBe(200);
     flush();
     await page.setViewportSize({ width: 360, height: 800 });
@@ -121,8 +121,33 @@ test("keyboard only: skip link, new-key dialog, range picker, table scroller, li
     await page.keyboard.press("Tab");
     await expect(page.getByRole("link", { name: "Lookup" })).toBeFocused();
     await shot(page, "keyboard-03-phone-menu");
+    // Trapped while open: Tab walks the menu's items and comes back to the Menu button, never the page behind.
+    const inMenu = () => {
+      const el = document.activeElement;
+      return el?.closest("#site-menu") !== null || el?.getAttribute("data-testid") === "site-menu-button";
+    };
+    const stops = await page.locator("#site-menu").evaluate(
+      (panel) => panel.querySelectorAll("a[href], button, select, input").length,
+    );
+    for (let i = 0; i < stops * 2 + 2; i++) {
+      await page.keyboard.press("Tab");
+      expect(await page.evaluate(inMenu), `Tab ${i + 1}: ${await focused(page)}`).toBe(true);
+    }
+    await tabTo(page, (el) => el.getAttribute("data-testid") === "site-menu-button", stops + 1);
+    // Shift+Tab from the button wraps to the menu's last control (the language switcher).
+    await page.keyboard.press("Shift+Tab");
+    await expect(page.getByTestId("language-switcher")).toBeFocused();
+    await page.keyboard.press("Shift+Tab");
+    expect(await page.evaluate(inMenu)).toBe(true);
+    // Escape from inside the menu closes it and puts focus back on the Menu button.
     await page.keyboard.press("Escape");
     await expect(menu).toHaveAttribute("aria-expanded", "false");
+    await expect(menu).toBeFocused();
+    await expect(page.locator("#site-menu")).toBeHidden();
+    // Closed, Tab goes on into the page again.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(inMenu)).toBe(false);
+    await page.keyboard.press("Shift+Tab");
     await expect(menu).toBeFocused();
 
     const scroller = page.getByRole("region", { name: "Cost by model" });

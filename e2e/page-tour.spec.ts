@@ -133,7 +133,7 @@ for (const role of ROLES) {
     for (const scheme of SCHEMES) {
       for (const device of Object.keys(DEVICES) as (keyof typeof DEVICES)[]) {
         test(`${role} · ${locale} · ${scheme} · ${device}`, async ({ browser }) => {
-          // Up to seven pages, each loaded and scanned: minutes on a loaded 2-core machine.
+          // Up to nine pages, each loaded and scanned: minutes on a loaded 2-core machine.
           test.setTimeout(300_000);
           await tourCombination(browser, role, locale, scheme, device);
         });

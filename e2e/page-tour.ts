@@ -1,6 +1,7 @@
 /**
  * Every page of the portal, with the data that makes each one show its tables, charts and forms:
- * a tenant owner (tenant, two keys with usage on two providers, a limit, a pending invitation),
+ * a tenant owner (tenant, two keys with usage on two providers, limits, a served and a refused
+ * request for the request detail page, a pending invitation),
  * a platform admin, and the public pages. Used by the accessibility / phone-width / 中文 tour.
  */
 import { randomUUID } from "node:crypto";
@@ -10,7 +11,7 @@ import { en } from "~/i18n/en";
 import { zhCN } from "~/i18n/zh-CN";
 import { E2E_BASE_URL, E2E_PORT } from "./e2e-env";
 import { createKey, createTenant, expect, signUpAndSignIn, uniqueEmail } from "./helpers";
-import { anthropicCall, cli, flush, openaiCall } from "./portal-helpers";
+import { anthropicCall, anthropicRequest, cli, flush, openaiCall } from "./portal-helpers";
 
 export type Role = "public" | "owner" | "admin";
 
@@ -60,9 +61,16 @@ async function prepareTour(browser: Browser): Promise<Tour> {
   await owner.getByRole("button", { name: "I have saved it" }).click();
   const second = await createKey(owner, "tour-openai-with-a-long-name");
   await owner.getByRole("button", { name: "I have saved it" }).click();
-  for (let i = 0; i < 2; i++) expect(await anthropicCall(first.secret)).toBe(200);
+  // A refusal for the request detail page: the second key may use only GPT models (set before its
+  // first call, so the relay's key cache already holds the rule).
+  cli("key", "limits", "--id", second.apiId, "--allowed-models", "gpt-*");
+  const served = await anthropicRequest(first.secret);
+  expect(served.status).toBe(200);
+  expect(await anthropicCall(first.secret)).toBe(200);
   expect(await anthropicCall(first.secret, "claude-haiku-4-5")).toBe(200);
   expect(await openaiCall(second.secret)).toBe(200);
+  const refused = await anthropicRequest(second.secret);
+  expect(refused.status).toBe(403);
   cli("key", "limits", "--id", first.apiId, "--daily-usd", "20", "--rate-window-minutes", "5", "--rate-max-requests", "100");
   flush();
   await owner.getByLabel("Invite with role").selectOption("MEMBER");
@@ -99,6 +107,8 @@ async function prepareTour(browser: Browser): Promise<Tour> {
         { name: "tenant-dashboard", path: t },
         { name: "new-tenant", path: "/dashboard?new=1" },
         { name: "key", path: `${t}/keys/${first.apiId}` },
+        { name: "request", path: `${t}/requests/${served.requestId}` },
+        { name: "request-refused", path: `${t}/requests/${refused.requestId}` },
         { name: "people", path: `${t}/people` },
         { name: "settings", path: `${t}/settings` },
         { name: "audit", path: `${t}/audit` },

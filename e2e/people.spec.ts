@@ -90,6 +90,25 @@ test("People and Sessions show who spent what on a shared key", async ({ page })
     await expect(page.getByRole("heading", { name: `Sessions of ${ALICE}` })).toBeVisible();
   });
 
+  await test.step("period and person are in the URL: a reload shows the same view", async () => {
+    // One default range everywhere: 7 days.
+    await expect(page.getByLabel("Period")).toHaveValue("7");
+    await page.getByLabel("Period").selectOption("30");
+    await expect(page).toHaveURL(/[?&]days=30/);
+    await expect(page).toHaveURL(/[?&]person=/);
+    await page.reload();
+    await expect(page.getByLabel("Period")).toHaveValue("30");
+    await expect(page.getByRole("heading", { name: `Sessions of ${ALICE}` })).toBeVisible();
+    await expect(page.getByTestId("sessions-table").locator("tr[data-session]")).toHaveCount(1);
+    // The people table sorts by its headers (requests: most first).
+    const table = page.getByTestId("people-table");
+    await table.getByTestId("sort-requests").click();
+    await expect(table.locator("th", { has: page.getByTestId("sort-requests") })).toHaveAttribute("aria-sort", "descending");
+    await expect(table.locator("tbody tr").first()).toHaveAttribute("data-person", ALICE);
+    await page.getByRole("button", { name: "All people" }).click();
+    await expect(page).not.toHaveURL(/person=/);
+  });
+
   await test.step("per key: the key page links to its people; its request log filters by end user", async () => {
     await page.goto(`${dashboardUrl}/keys/${apiId}`);
     await page.getByTestId("key-people-link").click();

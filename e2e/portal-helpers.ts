@@ -18,13 +18,18 @@ export function flush(): void {
 
 /** One Anthropic Messages call through the relay; returns the HTTP status. */
 export async function anthropicCall(secret: string, model = "claude-sonnet-4-5"): Promise<number> {
+  return (await anthropicRequest(secret, model)).status;
+}
+
+/** One Anthropic Messages call through the relay: its status and the `x-metergate-request-id` it got. */
+export async function anthropicRequest(secret: string, model = "claude-sonnet-4-5"): Promise<{ status: number; requestId: string }> {
   const res = await fetch(`${E2E_BASE_URL}/v1/messages`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-api-key": secret, "anthropic-version": "2023-06-01" },
     body: JSON.stringify({ model, max_tokens: 64, messages: [{ role: "user", content: "Hi" }] }),
   });
   await res.arrayBuffer();
-  return res.status;
+  return { status: res.status, requestId: res.headers.get("x-metergate-request-id") ?? "" };
 }
 
 /** One OpenAI Chat Completions call through the relay; returns the HTTP status. */

@@ -2,7 +2,7 @@
  * Things a team looks for (issue 17): a request found by the id the client got in
  * `x-metergate-request-id`, its detail (time to the second, status and a readable refusal, user
  * agent, client IP, tokens by kind, the cost explanation); live views that show a new call without a
- * reload within their stated refresh; range and filters kept in the URL across a reload.
+ * reload within their stated refresh; range, filters and the log's sort kept in the URL across a reload.
  * Real @anthropic-ai/sdk calls through the relay and the stub upstream. Screenshots:
  * e2e/screenshots/requests-*.png.
  */
@@ -50,6 +50,41 @@ test("a request by its x-metergate-request-id: detail, readable refusal, live vi
     await shot(page, "requests-01-key-page-log");
   });
 
+  await test.step("the request log sorts on the server by a column header; the order is in the URL and survives a reload", async () => {
+    const table = page.getByTestId("request-log-table");
+    const order = () => table.locator("tbody tr[data-request-id]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-request-id")));
+    const costHeader = table.locator("th", { has: page.getByTestId("sort-cost") });
+    const timeHeader = table.locator("th", { has: page.getByTestId("sort-time") });
+    // Newest first: the refusal came second.
+    await expect(timeHeader).toHaveAttribute("aria-sort", "descending");
+    await expect(costHeader).not.toHaveAttribute("aria-sort", /.+/);
+    expect(await order()).toEqual([refusedId, okId]);
+    await table.getByTestId("sort-cost").click();
+    await expect(page).toHaveURL(/[?&]logSort=cost(&|$)/);
+    await expect(costHeader).toHaveAttribute("aria-sort", "descending");
+    await expect(timeHeader).not.toHaveAttribute("aria-sort", /.+/);
+    await expect.poll(order).toEqual([okId, refusedId]);
+    await table.getByTestId("sort-cost").click();
+    await expect(page).toHaveURL(/[?&]logSort=cost\.asc/);
+    await expect(costHeader).toHaveAttribute("aria-sort", "ascending");
+    await expect.poll(order).toEqual([refusedId, okId]);
+    await page.reload();
+    await expect(costHeader).toHaveAttribute("aria-sort", "ascending");
+    expect(await order()).toEqual([refusedId, okId]);
+    await shot(page, "requests-01b-log-sorted-by-cost");
+    // The header is a button: Enter on it sorts too (status: highest first).
+    await table.getByTestId("sort-status").focus();
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/[?&]logSort=status(&|$)/);
+    await expect(table.locator("th", { has: page.getByTestId("sort-status") })).toHaveAttribute("aria-sort", "descending");
+    await expect.poll(order).toEqual([refusedId, okId]);
+    await expect(table.getByTestId("sort-status")).toBeFocused();
+    // Back to newest first: the parameter leaves the URL.
+    await table.getByTestId("sort-time").click();
+    await expect(page).not.toHaveURL(/logSort=/);
+    await expect(timeHeader).toHaveAttribute("aria-sort", "descending");
+  });
+
   await test.step("search by the request id opens its detail", async () => {
     await page.getByLabel("Find a request by id").first().fill(okId);
     await page.getByRole("button", { name: "Find" }).first().click();
@@ -70,6 +105,7 @@ test("a request by its x-metergate-request-id: detail, readable refusal, live vi
     await expect(page.getByTestId("request-status")).toHaveText("429");
     await expect(page.getByTestId("request-error")).toContainText("Refused: the limit “Requests in window” was reached");
     await expect(page.getByTestId("request-error")).toContainText("quota: rate_requests");
+    await expect(page.getByTestId("request-usage-source")).toHaveText("none: refused before any upstream call");
     await shot(page, "requests-03-refused");
   });
 

@@ -1,25 +1,9 @@
 "use client";
 
-/** Sortable table columns: a header button per column, aria-sort on the header, a stable sort. */
+/** Sortable table columns: a header button per column, aria-sort on the header, a stable sort (the URL codec: sortCodec in ./url-params). */
 import { useState, type ReactNode } from "react";
-import type { ParamCodec } from "./url-params";
+import type { SortState } from "./url-params";
 import { cn } from "./ui/cn";
-
-export interface SortState<K extends string> {
-  key: K;
-  dir: "asc" | "desc";
-}
-
-/** ?sort=cost (descending) or ?sort=name.asc */
-export function sortCodec<const K extends string>(keys: readonly K[]): ParamCodec<SortState<K>> {
-  return {
-    parse: (raw) => {
-      const [key, dir = "desc"] = raw.split(".");
-      return (keys as readonly string[]).includes(key ?? "") && (dir === "asc" || dir === "desc") ? { key: key as K, dir } : undefined;
-    },
-    format: (s) => (s.dir === "desc" ? s.key : `${s.key}.asc`),
-  };
-}
 
 /** Rows sorted by the column's value (numbers or strings, code-point order); ties keep their order. */
 export function sortRows<T, K extends string>(rows: readonly T[], sort: SortState<K>, value: (row: T, key: K) => number | string): T[] {
@@ -49,6 +33,7 @@ export function SortHeader<K extends string>({
   className,
   align = "right",
   sticky,
+  title,
 }: {
   column: K;
   sort: SortState<K>;
@@ -58,10 +43,12 @@ export function SortHeader<K extends string>({
   align?: "left" | "right";
   /** Kept in view while a TableScroller (sticky="marked") scrolls sideways. */
   sticky?: "start" | "end";
+  /** What the column holds, when its short label needs it (a tooltip on the header). */
+  title?: string;
 }) {
   const active = sort.key === column;
   return (
-    <th scope="col" className={className} data-sticky={sticky} aria-sort={active ? (sort.dir === "asc" ? "ascending" : "descending") : undefined}>
+    <th scope="col" className={className} title={title} data-sticky={sticky} aria-sort={active ? (sort.dir === "asc" ? "ascending" : "descending") : undefined}>
       <button
         type="button"
         onClick={() => onSort(column)}

@@ -57,6 +57,22 @@ export function jsonCodec<S extends z.ZodType>(schema: S): ParamCodec<z.output<S
   };
 }
 
+export interface SortState<K extends string> {
+  key: K;
+  dir: "asc" | "desc";
+}
+
+/** A table's sort: ?sort=cost (descending) or ?sort=name.asc */
+export function sortCodec<const K extends string>(keys: readonly K[]): ParamCodec<SortState<K>> {
+  return {
+    parse: (raw) => {
+      const [key, dir = "desc"] = raw.split(".");
+      return (keys as readonly string[]).includes(key ?? "") && (dir === "asc" || dir === "desc") ? { key: key as K, dir } : undefined;
+    },
+    format: (s) => (s.dir === "desc" ? s.key : `${s.key}.asc`),
+  };
+}
+
 /** A page number, 1 or more (?page=2). */
 export const pageCodec: ParamCodec<number> = {
   parse: (raw) => {

@@ -25,3 +25,17 @@ export const requestLogFilterSchema = z.object({
   sessionId: attributionIdSchema.optional(),
 });
 export type RequestLogFilter = z.infer<typeof requestLogFilterSchema>;
+
+/**
+ * The request log's order: a column and a direction. Ties are broken by time, then id, in the same
+ * direction (descending: newest first), so every order is total and a keyset cursor pages through
+ * it without gaps or repeats.
+ */
+export const REQUEST_LOG_SORT_KEYS = ["time", "cost", "tokens", "status", "model", "latency"] as const;
+export type RequestLogSortKey = (typeof REQUEST_LOG_SORT_KEYS)[number];
+export const requestLogSortSchema = z.object({
+  key: z.enum(REQUEST_LOG_SORT_KEYS),
+  dir: z.enum(["asc", "desc"]),
+});
+export type RequestLogSort = z.infer<typeof requestLogSortSchema>;
+export const DEFAULT_REQUEST_LOG_SORT: RequestLogSort = { key: "time", dir: "desc" };

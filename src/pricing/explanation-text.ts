@@ -1,16 +1,38 @@
 /**
  * Why a request cost what it did, as text for the request-log detail and the CSV: each token kind
  * × its rate, the band, each multiplier, each fee, the total. Pure (no server imports) so the
- * portal's client components use the very same wording. Amounts are exact decimals, never floats.
+ * portal's client components use the very same parts; the words come in (`ExplanationWords`, the
+ * portal passes its language's, the CSV the English ones). Amounts are exact decimals, never floats.
  */
-import type { CostExplanation } from "./request";
+import type { CostExplanation, CostFee } from "./request";
+import type { TokenUsage } from "~/ledger/types";
 
-const KIND_LABELS: Record<string, string> = {
-  input: "input",
-  output: "output",
-  cacheWrite5m: "cache write 5m",
-  cacheWrite1h: "cache write 1h",
-  cacheRead: "cache read",
+/** The words of an explanation (catalog ids, model names, fields, numbers and units stay as they are). */
+export interface ExplanationWords {
+  price: string;
+  secondarySource: string;
+  band: string;
+  none: string;
+  kinds: Record<keyof TokenUsage, string>;
+  /** "× 2 on input, output" */
+  on: string;
+  fees: Record<CostFee["kind"], string>;
+  unmatched: string;
+  total: string;
+  rounded: string;
+}
+
+export const ENGLISH_EXPLANATION_WORDS: ExplanationWords = {
+  price: "price",
+  secondarySource: "secondary source",
+  band: "band",
+  none: "none",
+  kinds: { input: "input", output: "output", cacheWrite5m: "cache write 5m", cacheWrite1h: "cache write 1h", cacheRead: "cache read" },
+  on: "on",
+  fees: { web_search: "fee web search" },
+  unmatched: "reported; no price rule for this model (standard rates)",
+  total: "total",
+  rounded: "rounded once to the micro-dollar",
 };
 
 /** n / 10^scale as an exact decimal string without trailing zeros, e.g. (1500000, 6) → "1.5". */
@@ -40,15 +62,16 @@ export interface ExplanationPart {
 }
 
 /** The explanation as labelled parts, in the order the cost is built. */
-export function explanationParts(e: CostExplanation): ExplanationPart[] {
+export function explanationParts(e: CostExplanation, w: ExplanationWords = ENGLISH_EXPLANATION_WORDS): ExplanationPart[] {
+  const kind = (k: string) => w.kinds[k as keyof TokenUsage] ?? k;
   const parts: ExplanationPart[] = [
-    { label: "price", detail: e.entryId + (e.secondary ? " (secondary source)" : "") + (e.sourceUrl ? ` ${e.sourceUrl}` : "") },
+    { label: w.price, detail: e.entryId + (e.secondary ? ` (${w.secondarySource})` : "") + (e.sourceUrl ? ` ${e.sourceUrl}` : "") },
   ];
-  parts.push({ label: "band", detail: e.band ?? "none" });
+  parts.push({ label: w.band, detail: e.band ?? w.none });
   for (const line of e.lines) {
     if (line.tokens === 0) continue;
     parts.push({
-      label: KIND_LABELS[line.kind] ?? line.kind,
+      label: kind(line.kind),
       detail:
         `${line.tokens} × ${ratePerMTok(line.ratePerMTokMicros)}` +
         (line.factor && line.factor !== "1" ? ` × ${line.factor}` : "") +
@@ -56,18 +79,18 @@ export function explanationParts(e: CostExplanation): ExplanationPart[] {
     });
   }
   for (const m of e.multipliers) {
-    parts.push({ label: `× ${m.field} ${m.value}`, detail: `× ${m.factor} on ${m.appliesTo.map((k) => KIND_LABELS[k] ?? k).join(", ")}` });
+    parts.push({ label: `× ${m.field} ${m.value}`, detail: `× ${m.factor} ${w.on} ${m.appliesTo.map(kind).join(", ")}` });
   }
   for (const f of e.fees) {
     parts.push({
-      label: `fee ${f.kind.replace("_", " ")}`,
+      label: w.fees[f.kind] ?? `fee ${String(f.kind).replace("_", " ")}`,
       detail: `${f.count} × $${exactDecimal(BigInt(f.perThousandMicros), 6)}/1000 = $${exactDecimal(BigInt(f.count) * BigInt(f.perThousandMicros), 9)}`,
     });
   }
   for (const u of e.unmatchedModifiers ?? []) {
-    parts.push({ label: `${u.field} ${u.value}`, detail: "reported; no price rule for this model (standard rates)" });
+    parts.push({ label: `${u.field} ${u.value}`, detail: w.unmatched });
   }
-  parts.push({ label: "total", detail: `$${exactDecimal(BigInt(e.totalMicros), 6)} (rounded once to the micro-dollar)` });
+  parts.push({ label: w.total, detail: `$${exactDecimal(BigInt(e.totalMicros), 6)} (${w.rounded})` });
   return parts;
 }
 

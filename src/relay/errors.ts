@@ -127,6 +127,9 @@ const REFUSALS: Record<RefusalReason, Refusal> = {
   },
 };
 
+/** Every refusal reason (the request log records each as `quota: <reason>`). */
+export const REFUSAL_REASONS = Object.keys(REFUSALS) as RefusalReason[];
+
 export interface RefusalDetails {
   /** Seconds until the limit resets (rate windows, periods); null when it never does. */
   retryAfterSec?: number | null;

@@ -1,6 +1,7 @@
 /**
  * The per-key limits editor (apiKey.updateLimits): server-side validation, exact dollar → µ$
- * conversion, ownership rule, audit entries; limitUse shows the live use; requestLog pages by cursor.
+ * conversion, ownership rule, audit entries; limitUse shows the live use; requestLog pages by cursor,
+ * in every sort order.
  */
 import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
@@ -251,5 +252,93 @@ describe("apiKey.requestLog", () => {
     });
     expect(window.rows.map((r) => r.id)).toEqual([`log-${keyId}-3`, `log-${keyId}-2`]);
     expect(await codeOf(caller.apiKey.requestLog({ tenantId, keyId, cursor: "garbage" }))).toBe("BAD_REQUEST");
+  });
+});
+
+describe("apiKey.requestLog sorted", () => {
+  it("sorts by every column both ways, ties by time the same way, and pages by cursor without gaps or repeats", async () => {
+    const key = await db.apiKey.create({ data: { tenantId, name: "sorted", keyHash: randomUUID(), keyPrefix: "mg-s" } });
+    const base = Date.UTC(2026, 1, 1, 12);
+    const models = ["gpt-4o", "claude-sonnet-4-5", "claude-haiku-4-5"];
+    // Repeating costs, statuses, models and latencies: most pages end inside a run of equal values.
+    const data = Array.from({ length: 11 }, (_, i) => ({
+      id: `sort-${key.id}-${String(i).padStart(2, "0")}`,
+      apiKeyId: key.id,
+      tenantId,
+      createdAt: new Date(base + i * 60_000),
+      model: models[i % 3]!,
+      provider: "ANTHROPIC" as const,
+      endpoint: "/v1/messages",
+      stream: false,
+      status: [200, 200, 429, 500][i % 4]!,
+      inputTokens: (i * 7) % 5,
+      outputTokens: 1_000 * (i % 2),
+      cacheReadTokens: i === 4 ? 2_000_000_000 : 0,
+      costMicros: BigInt([0, 250, 250, 1_000_000][i % 4]!),
+      latencyMs: 100 * (i % 3),
+    }));
+    await db.requestLog.createMany({ data });
+    const caller = callerFor(viewer);
+    const value = {
+      time: (r: (typeof data)[number]) => r.createdAt.getTime(),
+      cost: (r: (typeof data)[number]) => Number(r.costMicros),
+      tokens: (r: (typeof data)[number]) => r.inputTokens + r.outputTokens + r.cacheReadTokens,
+      status: (r: (typeof data)[number]) => r.status,
+      model: (r: (typeof data)[number]) => r.model,
+      latency: (r: (typeof data)[number]) => r.latencyMs,
+    };
+    for (const sortKey of Object.keys(value) as (keyof typeof value)[]) {
+      for (const dir of ["asc", "desc"] as const) {
+        const sign = dir === "asc" ? 1 : -1;
+        const expected = [...data]
+          .sort((a, b) => {
+            const va = value[sortKey](a);
+            const vb = value[sortKey](b);
+            if (va !== vb) return (va < vb ? -1 : 1) * sign;
+            // Ties by time, the same way (time order has none: every row has its own minute).
+            return (a.createdAt.getTime() - b.createdAt.getTime()) * sign;
+          })
+          .map((r) => r.id);
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        for (let pages = 0; pages < 10; pages++) {
+          const page: Awaited<ReturnType<typeof caller.apiKey.requestLog>> = await caller.apiKey.requestLog({
+            tenantId,
+            keyId: key.id,
+            sort: { key: sortKey, dir },
+            cursor,
+            limit: 3,
+          });
+          seen.push(...page.rows.map((r) => r.id));
+          cursor = page.nextCursor;
+          if (!cursor) break;
+        }
+        expect(seen, `${sortKey} ${dir}`).toEqual(expected);
+      }
+    }
+
+    // Filters still apply under a sort; a row that arrives between two pages shifts nothing already seen.
+    const first = await caller.apiKey.requestLog({ tenantId, keyId: key.id, sort: { key: "cost", dir: "desc" }, filter: { statusClass: "2xx" }, limit: 2 });
+    expect(first.rows.map((r) => r.costMicros)).toEqual([250, 250]);
+    await db.requestLog.create({
+      data: { ...data[0]!, id: `sort-${key.id}-new`, createdAt: new Date(base + 99 * 60_000), costMicros: 5_000_000n },
+    });
+    const rest = await caller.apiKey.requestLog({
+      tenantId,
+      keyId: key.id,
+      sort: { key: "cost", dir: "desc" },
+      filter: { statusClass: "2xx" },
+      cursor: first.nextCursor,
+      limit: 50,
+    });
+    expect(rest.rows.every((r) => r.status === 200 && r.costMicros <= 250)).toBe(true);
+    expect(rest.rows.map((r) => r.id)).not.toContain(`sort-${key.id}-new`);
+    expect([...first.rows, ...rest.rows]).toHaveLength(data.filter((r) => r.status === 200).length);
+
+    // A cursor belongs to its order; anything else is refused, not misread.
+    const byTokens = await caller.apiKey.requestLog({ tenantId, keyId: key.id, sort: { key: "tokens", dir: "desc" }, limit: 2 });
+    expect(byTokens.rows[0]!.cacheReadTokens).toBe(2_000_000_000);
+    expect(await codeOf(caller.apiKey.requestLog({ tenantId, keyId: key.id, sort: { key: "cost", dir: "desc" }, cursor: byTokens.nextCursor }))).toBe("BAD_REQUEST");
+    expect(await codeOf(caller.apiKey.requestLog({ tenantId, keyId: key.id, sort: { key: "cost", dir: "up" as "asc" } }))).toBe("BAD_REQUEST");
   });
 });

@@ -2,9 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { columnCostDecimals, costDecimals, exactUsd } from "~/lib/money";
 import { createFormatters, createT } from "~/i18n/messages";
-import { jsonCodec, rangeCodec, readParam, enumCodec, pageCodec } from "~/components/url-params";
+import { jsonCodec, rangeCodec, readParam, enumCodec, pageCodec, sortCodec } from "~/components/url-params";
 import { readableRequestError } from "~/components/requests/request-error";
-import { nextSort, sortCodec, sortRows } from "~/components/sortable";
+import { zeroBasedTicks } from "~/components/dashboard/chart-utils";
+import { explanationWords } from "~/components/requests/explanation-words";
+import { ENGLISH_EXPLANATION_WORDS, explanationParts } from "~/pricing/explanation-text";
+import { REFUSAL_REASONS } from "~/relay/errors";
+import { nextSort, sortRows } from "~/components/sortable";
 import { requestLogFilterSchema } from "~/ledger/request-log-filter";
 import { z } from "zod";
 import type { RangeInput } from "~/server/api/lib/overview";
@@ -73,6 +77,16 @@ describe("readable request errors", () => {
     expect(readableRequestError(t, null)).toBeNull();
     expect(readableRequestError(createT("zh-CN"), "quota: rate_requests")).toContain("窗口内请求数");
   });
+
+  it("every refusal the relay records reads as words, in both languages", () => {
+    for (const locale of ["en", "zh-CN"] as const) {
+      const t = createT(locale);
+      for (const reason of REFUSAL_REASONS) {
+        const text = readableRequestError(t, `quota: ${reason}`);
+        expect(text, `${locale} ${reason}`).not.toMatch(/quota:|_/);
+      }
+    }
+  });
 });
 
 describe("sortable tables", () => {
@@ -91,5 +105,45 @@ describe("sortable tables", () => {
     expect(codec.parse("name.asc")).toEqual({ key: "name", dir: "asc" });
     expect(codec.format({ key: "cost", dir: "desc" })).toBe("cost");
     expect(codec.parse("evil")).toBeUndefined();
+  });
+});
+
+describe("chart axes", () => {
+  it("ticks from zero, evenly spaced and round, the top one at or above the data", () => {
+    expect(zeroBasedTicks(10, { integer: true })).toEqual([0, 5, 10]);
+    expect(zeroBasedTicks(7, { integer: true })).toEqual([0, 3, 6, 9]);
+    expect(zeroBasedTicks(1, { integer: true })).toEqual([0, 1]);
+    // The cost axis of the issue's review: $0, $0.025, $0.063 before.
+    expect(zeroBasedTicks(63_228)).toEqual([0, 25_000, 50_000, 75_000]);
+    expect(zeroBasedTicks(10_000)).toEqual([0, 5_000, 10_000]);
+    expect(zeroBasedTicks(0)).toEqual([0, 1]);
+    for (const max of [3, 17, 99, 1234, 987_654]) {
+      const ticks = zeroBasedTicks(max);
+      expect(ticks[0]).toBe(0);
+      expect(ticks.at(-1)!).toBeGreaterThanOrEqual(max);
+      const steps = new Set(ticks.slice(1).map((v, i) => Number((v - ticks[i]!).toPrecision(9))));
+      expect(steps.size).toBe(1);
+    }
+  });
+});
+
+describe("cost explanation words", () => {
+  it("the portal's English words are the CSV's, and 中文 has its own", () => {
+    expect(explanationWords(createT("en"))).toEqual(ENGLISH_EXPLANATION_WORDS);
+    const zh = explanationWords(createT("zh-CN"));
+    const parts = explanationParts(
+      {
+        entryId: "claude-sonnet-4-5@2025-09-29",
+        sourceUrl: null,
+        band: null,
+        lines: [{ kind: "cacheRead", tokens: 10, ratePerMTokMicros: 300_000 }],
+        multipliers: [],
+        fees: [],
+        totalMicros: 3,
+      } as unknown as Parameters<typeof explanationParts>[0],
+      zh,
+    );
+    expect(parts.map((p) => p.label)).toEqual(["价格", "档位", "缓存读取", "合计"]);
+    expect(parts.at(-1)!.detail).toBe("$0.000003 (只在最后一次舍入到微美元)");
   });
 });

@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import { AdminTenants } from "~/components/admin/admin-tenants";
-import { rangeCodec, readParam } from "~/components/url-params";
-import { DEFAULT_RANGE, type RangeInput } from "~/server/api/lib/overview";
+import { adminTenantsInput, readAdminTenantView } from "~/components/admin/admin-params";
 import { UnpricedModels } from "~/components/admin/unpriced-models";
 import { PageContainer } from "~/components/layout/page-container";
 import { getT } from "~/i18n/server";
@@ -15,10 +14,11 @@ export const dynamic = "force-dynamic";
 
 export default async function AdminPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requirePlatformAdmin("/admin");
-  const range = readParam<RangeInput>((await searchParams).range, rangeCodec, DEFAULT_RANGE);
+  // The range, search, sort and page in the URL, as the client reads them.
+  const view = readAdminTenantView(await searchParams);
   const [{ t }] = await Promise.all([
     getT(),
-    prefetch(trpc.admin.tenants.queryOptions({ range })),
+    prefetch(trpc.admin.tenants.queryOptions(adminTenantsInput(view))),
     prefetch(trpc.admin.unpricedModels.queryOptions()),
   ]);
   return (

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useMemo } from "react";
+import { useEffect, useState } from "react";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { RangePicker, type RangeChoice } from "../dashboard/usage-overview";
@@ -11,51 +11,48 @@ import { Card, CardHeader } from "../ui/card";
 import { Sparkline } from "./sparkline";
 import { columnDigits, Money } from "../money";
 import { LIVE_REFRESH_MS } from "../live";
-import { nextSort, sortCodec, SortHeader, sortRows, type SortState } from "../sortable";
+import { nextSort, SortHeader } from "../sortable";
 import { inputClass } from "../ui/field";
 import { Button } from "../ui/button";
-import { pageCodec, rangeCodec, type ParamCodec } from "../url-params";
+import { pageCodec, rangeCodec } from "../url-params";
 import { useUrlParam } from "../url-state";
 import { DEFAULT_RANGE, type RangeInput } from "~/lib/range";
+import { ADMIN_TENANT_SEARCH_MAX, type AdminTenantSortKey } from "~/lib/admin-tenant-list";
+import { adminSortCodec, adminTenantsInput, DEFAULT_ADMIN_SORT, searchCodec, type AdminSort } from "./admin-params";
 import { SuspendButton } from "./suspend-button";
 import { TableScroller } from "~/components/ui/table-scroller";
 
-export const ADMIN_PAGE_SIZE = 25;
-const SORT_KEYS = ["name", "keys", "requests", "cost"] as const;
-type SortKey = (typeof SORT_KEYS)[number];
-const sortParam = sortCodec(SORT_KEYS);
-const DEFAULT_SORT: SortState<SortKey> = { key: "cost", dir: "desc" };
-const textCodec: ParamCodec<string> = { parse: (raw) => raw.slice(0, 100), format: (v) => v };
+/** Typing settles this long before the search goes to the URL and the server. */
+const SEARCH_DEBOUNCE_MS = 250;
 
-/** Every tenant ranked by spend over the period, live. */
+/** Every tenant ranked by spend over the period, live; searched, sorted and paged by the server. */
 export function AdminTenants() {
   const trpc = useTRPC();
   const t = useT();
   const f = useFormat();
   const [range, setRange] = useUrlParam<RangeInput>("range", rangeCodec, DEFAULT_RANGE);
-  const [search, setSearch] = useUrlParam<string>("q", textCodec, "");
-  const [sort, setSort] = useUrlParam<SortState<SortKey>>("sort", sortParam, DEFAULT_SORT);
+  const [search, setSearch] = useUrlParam<string>("q", searchCodec, "");
+  const [sort, setSort] = useUrlParam<AdminSort>("sort", adminSortCodec, DEFAULT_ADMIN_SORT);
   const [page, setPage] = useUrlParam<number>("page", pageCodec, 1);
+  // The box shows every key press; the URL (and the query) follow once typing pauses.
+  const [typed, setTyped] = useState(search);
+  useEffect(() => {
+    if (typed.trim() === search) return;
+    const timer = setTimeout(() => {
+      setSearch(typed.trim());
+      setPage(1);
+    }, SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [typed, search, setSearch, setPage]);
   const query = useQuery({
-    ...trpc.admin.tenants.queryOptions({ range }),
+    ...trpc.admin.tenants.queryOptions(adminTenantsInput({ range, search, sort, page })),
     refetchInterval: LIVE_REFRESH_MS,
     placeholderData: (previous) => previous,
   });
   const data = query.data;
   const stale = query.isPlaceholderData;
-  // Rank = place by spend, whatever the table is sorted or filtered by.
-  const ranked = useMemo(() => (data?.tenants ?? []).map((row, i) => ({ ...row, rank: i + 1 })), [data]);
-  const matching = useMemo(() => {
-    const q = search.trim().toLowerCase();
-    const found = q ? ranked.filter((r) => r.name.toLowerCase().includes(q) || r.slug.toLowerCase().includes(q) || r.id === q) : ranked;
-    return sortRows(found, sort, (r, key) =>
-      key === "name" ? r.name.toLowerCase() : key === "keys" ? r.keyCount : key === "requests" ? r.requests : r.costMicros,
-    );
-  }, [ranked, search, sort]);
-  const pages = Math.max(1, Math.ceil(matching.length / ADMIN_PAGE_SIZE));
-  const current = Math.min(page, pages);
-  const shown = matching.slice((current - 1) * ADMIN_PAGE_SIZE, current * ADMIN_PAGE_SIZE);
-  const onSort = (key: SortKey) => {
+  const shown = data?.tenants ?? [];
+  const onSort = (key: AdminTenantSortKey) => {
     setSort(nextSort(sort, key, key === "name" ? "asc" : "desc"));
     setPage(1);
   };
@@ -104,11 +101,9 @@ export function AdminTenants() {
               <input
                 id="admin-tenant-search"
                 type="search"
-                defaultValue={search}
-                onChange={(e) => {
-                  setSearch(e.target.value);
-                  setPage(1);
-                }}
+                value={typed}
+                maxLength={ADMIN_TENANT_SEARCH_MAX}
+                onChange={(e) => setTyped(e.target.value)}
                 placeholder={t("admin.search")}
                 className={inputClass + " w-64 max-w-full"}
                 data-testid="admin-tenant-search"
@@ -116,11 +111,15 @@ export function AdminTenants() {
             </div>
           }
         />
-        {data && data.tenants.length === 0 ? (
+        {data && data.tenantCount === 0 ? (
           <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("admin.noTenants")}</p>
         ) : (
           <TableScroller label={t("admin.ranking")} sticky="marked">
-            <table className="w-full min-w-[760px] text-sm" data-testid="admin-ranking">
+            <table
+              className={"w-full min-w-[760px] text-sm transition-opacity" + (stale ? " opacity-60" : "")}
+              data-testid="admin-ranking"
+              aria-busy={stale || undefined}
+            >
               <thead className="border-y border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
                 <tr>
                   <th scope="col" className={th + " pl-5"}>{t("admin.rank")}</th>
@@ -175,20 +174,25 @@ export function AdminTenants() {
                 ))}
               </tbody>
             </table>
-            {matching.length === 0 && ranked.length > 0 ? (
+            {data && data.matchCount === 0 && data.tenantCount > 0 ? (
               <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("admin.noMatch")}</p>
             ) : null}
           </TableScroller>
         )}
         <div className="mt-4 flex items-center justify-between gap-2 text-xs text-zinc-500 dark:text-zinc-400">
           <span data-testid="admin-page-status">
-            {t("admin.pageStatus", { page: current, pages, count: matching.length })}
+            {data ? t("admin.pageStatus", { page: data.page, pages: data.pages, count: data.matchCount }) : "—"}
           </span>
           <div className="flex gap-2">
-            <Button variant="secondary" disabled={current <= 1} onClick={() => setPage(current - 1)}>
+            <Button variant="secondary" disabled={!data || data.page <= 1} onClick={() => data && setPage(data.page - 1)}>
               {t("common.previous")}
             </Button>
-            <Button variant="secondary" disabled={current >= pages} onClick={() => setPage(current + 1)} data-testid="admin-next-page">
+            <Button
+              variant="secondary"
+              disabled={!data || data.page >= data.pages}
+              onClick={() => data && setPage(data.page + 1)}
+              data-testid="admin-next-page"
+            >
               {t("common.next")}
             </Button>
           </div>

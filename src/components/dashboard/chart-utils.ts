@@ -25,3 +25,20 @@ export function bucketLabel(bucket: string, multiDay: boolean): string {
   if (hour === undefined) return day.slice(5);
   return multiDay ? `${day.slice(5)} ${hour}:00` : `${hour}:00`;
 }
+
+/**
+ * A value axis from zero: evenly spaced round ticks (1, 2, 2.5 or 5 × 10ⁿ apart) whose top one is
+ * at or above `max`. A top tick at the data's own maximum (0, 4, 8, 10 or $0, $0.025, $0.063)
+ * spaced the gridlines unevenly and read as a scale that was not there.
+ */
+export function zeroBasedTicks(max: number, { count = 4, integer = false }: { count?: number; integer?: boolean } = {}): number[] {
+  if (!(max > 0)) return [0, 1];
+  const raw = max / Math.max(1, count - 1);
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  let step = ([1, 2, 2.5, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
+  if (integer) step = Math.max(1, Math.ceil(step));
+  const top = Math.ceil(max / step - 1e-9) * step;
+  const ticks: number[] = [];
+  for (let i = 0; i * step <= top + step / 1e6; i++) ticks.push(Number((i * step).toPrecision(12)));
+  return ticks;
+}

@@ -2,6 +2,7 @@
 
 import { Bar, BarChart, CartesianGrid, Cell, Legend, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useFormat, useT } from "~/i18n/client";
+import { columnCostDecimals } from "~/lib/money";
 import type { RouterOutputs } from "~/trpc/types";
 import { ChartDataTable, legendText } from "../ui/chart-data-table";
 import { AXIS_TICK, bucketLabel, colorAt, costTick } from "./chart-utils";
@@ -24,6 +25,7 @@ export function ModelCostChart({
   const t = useT();
   const f = useFormat();
   const names = models.map((m) => (m === OTHER_MODELS ? t("usage.share.other") : m));
+  const columnDigitsOf = models.map((_, i) => columnCostDecimals(points.map((p) => p.modelCost[i] ?? 0)));
   const data = points.map((p) => {
     const row: Record<string, string | number> = { label: bucketLabel(p.bucket, multiDay) };
     models.forEach((_, i) => (row[`m${i}`] = p.modelCost[i] ?? 0));
@@ -72,7 +74,8 @@ export function ModelCostChart({
       <ChartDataTable
         caption={t("usage.chart.tableCaption", { chart: label })}
         columns={[t("usage.chart.time"), ...names]}
-        rows={points.map((p) => [bucketLabel(p.bucket, multiDay), ...models.map((_, i) => f.cost(p.modelCost[i] ?? 0))])}
+        // One money format per column, as in every table (columnCostDecimals).
+        rows={points.map((p) => [bucketLabel(p.bucket, multiDay), ...models.map((_, i) => f.cost(p.modelCost[i] ?? 0, columnDigitsOf[i]))])}
         testId="model-cost-chart-table"
       />
     ) : null}
@@ -102,7 +105,8 @@ export function ModelShareChart({ rows, limit = 6 }: { rows: readonly ModelShare
   }
   return (
     <div className="flex h-72 flex-col gap-3 sm:flex-row sm:items-center" data-testid="model-share-chart">
-      <div className="h-44 w-full shrink-0 sm:h-full sm:w-1/3" role="img" aria-label={t("usage.share.aria")}>
+      {/* A narrower donut leaves the legend room for a dated model name (26 monospace characters) on one line. */}
+      <div className="h-44 w-full shrink-0 sm:h-full sm:w-[28%]" role="img" aria-label={t("usage.share.aria")}>
         <ResponsiveContainer width="100%" height="100%">
           <PieChart>
             <Pie data={slices} dataKey="value" nameKey="name" innerRadius="58%" outerRadius="92%" paddingAngle={1} isAnimationActive={false}>
@@ -118,7 +122,7 @@ export function ModelShareChart({ rows, limit = 6 }: { rows: readonly ModelShare
         {slices.map((s) => (
           <li key={s.name} className="flex items-center gap-2">
             <span aria-hidden className="size-2.5 shrink-0 rounded-full" style={{ backgroundColor: s.color }} />
-            <span className="min-w-0 flex-1 break-all font-mono text-xs" title={s.name}>
+            <span className="min-w-0 flex-1 font-mono text-xs [overflow-wrap:anywhere]" title={s.name}>
               {s.name}
             </span>
             <span className="tabular-nums text-zinc-500 dark:text-zinc-400">{f.percent(s.value / total)}</span>

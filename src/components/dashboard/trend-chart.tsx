@@ -4,7 +4,8 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { useFormat, useT } from "~/i18n/client";
 import type { RouterOutputs } from "~/trpc/types";
 import { ChartDataTable, legendText } from "../ui/chart-data-table";
-import { AXIS_TICK, bucketLabel, costTick } from "./chart-utils";
+import { columnCostDecimals } from "~/lib/money";
+import { AXIS_TICK, bucketLabel, costTick, zeroBasedTicks } from "./chart-utils";
 
 type TrendPoint = RouterOutputs["usage"]["overview"]["series"][number];
 
@@ -19,6 +20,8 @@ export function TrendChart({ points, multiDay }: { points: readonly TrendPoint[]
   const f = useFormat();
   const data = points.map((p) => ({ label: bucketLabel(p.bucket, multiDay), requests: p.requests, cost: p.costMicros }));
   const empty = points.every((p) => p.requests === 0 && p.costMicros === 0);
+  // The data table's cost column: one money format per column, as in every table.
+  const costDigits = columnCostDecimals(data.map((d) => d.cost));
   const label = data.length > 0 ? t("usage.chart.span", { chart: t("usage.trend.aria"), from: data[0]!.label, to: data[data.length - 1]!.label }) : t("usage.trend.aria");
   return (
     <>
@@ -50,7 +53,7 @@ export function TrendChart({ points, multiDay }: { points: readonly TrendPoint[]
     <ChartDataTable
       caption={t("usage.chart.tableCaption", { chart: label })}
       columns={[t("usage.chart.time"), t("usage.stat.requests"), t("usage.stat.cost")]}
-      rows={data.map((d) => [d.label, f.count(d.requests), f.cost(d.cost)])}
+      rows={data.map((d) => [d.label, f.count(d.requests), f.cost(d.cost, costDigits)])}
       testId="trend-chart-table"
     />
     </>
@@ -77,6 +80,7 @@ function SmallMultiple({
   tooltip: (v: number) => string;
   showXAxis: boolean;
 }) {
+  const ticks = zeroBasedTicks(Math.max(minMax, ...data.map((d) => d[dataKey])), { integer: dataKey === "requests" });
   return (
     <figure className="w-full" data-testid={`trend-${dataKey}`}>
       <figcaption className="text-xs font-medium text-zinc-600 dark:text-zinc-300">{title}</figcaption>
@@ -86,11 +90,10 @@ function SmallMultiple({
             <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} vertical={false} />
             <XAxis dataKey="label" hide={!showXAxis} tick={AXIS_TICK} tickLine={false} axisLine={false} minTickGap={16} />
             <YAxis
-              domain={[0, (dataMax: number) => Math.max(dataMax, minMax)]}
-              allowDecimals={dataKey === "cost"}
-              // Keep the 0 at the foot of each small multiple: both start from zero, visibly.
-              interval="preserveStartEnd"
-              tickCount={4}
+              // Both small multiples start from zero, visibly, with evenly spaced round ticks.
+              domain={[0, ticks[ticks.length - 1]!]}
+              ticks={ticks}
+              interval={0}
               tickFormatter={tick}
               tick={AXIS_TICK}
               tickLine={false}

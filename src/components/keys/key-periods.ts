@@ -4,7 +4,8 @@
  */
 import type { MessageKey } from "~/i18n";
 import { DEFAULT_RANGE_DAYS } from "~/lib/range";
-import { intCodec } from "../url-params";
+import { REQUEST_LOG_SORT_KEYS } from "~/ledger/request-log-filter";
+import { intCodec, sortCodec } from "../url-params";
 
 export const KEY_PERIODS = [
   { days: 1, label: "usage.range.today" },
@@ -18,3 +19,6 @@ export const KEY_DEFAULT_DAYS: KeyPeriodDays = DEFAULT_RANGE_DAYS;
 export const keyDaysCodec = intCodec(KEY_PERIODS.map((p) => p.days));
 
 export const REQUEST_LOG_PAGE_SIZE = 50;
+/** The request log's order in the URL: ?logSort=cost (descending), ?logSort=model.asc; newest first when absent. */
+export const REQUEST_LOG_SORT_PARAM = "logSort";
+export const requestLogSortCodec = sortCodec(REQUEST_LOG_SORT_KEYS);

@@ -5,8 +5,15 @@ import Link from "next/link";
 import { Fragment, useState, type FormEvent } from "react";
 import { z } from "zod";
 import { explanationParts } from "~/pricing/explanation-text";
+import { explanationWords } from "../requests/explanation-words";
 import type { RouterOutputs } from "~/trpc/types";
-import { requestLogFilterSchema, type RequestLogFilter } from "~/ledger/request-log-filter";
+import {
+  DEFAULT_REQUEST_LOG_SORT,
+  requestLogFilterSchema,
+  type RequestLogFilter,
+  type RequestLogSort,
+  type RequestLogSortKey,
+} from "~/ledger/request-log-filter";
 import type { MessageKey } from "~/i18n";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
@@ -20,7 +27,8 @@ import { RequestSearch } from "../requests/request-search";
 import { readableRequestError } from "../requests/request-error";
 import { jsonCodec } from "../url-params";
 import { useUrlParam } from "../url-state";
-import { REQUEST_LOG_PAGE_SIZE } from "./key-periods";
+import { nextSort, SortHeader } from "../sortable";
+import { REQUEST_LOG_PAGE_SIZE, REQUEST_LOG_SORT_PARAM, requestLogSortCodec } from "./key-periods";
 import { TableScroller } from "~/components/ui/table-scroller";
 
 type RequestLogRow = RouterOutputs["apiKey"]["requestLog"]["rows"][number];
@@ -75,11 +83,19 @@ export function RequestLog({ tenantId, keyId, flushSeconds }: { tenantId: string
   const recent = useQuery(trpc.apiKey.usage.queryOptions({ tenantId, keyId, days: 90 }));
   const models = (recent.data?.byModel ?? []).map((m) => m.model).sort();
   const [filter, setFilterParam] = useUrlParam<Filter>("log", filterCodec, NO_FILTER);
-  /** Cursors of the pages before the current one; the current page's cursor is the last. */
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [sort, setSortParam] = useUrlParam<RequestLogSort>(REQUEST_LOG_SORT_PARAM, requestLogSortCodec, DEFAULT_REQUEST_LOG_SORT);
+  /**
+   * Cursors of the pages before the current one (the current page's cursor is the last), for the
+   * view they were made in: another filter or order (a click, or the URL changing) starts at page 1.
+   */
+  const view = `${requestLogSortCodec.format(sort)} ${JSON.stringify(filter)}`;
+  const [paging, setPaging] = useState<{ view: string; cursors: (string | null)[] }>({ view, cursors: [null] });
+  const cursors = paging.view === view ? paging.cursors : [null];
+  const setCursors = (update: (c: (string | null)[]) => (string | null)[]) => setPaging({ view, cursors: update(cursors) });
   const cursor = cursors[cursors.length - 1] ?? null;
+  const onSort = (key: RequestLogSortKey) => setSortParam(nextSort(sort, key, key === "model" ? "asc" : "desc"));
   const log = useQuery({
-    ...trpc.apiKey.requestLog.queryOptions({ tenantId, keyId, filter, cursor, limit: REQUEST_LOG_PAGE_SIZE }),
+    ...trpc.apiKey.requestLog.queryOptions({ tenantId, keyId, filter, sort, cursor, limit: REQUEST_LOG_PAGE_SIZE }),
     placeholderData: (previous) => previous,
     // Postgres rows: a request shows at the first refetch after the flush that stored it.
     refetchInterval: cursors.length === 1 ? LIVE_REFRESH_MS : false,
@@ -102,7 +118,6 @@ export function RequestLog({ tenantId, keyId, flushSeconds }: { tenantId: string
     };
     // Leave unset fields out, so the URL holds only what filters.
     setFilterParam(Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as Filter);
-    setCursors([null]);
   }
 
   const rows = log.data?.rows ?? [];
@@ -196,14 +211,26 @@ export function RequestLog({ tenantId, keyId, flushSeconds }: { tenantId: string
           >
             <thead className="border-y border-zinc-200 bg-zinc-50 uppercase tracking-wide text-zinc-500 dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">
               <tr>
-                <th scope="col" className={thLeft + " pl-5"} data-sticky="start">{t("requestLog.col.time")}</th>
-                <th scope="col" className={thLeft}>{t("usage.col.model")}</th>
+                <SortHeader column="time" sort={sort} onSort={onSort} sticky="start" align="left" className={thLeft + " pl-5"}>
+                  {t("requestLog.col.time")}
+                </SortHeader>
+                <SortHeader column="model" sort={sort} onSort={onSort} align="left" className={thLeft}>
+                  {t("usage.col.model")}
+                </SortHeader>
                 <th scope="col" className={thLeft}>{t("requestLog.col.endpoint")}</th>
-                <th scope="col" className={th}>{t("requestLog.status")}</th>
-                <th scope="col" className={th} title={t("requestLog.col.inOutTitle")}>{t("requestLog.col.inOut")}</th>
+                <SortHeader column="status" sort={sort} onSort={onSort} className={th}>
+                  {t("requestLog.status")}
+                </SortHeader>
+                <SortHeader column="tokens" sort={sort} onSort={onSort} className={th} title={t("requestLog.col.inOutTitle")}>
+                  {t("requestLog.col.inOut")}
+                </SortHeader>
                 <th scope="col" className={th} title={t("requestLog.col.cacheTitle")}>{t("requestLog.col.cache")}</th>
-                <th scope="col" className={th} data-sticky="end">{t("usage.col.cost")}</th>
-                <th scope="col" className={th}>{t("requestLog.col.latency")}</th>
+                <SortHeader column="cost" sort={sort} onSort={onSort} sticky="end" className={th}>
+                  {t("usage.col.cost")}
+                </SortHeader>
+                <SortHeader column="latency" sort={sort} onSort={onSort} className={th}>
+                  {t("requestLog.col.latency")}
+                </SortHeader>
                 <th scope="col" className={th + " pr-5"}>{t("requestLog.col.ttfb")}</th>
               </tr>
             </thead>
@@ -348,11 +375,12 @@ export function CostDetail({ row }: { row: RequestLogRow }) {
         <span className="font-medium">{t("requestLog.detail.reported")}:</span> {reported.length ? reported.join(" · ") : t("requestLog.detail.none")}
       </p>
       {row.explanation ? (
-        <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-0.5 font-mono" data-testid="cost-explanation">
-          {explanationParts(row.explanation).map((part, i) => (
+        // The details hold catalog URLs: they wrap anywhere rather than widen the page; on phones each label sits above its detail.
+        <dl className="grid grid-cols-1 gap-x-4 gap-y-0.5 font-mono sm:grid-cols-[max-content_minmax(0,1fr)]" data-testid="cost-explanation">
+          {explanationParts(row.explanation, explanationWords(t)).map((part, i) => (
             <Fragment key={i}>
               <dt className="text-zinc-500 dark:text-zinc-400">{part.label}</dt>
-              <dd>{part.detail}</dd>
+              <dd className="[overflow-wrap:anywhere] max-sm:mb-1">{part.detail}</dd>
             </Fragment>
           ))}
         </dl>

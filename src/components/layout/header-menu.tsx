@@ -3,11 +3,13 @@
 import { usePathname } from "next/navigation";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { cn } from "../ui/cn";
+import { cycleTab, focusablesIn } from "../ui/focus";
 
 /**
  * The header's links and controls: in one row from 640 px up; below, behind a "Menu" button that
- * opens them as a panel under the header (Escape or a click elsewhere closes it, focus goes back
- * to the button). Rendered once, so each link exists once in the page.
+ * opens them as a panel under the header. While open, Tab and Shift+Tab cycle through the button
+ * and the panel (nothing behind the open panel takes focus); Escape or a click elsewhere closes
+ * it, Escape with focus back on the button. Rendered once, so each link exists once in the page.
  */
 export function HeaderMenu({ label, children }: { label: string; children: ReactNode }) {
   const [open, setOpen] = useState(false);
@@ -18,9 +20,15 @@ export function HeaderMenu({ label, children }: { label: string; children: React
   useEffect(() => {
     if (!open) return;
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== "Escape") return;
-      setOpen(false);
-      button.current?.focus();
+      const toggle = button.current;
+      // Hidden from 640 px up, where the links sit in the header row: nothing to trap then.
+      if (!toggle || toggle.offsetParent === null) return;
+      if (e.key === "Escape") {
+        setOpen(false);
+        toggle.focus();
+        return;
+      }
+      if (panel.current) cycleTab(e, [toggle, ...focusablesIn(panel.current)]);
     };
     const onPointer = (e: PointerEvent) => {
       const target = e.target as Node;

@@ -2,6 +2,19 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { LIVE_REFRESH_MS } from "../live";
+import { columnDigits, Money } from "../money";
+import { SortHeader, sortRows, useSort } from "../sortable";
+import { useUrlParam } from "../url-state";
+import {
+  keyIdCodec,
+  PEOPLE_DEFAULT_DAYS,
+  PEOPLE_PERIODS,
+  peopleDaysCodec,
+  personCodec,
+  SESSIONS_PAGE_SIZE,
+  type PeoplePeriod,
+} from "./people-params";
 import type { RouterOutputs } from "~/trpc/types";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
@@ -11,14 +24,13 @@ import { cn } from "../ui/cn";
 import { inputClass } from "../ui/field";
 import { TableScroller } from "../ui/table-scroller";
 
-export const PEOPLE_DEFAULT_DAYS = 30;
-export const SESSIONS_PAGE_SIZE = 50;
-const PERIODS = [1, 7, 30, 90] as const;
-type Period = (typeof PERIODS)[number];
+type Period = PeoplePeriod;
+const PERIODS = PEOPLE_PERIODS;
 
 type Person = RouterOutputs["people"]["list"]["people"][number];
 type Session = RouterOutputs["people"]["sessions"]["sessions"][number];
 type Caps = RouterOutputs["people"]["list"]["caps"];
+type PersonSortKey = "person" | "requests" | "tokens" | "cost" | "lastSeen";
 
 const th = "px-3 py-2 text-right font-medium whitespace-nowrap";
 const thLeft = "px-3 py-2 text-left font-medium whitespace-nowrap";
@@ -36,16 +48,24 @@ function exportHref(tenantId: string, by: "user" | "session", days: number, keyI
   return `/api/export/${tenantId}/usage?${q}`;
 }
 
-/** People (usage by end user) and Sessions of a tenant, or of one key (`keyId`). */
-export function PeopleView({ tenantId, keyId: initialKeyId }: { tenantId: string; keyId?: string }) {
+/**
+ * People (usage by end user) and Sessions of a tenant, or of one key; the period, the key and the
+ * person whose sessions show are in the URL (./people-params).
+ */
+export function PeopleView({ tenantId, flushSeconds }: { tenantId: string; flushSeconds: number }) {
   const t = useT();
   const trpc = useTRPC();
-  const [days, setDays] = useState<Period>(PEOPLE_DEFAULT_DAYS);
-  const [keyId, setKeyId] = useState<string | undefined>(initialKeyId);
-  const [person, setPerson] = useState<string | undefined>(undefined);
+  const [days, setDays] = useUrlParam<Period>("days", peopleDaysCodec, PEOPLE_DEFAULT_DAYS);
+  const [keyId, setKeyId] = useUrlParam<string | undefined>("key", keyIdCodec, undefined);
+  const [person, setPerson] = useUrlParam<string | undefined>("person", personCodec, undefined);
   const keys = useQuery(trpc.apiKey.list.queryOptions({ tenantId }));
   const keyName = keys.data?.find((k) => k.id === keyId)?.name;
-  const people = useQuery({ ...trpc.people.list.queryOptions({ tenantId, keyId, days }), refetchInterval: 15_000 });
+  // Postgres rollups: a request counts here at the first refetch after the flush that stored it.
+  const people = useQuery({
+    ...trpc.people.list.queryOptions({ tenantId, keyId, days }),
+    refetchInterval: LIVE_REFRESH_MS,
+    placeholderData: (previous) => previous,
+  });
 
   return (
     <div className="space-y-6">
@@ -93,7 +113,7 @@ export function PeopleView({ tenantId, keyId: initialKeyId }: { tenantId: string
       <Card>
         <CardHeader
           title={keyName ? t("people.titleKey", { name: keyName }) : t("people.title")}
-          description={t("people.description")}
+          description={`${t("people.description")} ${t("live.people", { seconds: LIVE_REFRESH_MS / 1000, flushSeconds })}`}
           action={
             <a className={buttonClass("secondary")} href={exportHref(tenantId, "user", days, keyId, undefined)} download>
               {t("people.exportPeople")}
@@ -105,7 +125,14 @@ export function PeopleView({ tenantId, keyId: initialKeyId }: { tenantId: string
         ) : !people.data ? (
           <p className="text-sm text-zinc-500">{t("common.loading")}</p>
         ) : (
-          <PeopleTable rows={people.data.people} total={people.data.total} caps={people.data.caps} selected={person} onSelect={setPerson} />
+          <PeopleTable
+            rows={people.data.people}
+            total={people.data.total}
+            caps={people.data.caps}
+            selected={person}
+            onSelect={setPerson}
+            stale={people.isPlaceholderData}
+          />
         )}
       </Card>
 
@@ -126,34 +153,57 @@ function PeopleTable({
   caps,
   selected,
   onSelect,
+  stale,
 }: {
   rows: readonly Person[];
   total: number;
   caps: Caps;
   selected: string | undefined;
   onSelect: (person: string | undefined) => void;
+  /** The previous period's rows while the new one loads. */
+  stale: boolean;
 }) {
   const t = useT();
   const f = useFormat();
+  // The rows are the period's top people by cost (all of them up to the server's limit): sorted here.
+  const [sort, onSort] = useSort<PersonSortKey>({ key: "cost", dir: "desc" });
+  const shown = sortRows(rows, sort, (p, key) =>
+    key === "person" ? p.endUserId : key === "requests" ? p.requests : key === "tokens" ? tokensOf(p) : key === "lastSeen" ? new Date(p.lastSeenAt).getTime() : p.costMicros,
+  );
+  const costDigits = columnDigits(rows.map((p) => p.costMicros));
   if (rows.length === 0) return <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("people.empty")}</p>;
   return (
     <>
-      <TableScroller label={t("people.title")} sticky="first">
-        <table className="w-full min-w-[640px] text-sm" data-testid="people-table">
+      <TableScroller label={t("people.title")} sticky="marked">
+        <table
+          className={cn("w-full min-w-[640px] text-sm transition-opacity", stale && "opacity-60")}
+          data-testid="people-table"
+          aria-busy={stale || undefined}
+        >
           <thead className={head}>
             <tr>
-              <th scope="col" className={thLeft + " pl-5"}>{t("people.col.person")}</th>
+              <SortHeader column="person" sort={sort} onSort={onSort} align="left" sticky="start" className={thLeft + " pl-5"}>
+                {t("people.col.person")}
+              </SortHeader>
               <th scope="col" className={th}>{t("people.col.keys")}</th>
-              <th scope="col" className={th}>{t("people.col.requests")}</th>
-              <th scope="col" className={th}>{t("people.col.tokens")}</th>
-              <th scope="col" className={th}>{t("people.col.cost")}</th>
-              <th scope="col" className={th + " pr-5"}>{t("people.col.lastSeen")}</th>
+              <SortHeader column="requests" sort={sort} onSort={onSort} className={th}>
+                {t("people.col.requests")}
+              </SortHeader>
+              <SortHeader column="tokens" sort={sort} onSort={onSort} className={th}>
+                {t("people.col.tokens")}
+              </SortHeader>
+              <SortHeader column="cost" sort={sort} onSort={onSort} sticky="end" className={th}>
+                {t("people.col.cost")}
+              </SortHeader>
+              <SortHeader column="lastSeen" sort={sort} onSort={onSort} className={th + " pr-5"}>
+                {t("people.col.lastSeen")}
+              </SortHeader>
             </tr>
           </thead>
           <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-            {rows.map((p) => (
+            {shown.map((p) => (
               <tr key={p.endUserId} data-person={p.endUserId} className={cn(selected === p.endUserId && p.kind === "named" && "bg-blue-50 dark:bg-blue-950/40")}>
-                <th scope="row" className={tdLeft + " pl-5 font-mono text-xs font-medium"}>
+                <th scope="row" className={tdLeft + " pl-5 font-mono text-xs font-medium"} data-sticky="start">
                   {p.kind === "named" ? (
                     <button
                       type="button"
@@ -171,7 +221,9 @@ function PeopleTable({
                 <td className={td}>{f.count(p.keys)}</td>
                 <td className={td} data-testid="person-requests">{f.count(p.requests)}</td>
                 <td className={td}>{f.count(tokensOf(p))}</td>
-                <td className={td + " font-semibold"} data-testid="person-cost">{f.cost(p.costMicros)}</td>
+                <td className={td + " font-semibold"} data-testid="person-cost" data-sticky="end">
+                  <Money micros={p.costMicros} digits={costDigits} />
+                </td>
                 <td className={td + " pr-5"}>{f.dateTime(new Date(p.lastSeenAt), "UTC")}</td>
               </tr>
             ))}
@@ -219,9 +271,10 @@ function SessionsCard({
   const sessions = useQuery({
     ...trpc.people.sessions.queryOptions({ tenantId, keyId, endUserId: person, days, cursor, limit: SESSIONS_PAGE_SIZE }),
     placeholderData: (previous) => previous,
-    refetchInterval: cursors.length === 1 ? 15_000 : false,
+    refetchInterval: cursors.length === 1 ? LIVE_REFRESH_MS : false,
   });
   const rows: readonly Session[] = sessions.data?.sessions ?? [];
+  const costDigits = columnDigits(rows.map((s) => s.costMicros));
   return (
     <Card>
       <CardHeader
@@ -283,7 +336,9 @@ function SessionsCard({
                   <td className={td} data-testid="session-duration">{formatDuration(t, s.durationMs)}</td>
                   <td className={td} data-testid="session-requests">{f.count(s.requests)}</td>
                   <td className={td}>{f.count(tokensOf(s))}</td>
-                  <td className={td + " pr-5 font-semibold"} data-testid="session-cost">{f.cost(s.costMicros)}</td>
+                  <td className={td + " pr-5 font-semibold"} data-testid="session-cost">
+                    <Money micros={s.costMicros} digits={costDigits} />
+                  </td>
                 </tr>
               ))}
             </tbody>

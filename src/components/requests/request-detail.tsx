@@ -72,6 +72,8 @@ export function RequestDetailView({
     );
   }
   const readable = readableRequestError(t, r.error);
+  // The gateway's own refusals (src/relay/errors.ts) never reached a provider: no usage to report.
+  const refused = r.error?.startsWith("quota: ") ?? false;
   const ok = r.status < 400;
   return (
     <div className="space-y-6" data-testid="request-detail">
@@ -136,11 +138,14 @@ export function RequestDetailView({
               {f.ms(r.latencyMs)} / {r.ttfbMs === null ? t("common.none") : f.ms(r.ttfbMs)}
             </span>
           </DetailField>
-          <DetailField label={t("request.field.usageSource")}>{t(r.estimated ? "request.usage.estimated" : "request.usage.upstream")}</DetailField>
+          <DetailField label={t("request.field.usageSource")} testId="request-usage-source">
+            {t(refused ? "request.usage.refused" : r.estimated ? "request.usage.estimated" : "request.usage.upstream")}
+          </DetailField>
           {r.flags.length ? <DetailField label={t("request.field.flags")}>{r.flags.join(", ")}</DetailField> : null}
         </dl>
       </Card>
-      <div className="grid gap-6 lg:grid-cols-5">
+      {/* minmax(0, 1fr): a column never grows past the page for a long unbroken value (a URL in the cost explanation). */}
+      <div className="grid grid-cols-[minmax(0,1fr)] gap-6 lg:grid-cols-5">
         <Card className="lg:col-span-2">
           <CardHeader title={t("request.tokens.title")} />
           <table className="w-full text-sm" data-testid="request-tokens">

@@ -12,6 +12,8 @@ export function readableRequestError(t: TFunction, error: string | null): string
   if (reason === "expired") return t("requestError.expired");
   if (reason === "revoked") return t("requestError.revoked");
   if (reason === "suspended") return t("requestError.suspended");
+  if (reason === "model_not_allowed") return t("requestError.modelNotAllowed");
+  if (reason === "unpriced_model") return t("requestError.unpricedModel");
   if (Object.hasOwn(LIMIT_LABELS, reason)) return t("requestError.limit", { limit: t(LIMIT_LABELS[reason as LimitName]) });
   return error;
 }

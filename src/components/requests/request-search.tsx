@@ -24,7 +24,8 @@ export function RequestSearch({ tenantId, className }: { tenantId: string; class
   }
   return (
     <form onSubmit={onSubmit} role="search" className={cn("flex flex-wrap items-end gap-2", className)} data-testid="request-search">
-      <div>
+      {/* max-w-full here too: a flex item is as wide as its content (the 20rem field) unless capped, which overflowed 360 px phones. */}
+      <div className="min-w-0 max-w-full">
         <label htmlFor={id} className="block text-xs font-medium text-zinc-600 dark:text-zinc-400">
           {t("request.search.label")}
         </label>

@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, type ReactNode } from "react";
 import { cn } from "./cn";
+import { cycleTab, focusablesIn } from "./focus";
 
 /**
  * A modal dialog on the native <dialog> (showModal): open while mounted. The rest of the page is
@@ -10,7 +11,6 @@ import { cn } from "./cn";
  * `data-autofocus` (else the first focusable one); when it closes, to `returnFocus()` (the next
  * sensible place on the page), else back to where it was before it opened.
  */
-const FOCUSABLE = 'a[href], button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea:not(:disabled), [tabindex]:not([tabindex="-1"])';
 
 export function Dialog({
   titleId,
@@ -53,18 +53,7 @@ export function Dialog({
       data-testid={testId}
       onKeyDown={(e) => {
         // Tab cycles inside (the page behind is inert, but the browser's own UI is not).
-        if (e.key !== "Tab") return;
-        const focusable = [...e.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null);
-        const first = focusable[0];
-        const last = focusable[focusable.length - 1];
-        if (!first || !last) return;
-        if (e.shiftKey && document.activeElement === first) {
-          e.preventDefault();
-          last.focus();
-        } else if (!e.shiftKey && document.activeElement === last) {
-          e.preventDefault();
-          first.focus();
-        }
+        cycleTab(e, focusablesIn(e.currentTarget));
       }}
       onCancel={(e) => {
         // Escape: let React state close it (unmount), so focus is returned the same way.

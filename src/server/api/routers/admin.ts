@@ -6,6 +6,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { setTenantSuspended } from "~/keys/server";
 import { openDeadLetterCount, usageRows } from "~/ledger";
+import { adminTenantListSchema } from "~/lib/admin-tenant-list";
 import { DAY_MS, zoneOrUtc } from "~/lib/time";
 import { bucketSchema, rangeInputSchema, resolveRange } from "../lib/overview";
 import { createTRPCRouter, platformAdminProcedure, tenantIdSchema } from "../trpc";
@@ -13,25 +14,32 @@ import { tenantOverview } from "./usage";
 
 const PLATFORM_TIME_ZONE = "UTC";
 
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export const adminRouter = createTRPCRouter({
-  /** Every tenant ranked by spend over the range, with a daily cost trend (UTC days) for a sparkline. */
-  tenants: platformAdminProcedure.input(z.object({ range: rangeInputSchema })).query(async ({ ctx, input }) => {
+  /**
+   * Tenants ranked by spend over the range, searched, sorted and paged here (the browser gets one
+   * page): rank is the place by spend among all tenants, whatever the search or sort; each row
+   * carries a daily cost trend (UTC days) for a sparkline. Spend includes unflushed usage.
+   */
+  tenants: platformAdminProcedure.input(adminTenantListSchema.extend({ range: rangeInputSchema })).query(async ({ ctx, input }) => {
     let range;
     try {
       range = resolveRange(input.range, PLATFORM_TIME_ZONE);
     } catch (error) {
       throw new TRPCError({ code: "BAD_REQUEST", message: error instanceof Error ? error.message : "Bad range" });
     }
-    const [tenants, rows] = await Promise.all([
+    // LIKE wildcards in the text are text: Prisma's `contains` passes them through.
+    const search = input.search.replace(/[\\%_]/g, "\\$&");
+    const [all, matching, rows] = await Promise.all([
+      ctx.db.tenant.findMany({ select: { id: true, name: true } }),
       ctx.db.tenant.findMany({
-        select: {
-          id: true,
-          name: true,
-          slug: true,
-          suspendedAt: true,
-          createdAt: true,
-          _count: { select: { keys: true, memberships: true } },
-        },
+        where: search
+          ? { OR: [{ name: { contains: search, mode: "insensitive" } }, { slug: { contains: search, mode: "insensitive" } }, { id: input.search }] }
+          : undefined,
+        select: { id: true, name: true, _count: { select: { keys: true } } },
       }),
       usageRows({ from: range.from, to: range.to, dayBucketsIn: PLATFORM_TIME_ZONE }),
     ]);
@@ -46,30 +54,69 @@ export const adminRouter = createTRPCRouter({
       const i = Math.min(days - 1, Math.floor((r.hourStart.getTime() - range.from.getTime()) / DAY_MS));
       if (i >= 0) s.trend[i]! += r.costMicros;
     }
-    const ranked = tenants
-      .map((t) => {
-        const s = stats.get(t.id);
-        return {
-          id: t.id,
-          name: t.name,
-          slug: t.slug,
-          suspendedAt: t.suspendedAt,
-          createdAt: t.createdAt,
-          keyCount: t._count.keys,
-          memberCount: t._count.memberships,
-          requests: s?.requests ?? 0,
-          costMicros: s?.costMicros ?? 0,
-          errorCount: s?.errorCount ?? 0,
-          trend: s?.trend ?? new Array<number>(days).fill(0),
-        };
-      })
-      .sort((a, b) => b.costMicros - a.costMicros || b.requests - a.requests || a.name.localeCompare(b.name));
+    // Names in code-point order of their lower case: the same on every server, like the client showed.
+    const byName = (a: { name: string; id: string }, b: { name: string; id: string }) => compareText(a.name.toLowerCase(), b.name.toLowerCase()) || compareText(a.id, b.id);
+    const spend = (id: string) => stats.get(id) ?? { requests: 0, costMicros: 0 };
+    const rank = new Map(
+      [...all]
+        .sort((a, b) => spend(b.id).costMicros - spend(a.id).costMicros || spend(b.id).requests - spend(a.id).requests || byName(a, b))
+        .map((t, i) => [t.id, i + 1]),
+    );
+    const sign = input.sort.dir === "asc" ? 1 : -1;
+    const value = (t: (typeof matching)[number]): number =>
+      input.sort.key === "keys" ? t._count.keys : input.sort.key === "requests" ? spend(t.id).requests : spend(t.id).costMicros;
+    const sorted = [...matching].sort(
+      (a, b) =>
+        (input.sort.key === "name" ? sign * byName(a, b) : sign * (value(a) - value(b))) || (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0),
+    );
+    const pages = Math.max(1, Math.ceil(sorted.length / input.pageSize));
+    const page = Math.min(input.page, pages);
+    const shown = sorted.slice((page - 1) * input.pageSize, page * input.pageSize);
+    const details = new Map(
+      (
+        await ctx.db.tenant.findMany({
+          where: { id: { in: shown.map((t) => t.id) } },
+          select: { id: true, name: true, slug: true, suspendedAt: true, createdAt: true, _count: { select: { keys: true, memberships: true } } },
+        })
+      ).map((t) => [t.id, t]),
+    );
+    let totalCostMicros = 0;
+    let totalRequests = 0;
+    for (const t of all) {
+      totalCostMicros += spend(t.id).costMicros;
+      totalRequests += spend(t.id).requests;
+    }
     return {
       from: range.from,
       to: range.to,
-      totalCostMicros: ranked.reduce((sum, t) => sum + t.costMicros, 0),
-      totalRequests: ranked.reduce((sum, t) => sum + t.requests, 0),
-      tenants: ranked,
+      totalCostMicros,
+      totalRequests,
+      tenantCount: all.length,
+      matchCount: sorted.length,
+      page,
+      pages,
+      pageSize: input.pageSize,
+      tenants: shown.flatMap((m) => {
+        const t = details.get(m.id);
+        if (!t) return []; // deleted between the two reads
+        const s = stats.get(t.id);
+        return [
+          {
+            id: t.id,
+            rank: rank.get(t.id) ?? 0,
+            name: t.name,
+            slug: t.slug,
+            suspendedAt: t.suspendedAt,
+            createdAt: t.createdAt,
+            keyCount: t._count.keys,
+            memberCount: t._count.memberships,
+            requests: s?.requests ?? 0,
+            costMicros: s?.costMicros ?? 0,
+            errorCount: s?.errorCount ?? 0,
+            trend: s?.trend ?? new Array<number>(days).fill(0),
+          },
+        ];
+      }),
     };
   }),
 

@@ -17,7 +17,7 @@ import {
 } from "~/keys";
 import { createKey, loadPriceOverrides, revokeKey, rotateKey, setKeyLimits, updateKeyDetails } from "~/keys/server";
 import { limitStatus, usageRows } from "~/ledger";
-import { REQUEST_LOG_MAX_PAGE, requestLogFilterSchema, requestLogPage } from "../lib/request-log";
+import { DEFAULT_REQUEST_LOG_SORT, REQUEST_LOG_MAX_PAGE, requestLogFilterSchema, requestLogPage, requestLogSortSchema } from "../lib/request-log";
 import { DAY_MS, lastDays, zoneOrUtc } from "~/lib/time";
 import { buildUsageReport } from "../lib/usage-report";
 import { cacheEconomics, sumCacheEconomics } from "../lib/cache-economics";
@@ -198,13 +198,15 @@ export const apiKeyRouter = createTRPCRouter({
       return { from: range.from, to: range.to, timeZone, ...buildUsageReport(rows, range.days, timeZone), cache, cacheTotals: sumCacheEconomics(cache) };
     }),
 
-  /** The key's request log, newest first, paged by cursor; filters by status class, model and time. */
+  /** The key's request log, newest first or sorted by a column, paged by a cursor of that order; filters by status class, model, time, end user and session. */
   requestLog: tenantProcedure("VIEWER")
     .input(
       z.object({
         keyId: keyIdSchema,
         filter: requestLogFilterSchema.default({}),
-        cursor: z.string().max(200).nullish(),
+        sort: requestLogSortSchema.default(DEFAULT_REQUEST_LOG_SORT),
+        // A model name (≤ 200 characters) and a request id, as base64url JSON.
+        cursor: z.string().max(1000).nullish(),
         limit: z.number().int().min(1).max(REQUEST_LOG_MAX_PAGE).default(50),
       }),
     )
@@ -214,6 +216,7 @@ export const apiKeyRouter = createTRPCRouter({
         tenantId: ctx.tenant.id,
         apiKeyId: input.keyId,
         filter: input.filter,
+        sort: input.sort,
         cursor: input.cursor,
         limit: input.limit,
       });

@@ -1,7 +1,17 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { loadTenantOr404 } from "../load-tenant";
-import { PEOPLE_DEFAULT_DAYS, PeopleView, SESSIONS_PAGE_SIZE } from "~/components/people/people-view";
+import { PeopleView } from "~/components/people/people-view";
+import {
+  keyIdCodec,
+  PEOPLE_DEFAULT_DAYS,
+  peopleDaysCodec,
+  personCodec,
+  SESSIONS_PAGE_SIZE,
+  type PeoplePeriod,
+} from "~/components/people/people-params";
+import { readParam } from "~/components/url-params";
+import { env } from "~/infra/env";
 import { PageContainer } from "~/components/layout/page-container";
 import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
@@ -12,26 +22,29 @@ export async function generateMetadata(): Promise<Metadata> {
 }
 export const dynamic = "force-dynamic";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Usage by end user and by session, for the tenant or one of its keys (`?key=<API ID>`). */
+/** Usage by end user and by session, for the tenant or one of its keys (`?key=<API ID>`), over `?days=`; `?person=` narrows the sessions. */
 export default async function PeoplePage({
   params,
   searchParams,
 }: {
   params: Promise<{ tenantId: string }>;
-  searchParams: Promise<{ key?: string | string[] }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { tenantId } = await params;
-  const rawKey = (await searchParams).key;
-  const keyId = typeof rawKey === "string" && UUID.test(rawKey) ? rawKey : undefined;
-  await requireSession(`/dashboard/${tenantId}/people${keyId ? `?key=${keyId}` : ""}`);
+  // What the client reads from the URL, so the prefetched queries are the ones it asks for.
+  const query = await searchParams;
+  const days = readParam<PeoplePeriod>(query.days, peopleDaysCodec, PEOPLE_DEFAULT_DAYS);
+  const keyId = readParam<string | undefined>(query.key, keyIdCodec, undefined);
+  const person = readParam<string | undefined>(query.person, personCodec, undefined);
+  const back = new URLSearchParams();
+  for (const [name, value] of Object.entries({ days: query.days, key: keyId, person })) if (typeof value === "string") back.set(name, value);
+  await requireSession(`/dashboard/${tenantId}/people${back.size ? `?${back}` : ""}`);
   const tenant = await loadTenantOr404(tenantId);
   const { t } = await getT();
   await Promise.all([
     prefetch(trpc.apiKey.list.queryOptions({ tenantId })),
-    prefetch(trpc.people.list.queryOptions({ tenantId, keyId, days: PEOPLE_DEFAULT_DAYS })),
-    prefetch(trpc.people.sessions.queryOptions({ tenantId, keyId, days: PEOPLE_DEFAULT_DAYS, cursor: null, limit: SESSIONS_PAGE_SIZE })),
+    prefetch(trpc.people.list.queryOptions({ tenantId, keyId, days })),
+    prefetch(trpc.people.sessions.queryOptions({ tenantId, keyId, endUserId: person, days, cursor: null, limit: SESSIONS_PAGE_SIZE })),
   ]);
   return (
     <HydrateClient>
@@ -43,7 +56,7 @@ export default async function PeoplePage({
           / <span>{t("people.pageTitle")}</span>
         </nav>
         <h1 className="text-2xl font-bold tracking-tight">{t("people.pageTitle")}</h1>
-        <PeopleView tenantId={tenantId} keyId={keyId} />
+        <PeopleView tenantId={tenantId} flushSeconds={Math.max(1, Math.round(env.FLUSH_INTERVAL_MS / 1000))} />
       </PageContainer>
     </HydrateClient>
   );

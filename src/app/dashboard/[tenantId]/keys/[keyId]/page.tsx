@@ -5,7 +5,15 @@ import { notFound } from "next/navigation";
 import { Suspense } from "react";
 import { KeyHeader } from "~/components/keys/key-header";
 import { KeyUsage } from "~/components/keys/key-usage";
-import { KEY_DEFAULT_DAYS, keyDaysCodec, REQUEST_LOG_PAGE_SIZE, type KeyPeriodDays } from "~/components/keys/key-periods";
+import {
+  KEY_DEFAULT_DAYS,
+  keyDaysCodec,
+  REQUEST_LOG_PAGE_SIZE,
+  REQUEST_LOG_SORT_PARAM,
+  requestLogSortCodec,
+  type KeyPeriodDays,
+} from "~/components/keys/key-periods";
+import { DEFAULT_REQUEST_LOG_SORT, type RequestLogSort } from "~/server/api/lib/request-log";
 import { readParam } from "~/components/url-params";
 import { env } from "~/infra/env";
 import { KeyLimitUse, LimitsEditor } from "~/components/keys/limits-editor";
@@ -40,9 +48,11 @@ export default async function KeyPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { tenantId, keyId } = await params;
-  // The period in the URL (?days=30), as the client reads it. A request-log filter (?log=) is
-  // fetched by the browser: the unfiltered first page is what most visits show.
-  const days = readParam<KeyPeriodDays>((await searchParams).days, keyDaysCodec, KEY_DEFAULT_DAYS);
+  // The period (?days=30) and the log's order (?logSort=cost), as the client reads them. A
+  // request-log filter (?log=) is fetched by the browser: the unfiltered first page is what most visits show.
+  const query = await searchParams;
+  const days = readParam<KeyPeriodDays>(query.days, keyDaysCodec, KEY_DEFAULT_DAYS);
+  const logSort = readParam<RequestLogSort>(query[REQUEST_LOG_SORT_PARAM], requestLogSortCodec, DEFAULT_REQUEST_LOG_SORT);
   await requireSession(`/dashboard/${tenantId}/keys/${keyId}`);
   const tenant = await loadKey(tenantId, keyId);
   const { t } = await getT();
@@ -52,7 +62,7 @@ export default async function KeyPage({
     prefetch(trpc.apiKey.limitUse.queryOptions({ tenantId, keyId })),
     prefetch(trpc.apiKey.usage.queryOptions({ tenantId, keyId, days })),
     prefetch(trpc.apiKey.usage.queryOptions({ tenantId, keyId, days: 90 })),
-    prefetch(trpc.apiKey.requestLog.queryOptions({ tenantId, keyId, filter: {}, cursor: null, limit: REQUEST_LOG_PAGE_SIZE })),
+    prefetch(trpc.apiKey.requestLog.queryOptions({ tenantId, keyId, filter: {}, sort: logSort, cursor: null, limit: REQUEST_LOG_PAGE_SIZE })),
   ]);
   return (
     <HydrateClient>

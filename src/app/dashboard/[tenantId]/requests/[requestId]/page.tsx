@@ -35,7 +35,7 @@ export default async function RequestPage({ params }: { params: Promise<{ tenant
           </Link>{" "}
           / <span>{t("request.pageTitle")}</span>
         </nav>
-        <h1 className="break-all text-2xl font-bold tracking-tight">{t("request.title", { id: requestId })}</h1>
+        <h1 className="text-2xl font-bold tracking-tight [overflow-wrap:anywhere]">{t("request.title", { id: requestId })}</h1>
         <RequestSearch tenantId={tenantId} />
         <RequestDetailView
           tenantId={tenantId}
