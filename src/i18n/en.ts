@@ -623,6 +623,7 @@ export const en = {
   "requestLog.detail.webFetch": "web fetches",
   "requestLog.detail.reasoning": "reasoning tokens (inside output)",
   "requestLog.detail.none": "nothing that changes the price",
+  "requestLog.detail.refused": "Nothing billed: Metergate refused this request before any upstream call, so no price applies.",
   "requestLog.detail.unpriced": "Not priced: Metergate had no price for {model} when this request was made; it counts as $0.",
   "requestLog.detail.noExplanation": "Recorded before cost explanations were kept.",
   "explanation.price": "price",

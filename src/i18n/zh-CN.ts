@@ -603,6 +603,7 @@ export const zhCN = {
   "requestLog.detail.webFetch": "网页抓取次数",
   "requestLog.detail.reasoning": "推理 token（包含在输出中）",
   "requestLog.detail.none": "无影响价格的信息",
+  "requestLog.detail.refused": "未计费：Metergate 在调用上游之前拒绝了此请求，因此不适用任何价格。",
   "requestLog.detail.unpriced": "未定价：发出此请求时 Metergate 没有 {model} 的价格，按 $0 计。",
   "requestLog.detail.noExplanation": "此记录早于费用明细功能。",
   "explanation.price": "价格",

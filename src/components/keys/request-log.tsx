@@ -24,7 +24,7 @@ import { inputClass } from "../ui/field";
 import { LIVE_REFRESH_MS } from "../live";
 import { columnDigits, Money } from "../money";
 import { RequestSearch } from "../requests/request-search";
-import { readableRequestError } from "../requests/request-error";
+import { readableRequestError, refusedBeforeUpstream } from "../requests/request-error";
 import { jsonCodec } from "../url-params";
 import { useUrlParam } from "../url-state";
 import { nextSort, SortHeader } from "../sortable";
@@ -314,7 +314,7 @@ export function RequestLog({ tenantId, keyId, flushSeconds }: { tenantId: string
                           {t("requestLog.endUser")}: {r.endUserId ?? t("common.none")} · {t("requestLog.session")}: {r.sessionId ?? t("common.none")}
                         </p>
                       ) : null}
-                      <CostDetail row={r} />
+                      <CostDetail row={r} refused={refusedBeforeUpstream(r.error)} />
                     </td>
                   </tr>
                 ) : null}
@@ -356,8 +356,12 @@ function toLocalInput(date: Date | undefined): string | undefined {
   return local.toISOString().slice(0, 16);
 }
 
-/** Why one request cost what it did: the explanation the ledger stored when it priced it. */
-export function CostDetail({ row }: { row: RequestLogRow }) {
+/**
+ * Why one request cost what it did: the explanation the ledger stored when it priced it. A request
+ * refused before any upstream call has nothing to explain (its stored price line is only the rate
+ * the estimate used), so it says so instead.
+ */
+export function CostDetail({ row, refused = false }: { row: RequestLogRow; refused?: boolean }) {
   const t = useT();
   const fmt = useFormat();
   const reported: string[] = [];
@@ -374,7 +378,9 @@ export function CostDetail({ row }: { row: RequestLogRow }) {
       <p>
         <span className="font-medium">{t("requestLog.detail.reported")}:</span> {reported.length ? reported.join(" · ") : t("requestLog.detail.none")}
       </p>
-      {row.explanation ? (
+      {refused ? (
+        <p data-testid="cost-refused">{t("requestLog.detail.refused")}</p>
+      ) : row.explanation ? (
         // The details hold catalog URLs: they wrap anywhere rather than widen the page; on phones each label sits above its detail.
         <dl className="grid grid-cols-1 gap-x-4 gap-y-0.5 font-mono sm:grid-cols-[max-content_minmax(0,1fr)]" data-testid="cost-explanation">
           {explanationParts(row.explanation, explanationWords(t)).map((part, i) => (

@@ -10,7 +10,7 @@ import { CopyButton } from "../dashboard/copy-button";
 import { CostDetail } from "../keys/request-log";
 import { Card, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
-import { readableRequestError } from "./request-error";
+import { readableRequestError, refusedBeforeUpstream } from "./request-error";
 
 function DetailField({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
   return (
@@ -73,7 +73,7 @@ export function RequestDetailView({
   }
   const readable = readableRequestError(t, r.error);
   // The gateway's own refusals (src/relay/errors.ts) never reached a provider: no usage to report.
-  const refused = r.error?.startsWith("quota: ") ?? false;
+  const refused = refusedBeforeUpstream(r.error);
   const ok = r.status < 400;
   return (
     <div className="space-y-6" data-testid="request-detail">
@@ -167,7 +167,7 @@ export function RequestDetailView({
         </Card>
         <Card className="lg:col-span-3">
           <CardHeader title={t("request.cost.title")} />
-          <CostDetail row={r} />
+          <CostDetail row={r} refused={refused} />
         </Card>
       </div>
     </div>

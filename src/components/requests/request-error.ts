@@ -5,6 +5,9 @@ import { LIMIT_LABELS } from "../keys/limit-labels";
 
 const QUOTA_PREFIX = "quota: ";
 
+/** Metergate itself refused the request (a "quota: …" error): no upstream call was made, nothing was billed. */
+export const refusedBeforeUpstream = (error: string | null): boolean => error?.startsWith(QUOTA_PREFIX) ?? false;
+
 export function readableRequestError(t: TFunction, error: string | null): string | null {
   if (!error) return null;
   if (!error.startsWith(QUOTA_PREFIX)) return error;
