@@ -13,6 +13,7 @@ import {
   outgoingHops,
   type EgressLookup,
   type EgressPolicy,
+  UPSTREAM_KEEPALIVE_MS,
 } from "~/egress";
 import type { ProviderName } from "~/ledger/types";
 import { Agent } from "undici";
@@ -157,7 +158,7 @@ export interface UpstreamClientOptions {
  * every other target through the egress Agent. Errors come out without URLs in them.
  */
 export function createUpstreamFetch(opts: UpstreamClientOptions): UpstreamFetch {
-  const timeouts = { headersTimeout: opts.idleTimeoutMs, bodyTimeout: opts.idleTimeoutMs, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 };
+  const timeouts = { headersTimeout: opts.idleTimeoutMs, bodyTimeout: opts.idleTimeoutMs, keepAliveTimeout: UPSTREAM_KEEPALIVE_MS, keepAliveMaxTimeout: 600_000 };
   const trusted = createEgressRequest(new Agent({ connect: { timeout: opts.connectTimeoutMs }, ...timeouts }));
   const guarded = createEgressRequest(
     createEgressAgent({
