@@ -95,6 +95,7 @@ function nodeRelayRequest(req: http.IncomingMessage, url: string, signal: AbortS
       return (body ??= hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null);
     },
     readBody: (maxBytes) => (hasBody ? readNodeBody(req, maxBytes) : Promise.resolve(new Uint8Array(0))),
+    pipesToSocket: true,
   };
 }
 

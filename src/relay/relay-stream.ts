@@ -73,7 +73,8 @@ export function relayBody(upstream: Readable, observer: BodyObserver, hooks: Rel
   };
 
   let iterator: AsyncIterator<Buffer> | null = null;
-  const body = new ReadableStream<Uint8Array>(
+  /** Made on first use: the relay tier never asks for it (it pipes to its socket). */
+  const webBody = (): ReadableStream<Uint8Array> => new ReadableStream<Uint8Array>(
     {
       start(controller) {
         failClient = (error) => {
@@ -158,14 +159,26 @@ export function relayBody(upstream: Readable, observer: BodyObserver, hooks: Rel
     });
   };
 
-  return { body, pipeToNode, clientGone, terminate };
+  let body: ReadableStream<Uint8Array> | null = null;
+  return {
+    get body() {
+      return (body ??= webBody());
+    },
+    pipeToNode,
+    clientGone,
+    terminate,
+  };
 }
 
 const nodeBodies = new WeakMap<Response, RelayedBody>();
 
-/** A Response whose body the relay tier may pipe to its socket directly (see nodeBodyOf). */
-export function relayedResponse(relayed: RelayedBody, init: ResponseInit): Response {
-  const response = new Response(relayed.body, init);
+/**
+ * A Response whose body the relay tier may pipe to its socket directly (see nodeBodyOf).
+ * `pipedToSocket` (the relay tier's requests say so): the Response carries no web body at all,
+ * its body is only ever piped (no web stream made per request).
+ */
+export function relayedResponse(relayed: RelayedBody, init: ResponseInit, pipedToSocket = false): Response {
+  const response = new Response(pipedToSocket ? null : relayed.body, init);
   nodeBodies.set(response, relayed);
   return response;
 }

@@ -253,7 +253,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     });
     const headers = clientResponseHeaders(res.headers);
     headers.set("x-metergate-request-id", requestId);
-    return relayedResponse(relayed, { status: res.status, headers });
+    return relayedResponse(relayed, { status: res.status, headers }, request.pipesToSocket);
   }
 
   /** Whether a billed request still owes a record (then its ticket ends when that record settles). */
@@ -421,7 +421,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     onClientAbort = () => relayed.clientGone();
     ticket.onShutdown(() => relayed.terminate(new RelayShutdownError()));
     if (request.signal.aborted) relayed.clientGone();
-    return relayedResponse(relayed, { status: upstream.status, headers });
+    return relayedResponse(relayed, { status: upstream.status, headers }, request.pipesToSocket);
   }
 
   /** Answers without an upstream: unknown paths, methods an endpoint has not, WebSocket upgrades. */
