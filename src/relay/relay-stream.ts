@@ -170,20 +170,27 @@ export function relayBody(upstream: Readable, observer: BodyObserver, hooks: Rel
   };
 }
 
-const nodeBodies = new WeakMap<Response, RelayedBody>();
+/** A relayed body the relay tier pipes itself, with the headers to write before it. */
+export interface PipedAnswer {
+  relayed: RelayedBody;
+  headers: Record<string, string>;
+}
+
+const pipedAnswers = new WeakMap<Response, PipedAnswer>();
 
 /**
- * A Response whose body the relay tier may pipe to its socket directly (see nodeBodyOf).
- * `pipedToSocket` (the relay tier's requests say so): the Response carries no web body at all,
- * its body is only ever piped (no web stream made per request).
+ * A Response for a relayed body. For route handlers it carries the body as a web stream. For the
+ * relay tier (`pipedToSocket`: its requests say so) it is only a handle: no web body and no web
+ * Headers; the node server takes both from pipedAnswerOf and pipes the upstream to its socket.
  */
-export function relayedResponse(relayed: RelayedBody, init: ResponseInit, pipedToSocket = false): Response {
-  const response = new Response(pipedToSocket ? null : relayed.body, init);
-  nodeBodies.set(response, relayed);
+export function relayedResponse(relayed: RelayedBody, init: { status: number; headers: Record<string, string> }, pipedToSocket = false): Response {
+  if (!pipedToSocket) return new Response(relayed.body, init);
+  const response = new Response(null, { status: init.status });
+  pipedAnswers.set(response, { relayed, headers: init.headers });
   return response;
 }
 
-/** The relayed body behind a Response the relay made, for the node server; null for any other. */
-export function nodeBodyOf(response: Response): RelayedBody | null {
-  return nodeBodies.get(response) ?? null;
+/** The relayed body (and headers) behind a relay tier's Response; null for any other Response. */
+export function pipedAnswerOf(response: Response): PipedAnswer | null {
+  return pipedAnswers.get(response) ?? null;
 }

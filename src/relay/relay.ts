@@ -243,7 +243,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     if (head) {
       discardBody(res.body);
       const headers = clientResponseHeaders(res.headers);
-      headers.set("x-metergate-request-id", requestId);
+      headers["x-metergate-request-id"] = requestId;
       return new Response(null, { status: res.status, headers });
     }
     const relayed = relayBody(res.body, passThrough, {
@@ -252,7 +252,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       abortUpstream: () => abort.abort(),
     });
     const headers = clientResponseHeaders(res.headers);
-    headers.set("x-metergate-request-id", requestId);
+    headers["x-metergate-request-id"] = requestId;
     return relayedResponse(relayed, { status: res.status, headers }, request.pipesToSocket);
   }
 
@@ -355,11 +355,11 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     }
 
     const headers = clientResponseHeaders(upstream.headers);
-    headers.set("x-metergate-request-id", requestId);
+    headers["x-metergate-request-id"] = requestId;
     const isSse = (upstreamHeader(upstream.headers, "content-type") ?? "").includes("text/event-stream");
     if (isSse) {
-      headers.set("cache-control", "no-cache");
-      headers.set("x-accel-buffering", "no");
+      headers["cache-control"] = "no-cache";
+      headers["x-accel-buffering"] = "no";
     }
     const ok = upstream.status < 400;
     const reader = adapter.createReader(prepared);

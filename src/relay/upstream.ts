@@ -64,13 +64,14 @@ export function upstreamRequestHeaders(
   return headers;
 }
 
-export function clientResponseHeaders(upstream: UpstreamHeaders): Headers {
-  const out = new Headers();
+/** The upstream's headers the client may see, as a plain record (a web Headers is made only where a Response needs one). */
+export function clientResponseHeaders(upstream: UpstreamHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const name in upstream) {
     const value = upstream[name];
     if (value === undefined) continue;
     if (FORWARDED_RESPONSE_HEADERS.has(name) || FORWARDED_RESPONSE_PREFIXES.some((p) => name.startsWith(p))) {
-      out.set(name, Array.isArray(value) ? value.join(", ") : value);
+      out[name] = Array.isArray(value) ? value.join(", ") : value;
     }
   }
   return out;
