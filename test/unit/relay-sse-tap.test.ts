@@ -10,7 +10,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
-import { SseTap } from "~/relay/observers";
+import { SseFrameFilter, SseTap } from "~/relay/observers";
 import type { UsageReader } from "~/relay/usage";
 import { fixture, randomChunks } from "../../stub/upstream";
 
@@ -94,5 +94,99 @@ describe("SseTap sees what eventsource-parser sees", () => {
     const body = Buffer.from(SYNTHETIC.crlf!, "utf8");
     const chunks = randomChunks(body, 5, 3).map((b) => new Uint8Array(b));
     expect(tapped(chunks).events).toEqual(reference([body]));
+  });
+});
+
+/** SseFrameFilter as it was (decode, regex frame ends, eventsource-parser, re-encode): the reference. */
+function filteredBefore(chunks: Uint8Array[], withholdIf: (e: EventSourceMessage) => boolean): { events: EventSourceMessage[]; forwarded: Buffer } {
+  const events: EventSourceMessage[] = [];
+  const out: Uint8Array[] = [];
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let withhold = false;
+  const parser = createParser({
+    onEvent: (e) => {
+      events.push({ ...e });
+      if (withholdIf(e)) withhold = true;
+    },
+  });
+  const FRAME_END = /\r\n\r\n|\n\n|\r\r/g;
+  let pending = "";
+  const forward = (frame: string): void => {
+    withhold = false;
+    parser.feed(frame);
+    if (!withhold) out.push(encoder.encode(frame));
+  };
+  for (const c of chunks) {
+    pending += decoder.decode(c, { stream: true });
+    FRAME_END.lastIndex = 0;
+    let start = 0;
+    let m: RegExpExecArray | null;
+    while ((m = FRAME_END.exec(pending)) !== null) {
+      forward(pending.slice(start, m.index + m[0].length));
+      start = m.index + m[0].length;
+    }
+    if (start > 0) pending = pending.slice(start);
+  }
+  pending += decoder.decode();
+  if (pending) forward(pending);
+  parser.reset({ consume: true });
+  return { events, forwarded: Buffer.concat(out) };
+}
+
+function filtered(chunks: Uint8Array[], withholdIf: (e: EventSourceMessage) => boolean): { events: EventSourceMessage[]; forwarded: Buffer } {
+  const events: EventSourceMessage[] = [];
+  const reader: UsageReader = {
+    onEvent: (e) => (events.push({ ...e }), withholdIf(e)),
+    onJson: () => {},
+    snapshot: () => {
+      throw new Error("unused");
+    },
+  };
+  const filter = new SseFrameFilter(reader);
+  const out: Uint8Array[] = [];
+  for (const c of chunks) filter.push(c, (x) => out.push(x));
+  filter.end((x) => out.push(x));
+  return { events, forwarded: Buffer.concat(out) };
+}
+
+describe("SseFrameFilter forwards and withholds the same frames as before, as slices of the upstream's bytes", () => {
+  // Not compared: a BOM (the decoder used to drop it from the client's bytes; now forwarded as
+  // sent) and a stream ending in CR (see above).
+  const cases: Array<[string, Buffer]> = Object.entries(SYNTHETIC)
+    .filter(([k]) => k !== "bom" && k !== "cr" && k !== "mixed")
+    .map(([k, v]) => [k, Buffer.from(v, "utf8")]);
+  for (const provider of ["anthropic", "openai"]) {
+    const dir = path.resolve(import.meta.dirname, "../../stub/fixtures", provider);
+    for (const f of readdirSync(dir)) if (f.endsWith(".sse")) cases.push([`${provider}/${f}`, fixture(`${provider}/${f}`)]);
+  }
+  const predicates: Array<[string, (e: EventSourceMessage) => boolean]> = [
+    ["none withheld", () => false],
+    ["usage frames withheld", (e) => e.data.includes("usage")],
+    ["every other event withheld", (e) => e.data.length % 2 === 0],
+  ];
+  for (const [name, body] of cases) {
+    for (const [pname, withholdIf] of predicates) {
+      it(`${name}, ${pname}`, () => {
+        const expected = filteredBefore([body], withholdIf);
+        const chunkings: Uint8Array[][] = [[body], randomChunks(body, 1, 1)];
+        for (let seed = 1; seed <= 20; seed++) chunkings.push(randomChunks(body, 1 + (seed % 11), seed));
+        for (const chunks of chunkings) {
+          const got = filtered(chunks, withholdIf);
+          expect(got.events).toEqual(expected.events);
+          expect(got.forwarded.toString("utf8")).toEqual(expected.forwarded.toString("utf8"));
+          expect(got.forwarded.equals(expected.forwarded)).toBe(true);
+        }
+      });
+    }
+  }
+
+  it("forwards a BOM as sent, reads the first event after it", () => {
+    const body = Buffer.from('\uFEFFevent: first\ndata: {"ok":true}\n\n', "utf8");
+    for (const chunks of [[body], randomChunks(body, 1, 1)]) {
+      const got = filtered(chunks, () => false);
+      expect(got.forwarded.equals(body)).toBe(true);
+      expect(got.events).toEqual([{ id: undefined, event: "first", data: '{"ok":true}' }]);
+    }
   });
 });
