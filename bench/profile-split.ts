@@ -5,7 +5,9 @@
  * (application stages first, so a JSON.stringify inside the logger counts as logging), else to the
  * innermost library stage (Redis client, undici, web streams, node:http), else to "other".
  *
- *   npx tsx bench/profile-split.ts bench/.profiles/relay/*.cpuprofile [--requests N] [--top 25]
+ *   npx tsx bench/profile-split.ts bench/.profiles/relay/*.cpuprofile [--requests N] [--top 25] [--stage "GC"]
+ *
+ * --stage limits the top list to the samples of the stages whose names contain that text.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -44,7 +46,7 @@ const LIBRARIES: Array<[string, Matcher]> = [
   ["idle", fn(/^\((idle|program)\)$/)],
 ];
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { requests: { type: "string" }, top: { type: "string", default: "0" } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { requests: { type: "string" }, top: { type: "string", default: "0" }, stage: { type: "string" } } });
 const totals = new Map<string, number>();
 const selfByFn = new Map<string, number>();
 let totalUs = 0;
@@ -79,6 +81,7 @@ for (const file of positionals) {
     }
     totalUs += dt;
     totals.set(stage, (totals.get(stage) ?? 0) + dt);
+    if (values.stage && !stage.includes(values.stage)) continue;
     const f = byId.get(id)!.callFrame;
     const k = `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*\/node_modules\//, "~nm/").replace(/^file:\/\/.*?\/(src|bench|scripts)\//, "$1/")}:${f.lineNumber + 1}`;
     selfByFn.set(k, (selfByFn.get(k) ?? 0) + dt);
@@ -91,6 +94,6 @@ for (const [stage, us] of [...totals].sort((a, b) => b[1] - a[1])) {
 }
 const top = Number(values.top);
 if (top > 0) {
-  console.log(`top ${top} functions by self time:`);
+  console.log(`top ${top} functions by self time${values.stage ? ` in stages matching "${values.stage}"` : ""} (% of all busy CPU):`);
   for (const [k, us] of [...selfByFn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${((us / totalUs) * 100).toFixed(1).padStart(5)} %  ${k}`);
 }

@@ -1020,6 +1020,8 @@ try {
   await main();
 } catch (e) {
   log(`failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  // What the app processes said last (their stdout is the request log, so mostly stderr).
+  for (const c of children) if (c.output.length > 0) log(`${c.name} said:\n${c.output.slice(-20).join("").slice(-4000)}`);
   process.exitCode = 1;
 } finally {
   log("cleaning up");

@@ -10,7 +10,7 @@
  */
 import { lookup as dnsLookup } from "node:dns/promises";
 import type { LookupAddress, LookupAllOptions, LookupOneOptions } from "node:dns";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from "undici";
 import { normalizeHost, parseIp } from "~/infra/net/address";
 import { addressRefusal, envEgressPolicy, isHostAllowlisted, type EgressPolicy } from "./policy";
@@ -36,6 +36,17 @@ export interface EgressAgentOptions {
   bodyTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
 }
+
+/**
+ * How long an idle upstream connection is kept when the server does not say (a `Keep-Alive:
+ * timeout=N` answer is honoured, up to keepAliveMaxTimeout). It must be shorter than the server's
+ * own idle timeout: a request written to a connection the server is closing is reset (ECONNRESET)
+ * after it was sent, and a POST that may have reached the upstream cannot be retried without
+ * risking a double charge. Node's server closes idle connections after 5 s and announces it only
+ * when the handler sets no Connection header of its own (the stub's SSE answers set one); many
+ * proxies announce nothing. 4 s is undici's own default.
+ */
+export const UPSTREAM_KEEPALIVE_MS = 4_000;
 
 type NetLookupCallback = (err: Error | null, address: string | LookupAddress[], family?: number) => void;
 
@@ -85,7 +96,7 @@ export function createEgressAgent(opts: EgressAgentOptions): Agent {
     connect: connector,
     headersTimeout: opts.headersTimeoutMs,
     bodyTimeout: opts.bodyTimeoutMs,
-    keepAliveTimeout: opts.keepAliveTimeoutMs ?? 30_000,
+    keepAliveTimeout: opts.keepAliveTimeoutMs ?? UPSTREAM_KEEPALIVE_MS,
     keepAliveMaxTimeout: 600_000,
   });
 }
@@ -147,20 +158,25 @@ export interface EgressResponse {
 export type EgressRequest = (url: string, init: EgressRequestInit) => Promise<EgressResponse>;
 
 /**
- * The upstream answer with a node stream body, for the relay (its tier pipes it to the socket
- * directly). Over fetch, not undici.request: with request(), kept-alive upstream connections were
- * reset (ECONNRESET) under concurrent load in test/integration/multi-instance.test.ts, with fetch
- * they were not; until that is understood, fetch's body is wrapped once (Readable.fromWeb).
- * Failures come out sanitised; redirects are never followed.
+ * undici.request over a dispatcher (an egress Agent, or a plain one for trusted targets): a node
+ * stream body, none of fetch's web objects. Failures come out sanitised; redirects are never
+ * followed (request does not follow them). (The ECONNRESETs once blamed on request() came from
+ * idle connections kept past the server's own idle timeout: see UPSTREAM_KEEPALIVE_MS.)
  */
 export function createEgressRequest(dispatcher: Dispatcher): EgressRequest {
   return async (url, init) => {
     try {
-      const res = await undiciFetch(url, { ...init, redirect: "manual", dispatcher });
-      const headers: Record<string, string> = {};
-      res.headers.forEach((value, name) => (headers[name] = value));
-      const body = res.body ? Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>) : Readable.from([]);
-      return { status: res.status, headers, body };
+      const u = new URL(url);
+      const res = await dispatcher.request({
+        origin: u.origin,
+        path: u.pathname + u.search,
+        method: init.method as Dispatcher.HttpMethod,
+        headers: init.headers,
+        body: init.body,
+        signal: init.signal,
+      });
+      // undici's body is a node Readable (BodyReadable).
+      return { status: res.statusCode, headers: res.headers, body: res.body as unknown as Readable };
     } catch (err) {
       throw sanitizeFetchError(err);
     }

@@ -16,6 +16,7 @@ export {
   createEgressAgent,
   createEgressFetch,
   createEgressRequest,
+  UPSTREAM_KEEPALIVE_MS,
   sanitizeFetchError,
   EgressRefusedError,
   EgressFetchError,

@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { clientIpFrom } from "~/net";
 import type { RelayHandler } from "./relay";
-import { nodeBodyOf } from "./relay-stream";
+import { pipedAnswerOf } from "./relay-stream";
 import { tooLarge, type RelayRequest } from "./request-body";
 import { endpointForPath } from "./routes";
 import type { HeaderReader } from "./upstream";
@@ -95,12 +95,18 @@ function nodeRelayRequest(req: http.IncomingMessage, url: string, signal: AbortS
       return (body ??= hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null);
     },
     readBody: (maxBytes) => (hasBody ? readNodeBody(req, maxBytes) : Promise.resolve(new Uint8Array(0))),
+    pipesToSocket: true,
   };
 }
 
 async function writeResponse(response: Response, req: http.IncomingMessage, res: http.ServerResponse, signal: AbortSignal): Promise<void> {
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => (headers[name] = value));
+  const piped = pipedAnswerOf(response);
+  let headers: Record<string, string>;
+  if (piped) headers = piped.headers;
+  else {
+    headers = {};
+    response.headers.forEach((value, name) => (headers[name] = value));
+  }
   if (!req.complete) {
     // Answered before the body was read (refused early): don't let the client reuse a
     // connection with an unread body on it; discard what is still coming.
@@ -109,9 +115,8 @@ async function writeResponse(response: Response, req: http.IncomingMessage, res:
   }
   res.writeHead(response.status, headers);
   // A relayed upstream body: written straight to the socket (backpressure and outcome in relay-stream.ts).
-  const relayed = nodeBodyOf(response);
-  if (relayed) {
-    relayed.pipeToNode(res);
+  if (piped) {
+    piped.relayed.pipeToNode(res);
     // Headers go out with the first body chunk when it is already there (one write instead of
     // two), else on their own right after, so a slow first byte never holds them back.
     setImmediate(() => {

@@ -73,7 +73,8 @@ export function relayBody(upstream: Readable, observer: BodyObserver, hooks: Rel
   };
 
   let iterator: AsyncIterator<Buffer> | null = null;
-  const body = new ReadableStream<Uint8Array>(
+  /** Made on first use: the relay tier never asks for it (it pipes to its socket). */
+  const webBody = (): ReadableStream<Uint8Array> => new ReadableStream<Uint8Array>(
     {
       start(controller) {
         failClient = (error) => {
@@ -158,19 +159,38 @@ export function relayBody(upstream: Readable, observer: BodyObserver, hooks: Rel
     });
   };
 
-  return { body, pipeToNode, clientGone, terminate };
+  let body: ReadableStream<Uint8Array> | null = null;
+  return {
+    get body() {
+      return (body ??= webBody());
+    },
+    pipeToNode,
+    clientGone,
+    terminate,
+  };
 }
 
-const nodeBodies = new WeakMap<Response, RelayedBody>();
+/** A relayed body the relay tier pipes itself, with the headers to write before it. */
+export interface PipedAnswer {
+  relayed: RelayedBody;
+  headers: Record<string, string>;
+}
 
-/** A Response whose body the relay tier may pipe to its socket directly (see nodeBodyOf). */
-export function relayedResponse(relayed: RelayedBody, init: ResponseInit): Response {
-  const response = new Response(relayed.body, init);
-  nodeBodies.set(response, relayed);
+const pipedAnswers = new WeakMap<Response, PipedAnswer>();
+
+/**
+ * A Response for a relayed body. For route handlers it carries the body as a web stream. For the
+ * relay tier (`pipedToSocket`: its requests say so) it is only a handle: no web body and no web
+ * Headers; the node server takes both from pipedAnswerOf and pipes the upstream to its socket.
+ */
+export function relayedResponse(relayed: RelayedBody, init: { status: number; headers: Record<string, string> }, pipedToSocket = false): Response {
+  if (!pipedToSocket) return new Response(relayed.body, init);
+  const response = new Response(null, { status: init.status });
+  pipedAnswers.set(response, { relayed, headers: init.headers });
   return response;
 }
 
-/** The relayed body behind a Response the relay made, for the node server; null for any other. */
-export function nodeBodyOf(response: Response): RelayedBody | null {
-  return nodeBodies.get(response) ?? null;
+/** The relayed body (and headers) behind a relay tier's Response; null for any other Response. */
+export function pipedAnswerOf(response: Response): PipedAnswer | null {
+  return pipedAnswers.get(response) ?? null;
 }

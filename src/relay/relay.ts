@@ -243,7 +243,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     if (head) {
       discardBody(res.body);
       const headers = clientResponseHeaders(res.headers);
-      headers.set("x-metergate-request-id", requestId);
+      headers["x-metergate-request-id"] = requestId;
       return new Response(null, { status: res.status, headers });
     }
     const relayed = relayBody(res.body, passThrough, {
@@ -252,8 +252,8 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       abortUpstream: () => abort.abort(),
     });
     const headers = clientResponseHeaders(res.headers);
-    headers.set("x-metergate-request-id", requestId);
-    return relayedResponse(relayed, { status: res.status, headers });
+    headers["x-metergate-request-id"] = requestId;
+    return relayedResponse(relayed, { status: res.status, headers }, request.pipesToSocket);
   }
 
   /** Whether a billed request still owes a record (then its ticket ends when that record settles). */
@@ -355,11 +355,11 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     }
 
     const headers = clientResponseHeaders(upstream.headers);
-    headers.set("x-metergate-request-id", requestId);
+    headers["x-metergate-request-id"] = requestId;
     const isSse = (upstreamHeader(upstream.headers, "content-type") ?? "").includes("text/event-stream");
     if (isSse) {
-      headers.set("cache-control", "no-cache");
-      headers.set("x-accel-buffering", "no");
+      headers["cache-control"] = "no-cache";
+      headers["x-accel-buffering"] = "no";
     }
     const ok = upstream.status < 400;
     const reader = adapter.createReader(prepared);
@@ -421,7 +421,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     onClientAbort = () => relayed.clientGone();
     ticket.onShutdown(() => relayed.terminate(new RelayShutdownError()));
     if (request.signal.aborted) relayed.clientGone();
-    return relayedResponse(relayed, { status: upstream.status, headers });
+    return relayedResponse(relayed, { status: upstream.status, headers }, request.pipesToSocket);
   }
 
   /** Answers without an upstream: unknown paths, methods an endpoint has not, WebSocket upgrades. */

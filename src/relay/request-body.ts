@@ -38,6 +38,8 @@ export interface RelayRequest {
   body: ReadableStream<Uint8Array> | null;
   /** The whole body, refused past maxBytes while reading (then `body` is not used). */
   readBody?(maxBytes: number): Promise<Uint8Array>;
+  /** The relay tier pipes relayed bodies to its socket itself (relay-stream pipedAnswerOf): its Responses need no web body or Headers. */
+  pipesToSocket?: boolean;
 }
 
 function isJsonContentType(value: string | null): boolean {

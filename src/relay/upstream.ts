@@ -13,6 +13,7 @@ import {
   outgoingHops,
   type EgressLookup,
   type EgressPolicy,
+  UPSTREAM_KEEPALIVE_MS,
 } from "~/egress";
 import type { ProviderName } from "~/ledger/types";
 import { Agent } from "undici";
@@ -63,13 +64,14 @@ export function upstreamRequestHeaders(
   return headers;
 }
 
-export function clientResponseHeaders(upstream: UpstreamHeaders): Headers {
-  const out = new Headers();
+/** The upstream's headers the client may see, as a plain record (a web Headers is made only where a Response needs one). */
+export function clientResponseHeaders(upstream: UpstreamHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const name in upstream) {
     const value = upstream[name];
     if (value === undefined) continue;
     if (FORWARDED_RESPONSE_HEADERS.has(name) || FORWARDED_RESPONSE_PREFIXES.some((p) => name.startsWith(p))) {
-      out.set(name, Array.isArray(value) ? value.join(", ") : value);
+      out[name] = Array.isArray(value) ? value.join(", ") : value;
     }
   }
   return out;
@@ -157,7 +159,7 @@ export interface UpstreamClientOptions {
  * every other target through the egress Agent. Errors come out without URLs in them.
  */
 export function createUpstreamFetch(opts: UpstreamClientOptions): UpstreamFetch {
-  const timeouts = { headersTimeout: opts.idleTimeoutMs, bodyTimeout: opts.idleTimeoutMs, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 };
+  const timeouts = { headersTimeout: opts.idleTimeoutMs, bodyTimeout: opts.idleTimeoutMs, keepAliveTimeout: UPSTREAM_KEEPALIVE_MS, keepAliveMaxTimeout: 600_000 };
   const trusted = createEgressRequest(new Agent({ connect: { timeout: opts.connectTimeoutMs }, ...timeouts }));
   const guarded = createEgressRequest(
     createEgressAgent({
