@@ -21,7 +21,7 @@ import type { StoredEvent } from "./event";
 import { LuaScript } from "./lua";
 import { quotaChargeSchema, type QuotaCharge } from "./charge";
 import { recordStored } from "./record";
-import { ledgerKeys } from "./redis-keys";
+import { chargeKeysOf, keyQuotaKeys, ledgerKeys, type PeriodIds } from "./redis-keys";
 import type { RequestEvent, TokenUsage } from "./types";
 
 /** The request as the relay knew it at admission; what an orphaned admission is billed from. */
@@ -44,36 +44,51 @@ export const ORPHAN_ERROR = "orphaned: the relay process ended before the reques
 const NO_DRAFT = "-";
 
 const tokenCount = z.number().int().nonnegative();
-const leaseInfoSchema = z.object({
-  v: z.literal(1),
-  draft: z.object({
-    request: z.object({
-      id: z.string().min(1),
-      apiKeyId: z.string(),
-      tenantId: z.string(),
-      model: z.string(),
-      provider: z.enum(["ANTHROPIC", "OPENAI"]),
-      endpoint: z.string(),
-      stream: z.boolean(),
-      startedAt: z.number().int(),
-      clientIp: z.string().nullable(),
-      userAgent: z.string().nullable(),
-      // Absent in leases filed before attribution existed.
-      endUserId: z.string().nullable().default(null),
-      sessionId: z.string().nullable().default(null),
-    }),
-    usage: z.object({ input: tokenCount, output: tokenCount, cacheWrite5m: tokenCount, cacheWrite1h: tokenCount, cacheRead: tokenCount }),
-    costMicros: tokenCount,
-    priced: z.boolean(),
+const draftSchema = z.object({
+  request: z.object({
+    id: z.string().min(1),
+    apiKeyId: z.string(),
+    tenantId: z.string(),
+    model: z.string(),
+    provider: z.enum(["ANTHROPIC", "OPENAI"]),
+    endpoint: z.string(),
+    stream: z.boolean(),
+    startedAt: z.number().int(),
+    clientIp: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    // Absent in leases filed before attribution existed.
+    endUserId: z.string().nullable().default(null),
+    sessionId: z.string().nullable().default(null),
   }),
-  // Kept without the epoch: the sweeper records in orphan mode, which does not compare it.
-  charge: quotaChargeSchema.omit({ epoch: true }),
+  usage: z.object({ input: tokenCount, output: tokenCount, cacheWrite5m: tokenCount, cacheWrite1h: tokenCount, cacheRead: tokenCount }),
+  costMicros: tokenCount,
+  priced: z.boolean(),
 });
+const leaseInfoSchema = z.discriminatedUnion("v", [
+  // v1 (leases filed by earlier processes): every key of the charge, without the epoch (the
+  // sweeper records in orphan mode, which does not compare it).
+  z.object({ v: z.literal(1), draft: draftSchema, charge: quotaChargeSchema.omit({ epoch: true }) }),
+  // v2: the period ids the key names derive from (keyQuotaKeys), a third of v1's size.
+  z.object({
+    v: z.literal(2),
+    draft: draftSchema,
+    periods: z.object({ day: z.string().min(1), week: z.string().min(1), month: z.string().min(1) }),
+    windowTtlSec: z.number().int(),
+  }),
+]);
+type LeaseInfo = z.infer<typeof leaseInfoSchema>;
 
-/** The lease info value admission stores: the draft and the keys to charge, or "-" without a draft. */
-export function leaseInfoValue(draft: LeaseDraft | null, charge: Omit<QuotaCharge, "epoch">): string {
+/** The lease info value admission stores: the draft, and what names its charge; "-" without a draft. */
+export function leaseInfoValue(draft: LeaseDraft | null, charge: { periods: PeriodIds; windowTtlSec: number }): string {
   if (!draft) return NO_DRAFT;
-  return JSON.stringify({ v: 1, draft, charge });
+  return JSON.stringify({ v: 2, draft, periods: charge.periods, windowTtlSec: charge.windowTtlSec });
+}
+
+/** The charge an orphaned lease is settled with (its lease info is in `shard`'s hash). */
+function orphanCharge(info: LeaseInfo, requestId: string, shard: number): QuotaCharge {
+  if (info.v === 1) return { ...info.charge, epoch: "" };
+  const { apiKeyId, tenantId } = info.draft.request;
+  return { requestId, keys: chargeKeysOf(keyQuotaKeys(apiKeyId, tenantId, info.periods, shard), shard), windowTtlSec: info.windowTtlSec, epoch: "" };
 }
 
 export function leaseTtl(): number {
@@ -85,7 +100,7 @@ export function heartbeatInterval(): number {
 }
 
 /** The orphan event: admission's estimate, latency up to the last heartbeat. */
-function orphanEvent(info: z.infer<typeof leaseInfoSchema>, expiryMs: number, ttlMs: number): StoredEvent {
+function orphanEvent(info: LeaseInfo, expiryMs: number, ttlMs: number): StoredEvent {
   const { request, usage, costMicros, priced } = info.draft;
   return {
     ...request,
@@ -167,7 +182,7 @@ export async function sweepOrphans(
       continue;
     }
     const event = orphanEvent(parsed, expiries[i]!, ttlMs);
-    const applied = await recordStored(client, event, { ...parsed.charge, epoch: "" }, { mode: "orphan", now });
+    const applied = await recordStored(client, event, orphanCharge(parsed, ids[i]!, shard), { mode: "orphan", now });
     if (applied) result.orphaned++;
   }
   if (unbillable.length > 0) {
@@ -176,7 +191,7 @@ export async function sweepOrphans(
   return result;
 }
 
-function safeParse(raw: string): z.infer<typeof leaseInfoSchema> | null {
+function safeParse(raw: string): LeaseInfo | null {
   try {
     const parsed = leaseInfoSchema.safeParse(JSON.parse(raw));
     return parsed.success ? parsed.data : null;

@@ -8,7 +8,7 @@ export class LuaScript {
     this.sha = createHash("sha1").update(source).digest("hex");
   }
 
-  async run(client: RedisClient, keys: string[], args: Array<string | number>): Promise<unknown> {
+  async run(client: RedisClient, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     try {
       // One array argument, not a spread: scripts may take tens of thousands of arguments.
       return await client.call("EVALSHA", [this.sha, keys.length, ...keys, ...args]);

@@ -37,7 +37,7 @@ import { dayPeriod, monthPeriod, weekPeriod, type Period } from "./periods";
 import { spentInRange } from "./query";
 import { keyStateKey, tenantSuspendedKey } from "./key-state";
 import { leaseInfoValue, type LeaseDraft } from "./leases";
-import { ledgerKeys, shardOf } from "./redis-keys";
+import { chargeKeysOf, keyQuotaKeys, shardOf, type PeriodIds } from "./redis-keys";
 
 /** How long a lease lives without a heartbeat. */
 export function leaseTtlMs(): number {
@@ -104,26 +104,46 @@ export type { QuotaCharge } from "./charge";
 
 /** Redis key names for one key's quota state, all tagged with its tenant's shard. */
 export function quotaKeys(limits: Pick<KeyLimits, "apiKeyId" | "tenantId">, periods: { day: Period; week: Period; month: Period }) {
-  const tag = `${env.REDIS_PREFIX}{s${shardOf(limits.tenantId)}}`;
-  const k = `${tag}:k:${limits.apiKeyId}`;
-  const t = `${tag}:t:${limits.tenantId}`;
   return {
-    leases: `${k}:leases`,
-    keyReservations: `${k}:resv`,
-    tenantReservations: `${t}:resv`,
-    windowRequests: `${k}:w:req`,
-    windowTokens: `${k}:w:tok`,
-    windowCost: `${k}:w:cost`,
-    firstUse: `${k}:first-use`,
-    dayCost: `${k}:c:${periods.day.id}`,
-    weekCost: `${k}:c:${periods.week.id}`,
-    monthCost: `${k}:c:${periods.month.id}`,
-    totalCost: `${k}:c:total`,
-    totalTokens: `${k}:tok:total`,
-    tenantMonthCost: `${t}:c:${periods.month.id}`,
+    ...keyQuotaKeys(limits.apiKeyId, limits.tenantId, { day: periods.day.id, week: periods.week.id, month: periods.month.id }),
     keyState: keyStateKey(limits),
     tenantSuspended: tenantSuspendedKey(limits.tenantId),
   };
+}
+
+/** Everything admission names for one key in one set of periods: the same for all its requests. */
+interface AdmissionKeys {
+  quota: ReturnType<typeof quotaKeys>;
+  /** The admission script's KEYS, in its order. */
+  scriptKeys: readonly string[];
+  /** The charge's keys; shared by every charge of the key in these periods, so never mutated (frozen). */
+  charge: QuotaCharge["keys"];
+  periodIds: PeriodIds;
+}
+
+const admissionKeyCache = new Map<string, AdmissionKeys>();
+
+/** Cached per key and periods: 18 key names built per request were a fifth of admission's own CPU. */
+function admissionKeys(limits: Pick<KeyLimits, "apiKeyId" | "tenantId">, periods: Periods): AdmissionKeys {
+  // The prefix and shard count are part of the names (tests change them between runs).
+  const cacheKey = `${env.REDIS_PREFIX}\t${env.LEDGER_SHARDS}\t${limits.tenantId}\t${limits.apiKeyId}\t${periods.day.id}\t${periods.week.id}\t${periods.month.id}`;
+  const hit = admissionKeyCache.get(cacheKey);
+  if (hit) return hit;
+  const k = quotaKeys(limits, periods);
+  const shard = shardOf(limits.tenantId);
+  const charge = chargeKeysOf(k, shard);
+  Object.freeze(charge.costCounters);
+  Object.freeze(charge);
+  const scriptKeys = Object.freeze([
+    k.leases, k.keyReservations, k.tenantReservations, k.windowRequests, k.windowTokens, k.windowCost,
+    k.firstUse, k.dayCost, k.weekCost, k.monthCost, k.totalCost, k.totalTokens, k.tenantMonthCost,
+    k.keyState, k.tenantSuspended,
+    charge.leaseIndex, charge.leaseInfo, charge.epoch,
+  ]);
+  const value: AdmissionKeys = { quota: k, scriptKeys, charge, periodIds: { day: periods.day.id, week: periods.week.id, month: periods.month.id } };
+  if (admissionKeyCache.size >= 10_000) admissionKeyCache.clear();
+  admissionKeyCache.set(cacheKey, value);
+  return value;
 }
 
 type Periods = { day: Period; week: Period; month: Period };
@@ -306,27 +326,8 @@ export async function admit(
   const deps = { ...defaultDeps(), ...overrides };
   const now = deps.now();
   const periods = periodsFor(limits, now);
-  const k = quotaKeys(limits, periods);
-  const shard = shardOf(limits.tenantId);
-  const chargeKeys: QuotaCharge["keys"] = {
-    leases: k.leases,
-    keyReservations: k.keyReservations,
-    tenantReservations: k.tenantReservations,
-    windowTokens: k.windowTokens,
-    windowCost: k.windowCost,
-    costCounters: [k.dayCost, k.weekCost, k.monthCost, k.totalCost, k.tenantMonthCost],
-    totalTokens: k.totalTokens,
-    leaseIndex: ledgerKeys.leaseIndex(shard),
-    leaseInfo: ledgerKeys.leaseInfo(shard),
-    epoch: ledgerKeys.epoch(shard),
-  };
+  const { quota: k, scriptKeys: keys, charge: chargeKeys, periodIds } = admissionKeys(limits, periods);
   const windowTtlSec = (limits.rateWindowMinutes ?? 0) * 60 + 60;
-  const keys = [
-    k.leases, k.keyReservations, k.tenantReservations, k.windowRequests, k.windowTokens, k.windowCost,
-    k.firstUse, k.dayCost, k.weekCost, k.monthCost, k.totalCost, k.totalTokens, k.tenantMonthCost,
-    k.keyState, k.tenantSuspended,
-    chargeKeys.leaseIndex, chargeKeys.leaseInfo, chargeKeys.epoch,
-  ];
   const args = [
     now, requestId, leaseTtlMs(), orNone(limits.rateWindowMinutes), orNone(limits.rateMaxRequests),
     orNone(limits.rateMaxTokens), orNone(limits.rateMaxCostMicros), orNone(limits.maxConcurrency),
@@ -336,7 +337,7 @@ export async function admit(
     Number.isFinite(reservationMicros) ? Math.max(0, Math.round(reservationMicros)) : 0, periods.day.endMs, periods.week.endMs, periods.month.endMs,
     limits.expiresAfterFirstUseDays === null ? -1 : limits.expiresAfterFirstUseDays * DAY_S * 1000,
     request.keyHash ?? "", request.unbilled ? 0 : 1,
-    leaseInfoValue(request.lease ?? null, { requestId, keys: chargeKeys, windowTtlSec }),
+    leaseInfoValue(request.lease ?? null, { periods: periodIds, windowTtlSec }),
     randomUUID(),
   ];
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -4,6 +4,7 @@
  * shards spread the load across nodes. The flush job works shard by shard.
  */
 import { env } from "~/infra/env";
+import type { QuotaCharge } from "./charge";
 import { METRICS, type Metric } from "./types";
 import { HOUR_MS } from "~/lib/time";
 
@@ -49,6 +50,54 @@ export const ledgerKeys = {
   /** Never written: stands in for a counter a record must not touch (same slot as the others). */
   noCounter: (shard: number) => `${tag(shard)}:no-counter`,
 };
+
+/** The ids of the calendar periods a key's spend counters are named by (periods.ts). */
+export interface PeriodIds {
+  day: string;
+  week: string;
+  month: string;
+}
+
+/**
+ * Names of one API key's quota state (quota.ts), tagged with its tenant's shard. The one
+ * definition for admission, for the charge the record script settles, and for the orphan sweeper,
+ * which rebuilds a charge from the period ids in the lease info instead of storing every name.
+ */
+export function keyQuotaKeys(apiKeyId: string, tenantId: string, periods: PeriodIds, shard: number = shardOf(tenantId)) {
+  const k = `${tag(shard)}:k:${apiKeyId}`;
+  const t = `${tag(shard)}:t:${tenantId}`;
+  return {
+    leases: `${k}:leases`,
+    keyReservations: `${k}:resv`,
+    tenantReservations: `${t}:resv`,
+    windowRequests: `${k}:w:req`,
+    windowTokens: `${k}:w:tok`,
+    windowCost: `${k}:w:cost`,
+    firstUse: `${k}:first-use`,
+    dayCost: `${k}:c:${periods.day}`,
+    weekCost: `${k}:c:${periods.week}`,
+    monthCost: `${k}:c:${periods.month}`,
+    totalCost: `${k}:c:total`,
+    totalTokens: `${k}:tok:total`,
+    tenantMonthCost: `${t}:c:${periods.month}`,
+  };
+}
+
+/** What the record script updates for a request admitted with these key names (see QuotaCharge). */
+export function chargeKeysOf(k: ReturnType<typeof keyQuotaKeys>, shard: number): QuotaCharge["keys"] {
+  return {
+    leases: k.leases,
+    keyReservations: k.keyReservations,
+    tenantReservations: k.tenantReservations,
+    windowTokens: k.windowTokens,
+    windowCost: k.windowCost,
+    costCounters: [k.dayCost, k.weekCost, k.monthCost, k.totalCost, k.tenantMonthCost],
+    totalTokens: k.totalTokens,
+    leaseIndex: ledgerKeys.leaseIndex(shard),
+    leaseInfo: ledgerKeys.leaseInfo(shard),
+    epoch: ledgerKeys.epoch(shard),
+  };
+}
 
 export { METRICS, type Metric };
 

@@ -29,6 +29,12 @@ export function microsToUsdInput(micros: number | bigint): string {
 
 /** Micro-dollars as a dollar decimal string with all six places: 15807 → "0.015807". */
 export function microsToDollars(micros: number | bigint): string {
+  if (typeof micros === "number" && Number.isSafeInteger(micros)) {
+    // Exact in Number arithmetic (every step stays an integer below 2^53); no BigInt per log line.
+    const abs = Math.abs(micros);
+    const frac = abs % 1_000_000;
+    return `${micros < 0 ? "-" : ""}${(abs - frac) / 1_000_000}.${String(frac).padStart(6, "0")}`;
+  }
   const n = typeof micros === "bigint" ? micros : BigInt(Math.round(micros));
   const neg = n < 0n;
   const abs = neg ? -n : n;

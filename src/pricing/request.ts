@@ -442,9 +442,32 @@ export function lookupRates(
   model: string,
   at: number,
   overrides?: PriceOverrides,
-): { base: BaseRates; worstCase: BaseRates } | null {
+): LookedUpRates | null {
   void provider; // model ids are unique across providers; the served model decides
-  const pricing = pricingFor(shippedCatalog, model, at, overrides);
+  if (findOverride(overrides, model)) return ratesIn(pricingFor(shippedCatalog, model, at, overrides));
+  // A catalog price: the same for the whole catalog period (the relay asks up to four times a request).
+  const period = catalogPeriod(shippedCatalog, model, at);
+  const hit = catalogRates.get(period);
+  if (hit !== undefined) return hit;
+  const rates = ratesIn(pricingFor(shippedCatalog, model, at, overrides));
+  if (rates) {
+    Object.freeze(rates.base);
+    Object.freeze(rates.worstCase);
+    Object.freeze(rates);
+  }
+  catalogRates.set(period, rates);
+  return rates;
+}
+
+export interface LookedUpRates {
+  base: BaseRates;
+  worstCase: BaseRates;
+}
+
+/** lookupRates of catalog prices, per catalog period (shared, frozen). */
+const catalogRates = new WeakMap<CatalogPeriod, LookedUpRates | null>();
+
+function ratesIn(pricing: Pricing | { unpriced: string }): LookedUpRates | null {
   if ("unpriced" in pricing) return null;
   const inEffect = pricing.inEffect;
   const worst = (kind: TokenKind): number => {

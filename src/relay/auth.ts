@@ -70,8 +70,16 @@ export async function authenticate(headers: HeaderReader, lookup: KeyLookup, now
   if (key.tenantSuspendedAt && key.tenantSuspendedAt.getTime() <= nowMs) {
     throw RelayError.refusal("suspended");
   }
-  return { ...key, keyHash };
+  let authenticated = authenticatedKeys.get(key);
+  if (authenticated?.keyHash !== keyHash) {
+    authenticated = { ...key, keyHash };
+    authenticatedKeys.set(key, authenticated);
+  }
+  return authenticated;
 }
+
+/** One AuthenticatedKey per cached key object (the lookup cache hands out the same one until it expires), not a copy per request. */
+const authenticatedKeys = new WeakMap<RelayKey, AuthenticatedKey>();
 
 const patternCache = new Map<string, RegExp>();
 

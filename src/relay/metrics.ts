@@ -61,6 +61,16 @@ export interface RelayMetricsOptions {
 
 type Labels<T extends string> = Partial<Record<T, string>>;
 
+/** The label objects of one request's series (see RelayMetrics.labelsFor); prom-client does not keep them. */
+interface RequestLabels {
+  base: { provider: string; model: string };
+  request: Labels<string>;
+  /** In TOKEN_KINDS order. */
+  tokens: Array<Labels<string>>;
+  cost: Labels<string>;
+  error: Labels<string>;
+}
+
 export class RelayMetrics {
   readonly keyLabels: boolean;
   private readonly table: PriceTable | undefined;
@@ -155,21 +165,47 @@ export class RelayMetrics {
     return this.keyLabels ? { api_key_id: event.apiKeyId, tenant_id: event.tenantId } : {};
   }
 
+  /**
+   * The label objects of one request's series, built once per combination (bounded: provider ×
+   * model label × endpoint × status class) instead of six spreads per request. Not with key labels,
+   * whose combinations are unbounded.
+   */
+  private readonly labelCache = new Map<string, RequestLabels>();
+
+  private labelsFor(event: RequestEvent): RequestLabels {
+    const provider = providerLabel(event.provider);
+    const model = modelLabel(event.model, this.table);
+    const endpoint = endpointLabel(event.endpoint);
+    const sc = statusClass(event.status);
+    const cacheKey = this.keyLabels ? null : `${provider}\t${model}\t${endpoint}\t${sc}`;
+    const hit = cacheKey === null ? undefined : this.labelCache.get(cacheKey);
+    if (hit) return hit;
+    const base = { provider, model };
+    const keys = this.keys(event);
+    const labels: RequestLabels = {
+      base,
+      request: { ...base, endpoint, status_class: sc, ...keys },
+      tokens: TOKEN_KINDS.map(([, kind]) => ({ ...base, kind, ...keys })),
+      cost: { ...base, ...keys },
+      error: { ...base, status_class: sc },
+    };
+    if (cacheKey !== null) this.labelCache.set(cacheKey, labels);
+    return labels;
+  }
+
   /** One relayed request, after its response ended (the same event the ledger records). */
   observeRequest(event: RequestEvent, costMicros: number): void {
-    const base = this.base(event);
-    const keys = this.keys(event);
-    const sc = statusClass(event.status);
-    this.requests.inc({ ...base, endpoint: endpointLabel(event.endpoint), status_class: sc, ...keys });
-    for (const [field, kind] of TOKEN_KINDS) {
-      const n = event.usage[field];
-      if (n > 0) this.tokens.inc({ ...base, kind, ...keys }, n);
+    const l = this.labelsFor(event);
+    this.requests.inc(l.request);
+    for (let i = 0; i < TOKEN_KINDS.length; i++) {
+      const n = event.usage[TOKEN_KINDS[i]![0]];
+      if (n > 0) this.tokens.inc(l.tokens[i]!, n);
     }
-    if (costMicros > 0) this.cost.inc({ ...base, ...keys }, costMicros);
-    if (event.status >= 400 || event.error !== null) this.errors.inc({ ...base, status_class: sc });
-    if (event.usageSource === "ESTIMATED") this.estimated.inc(base);
-    this.latency.observe(base, Math.max(0, event.latencyMs) / 1000);
-    if (event.ttfbMs !== null) this.ttfb.observe(base, Math.max(0, event.ttfbMs) / 1000);
+    if (costMicros > 0) this.cost.inc(l.cost, costMicros);
+    if (event.status >= 400 || event.error !== null) this.errors.inc(l.error);
+    if (event.usageSource === "ESTIMATED") this.estimated.inc(l.base);
+    this.latency.observe(l.base, Math.max(0, event.latencyMs) / 1000);
+    if (event.ttfbMs !== null) this.ttfb.observe(l.base, Math.max(0, event.ttfbMs) / 1000);
   }
 
   observeQuotaRefusal(reason: string): void {

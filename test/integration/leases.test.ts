@@ -53,6 +53,24 @@ describe("leases", () => {
     expect(await totalCost(key.id)).toBe(STREAM_BASIC_COST_MICROS);
   });
 
+  it("a lease filed in the v1 format (every charge key spelled out) is still swept and charged", async () => {
+    const { tenant, key } = await createTenantWithKey("lease-v1");
+    const t = Date.now() - 2 * TTL;
+    const { id, charge } = await admitted(tenant.id, key.id, t);
+    const infoKey = charge.keys.leaseInfo;
+    const v2 = JSON.parse((await redis.hget(infoKey, id))!) as { v: number; draft: unknown; periods: unknown };
+    expect(v2.v).toBe(2);
+    expect(JSON.stringify(v2)).not.toContain(charge.keys.leases);
+    const { epoch: _epoch, ...v1Charge } = charge;
+    await redis.hset(infoKey, id, JSON.stringify({ v: 1, draft: v2.draft, charge: v1Charge }));
+    expect(await sweepOrphans(shardOf(tenant.id), { now: t + TTL + 1 })).toMatchObject({ orphaned: 1 });
+    await flushOnce();
+    const rows = await db.requestLog.findMany({ where: { tenantId: tenant.id } });
+    expect(rows).toMatchObject([{ id, flags: ["orphaned"], costMicros: 3000n }]);
+    expect(await totalCost(key.id)).toBe(3000);
+    expect(await redis.zscore(charge.keys.leases, id)).toBeNull();
+  });
+
   it("a swept request's late record is not applied: billed once, as orphaned", async () => {
     const { tenant, key } = await createTenantWithKey("lease-b");
     const t = Date.now() - 2 * TTL;

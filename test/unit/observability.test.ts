@@ -4,7 +4,7 @@ import { createLogger, formatPretty, scrubSecrets } from "~/infra/observability/
 import { metricsAuthorized, statusClass, wordLabel } from "~/infra/observability/metrics";
 import { measureBacklog, streamIdMs, type BacklogRedis } from "~/ledger/metrics";
 import { microsToDollars } from "~/lib/money";
-import { logRequest } from "~/relay/log-lines";
+import { logRequest, requestLogFields } from "~/relay/log-lines";
 import { endpointLabel, modelLabel } from "~/relay/metrics";
 import { createMetrics, metrics } from "~/server/metrics";
 
@@ -191,6 +191,32 @@ describe("logger", () => {
       usageSource: "upstream",
       tokens: { input: 472, output: 89, cacheWrite5m: 1024, cacheWrite1h: 1024, cacheRead: 10240, total: 12849 },
     });
+  });
+
+  it("writes the same line as pino would from requestLogFields (the hand-built line skips only pino's redaction walk)", () => {
+    const cases: Array<[RequestEvent, Parameters<typeof logRequest>[1]]> = [
+      [event(), { costMicros: 15807, priced: true }],
+      [event({ status: 529, error: 'boom "quoted" \\ sk-ant-api03-AAAAAAAAAAAA\nline', ttfbMs: null, clientIp: null, userAgent: null }), { costMicros: 0, priced: false }],
+      [event({ model: 'we"ird\u2028model', usageSource: "ESTIMATED", latencyMs: 12.6, ttfbMs: 3.4, userAgent: "ua \u0000 mg-ABCDEFGHIJKLMNOP" }), 7],
+    ];
+    for (const [e, cost] of cases) {
+      const fast = capture("json");
+      const slow = capture("json");
+      logRequest(e, cost, fast.log.child({ component: "relay" }));
+      const level = e.status >= 500 ? "warn" : "info";
+      slow.log.child({ component: "relay" })[level](requestLogFields(e, cost), "request");
+      const [a, b] = [JSON.parse(fast.lines[0]!) as Record<string, unknown>, JSON.parse(slow.lines[0]!) as Record<string, unknown>];
+      expect(typeof a.time).toBe("string");
+      delete a.time;
+      delete b.time;
+      expect(a).toEqual(b);
+      expect(Object.keys(a)).toEqual(Object.keys(b));
+      expect(fast.lines[0]).not.toContain("AAAAAAAA");
+      expect(fast.lines[0]).not.toContain("ABCDEFGH");
+      expect(fast.lines[0]!.endsWith("}\n")).toBe(true);
+    }
+    const quiet = createLogger({ level: "warn", format: "json", destination: { write: () => expect.unreachable() } });
+    logRequest(event(), 1, quiet);
   });
 
   it("logs upstream errors at warn and scrubs credentials from free text", () => {

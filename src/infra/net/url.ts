@@ -71,7 +71,24 @@ function isSafeUpstreamPath(path: string): boolean {
     .every((seg) => /^(?:[A-Za-z0-9._~:@+-]|%[0-9A-Fa-f]{2})+$/.test(seg) && !/^(?:\.|%2e)+$/i.test(seg) && !/%(?:2f|5c)/i.test(seg));
 }
 
+const joined = new Map<string, string>();
+
+/**
+ * The upstream URL for a base URL, a relay path and a query. Pure, and the relay asks it for every
+ * request with the same few bases and paths: results without a query are memoized (bounded).
+ */
 export function joinUpstreamUrl(baseUrl: string, path: string, search: string): string {
+  if (search !== "") return joinUpstreamUrlOnce(baseUrl, path, search);
+  const cacheKey = `${baseUrl}\n${path}`;
+  const hit = joined.get(cacheKey);
+  if (hit !== undefined) return hit;
+  const url = joinUpstreamUrlOnce(baseUrl, path, "");
+  if (joined.size >= 1000) joined.clear();
+  joined.set(cacheKey, url);
+  return url;
+}
+
+function joinUpstreamUrlOnce(baseUrl: string, path: string, search: string): string {
   const checked = checkUrlShape(baseUrl, "upstream");
   if (!checked.ok) throw new EgressUrlError(`upstream base URL refused: ${checked.message}`);
   if (!isSafeUpstreamPath(path)) throw new EgressUrlError("upstream path refused");
