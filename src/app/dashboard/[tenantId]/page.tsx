@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Suspense } from "react";
 import { loadTenantOr404 } from "./load-tenant";
 import { ApiKeysPanel } from "~/components/dashboard/api-keys-panel";
 import { TenantSwitcher } from "~/components/dashboard/tenant-switcher";
@@ -14,7 +15,8 @@ import { MembersPanel } from "~/components/members/members-panel";
 import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
 import { hasRole } from "~/server/api/trpc";
-import { HydrateClient, prefetch, trpc } from "~/trpc/server";
+import { Prefetched, prefetch, trpc } from "~/trpc/server";
+import { SectionLoading } from "~/components/ui/section-loading";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("page.tenantDashboard") };
@@ -34,17 +36,12 @@ export default async function TenantDashboardPage({
   const range = readParam<RangeInput>(query.range, rangeCodec, DEFAULT_RANGE);
   const bucket = readParam<"hour" | "day" | undefined>(query.bucket, bucketCodec, undefined);
   await requireSession(`/dashboard/${tenantId}`);
-  const tenant = await loadTenantOr404(tenantId);
-  const { t } = await getT();
-  await Promise.all([
-    prefetch(trpc.tenant.mine.queryOptions()),
-    prefetch(trpc.usage.overview.queryOptions(overviewInput(tenantId, range, bucket))),
-    prefetch(trpc.apiKey.list.queryOptions({ tenantId })),
-    prefetch(trpc.member.list.queryOptions({ tenantId })),
-  ]);
+  const [tenant, { t }] = await Promise.all([loadTenantOr404(tenantId), getT(), prefetch(trpc.tenant.mine.queryOptions())]);
 
+  // The shell (header, search) goes out at once; each section below streams in, server-rendered
+  // with its numbers, as soon as its own queries are done. The charts load in the browser after.
   return (
-    <HydrateClient>
+    <Prefetched queries={[trpc.tenant.mine.queryOptions()]}>
       <PageContainer className="space-y-8">
         <div className="flex flex-wrap items-end justify-between gap-4">
           <div>
@@ -70,12 +67,32 @@ export default async function TenantDashboardPage({
             <TenantSwitcher currentTenantId={tenant.id} />
           </div>
         </div>
-        <AlertsBanner tenantId={tenant.id} />
+        <Suspense fallback={null}>
+          <AlertsBanner tenantId={tenant.id} />
+        </Suspense>
         <RequestSearch tenantId={tenant.id} />
-        <UsageOverview tenantId={tenant.id} />
-        <ApiKeysPanel tenantId={tenant.id} canCreate={hasRole(tenant.role, "MEMBER")} />
-        <MembersPanel tenantId={tenant.id} myRole={tenant.role} />
+        <Suspense fallback={<SectionLoading label={t("usage.title")} loadingText={t("common.loading")} className="h-[48rem]" />}>
+          <Prefetched queries={[trpc.usage.overview.queryOptions(overviewInput(tenantId, range, bucket))]}>
+            <UsageOverview tenantId={tenant.id} />
+          </Prefetched>
+        </Suspense>
+        <Suspense fallback={<SectionLoading label={t("keys.title")} loadingText={t("common.loading")} className="h-96" />}>
+          <Prefetched queries={[trpc.apiKey.list.queryOptions({ tenantId })]}>
+            <ApiKeysPanel tenantId={tenant.id} canCreate={hasRole(tenant.role, "MEMBER")} />
+          </Prefetched>
+        </Suspense>
+        <Suspense fallback={<SectionLoading label={t("members.title")} loadingText={t("common.loading")} className="h-40" />}>
+          <Prefetched
+            queries={[
+              trpc.member.list.queryOptions({ tenantId }),
+              // Admins see pending invitations; the browser need not ask for them after loading.
+              ...(hasRole(tenant.role, "ADMIN") ? [trpc.invitation.list.queryOptions({ tenantId })] : []),
+            ]}
+          >
+            <MembersPanel tenantId={tenant.id} myRole={tenant.role} />
+          </Prefetched>
+        </Suspense>
       </PageContainer>
-    </HydrateClient>
+    </Prefetched>
   );
 }

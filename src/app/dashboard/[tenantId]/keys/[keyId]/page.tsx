@@ -13,18 +13,21 @@ import { RequestLog } from "~/components/keys/request-log";
 import { PageContainer } from "~/components/layout/page-container";
 import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
-import { HydrateClient, prefetch, serverCaller, trpc } from "~/trpc/server";
+import { getQueryClient, Prefetched, serverCaller, trpc } from "~/trpc/server";
+import { SectionLoading } from "~/components/ui/section-loading";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("keys.pageTitle") };
 }
 export const dynamic = "force-dynamic";
 
+/** The key's tenant, and the key into the request's cache; 404 for a key or tenant the viewer may not see. */
 async function loadKey(tenantId: string, keyId: string) {
   try {
-    const caller = await serverCaller();
-    const tenant = await caller.tenant.get({ tenantId });
-    await caller.apiKey.get({ tenantId, keyId });
+    const [tenant] = await Promise.all([
+      serverCaller().then((caller) => caller.tenant.get({ tenantId })),
+      getQueryClient().fetchQuery(trpc.apiKey.get.queryOptions({ tenantId, keyId })),
+    ]);
     return tenant;
   } catch (error) {
     if (error instanceof TRPCError && ["FORBIDDEN", "BAD_REQUEST", "NOT_FOUND"].includes(error.code)) notFound();
@@ -44,18 +47,12 @@ export default async function KeyPage({
   // fetched by the browser: the unfiltered first page is what most visits show.
   const days = readParam<KeyPeriodDays>((await searchParams).days, keyDaysCodec, KEY_DEFAULT_DAYS);
   await requireSession(`/dashboard/${tenantId}/keys/${keyId}`);
-  const tenant = await loadKey(tenantId, keyId);
-  const { t } = await getT();
-  // One round of parallel prefetches: the page renders with data, no request waterfall in the browser.
-  await Promise.all([
-    prefetch(trpc.apiKey.get.queryOptions({ tenantId, keyId })),
-    prefetch(trpc.apiKey.limitUse.queryOptions({ tenantId, keyId })),
-    prefetch(trpc.apiKey.usage.queryOptions({ tenantId, keyId, days })),
-    prefetch(trpc.apiKey.usage.queryOptions({ tenantId, keyId, days: 90 })),
-    prefetch(trpc.apiKey.requestLog.queryOptions({ tenantId, keyId, filter: {}, cursor: null, limit: REQUEST_LOG_PAGE_SIZE })),
-  ]);
+  const [tenant, { t }] = await Promise.all([loadKey(tenantId, keyId), getT()]);
+  const loading = (label: string, className: string) => <SectionLoading label={label} loadingText={t("common.loading")} className={className} />;
+  // The header and the limits editor render with the key; current use, usage and the request log
+  // stream in as their queries finish. (The log's model filter asks for its model list itself.)
   return (
-    <HydrateClient>
+    <Prefetched queries={[trpc.apiKey.get.queryOptions({ tenantId, keyId })]}>
       <PageContainer className="space-y-6">
         <nav aria-label={t("common.breadcrumb")} className="text-sm text-zinc-500 dark:text-zinc-400">
           <Link href={`/dashboard/${tenantId}`} className="hover:underline">
@@ -66,14 +63,24 @@ export default async function KeyPage({
             {t("keys.peopleLink")}
           </Link>
         </nav>
-        <Suspense fallback={<p className="text-sm text-zinc-500 dark:text-zinc-400">{t("common.loading")}</p>}>
-          <KeyHeader tenantId={tenantId} keyId={keyId} />
-          <KeyLimitUse tenantId={tenantId} keyId={keyId} />
-          <LimitsEditor tenantId={tenantId} keyId={keyId} />
-          <KeyUsage tenantId={tenantId} keyId={keyId} />
-          <RequestLog tenantId={tenantId} keyId={keyId} flushSeconds={Math.max(1, Math.round(env.FLUSH_INTERVAL_MS / 1000))} />
+        <KeyHeader tenantId={tenantId} keyId={keyId} />
+        <Suspense fallback={loading(t("limits.current.title"), "h-40")}>
+          <Prefetched queries={[trpc.apiKey.limitUse.queryOptions({ tenantId, keyId })]}>
+            <KeyLimitUse tenantId={tenantId} keyId={keyId} />
+          </Prefetched>
+        </Suspense>
+        <LimitsEditor tenantId={tenantId} keyId={keyId} />
+        <Suspense fallback={loading(t("usage.title"), "h-96")}>
+          <Prefetched queries={[trpc.apiKey.usage.queryOptions({ tenantId, keyId, days })]}>
+            <KeyUsage tenantId={tenantId} keyId={keyId} />
+          </Prefetched>
+        </Suspense>
+        <Suspense fallback={loading(t("requestLog.title"), "h-96")}>
+          <Prefetched queries={[trpc.apiKey.requestLog.queryOptions({ tenantId, keyId, filter: {}, cursor: null, limit: REQUEST_LOG_PAGE_SIZE })]}>
+            <RequestLog tenantId={tenantId} keyId={keyId} flushSeconds={Math.max(1, Math.round(env.FLUSH_INTERVAL_MS / 1000))} />
+          </Prefetched>
         </Suspense>
       </PageContainer>
-    </HydrateClient>
+    </Prefetched>
   );
 }
