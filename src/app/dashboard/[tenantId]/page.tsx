@@ -36,12 +36,19 @@ export default async function TenantDashboardPage({
   const range = readParam<RangeInput>(query.range, rangeCodec, DEFAULT_RANGE);
   const bucket = readParam<"hour" | "day" | undefined>(query.bucket, bucketCodec, undefined);
   await requireSession(`/dashboard/${tenantId}`);
-  const [tenant, { t }] = await Promise.all([loadTenantOr404(tenantId), getT(), prefetch(trpc.tenant.mine.queryOptions())]);
+  const overview = trpc.usage.overview.queryOptions(overviewInput(tenantId, range, bucket));
+  const [tenant, { t }] = await Promise.all([
+    loadTenantOr404(tenantId),
+    getT(),
+    prefetch(trpc.tenant.mine.queryOptions()),
+    prefetch(overview),
+  ]);
 
-  // The shell (header, search) goes out at once; each section below streams in, server-rendered
-  // with its numbers, as soon as its own queries are done. The charts load in the browser after.
+  // The first bytes carry the header and the usage numbers (one quick ledger query), so they are
+  // painted before the page's scripts run; the key list and members stream in after, each when its
+  // own query is done, and the charts load in the browser last.
   return (
-    <Prefetched queries={[trpc.tenant.mine.queryOptions()]}>
+    <Prefetched queries={[trpc.tenant.mine.queryOptions(), overview]}>
       <PageContainer className="space-y-8">
         <div className="flex flex-wrap items-end justify-between gap-4">
           <div>
@@ -71,11 +78,7 @@ export default async function TenantDashboardPage({
           <AlertsBanner tenantId={tenant.id} />
         </Suspense>
         <RequestSearch tenantId={tenant.id} />
-        <Suspense fallback={<SectionLoading label={t("usage.title")} loadingText={t("common.loading")} className="h-[48rem]" />}>
-          <Prefetched queries={[trpc.usage.overview.queryOptions(overviewInput(tenantId, range, bucket))]}>
-            <UsageOverview tenantId={tenant.id} />
-          </Prefetched>
-        </Suspense>
+        <UsageOverview tenantId={tenant.id} />
         <Suspense fallback={<SectionLoading label={t("keys.title")} loadingText={t("common.loading")} className="h-96" />}>
           <Prefetched queries={[trpc.apiKey.list.queryOptions({ tenantId })]}>
             <ApiKeysPanel tenantId={tenant.id} canCreate={hasRole(tenant.role, "MEMBER")} />

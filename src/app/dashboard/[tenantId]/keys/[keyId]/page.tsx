@@ -13,7 +13,7 @@ import { RequestLog } from "~/components/keys/request-log";
 import { PageContainer } from "~/components/layout/page-container";
 import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
-import { getQueryClient, Prefetched, serverCaller, trpc } from "~/trpc/server";
+import { getQueryClient, Prefetched, prefetch, serverCaller, trpc } from "~/trpc/server";
 import { SectionLoading } from "~/components/ui/section-loading";
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -47,12 +47,15 @@ export default async function KeyPage({
   // fetched by the browser: the unfiltered first page is what most visits show.
   const days = readParam<KeyPeriodDays>((await searchParams).days, keyDaysCodec, KEY_DEFAULT_DAYS);
   await requireSession(`/dashboard/${tenantId}/keys/${keyId}`);
-  const [tenant, { t }] = await Promise.all([loadKey(tenantId, keyId), getT()]);
+  // The first bytes carry the key, its usage and the first page of its log (quick queries, run
+  // side by side), so they are painted before the page's scripts run; current use streams in after.
+  // (The log's model filter asks for its model list itself.)
+  const usage = trpc.apiKey.usage.queryOptions({ tenantId, keyId, days });
+  const log = trpc.apiKey.requestLog.queryOptions({ tenantId, keyId, filter: {}, cursor: null, limit: REQUEST_LOG_PAGE_SIZE });
+  const [tenant, { t }] = await Promise.all([loadKey(tenantId, keyId), getT(), prefetch(usage), prefetch(log)]);
   const loading = (label: string, className: string) => <SectionLoading label={label} loadingText={t("common.loading")} className={className} />;
-  // The header and the limits editor render with the key; current use, usage and the request log
-  // stream in as their queries finish. (The log's model filter asks for its model list itself.)
   return (
-    <Prefetched queries={[trpc.apiKey.get.queryOptions({ tenantId, keyId })]}>
+    <Prefetched queries={[trpc.apiKey.get.queryOptions({ tenantId, keyId }), usage, log]}>
       <PageContainer className="space-y-6">
         <nav aria-label={t("common.breadcrumb")} className="text-sm text-zinc-500 dark:text-zinc-400">
           <Link href={`/dashboard/${tenantId}`} className="hover:underline">
@@ -70,16 +73,8 @@ export default async function KeyPage({
           </Prefetched>
         </Suspense>
         <LimitsEditor tenantId={tenantId} keyId={keyId} />
-        <Suspense fallback={loading(t("usage.title"), "h-96")}>
-          <Prefetched queries={[trpc.apiKey.usage.queryOptions({ tenantId, keyId, days })]}>
-            <KeyUsage tenantId={tenantId} keyId={keyId} />
-          </Prefetched>
-        </Suspense>
-        <Suspense fallback={loading(t("requestLog.title"), "h-96")}>
-          <Prefetched queries={[trpc.apiKey.requestLog.queryOptions({ tenantId, keyId, filter: {}, cursor: null, limit: REQUEST_LOG_PAGE_SIZE })]}>
-            <RequestLog tenantId={tenantId} keyId={keyId} flushSeconds={Math.max(1, Math.round(env.FLUSH_INTERVAL_MS / 1000))} />
-          </Prefetched>
-        </Suspense>
+        <KeyUsage tenantId={tenantId} keyId={keyId} />
+        <RequestLog tenantId={tenantId} keyId={keyId} flushSeconds={Math.max(1, Math.round(env.FLUSH_INTERVAL_MS / 1000))} />
       </PageContainer>
     </Prefetched>
   );
