@@ -1,8 +1,9 @@
 /**
  * Portal page timings against a production build with a large tenant (scripts/seed-large.ts:
  * 1,000,000 request-log rows, 100,000 rollup rows). For each page: time from navigation start to
- * the page's data being visible in Chromium (the numbers rendered, from the streamed HTML or after
- * hydration, whichever comes first), cold (first visit) and warm (median of the next runs), the
+ * the page's data being in the document in Chromium (the numbers rendered, from the streamed HTML
+ * or after hydration, whichever comes first; timed inside the page, from its navigation start, so
+ * the harness's own overhead is not counted), cold (first visit) and warm (median of the next runs), the
  * warm first byte, the HTML size and the server's CPU time per visit; then whether the targets
  * (data visible ≤ 1,000 ms cold, ≤ 500 ms warm) are met. On the dashboard it also times the charts
  * (recharts, loaded after the numbers) being drawn.
@@ -123,6 +124,38 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu"],
 });
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+/**
+ * What "data visible" waits for on each page: elements by CSS selector; `filled`: with text other
+ * than the "—" placeholder. Every document records when each first appears (performance.now(),
+ * i.e. ms from its navigation start), so the figure is the page's, without the harness's polling.
+ */
+interface Mark {
+  selector: string;
+  filled?: boolean;
+}
+const MARKS: Record<string, Mark> = {
+  statCost: { selector: '[data-testid="stat-cost"]', filled: true },
+  modelTable: { selector: '[data-testid="model-cost-table"]' },
+  topKeys: { selector: '[data-testid="top-keys"]' },
+  chart: { selector: ".recharts-surface" },
+  logTime: { selector: '[data-testid="log-time"]' },
+  requestTokens: { selector: '[data-testid="request-tokens"]' },
+  people: { selector: '[data-testid="people-table"], [data-testid="sessions-table"], main p.py-6' },
+  adminCost: { selector: '[data-testid="admin-tenant-cost"]' },
+  lookup: { selector: '[data-testid="lookup-result"]' },
+};
+await context.addInitScript((marks: Record<string, Mark>) => {
+  const seen: Record<string, number> = {};
+  (window as unknown as { __benchMarks: Record<string, number> }).__benchMarks = seen;
+  const check = () => {
+    for (const [name, m] of Object.entries(marks)) {
+      if (seen[name] !== undefined) continue;
+      const el = document.querySelector(m.selector);
+      if (el && (!m.filled || (el.textContent !== "" && el.textContent !== "—"))) seen[name] = performance.now();
+    }
+  };
+  new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
+}, MARKS);
 const page = await context.newPage();
 await page.goto(`${BASE}/signin`);
 await page.getByLabel("Email").fill(seed.email);
@@ -131,6 +164,7 @@ await page.getByRole("button", { name: "Sign in" }).click();
 await page.waitForURL(/\/dashboard\//, { timeout: 60_000 });
 
 interface Visit {
+  /** ms from navigation start until every mark of the page was in the document. */
   visible: number;
   /** Extra mark (the dashboard's charts drawn), ms from navigation start; NaN when none. */
   extra: number;
@@ -141,17 +175,21 @@ interface Visit {
   cpuMs: number;
 }
 
-async function timeVisit(p: Page, url: string, ready: (p: Page) => Promise<unknown>, extra?: (p: Page) => Promise<unknown>): Promise<Visit> {
+const benchMarks = (p: Page) => p.evaluate(() => (window as unknown as { __benchMarks?: Record<string, number> }).__benchMarks ?? {});
+
+async function timeVisit(p: Page, url: string, marks: readonly string[], extra?: string): Promise<Visit> {
   const cpu0 = serverCpuMs();
-  const t0 = performance.now();
   await p.goto(url, { waitUntil: "commit" });
-  await ready(p);
-  const visible = performance.now() - t0;
-  let extraMs = NaN;
-  if (extra) {
-    await extra(p);
-    extraMs = performance.now() - t0;
-  }
+  const wanted = extra ? [...marks, extra] : [...marks];
+  await p.waitForFunction(
+    (names) => {
+      const seen = (window as unknown as { __benchMarks?: Record<string, number> }).__benchMarks ?? {};
+      return names.every((n) => seen[n] !== undefined);
+    },
+    wanted,
+    { timeout: 30_000, polling: 50 },
+  );
+  const seen = await benchMarks(p);
   // Let the page's own follow-up requests finish, so they count in this visit's CPU.
   await p.waitForLoadState("networkidle", { timeout: 10_000 }).catch(() => undefined);
   const nav = await p.evaluate(() => {
@@ -159,51 +197,26 @@ async function timeVisit(p: Page, url: string, ready: (p: Page) => Promise<unkno
     const scripts = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).filter((r) => r.initiatorType === "script");
     return n ? { ttfb: n.responseStart, htmlBytes: n.encodedBodySize, jsBytes: scripts.reduce((sum, r) => sum + r.decodedBodySize, 0) } : null;
   });
-  return { visible, extra: extraMs, ttfb: nav?.ttfb ?? NaN, htmlBytes: nav?.htmlBytes ?? NaN, jsBytes: nav?.jsBytes ?? NaN, cpuMs: serverCpuMs() - cpu0 };
+  return {
+    visible: Math.max(...marks.map((m) => seen[m] ?? NaN)),
+    extra: extra ? (seen[extra] ?? NaN) : NaN,
+    ttfb: nav?.ttfb ?? NaN,
+    htmlBytes: nav?.htmlBytes ?? NaN,
+    jsBytes: nav?.jsBytes ?? NaN,
+    cpuMs: serverCpuMs() - cpu0,
+  };
 }
-
-/** An element with this test id whose text is a value (not the "—" placeholder). */
-const filled = (testId: string) => async (p: Page) =>
-  p.waitForFunction(
-    (id) => {
-      const el = document.querySelector(`[data-testid="${id}"]`);
-      return el !== null && el.textContent !== "—" && el.textContent !== "";
-    },
-    testId,
-    { timeout: 30_000, polling: "raf" },
-  );
-const present = (selector: string) => async (p: Page) => p.waitForSelector(selector, { timeout: 30_000 });
 
 const tenantUrl = `${BASE}/dashboard/${seed.tenantId}`;
 const keyUrl = `${tenantUrl}/keys/${seed.firstKeyId}`;
-const pages: { name: string; url: string; ready: (p: Page) => Promise<unknown>; extra?: { name: string; wait: (p: Page) => Promise<unknown> } }[] = [
-  {
-    name: "tenant dashboard (7 days)",
-    url: tenantUrl,
-    ready: async (p) => {
-      await filled("stat-cost")(p);
-      await present('[data-testid="model-cost-table"]')(p);
-      await present('[data-testid="top-keys"]')(p);
-    },
-    extra: { name: "charts drawn", wait: present(".recharts-surface") },
-  },
-  {
-    name: "per-key page (usage + request log)",
-    url: keyUrl,
-    ready: async (p) => {
-      await present('[data-testid="model-cost-table"]')(p);
-      await present('[data-testid="log-time"]')(p);
-    },
-  },
-  { name: "request detail", url: `${tenantUrl}/requests/${DETAIL_REQUEST_ID}`, ready: present('[data-testid="request-tokens"]') },
-  {
-    name: "people & sessions (7 days)",
-    url: `${tenantUrl}/people`,
-    ready: present('[data-testid="people-table"], [data-testid="sessions-table"], main p.py-6'),
-  },
-  { name: "admin ranking", url: `${BASE}/admin`, ready: present('[data-testid="admin-tenant-cost"]') },
-  { name: "admin tenant", url: `${BASE}/admin/tenants/${seed.tenantId}`, ready: present('[data-testid="model-cost-table"]') },
-  { name: "public lookup by API ID", url: `${BASE}/lookup?id=${seed.firstKeyId}`, ready: present('[data-testid="lookup-result"]') },
+const pages: { name: string; url: string; marks: (keyof typeof MARKS)[]; extra?: { name: string; mark: keyof typeof MARKS } }[] = [
+  { name: "tenant dashboard (7 days)", url: tenantUrl, marks: ["statCost", "modelTable", "topKeys"], extra: { name: "charts drawn", mark: "chart" } },
+  { name: "per-key page (usage + request log)", url: keyUrl, marks: ["modelTable", "logTime"] },
+  { name: "request detail", url: `${tenantUrl}/requests/${DETAIL_REQUEST_ID}`, marks: ["requestTokens"] },
+  { name: "people & sessions (7 days)", url: `${tenantUrl}/people`, marks: ["people"] },
+  { name: "admin ranking", url: `${BASE}/admin`, marks: ["adminCost"] },
+  { name: "admin tenant", url: `${BASE}/admin/tenants/${seed.tenantId}`, marks: ["modelTable"] },
+  { name: "public lookup by API ID", url: `${BASE}/lookup?id=${seed.firstKeyId}`, marks: ["lookup"] },
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -213,7 +226,7 @@ const rows: Record<string, Record<string, string>> = {};
 const verdicts: string[] = [];
 for (const target of pages) {
   const results: Visit[] = [];
-  for (let i = 0; i < RUNS; i++) results.push(await timeVisit(page, target.url, target.ready, target.extra?.wait));
+  for (let i = 0; i < RUNS; i++) results.push(await timeVisit(page, target.url, target.marks, target.extra?.mark));
   const cold = results[0]!;
   const warm = results.slice(1);
   const warmVisible = median(warm.map((r) => r.visible));
