@@ -147,14 +147,14 @@ const MARKS: Record<string, Mark> = {
 await context.addInitScript((marks: Record<string, Mark>) => {
   const seen: Record<string, number> = {};
   (window as unknown as { __benchMarks: Record<string, number> }).__benchMarks = seen;
-  const check = () => {
+  // No named inner functions: tsx would wrap them in a __name() helper the page does not have.
+  new MutationObserver(() => {
     for (const [name, m] of Object.entries(marks)) {
       if (seen[name] !== undefined) continue;
       const el = document.querySelector(m.selector);
       if (el && (!m.filled || (el.textContent !== "" && el.textContent !== "—"))) seen[name] = performance.now();
     }
-  };
-  new MutationObserver(check).observe(document, { subtree: true, childList: true, characterData: true });
+  }).observe(document, { subtree: true, childList: true, characterData: true });
 }, MARKS);
 const page = await context.newPage();
 await page.goto(`${BASE}/signin`);
