@@ -22,6 +22,12 @@ export interface UsageQuery {
    * local day. Far fewer rows for long ranges (dashboards, exports); totals are unchanged.
    */
   dayBucketsIn?: string;
+  /**
+   * With dayBucketsIn: also start a new bucket at each of these hours (epoch ms, hour-aligned), so a
+   * bucket's hourStart is the later of its day's start and the last of them at or before its
+   * hours. Cache economics split at price changes (baseRateChangeHours) to price each bucket once.
+   */
+  splitAt?: readonly number[];
 }
 
 export type UsageRow = {
@@ -51,6 +57,13 @@ async function tenantsFor(q: UsageQuery, db: PrismaClient): Promise<string[]> {
   return (await db.tenant.findMany({ select: { id: true } })).map((t) => t.id);
 }
 
+/** The bucket of an hour in a day starting at dayStartMs, split at `splitAt` (as storedRows does in SQL). */
+function splitBucket(dayStartMs: number, hourMs: number, splitAt: readonly number[] | undefined): number {
+  let start = dayStartMs;
+  for (const s of splitAt ?? []) if (s <= hourMs && s > start) start = s;
+  return start;
+}
+
 const METRIC_SUMS = METRICS.map((m) => `sum("${m}")::float8 AS "${m}"`).join(", ");
 
 /** Rollups from Postgres, hourly or summed per local day, in one SQL query. */
@@ -59,9 +72,14 @@ async function storedRows(db: PrismaClient, q: UsageQuery): Promise<UsageRow[]> 
   const params: unknown[] = [q.from, q.to];
   if (q.tenantId) where.push(`"tenantId" = $${params.push(q.tenantId)}`);
   if (q.apiKeyId) where.push(`"apiKeyId" = $${params.push(q.apiKeyId)}::uuid`);
-  const bucket = q.dayBucketsIn
+  let bucket = q.dayBucketsIn
     ? `(date_trunc('day', "hourStart" AT TIME ZONE 'UTC' AT TIME ZONE $${params.push(q.dayBucketsIn)}) AT TIME ZONE $${params.length}) AT TIME ZONE 'UTC'`
     : '"hourStart"';
+  if (q.dayBucketsIn && q.splitAt && q.splitAt.length > 0) {
+    // GREATEST skips the NULL of an hour before every split.
+    const splits = `$${params.push(q.splitAt.map((ms) => new Date(ms)))}::timestamptz[]`;
+    bucket = `GREATEST(${bucket}, (SELECT max(s) FROM unnest(${splits}) s WHERE s <= "hourStart"))`;
+  }
   // float8 sums: exact below 2^53, and the driver returns them as numbers without BigInt work.
   const sql = `SELECT "apiKeyId"::text AS "apiKeyId", "tenantId", model, ${bucket} AS "hourStart", ${METRIC_SUMS}
     FROM "UsageHourly" WHERE ${where.join(" AND ")} GROUP BY 1, 2, 3, 4`;
@@ -84,7 +102,7 @@ export async function usageRows(q: UsageQuery, overrides: Partial<QueryDeps> = {
       if (!apiKeyId || !model || !metric || !(METRICS as readonly string[]).includes(metric)) continue;
       if (q.apiKeyId && apiKeyId !== q.apiKeyId) continue;
       if (hourMs < q.from.getTime() || hourMs >= q.to.getTime()) continue;
-      const bucketMs = q.dayBucketsIn ? dayPeriod(hourMs, q.dayBucketsIn).startMs : hourMs;
+      const bucketMs = q.dayBucketsIn ? splitBucket(dayPeriod(hourMs, q.dayBucketsIn).startMs, hourMs, q.splitAt) : hourMs;
       const k = rowKey(apiKeyId, model, bucketMs);
       let row = rows.get(k);
       if (!row) {

@@ -17,6 +17,7 @@ export { modelPriceSchema, priceTableSchema, type ModelPrice, type PriceOverride
 export {
   NO_MODIFIERS,
   costOfRequest,
+  baseRateChangeHours,
   lookupRates,
   priceRequest,
   type BaseRates,

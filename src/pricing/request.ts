@@ -31,6 +31,7 @@ import {
   type TokenKind,
 } from "./catalog";
 import { findOverride, type PriceOverrides } from "./table";
+import { HOUR_MS } from "~/lib/time";
 
 /** What the response said about how it was served; each may change the price. */
 export interface BillingModifiers {
@@ -429,6 +430,23 @@ export interface BaseRates {
   cacheWrite5m: number;
   cacheWrite1h: number;
   cacheRead: number;
+}
+
+/**
+ * Hours in [fromMs, toMs) whose base rates (lookupRates().base) may differ from the hour before's,
+ * for any model: the first hour starting at or after each catalog entry's effectiveFrom. Overrides
+ * carry no dates, so they add none. Usage summed over hours between two of these (per model) and
+ * priced at its first hour costs the same as priced hour by hour.
+ */
+export function baseRateChangeHours(fromMs: number, toMs: number): number[] {
+  const hours = new Set<number>();
+  for (const entries of shippedCatalog.models.values()) {
+    for (const e of entries) {
+      const hour = Math.ceil(e.effectiveFromMs / HOUR_MS) * HOUR_MS;
+      if (hour > fromMs && hour < toMs) hours.add(hour);
+    }
+  }
+  return [...hours].sort((a, b) => a - b);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
- * Every surface that shows a cost, read for one key: the dashboard (tRPC usage.overview), the
- * public lookup JSON, the usage CSV, the request-log CSV and the request-log detail (tRPC
- * apiKey.requestLog). Tests compare them with what the pricing module says.
+ * Every surface that shows a cost, read for one key: the dashboard (tRPC usage.overview and
+ * usage.cacheEconomics), the public lookup JSON, the usage CSV, the request-log CSV and the
+ * request-log detail (tRPC apiKey.requestLog). Tests compare them with what the pricing module says.
  */
 import { randomUUID } from "node:crypto";
 import type { Session } from "next-auth";
@@ -53,6 +53,7 @@ export async function ownerSession(tenantId: string): Promise<Session> {
 export async function costSurfaces(tenantId: string, keyId: string, session: Session) {
   const caller = createCaller(createTRPCContext({ headers: new Headers(), session }));
   const dashboard = await caller.usage.overview({ tenantId, range: { kind: "30d" } });
+  const dashboardCache = await caller.usage.cacheEconomics({ tenantId, range: { kind: "30d" } });
   const lookup = toLookupJson(await lookupKeyUsage(keyId));
   const usageCsv = parseCsv(await (await exportUsage(new Request(`http://x/api/export/${tenantId}/usage?days=30&keyId=${keyId}`), tenantId, session)).text());
   const logCsv = parseCsv(
@@ -66,5 +67,5 @@ export async function costSurfaces(tenantId: string, keyId: string, session: Ses
     cursor = page.nextCursor;
   } while (cursor);
   const keyUsage = await caller.apiKey.usage({ tenantId, keyId, days: 30 });
-  return { dashboard, lookup, usageCsv, logCsv, detail, keyUsage };
+  return { dashboard, dashboardCache, lookup, usageCsv, logCsv, detail, keyUsage };
 }

@@ -103,4 +103,23 @@ describe("usage rows by local day", () => {
     expect(hourly).toHaveLength(2);
     expect(typeof hourly[0]!.requests).toBe("number");
   });
+
+  it("splits a day's bucket at the given hours, for rollups and unflushed deltas alike", async () => {
+    const { tenant, key } = await createTenantWithKey();
+    // Nov 23 UTC: 02:10 and 05:40 flushed, 09:05 unflushed; split at 05:00 and (outside the day's hours) 12:00.
+    const hour = (h: number, m: number) => Date.UTC(2026, 10, 23, h, m);
+    await recordRequest(event(tenant.id, key.id, { startedAt: hour(2, 10) }));
+    await recordRequest(event(tenant.id, key.id, { startedAt: hour(5, 40) }));
+    await flushOnce();
+    await recordRequest(event(tenant.id, key.id, { startedAt: hour(9, 5) }));
+    const q = { tenantId: tenant.id, from: new Date(Date.UTC(2026, 10, 20)), to: new Date(Date.UTC(2026, 10, 25)), dayBucketsIn: "UTC" };
+    const split = await usageRows({ ...q, splitAt: [hour(5, 0), hour(12, 0)] });
+    expect(split.map((r) => [r.hourStart.toISOString(), r.requests])).toEqual([
+      ["2026-11-23T00:00:00.000Z", 1],
+      ["2026-11-23T05:00:00.000Z", 2],
+    ]);
+    // A split before the day starts leaves the day whole.
+    const whole = await usageRows({ ...q, splitAt: [Date.UTC(2026, 10, 21, 7)] });
+    expect(whole.map((r) => [r.hourStart.toISOString(), r.requests])).toEqual([["2026-11-23T00:00:00.000Z", 3]]);
+  });
 });

@@ -155,6 +155,10 @@ const ACCESS_RULES: Record<string, Rule> = {
     access: { kind: "tenant", minRole: "VIEWER" },
     input: (w) => ({ tenantId: w.tenantA, range: { kind: "7d" } }),
   },
+  "usage.cacheEconomics": {
+    access: { kind: "tenant", minRole: "VIEWER" },
+    input: (w) => ({ tenantId: w.tenantA, range: { kind: "7d" } }),
+  },
   "people.list": { access: { kind: "tenant", minRole: "VIEWER" }, input: (w) => ({ tenantId: w.tenantA, days: 7 }) },
   "people.sessions": { access: { kind: "tenant", minRole: "VIEWER" }, input: (w) => ({ tenantId: w.tenantA, days: 7 }) },
   "audit.list": { access: { kind: "tenant", minRole: "ADMIN" }, input: (w) => ({ tenantId: w.tenantA, page: 1 }) },

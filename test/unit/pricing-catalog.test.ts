@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TokenUsage } from "~/ledger/types";
-import { costOf, findModelPrice, lookupRates, NO_MODIFIERS, priceRequest, priceTableSchema, type ModelPrice } from "~/pricing";
+import { baseRateChangeHours, costOf, findModelPrice, lookupRates, NO_MODIFIERS, priceRequest, priceTableSchema, type ModelPrice } from "~/pricing";
 import { buildCatalog, entryAt, shippedCatalog } from "~/pricing/catalog";
 import { catalogListing, formatCatalogListing } from "~/pricing/listing";
 
@@ -162,5 +162,25 @@ describe("catalog validation at load", () => {
     ["a bad date", [entry({ effectiveFrom: "2026-13-45" })]],
   ])("rejects %s", (_, entries) => {
     expect(() => buildCatalog(catalog(entries))).toThrow();
+  });
+});
+
+describe("base-rate change hours (cache economics sums usage between them)", () => {
+  it("a model's base rates move only at a change hour, and change hours are whole hours", () => {
+    const HOUR = 3_600_000;
+    const from = Date.UTC(2026, 8, 1);
+    const to = Date.UTC(2026, 11, 15);
+    const changes = new Set(baseRateChangeHours(from, to));
+    // The shipped catalog has entries that begin in this window, so the check is not vacuous.
+    expect(changes.size).toBeGreaterThan(0);
+    const models = [...shippedCatalog.models.keys()];
+    const base = (model: string, at: number) => JSON.stringify(lookupRates("ANTHROPIC", model, at)?.base ?? null);
+    let before = models.map((m) => base(m, from));
+    for (let h = from + HOUR; h < to; h += HOUR) {
+      const now = models.map((m) => base(m, h));
+      if (now.some((b, i) => b !== before[i])) expect(changes.has(h), new Date(h).toISOString()).toBe(true);
+      before = now;
+    }
+    for (const h of changes) expect(h % HOUR).toBe(0);
   });
 });

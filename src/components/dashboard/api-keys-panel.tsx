@@ -6,6 +6,7 @@ import { useMemo, useState, type FormEvent } from "react";
 import { useFormat, useT } from "~/i18n/client";
 import { useTRPC } from "~/trpc/react";
 import { LIVE_REFRESH_MS } from "../live";
+import { useHydrated } from "../hydration";
 import { columnDigits, Money } from "../money";
 import { bucketCodec, overviewInput, rangeCodec } from "../url-params";
 import { useUrlParam } from "../url-state";
@@ -161,11 +162,19 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
   const [renaming, setRenaming] = useState<string | null>(null);
   // "Last used" moves with each flush: refetch like the other live views.
   const keys = useQuery({ ...trpc.apiKey.list.queryOptions({ tenantId }), refetchInterval: LIVE_REFRESH_MS });
-  // Spend per key over the dashboard's range: the same query (and cache entry) as the usage overview.
+  // Spend per key over the dashboard's range: the usage overview's cache entry, read, never fetched
+  // from here (the usage section streams it in and refetches it). Shown once hydrated: the server
+  // may have rendered this list before or after the overview arrived.
   const [range] = useUrlParam<RangeInput>("range", rangeCodec, DEFAULT_RANGE);
   const [bucket] = useUrlParam<"hour" | "day" | undefined>("bucket", bucketCodec, undefined);
-  const overview = useQuery({ ...trpc.usage.overview.queryOptions(overviewInput(tenantId, range, bucket)), placeholderData: (previous) => previous });
-  const spend = new Map((overview.data?.keySpend ?? []).map((k) => [k.apiKeyId, k.costMicros]));
+  const hydrated = useHydrated();
+  const overviewQuery = useQuery({
+    ...trpc.usage.overview.queryOptions(overviewInput(tenantId, range, bucket)),
+    enabled: false,
+    placeholderData: (previous) => previous,
+  });
+  const overview = hydrated ? overviewQuery.data : undefined;
+  const spend = new Map((overview?.keySpend ?? []).map((k) => [k.apiKeyId, k.costMicros]));
   const spendDigits = columnDigits([...spend.values()]);
   const rangeLabel = range.kind === "custom" ? `${range.from} – ${range.to}` : t(`usage.range.${range.kind}`);
   const [search, setSearch] = useState("");
@@ -295,7 +304,7 @@ export function ApiKeysPanel({ tenantId, canCreate }: { tenantId: string; canCre
                 <dd className="text-zinc-700 dark:text-zinc-300" data-testid="key-last-used">{f.dateTime(key.lastUsedAt)}</dd>
                 <dt>{t("keys.spend", { range: rangeLabel })}</dt>
                 <dd className="text-right text-zinc-700 dark:text-zinc-300" data-testid="key-spend">
-                  {overview.data ? <Money micros={spend.get(key.id) ?? 0} digits={spendDigits} /> : t("common.none")}
+                  {overview ? <Money micros={spend.get(key.id) ?? 0} digits={spendDigits} /> : t("common.none")}
                 </dd>
               </dl>
               {key.canManage && !key.revokedAt ? (

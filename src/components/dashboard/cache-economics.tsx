@@ -16,12 +16,15 @@ export function CacheEconomics({
   totals,
   timeZone,
   keyName,
+  loading = false,
 }: {
   rows: readonly CacheEconomicsRow[];
   totals: CacheTotals | undefined;
   timeZone: string | undefined;
   /** Names the key column; absent = no key column (the key page). */
   keyName?: (apiKeyId: string) => string;
+  /** Not answered yet: say so rather than "no cache use". */
+  loading?: boolean;
 }) {
   const t = useT();
   const f = useFormat();
@@ -46,7 +49,9 @@ export function CacheEconomics({
         }
       />
       {rows.length === 0 ? (
-        <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("cache.empty")}</p>
+        <p className="py-4 text-center text-sm text-zinc-500 dark:text-zinc-400" aria-busy={loading || undefined}>
+          {loading ? t("common.loading") : t("cache.empty")}
+        </p>
       ) : (
         <TableScroller label={t("cache.title")} className="max-h-96 overflow-y-auto">
           <table className="w-full min-w-[720px] text-xs" data-testid="cache-economics">

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import dynamic from "next/dynamic";
 import Link from "next/link";
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { useFormat, useT } from "~/i18n/client";
 import type { MessageKey } from "~/i18n";
 import type { RouterOutputs } from "~/trpc/types";
@@ -19,6 +19,7 @@ import { CacheEconomics, UnpricedBanner } from "./cache-economics";
 import { ModelCostTable } from "./model-cost-table";
 import { StatCard } from "./stat-card";
 import { LIVE_REFRESH_MS } from "../live";
+import { useNearViewport } from "../hydration";
 import { bucketCodec, overviewInput, rangeCodec } from "../url-params";
 import { useUrlParam } from "../url-state";
 import { DEFAULT_RANGE } from "~/lib/range";
@@ -194,9 +195,6 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
   const stale = overview.isPlaceholderData;
   const data = overview.data;
   const totals = data?.totals;
-  // Names for the cache table's key column (the page prefetches the key list).
-  const keyList = useQuery(trpc.apiKey.list.queryOptions({ tenantId }));
-  const keyNames = new Map((keyList.data ?? []).map((k) => [k.id, k.name]));
   const dash = t("common.none");
   const tokens = totals ? totals.inputTokens + totals.outputTokens + totals.cacheWrite5mTokens + totals.cacheWrite1hTokens + totals.cacheReadTokens : 0;
 
@@ -288,8 +286,39 @@ export function UsageOverview({ tenantId, canSeeKeys = true }: { tenantId: strin
         <CardHeader title={t("usage.topKeys.title")} description={t("usage.topKeys.description")} />
         <TopKeys tenantId={tenantId} rows={data?.topKeys ?? []} linkKeys={canSeeKeys} totalCost={totals?.costMicros ?? 0} />
       </Card>
-      <CacheEconomics rows={data?.cache ?? []} totals={data?.cacheTotals} timeZone={data?.timeZone} keyName={(id) => keyNames.get(id) ?? id.slice(0, 8)} />
+      <TenantCacheEconomics tenantId={tenantId} range={range} />
     </section>
+  );
+}
+
+/**
+ * Cache economics per key, model and day: its own query (up to keys × models × days rows), asked
+ * by the browser when the table comes near the screen and refreshed while it is there, so it never
+ * holds up the numbers above (nor costs the server anything for visits that do not scroll to it).
+ */
+function TenantCacheEconomics({ tenantId, range }: { tenantId: string; range: RangeChoice }) {
+  const trpc = useTRPC();
+  const ref = useRef<HTMLDivElement>(null);
+  const near = useNearViewport(ref);
+  const cache = useQuery({
+    ...trpc.usage.cacheEconomics.queryOptions({ tenantId, range }),
+    enabled: near,
+    refetchInterval: LIVE_REFRESH_MS,
+    placeholderData: (previous) => previous,
+  });
+  // Names for the key column: the key list's cache entry (the keys section streams it in).
+  const keyList = useQuery({ ...trpc.apiKey.list.queryOptions({ tenantId }), enabled: false });
+  const keyNames = new Map((keyList.data ?? []).map((k) => [k.id, k.name]));
+  return (
+    <div ref={ref}>
+      <CacheEconomics
+        rows={cache.data?.rows ?? []}
+        totals={cache.data?.totals}
+        timeZone={cache.data?.timeZone}
+        loading={!cache.data}
+        keyName={(id) => keyNames.get(id) ?? id.slice(0, 8)}
+      />
+    </div>
   );
 }
 

@@ -8,7 +8,7 @@ import type { Session } from "next-auth";
 import { z } from "zod";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { usageRows } from "~/ledger";
-import { cacheEconomics } from "~/server/api/lib/cache-economics";
+import { cacheEconomics, cacheEconomicsQuery } from "~/server/api/lib/cache-economics";
 import { explanationText } from "~/pricing/explanation-text";
 import { loadPriceOverrides } from "~/keys/server";
 import { microsToUsd } from "~/server/api/lib/lookup-json";
@@ -256,12 +256,12 @@ export async function exportUsage(
   if (by === "session") return exportSessions(access.tenant.id, keyId, { endUserId, sessionId }, days, db);
   const timeZone = zoneOrUtc(access.tenant.timeZone);
   const range = lastDays(days, timeZone);
-  const [rows, hourly, overrides] = await Promise.all([
-    usageRows({ tenantId: access.tenant.id, apiKeyId: keyId, from: range.from, to: range.to, dayBucketsIn: timeZone }),
-    usageRows({ tenantId: access.tenant.id, apiKeyId: keyId, from: range.from, to: range.to }),
+  // One query for both: day rows split where a price changes sum per day like plain day rows.
+  const [rows, overrides] = await Promise.all([
+    usageRows(cacheEconomicsQuery({ tenantId: access.tenant.id, apiKeyId: keyId }, range, timeZone)),
     loadPriceOverrides(access.tenant.id),
   ]);
-  const cache = new Map(cacheEconomics(hourly, timeZone, { perKey: false, overrides }).map((c) => [`${c.day}\u0000${c.model}`, c]));
+  const cache = new Map(cacheEconomics(rows, timeZone, { perKey: false, overrides }).map((c) => [`${c.day}\u0000${c.model}`, c]));
   const cells = new Map<string, UsageTotals & { day: string; model: string }>();
   for (const r of rows) {
     const day = dayKey(r.hourStart, timeZone);

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Suspense } from "react";
 import { loadTenantOr404 } from "./load-tenant";
 import { ApiKeysPanel } from "~/components/dashboard/api-keys-panel";
 import { TenantSwitcher } from "~/components/dashboard/tenant-switcher";
@@ -14,7 +15,8 @@ import { MembersPanel } from "~/components/members/members-panel";
 import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
 import { hasRole } from "~/server/api/trpc";
-import { HydrateClient, prefetch, trpc } from "~/trpc/server";
+import { Prefetched, prefetch, trpc } from "~/trpc/server";
+import { SectionLoading } from "~/components/ui/section-loading";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("page.tenantDashboard") };
@@ -34,17 +36,19 @@ export default async function TenantDashboardPage({
   const range = readParam<RangeInput>(query.range, rangeCodec, DEFAULT_RANGE);
   const bucket = readParam<"hour" | "day" | undefined>(query.bucket, bucketCodec, undefined);
   await requireSession(`/dashboard/${tenantId}`);
-  const tenant = await loadTenantOr404(tenantId);
-  const { t } = await getT();
-  await Promise.all([
+  const overview = trpc.usage.overview.queryOptions(overviewInput(tenantId, range, bucket));
+  const [tenant, { t }] = await Promise.all([
+    loadTenantOr404(tenantId),
+    getT(),
     prefetch(trpc.tenant.mine.queryOptions()),
-    prefetch(trpc.usage.overview.queryOptions(overviewInput(tenantId, range, bucket))),
-    prefetch(trpc.apiKey.list.queryOptions({ tenantId })),
-    prefetch(trpc.member.list.queryOptions({ tenantId })),
+    prefetch(overview),
   ]);
 
+  // The first bytes carry the header and the usage numbers (one quick ledger query), so they are
+  // painted before the page's scripts run; the key list and members stream in after, each when its
+  // own query is done, and the charts load in the browser last.
   return (
-    <HydrateClient>
+    <Prefetched queries={[trpc.tenant.mine.queryOptions(), overview]}>
       <PageContainer className="space-y-8">
         <div className="flex flex-wrap items-end justify-between gap-4">
           <div>
@@ -70,12 +74,28 @@ export default async function TenantDashboardPage({
             <TenantSwitcher currentTenantId={tenant.id} />
           </div>
         </div>
-        <AlertsBanner tenantId={tenant.id} />
+        <Suspense fallback={null}>
+          <AlertsBanner tenantId={tenant.id} />
+        </Suspense>
         <RequestSearch tenantId={tenant.id} />
         <UsageOverview tenantId={tenant.id} />
-        <ApiKeysPanel tenantId={tenant.id} canCreate={hasRole(tenant.role, "MEMBER")} />
-        <MembersPanel tenantId={tenant.id} myRole={tenant.role} />
+        <Suspense fallback={<SectionLoading label={t("keys.title")} loadingText={t("common.loading")} className="h-96" />}>
+          <Prefetched queries={[trpc.apiKey.list.queryOptions({ tenantId })]}>
+            <ApiKeysPanel tenantId={tenant.id} canCreate={hasRole(tenant.role, "MEMBER")} />
+          </Prefetched>
+        </Suspense>
+        <Suspense fallback={<SectionLoading label={t("members.title")} loadingText={t("common.loading")} className="h-40" />}>
+          <Prefetched
+            queries={[
+              trpc.member.list.queryOptions({ tenantId }),
+              // Admins see pending invitations; the browser need not ask for them after loading.
+              ...(hasRole(tenant.role, "ADMIN") ? [trpc.invitation.list.queryOptions({ tenantId })] : []),
+            ]}
+          >
+            <MembersPanel tenantId={tenant.id} myRole={tenant.role} />
+          </Prefetched>
+        </Suspense>
       </PageContainer>
-    </HydrateClient>
+    </Prefetched>
   );
 }

@@ -5,10 +5,10 @@
  * hour (lookupRates), in exact integers (µ$ × tokens per MTok), rounded once per cell.
  * Multipliers (speed, tier, geo) are not applied: these are savings at the model's list rates.
  */
-import type { UsageRow } from "~/ledger";
+import type { UsageQuery, UsageRow } from "~/ledger";
 import type { ProviderName } from "~/ledger/types";
 import type { PriceOverrides } from "~/pricing";
-import { lookupRates, type BaseRates } from "~/pricing/request";
+import { baseRateChangeHours, lookupRates, type BaseRates } from "~/pricing/request";
 import { dayKey } from "~/lib/time";
 
 export interface CacheEconomicsRow {
@@ -51,7 +51,17 @@ interface Cell {
 }
 
 /**
- * `rows` must be hourly (not day-bucketed), so each hour is priced with the rates in effect then.
+ * The usage rows cacheEconomics prices exactly, as few as that allows: summed per local day, and
+ * split where a base rate changes, so every hour of a row had the rates of the row's hourStart.
+ * (Hourly rows would be exact too, at 24 times the rows.)
+ */
+export function cacheEconomicsQuery(scope: { tenantId: string; apiKeyId?: string }, range: { from: Date; to: Date }, timeZone: string): UsageQuery {
+  return { ...scope, from: range.from, to: range.to, dayBucketsIn: timeZone, splitAt: baseRateChangeHours(range.from.getTime(), range.to.getTime()) };
+}
+
+/**
+ * `rows` from cacheEconomicsQuery, or hourly: each row is priced with the rates in effect at its
+ * hourStart, which must hold for all of its hours (not true of plain day buckets).
  * `perKey`: one row per key × model × day; else per model × day.
  */
 export function cacheEconomics(

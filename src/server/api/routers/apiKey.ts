@@ -20,7 +20,7 @@ import { limitStatus, usageRows } from "~/ledger";
 import { DEFAULT_REQUEST_LOG_SORT, REQUEST_LOG_MAX_PAGE, requestLogFilterSchema, requestLogPage, requestLogSortSchema } from "../lib/request-log";
 import { DAY_MS, lastDays, zoneOrUtc } from "~/lib/time";
 import { buildUsageReport } from "../lib/usage-report";
-import { cacheEconomics, sumCacheEconomics } from "../lib/cache-economics";
+import { cacheEconomics, cacheEconomicsQuery, sumCacheEconomics } from "../lib/cache-economics";
 import { createTRPCRouter, hasRole, memberActor, tenantProcedure } from "../trpc";
 import { USAGE_PERIOD_DAYS } from "./usage";
 
@@ -189,12 +189,13 @@ export const apiKeyRouter = createTRPCRouter({
       await tenantKeyOrThrow(ctx.db, ctx.tenant.id, input.keyId, { id: true });
       const timeZone = zoneOrUtc(ctx.tenant.timeZone);
       const range = lastDays(input.days, timeZone);
-      const [rows, hourly, overrides] = await Promise.all([
-        usageRows({ tenantId: ctx.tenant.id, apiKeyId: input.keyId, from: range.from, to: range.to, dayBucketsIn: timeZone }),
-        usageRows({ tenantId: ctx.tenant.id, apiKeyId: input.keyId, from: range.from, to: range.to }),
+      // One query serves both: rows per local day (split only where a price changes) sum to the
+      // daily series as well as plain day buckets do.
+      const [rows, overrides] = await Promise.all([
+        usageRows(cacheEconomicsQuery({ tenantId: ctx.tenant.id, apiKeyId: input.keyId }, range, timeZone)),
         loadPriceOverrides(ctx.tenant.id),
       ]);
-      const cache = cacheEconomics(hourly, timeZone, { perKey: true, overrides });
+      const cache = cacheEconomics(rows, timeZone, { perKey: true, overrides });
       return { from: range.from, to: range.to, timeZone, ...buildUsageReport(rows, range.days, timeZone), cache, cacheTotals: sumCacheEconomics(cache) };
     }),
 

@@ -5,40 +5,39 @@ import type { PrismaClient } from "~/generated/prisma/client";
 import { bucketSchema, buildOverview, defaultBucket, MAX_HOURLY_DAYS, rangeInputSchema, resolveRange, type KeyInfo, type RangeInput } from "../lib/overview";
 import { lastDays, zoneOrUtc } from "~/lib/time";
 import { buildUsageReport, type ModelUsage } from "../lib/usage-report";
-import { cacheEconomics, sumCacheEconomics } from "../lib/cache-economics";
+import { cacheEconomics, cacheEconomicsQuery, sumCacheEconomics } from "../lib/cache-economics";
 import { loadPriceOverrides } from "~/keys/server";
 import { createTRPCRouter, tenantProcedure } from "../trpc";
 
 export const overviewInputSchema = z.object({ range: rangeInputSchema, bucket: bucketSchema.optional() });
 
-/** The whole usage overview of one tenant (or of everything when tenantId is undefined). */
+function resolveOrBadRequest(range: RangeInput, timeZone: string) {
+  try {
+    return resolveRange(range, timeZone);
+  } catch (error) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: error instanceof Error ? error.message : "Bad range" });
+  }
+}
+
+/**
+ * The whole usage overview of one tenant (or of everything when tenantId is undefined): one ledger
+ * query, summed per local day in SQL for day charts, hourly for hour charts.
+ */
 export async function tenantOverview(
   db: PrismaClient,
   tenantId: string | undefined,
   timeZone: string,
   input: { range: RangeInput; bucket?: "hour" | "day" },
 ) {
-  let range;
-  try {
-    range = resolveRange(input.range, timeZone);
-  } catch (error) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: error instanceof Error ? error.message : "Bad range" });
-  }
+  const range = resolveOrBadRequest(input.range, timeZone);
   const bucket = input.bucket === "hour" && range.dayCount <= MAX_HOURLY_DAYS ? "hour" : input.bucket ?? defaultBucket(range);
-  // Day charts need no hourly rows: let the ledger sum per local day in SQL. Cache economics price
-  // each hour with the rates in effect then, so they read hourly rows.
-  const [hourly, overrides] = await Promise.all([
-    usageRows({ tenantId, from: range.from, to: range.to }),
-    tenantId ? loadPriceOverrides(tenantId) : Promise.resolve({}),
-  ]);
-  const rows = bucket === "day" ? await usageRows({ tenantId, from: range.from, to: range.to, dayBucketsIn: timeZone }) : hourly;
+  const rows = await usageRows({ tenantId, from: range.from, to: range.to, dayBucketsIn: bucket === "day" ? timeZone : undefined });
   const keys = (ids: string[]): Promise<KeyInfo[]> =>
     ids.length === 0
       ? Promise.resolve([])
       : db.apiKey.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, keyPrefix: true, revokedAt: true } });
   const overview = await buildOverview(rows, range, timeZone, bucket, keys);
-  const cache = cacheEconomics(hourly, timeZone, { perKey: true, overrides });
-  return { ...overview, cache, cacheTotals: sumCacheEconomics(cache), unpricedModels: unpricedModels(overview.byModel) };
+  return { ...overview, unpricedModels: unpricedModels(overview.byModel) };
 }
 
 /** Models the range used without a price (cost counted as 0): what the dashboard's banner lists. */
@@ -72,5 +71,19 @@ export const usageRouter = createTRPCRouter({
     .query(({ ctx, input }) => {
       const timeZone = zoneOrUtc(ctx.tenant.timeZone);
       return tenantOverview(ctx.db, ctx.tenant.id, timeZone, input);
+    }),
+
+  /**
+   * Prompt-cache economics per key, model and day over the overview's range: a separate answer the
+   * dashboard loads after its numbers (up to keys × models × days rows). Live like the overview.
+   */
+  cacheEconomics: tenantProcedure("VIEWER")
+    .input(z.object({ range: rangeInputSchema }))
+    .query(async ({ ctx, input }) => {
+      const timeZone = zoneOrUtc(ctx.tenant.timeZone);
+      const range = resolveOrBadRequest(input.range, timeZone);
+      const [rows, overrides] = await Promise.all([usageRows(cacheEconomicsQuery({ tenantId: ctx.tenant.id }, range, timeZone)), loadPriceOverrides(ctx.tenant.id)]);
+      const cache = cacheEconomics(rows, timeZone, { perKey: true, overrides });
+      return { timeZone, rows: cache, totals: sumCacheEconomics(cache) };
     }),
 });

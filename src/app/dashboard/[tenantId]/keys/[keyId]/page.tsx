@@ -21,18 +21,21 @@ import { RequestLog } from "~/components/keys/request-log";
 import { PageContainer } from "~/components/layout/page-container";
 import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
-import { HydrateClient, prefetch, serverCaller, trpc } from "~/trpc/server";
+import { getQueryClient, Prefetched, prefetch, serverCaller, trpc } from "~/trpc/server";
+import { SectionLoading } from "~/components/ui/section-loading";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("keys.pageTitle") };
 }
 export const dynamic = "force-dynamic";
 
+/** The key's tenant, and the key into the request's cache; 404 for a key or tenant the viewer may not see. */
 async function loadKey(tenantId: string, keyId: string) {
   try {
-    const caller = await serverCaller();
-    const tenant = await caller.tenant.get({ tenantId });
-    await caller.apiKey.get({ tenantId, keyId });
+    const [tenant] = await Promise.all([
+      serverCaller().then((caller) => caller.tenant.get({ tenantId })),
+      getQueryClient().fetchQuery(trpc.apiKey.get.queryOptions({ tenantId, keyId })),
+    ]);
     return tenant;
   } catch (error) {
     if (error instanceof TRPCError && ["FORBIDDEN", "BAD_REQUEST", "NOT_FOUND"].includes(error.code)) notFound();
@@ -54,18 +57,15 @@ export default async function KeyPage({
   const days = readParam<KeyPeriodDays>(query.days, keyDaysCodec, KEY_DEFAULT_DAYS);
   const logSort = readParam<RequestLogSort>(query[REQUEST_LOG_SORT_PARAM], requestLogSortCodec, DEFAULT_REQUEST_LOG_SORT);
   await requireSession(`/dashboard/${tenantId}/keys/${keyId}`);
-  const tenant = await loadKey(tenantId, keyId);
-  const { t } = await getT();
-  // One round of parallel prefetches: the page renders with data, no request waterfall in the browser.
-  await Promise.all([
-    prefetch(trpc.apiKey.get.queryOptions({ tenantId, keyId })),
-    prefetch(trpc.apiKey.limitUse.queryOptions({ tenantId, keyId })),
-    prefetch(trpc.apiKey.usage.queryOptions({ tenantId, keyId, days })),
-    prefetch(trpc.apiKey.usage.queryOptions({ tenantId, keyId, days: 90 })),
-    prefetch(trpc.apiKey.requestLog.queryOptions({ tenantId, keyId, filter: {}, sort: logSort, cursor: null, limit: REQUEST_LOG_PAGE_SIZE })),
-  ]);
+  // The first bytes carry the key, its usage and the first page of its log (quick queries, run
+  // side by side), so they are painted before the page's scripts run; current use streams in after.
+  // (The log's model filter asks for its model list itself.)
+  const usage = trpc.apiKey.usage.queryOptions({ tenantId, keyId, days });
+  const log = trpc.apiKey.requestLog.queryOptions({ tenantId, keyId, filter: {}, sort: logSort, cursor: null, limit: REQUEST_LOG_PAGE_SIZE });
+  const [tenant, { t }] = await Promise.all([loadKey(tenantId, keyId), getT(), prefetch(usage), prefetch(log)]);
+  const loading = (label: string, className: string) => <SectionLoading label={label} loadingText={t("common.loading")} className={className} />;
   return (
-    <HydrateClient>
+    <Prefetched queries={[trpc.apiKey.get.queryOptions({ tenantId, keyId }), usage, log]}>
       <PageContainer className="space-y-6">
         <nav aria-label={t("common.breadcrumb")} className="text-sm text-zinc-500 dark:text-zinc-400">
           <Link href={`/dashboard/${tenantId}`} className="hover:underline">
@@ -76,14 +76,16 @@ export default async function KeyPage({
             {t("keys.peopleLink")}
           </Link>
         </nav>
-        <Suspense fallback={<p className="text-sm text-zinc-500 dark:text-zinc-400">{t("common.loading")}</p>}>
-          <KeyHeader tenantId={tenantId} keyId={keyId} />
-          <KeyLimitUse tenantId={tenantId} keyId={keyId} />
-          <LimitsEditor tenantId={tenantId} keyId={keyId} />
-          <KeyUsage tenantId={tenantId} keyId={keyId} />
-          <RequestLog tenantId={tenantId} keyId={keyId} flushSeconds={Math.max(1, Math.round(env.FLUSH_INTERVAL_MS / 1000))} />
+        <KeyHeader tenantId={tenantId} keyId={keyId} />
+        <Suspense fallback={loading(t("limits.current.title"), "h-40")}>
+          <Prefetched queries={[trpc.apiKey.limitUse.queryOptions({ tenantId, keyId })]}>
+            <KeyLimitUse tenantId={tenantId} keyId={keyId} />
+          </Prefetched>
         </Suspense>
+        <LimitsEditor tenantId={tenantId} keyId={keyId} />
+        <KeyUsage tenantId={tenantId} keyId={keyId} />
+        <RequestLog tenantId={tenantId} keyId={keyId} flushSeconds={Math.max(1, Math.round(env.FLUSH_INTERVAL_MS / 1000))} />
       </PageContainer>
-    </HydrateClient>
+    </Prefetched>
   );
 }
