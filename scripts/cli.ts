@@ -34,7 +34,7 @@ const USAGE = `Usage:
   npm run cli -- user set-admin --email a@b.c [--off]
   npm run cli -- flush
   npm run cli -- reconcile [--from ISO] [--to ISO]          (default: the last 24 hours)
-  npm run cli -- reprice [--from ISO] [--to ISO] [--dry-run]   (default: all history; --dry-run prints the per-model diff)
+  npm run cli -- reprice [--from ISO] [--to ISO] [--tenant ID] [--dry-run]   (default: all history of every tenant; --dry-run prints the per-model diff)
   npm run cli -- retention [--days N]                       (default: REQUEST_LOG_RETENTION_DAYS)
   npm run cli -- ledger dead-letter list [--all] [--limit N] (quarantined events; --all: replayed too)
   npm run cli -- ledger dead-letter replay --id <id> | --all (re-validate and store, exactly once)
@@ -176,7 +176,10 @@ async function run(cmd: string): Promise<unknown> {
       return reconcile(date("from", new Date(Date.now() - 86_400_000)), date("to", new Date()));
     case "reprice":
       // Default: all history kept in the request log (each row at the prices in effect when it was made).
-      return reprice(date("from", new Date(0)), date("to", new Date(Date.now() + 3_600_000)), { dryRun: values["dry-run"] === true });
+      return reprice(date("from", new Date(0)), date("to", new Date(Date.now() + 3_600_000)), {
+        dryRun: values["dry-run"] === true,
+        ...(values.tenant === undefined ? {} : { tenantId: values.tenant }),
+      });
     case "retention": {
       const days = values.days === undefined ? undefined : Number(values.days);
       if (days !== undefined && !(Number.isInteger(days) && days >= 0)) throw new UsageError("--days must be a whole number ≥ 0");

@@ -182,7 +182,8 @@ export interface RepriceReport {
 export async function reprice(
   fromDate: Date,
   toDate: Date,
-  opts: { dryRun: boolean; overrides?: PriceOverrides; db?: PrismaClient } = { dryRun: true },
+  /** `tenantId`: only that tenant's requests and rollups (one tenant's corrected prices; other tenants untouched). */
+  opts: { dryRun: boolean; overrides?: PriceOverrides; tenantId?: string; db?: PrismaClient } = { dryRun: true },
 ): Promise<RepriceReport> {
   const db = opts.db ?? defaultDb;
   const from = new Date(Math.floor(fromDate.getTime() / HOUR_MS) * HOUR_MS);
@@ -203,7 +204,7 @@ export async function reprice(
   let cursor: string | undefined;
   for (;;) {
     const batch = await db.requestLog.findMany({
-      where: { createdAt: { gte: from, lt: to } },
+      where: { createdAt: { gte: from, lt: to }, ...(opts.tenantId === undefined ? {} : { tenantId: opts.tenantId }) },
       orderBy: { id: "asc" },
       take: 5000,
       ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
@@ -258,15 +259,17 @@ export async function reprice(
   report.models = [...perModel.values()].sort((a, b) => a.model.localeCompare(b.model));
   report.requestsRepriced = report.models.reduce((n, m) => n + m.changed, 0);
   if (!opts.dryRun) {
+    const tenantScope = opts.tenantId ?? null;
     report.rollupsRepriced = await db.$executeRawUnsafe(
       `UPDATE "UsageHourly" u SET "costMicros" = l.cost, "unpricedCount" = l.unpriced
        FROM (SELECT "apiKeyId", model, date_trunc('hour', "createdAt") AS h, count(*) AS n, sum("costMicros") AS cost,
                     ${METRIC_DEFS.unpricedCount.rollupSql} AS unpriced
-             FROM "RequestLog" WHERE "createdAt" >= $1 AND "createdAt" < $2 GROUP BY 1, 2, 3) l
+             FROM "RequestLog" WHERE "createdAt" >= $1 AND "createdAt" < $2 AND ($3::text IS NULL OR "tenantId" = $3) GROUP BY 1, 2, 3) l
        WHERE u."apiKeyId" = l."apiKeyId" AND u.model = l.model AND u."hourStart" = l.h
          AND u.requests = l.n AND (u."costMicros" <> l.cost OR u."unpricedCount" <> l.unpriced)`,
       from,
       to,
+      tenantScope,
     );
     // The People and Session rollups, the same way: a cell is rewritten only when every request it
     // counts is in the repriced range (and in the log). Overflow buckets ("(other)") are not.
@@ -275,20 +278,22 @@ export async function reprice(
       `UPDATE "UsageUserDaily" u SET "costMicros" = l.cost, "unpricedCount" = l.unpriced
        FROM (SELECT "apiKeyId", date_trunc('day', "createdAt") AS d, COALESCE("endUserId", '') AS uid, count(*) AS n,
                     sum("costMicros") AS cost, ${unpriced} AS unpriced
-             FROM "RequestLog" WHERE "createdAt" >= $1 AND "createdAt" < $2 GROUP BY 1, 2, 3) l
+             FROM "RequestLog" WHERE "createdAt" >= $1 AND "createdAt" < $2 AND ($3::text IS NULL OR "tenantId" = $3) GROUP BY 1, 2, 3) l
        WHERE u."apiKeyId" = l."apiKeyId" AND u.day = l.d AND u."endUserId" = l.uid
          AND u.requests = l.n AND (u."costMicros" <> l.cost OR u."unpricedCount" <> l.unpriced)`,
       from,
       to,
+      tenantScope,
     );
     await db.$executeRawUnsafe(
       `UPDATE "UsageSession" u SET "costMicros" = l.cost, "unpricedCount" = l.unpriced
        FROM (SELECT "apiKeyId", "sessionId", count(*) AS n, sum("costMicros") AS cost, ${unpriced} AS unpriced
-             FROM "RequestLog" WHERE "createdAt" >= $1 AND "createdAt" < $2 AND "sessionId" IS NOT NULL GROUP BY 1, 2) l
+             FROM "RequestLog" WHERE "createdAt" >= $1 AND "createdAt" < $2 AND ($3::text IS NULL OR "tenantId" = $3) AND "sessionId" IS NOT NULL GROUP BY 1, 2) l
        WHERE u."apiKeyId" = l."apiKeyId" AND u."sessionId" = l."sessionId"
          AND u.requests = l.n AND (u."costMicros" <> l.cost OR u."unpricedCount" <> l.unpriced)`,
       from,
       to,
+      tenantScope,
     );
   }
   return report;

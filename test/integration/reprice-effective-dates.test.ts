@@ -21,9 +21,11 @@ const usage = { input: 1000, output: 100, cacheWrite5m: 0, cacheWrite1h: 0, cach
 describe("reprice", () => {
   it("keeps each row at the entry in effect when it was made, with its stored modifiers", async () => {
     const { tenant, key } = await createTenantWithKey("reprice-dates");
+    const other = await createTenantWithKey("reprice-dates-other");
     const before = Date.parse("2026-10-01T12:00:00Z");
     const after = Date.parse("2026-11-01T12:00:00Z");
     const fastAt = Date.parse("2026-11-02T12:00:00Z");
+    await recordRequest(requestEvent(other.tenant.id, other.key.id, { model: "claude-sonnet-5-5", usage, startedAt: before }));
     await recordRequest(requestEvent(tenant.id, key.id, { model: "claude-sonnet-5-5", usage, startedAt: before }));
     await recordRequest(requestEvent(tenant.id, key.id, { model: "claude-sonnet-5-5", usage, startedAt: after }));
     await recordRequest(
@@ -45,10 +47,11 @@ describe("reprice", () => {
     expect(await costs()).toEqual(right);
 
     // Wrong costs (e.g. recorded by an old price table), then a dry run: the diff, no change.
-    await db.requestLog.updateMany({ where: { apiKeyId: key.id }, data: { costMicros: 1 } });
+    await db.requestLog.updateMany({ where: { apiKeyId: { in: [key.id, other.key.id] } }, data: { costMicros: 1 } });
     const from = new Date("2026-09-30T00:00:00Z");
     const to = new Date("2026-11-03T00:00:00Z");
-    const dry = await reprice(from, to, { dryRun: true });
+    // Scoped to this tenant: other test files price claude-sonnet-5-5 rows on the same dates at the same time.
+    const dry = await reprice(from, to, { dryRun: true, tenantId: tenant.id });
     expect(dry.dryRun).toBe(true);
     expect(dry.models.find((m) => m.model === "claude-sonnet-5-5")).toEqual({
       model: "claude-sonnet-5-5", rows: 2, changed: 2, oldTotalMicros: 2, newTotalMicros: 9000, nowPriced: 0,
@@ -58,8 +61,10 @@ describe("reprice", () => {
     });
     expect(Object.values(await costs())).toEqual([1, 1, 1]);
 
-    await reprice(from, to, { dryRun: false });
+    await reprice(from, to, { dryRun: false, tenantId: tenant.id });
     expect(await costs()).toEqual(right);
+    // Another tenant's row in the same range is left as it was.
+    expect(Number((await db.requestLog.findFirstOrThrow({ where: { apiKeyId: other.key.id } })).costMicros)).toBe(1);
     const rollups = await db.usageHourly.findMany({ where: { apiKeyId: key.id } });
     expect(rollups.reduce((s, r) => s + Number(r.costMicros), 0)).toBe(25000);
     const fast = await db.requestLog.findFirstOrThrow({ where: { apiKeyId: key.id, model: "claude-opus-5-5" } });
