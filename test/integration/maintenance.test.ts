@@ -41,17 +41,19 @@ describe("ledger maintenance", () => {
     await db.usageHourly.updateMany({ where: { apiKeyId: key.id }, data: { costMicros: { decrement: 1 } } });
   });
 
+  // Scoped to the test's tenant: doubled prices over a window around now must not reach the
+  // requests other test files record at the same time.
   it("reprices logs and rollups after a price change, with a dry run first", async () => {
     const { tenant, key } = await createTenantWithKey("reprice");
     for (let i = 0; i < 3; i++) await recordRequest({ ...event(tenant.id, key.id), endUserId: "alice", sessionId: "s-1" });
     await flushOnce();
     const base = priceTable.models["claude-sonnet-4-5"]!;
     const doubled = { "claude-sonnet-4-5": { ...base, output: base.output * 2 } }; // +89×15 µ$ per request
-    const dry = await reprice(...window(), { dryRun: true, overrides: doubled });
+    const dry = await reprice(...window(), { dryRun: true, overrides: doubled, tenantId: tenant.id });
     expect(dry.requestsRepriced).toBeGreaterThanOrEqual(3);
     const unchanged = await db.usageHourly.findMany({ where: { apiKeyId: key.id } });
     expect(unchanged.reduce((s, r) => s + Number(r.costMicros), 0)).toBe(3 * 15807);
-    await reprice(...window(), { dryRun: false, overrides: doubled });
+    await reprice(...window(), { dryRun: false, overrides: doubled, tenantId: tenant.id });
     const rows = await db.usageHourly.findMany({ where: { apiKeyId: key.id } });
     expect(rows.reduce((s, r) => s + Number(r.costMicros), 0)).toBe(3 * (15807 + 1335));
     const logs = await db.requestLog.findMany({ where: { apiKeyId: key.id } });
@@ -61,7 +63,7 @@ describe("ledger maintenance", () => {
     expect(people.reduce((s, r) => s + Number(r.costMicros), 0)).toBe(3 * (15807 + 1335));
     expect(Number((await db.usageSession.findFirstOrThrow({ where: { apiKeyId: key.id, sessionId: "s-1" } })).costMicros)).toBe(3 * (15807 + 1335));
     expect(mine(await reconcile(...window()), key.id)).toEqual([]);
-    await reprice(...window(), { dryRun: false }); // back to the shipped table for other tests
+    await reprice(...window(), { dryRun: false, tenantId: tenant.id }); // back to the shipped table
   });
 
   it("deletes old request logs in batches and keeps the rollups", async () => {
@@ -87,7 +89,7 @@ describe("ledger maintenance", () => {
     const r = await recordRequest(event(tenant.id, key.id), null, { priceOverrides: overrides });
     expect(r.costMicros).toBe(15807 - 1335); // output free for this tenant
     await flushOnce();
-    const report = await reprice(...window(), { dryRun: false });
+    const report = await reprice(...window(), { dryRun: false, tenantId: tenant.id });
     const rows = await db.usageHourly.findMany({ where: { apiKeyId: key.id } });
     expect(rows.reduce((s, x) => s + Number(x.costMicros), 0)).toBe(15807 - 1335);
     expect(report.dryRun).toBe(false);

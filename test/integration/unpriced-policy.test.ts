@@ -161,11 +161,11 @@ describe("unpriced models without a cap", () => {
 
     // A tenant price for the model, then reprice: the history is priced and the flags clear.
     await caller.settings.setPriceOverride({ tenantId: tenant.id, model, input: "1", output: "2", cacheWrite5m: "1.25", cacheWrite1h: "2", cacheRead: "0.1" });
-    const dry = await reprice(new Date(Date.now() - 3_600_000), new Date(Date.now() + 3_600_000), { dryRun: true });
+    const dry = await reprice(new Date(Date.now() - 3_600_000), new Date(Date.now() + 3_600_000), { dryRun: true, tenantId: tenant.id });
     const diff = dry.models.find((m) => m.model === model);
     // 472×1 + 89×2 + 1024×1.25 + 1024×2 + 10240×0.1 = 5002 µ$ per request
     expect(diff).toEqual({ model, rows: 2, changed: 2, oldTotalMicros: 0, newTotalMicros: 2 * 5002, nowPriced: 2 });
-    await reprice(new Date(Date.now() - 3_600_000), new Date(Date.now() + 3_600_000), { dryRun: false });
+    await reprice(new Date(Date.now() - 3_600_000), new Date(Date.now() + 3_600_000), { dryRun: false, tenantId: tenant.id });
     const after = await db.requestLog.findMany({ where: { apiKeyId: key.id } });
     expect(after.every((r) => r.priced && Number(r.costMicros) === 5002)).toBe(true);
     expect((await caller.admin.unpricedModels()).find((m) => m.model === model)).toBeUndefined();
