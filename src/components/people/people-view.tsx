@@ -310,13 +310,12 @@ function SessionsCard({
         <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("sessions.empty")}</p>
       ) : (
         <TableScroller label={t("sessions.title")}>
-          <table className={cn("w-full min-w-[820px] text-sm transition-opacity", sessions.isPlaceholderData && "opacity-60")} data-testid="sessions-table" aria-busy={sessions.isPlaceholderData || undefined}>
+          <table className={cn("w-full min-w-[720px] text-sm transition-opacity", sessions.isPlaceholderData && "opacity-60")} data-testid="sessions-table" aria-busy={sessions.isPlaceholderData || undefined}>
             <thead className={head}>
               <tr>
                 <th scope="col" className={thLeft + " pl-5"}>{t("sessions.col.session")}</th>
                 <th scope="col" className={thLeft}>{t("sessions.col.person")}</th>
                 <th scope="col" className={thLeft}>{t("sessions.col.key")}</th>
-                <th scope="col" className={th}>{t("sessions.col.started")}</th>
                 <SortHeader column="lastSeen" sort={sort} onSort={onSort} className={th}>
                   {t("sessions.col.lastSeen")}
                 </SortHeader>
@@ -352,8 +351,10 @@ function SessionsCard({
                     </span>
                   </td>
                   <td className={tdLeft}>{s.keyName}</td>
-                  <td className={td}>{f.dateTime(new Date(s.firstSeenAt), "UTC")}</td>
-                  <td className={td} data-testid="session-last-seen">{f.dateTime(new Date(s.lastSeenAt), "UTC")}</td>
+                  {/* The start is the last activity less the duration; one date column keeps the table within a desktop card. */}
+                  <td className={td} data-testid="session-last-seen" title={t("sessions.startedAt", { time: f.dateTime(new Date(s.firstSeenAt), "UTC") })}>
+                    {f.dateTime(new Date(s.lastSeenAt), "UTC")}
+                  </td>
                   <td className={td} data-testid="session-duration">{formatDuration(t, s.durationMs)}</td>
                   <td className={td} data-testid="session-requests">{f.count(s.requests)}</td>
                   <td className={td}>{f.count(tokensOf(s))}</td>
