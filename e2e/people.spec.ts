@@ -2,7 +2,8 @@
  * Who spent it: two developers on one shared key (Claude Code's request shape, both metadata
  * formats) and a Codex session, through the relay with the real SDKs; after a flush the People
  * view shows each developer's requests and cost, and the Sessions view each session's cost,
- * duration and requests. The key page's request log filters by end user.
+ * duration and requests, sorted on the server by a header click. The key page's request log filters
+ * by end user.
  * Screenshots: e2e/screenshots/people-*.png.
  */
 import { execFileSync } from "node:child_process";
@@ -107,6 +108,34 @@ test("People and Sessions show who spent what on a shared key", async ({ page })
     await expect(table.locator("tbody tr").first()).toHaveAttribute("data-person", ALICE);
     await page.getByRole("button", { name: "All people" }).click();
     await expect(page).not.toHaveURL(/person=/);
+  });
+
+  await test.step("Sessions sort on the server by their headers; the order is in the URL", async () => {
+    const sessions = page.getByTestId("sessions-table");
+    await expect(sessions.locator("tr[data-session]")).toHaveCount(3);
+    // Most recently active first by default.
+    await expect(sessions.locator("th", { has: page.getByTestId("sort-lastSeen") })).toHaveAttribute("aria-sort", "descending");
+    const requestsHeader = sessions.locator("th", { has: page.getByTestId("sort-requests") });
+    await sessions.getByTestId("sort-requests").click();
+    await expect(requestsHeader).toHaveAttribute("aria-sort", "descending");
+    await expect(page).toHaveURL(/[?&]sessionSort=requests(&|$)/);
+    await expect(sessions.locator("th", { has: page.getByTestId("sort-lastSeen") })).not.toHaveAttribute("aria-sort", /./);
+    await expect(sessions.locator("tbody tr").first()).toHaveAttribute("data-session", ALICE_SESSION);
+    await sessions.getByTestId("sort-requests").click();
+    await expect(requestsHeader).toHaveAttribute("aria-sort", "ascending");
+    await expect(page).toHaveURL(/[?&]sessionSort=requests\.asc/);
+    await expect(sessions.locator("tbody tr").first()).toHaveAttribute("data-session", BOB_SESSION);
+    await expect(sessions.locator("tbody tr").last()).toHaveAttribute("data-session", ALICE_SESSION);
+    // A reload shows the same order (prefetched by the server page with the URL's sort).
+    await page.reload();
+    await expect(page.getByTestId("sessions-table").locator("th", { has: page.getByTestId("sort-requests") })).toHaveAttribute("aria-sort", "ascending");
+    await expect(page.getByTestId("sessions-table").locator("tbody tr").first()).toHaveAttribute("data-session", BOB_SESSION);
+    await page.getByTestId("sessions-table").getByTestId("sort-cost").click();
+    await expect(page).toHaveURL(/[?&]sessionSort=cost(&|$)/);
+    await expect(page.getByTestId("sessions-table").locator("th", { has: page.getByTestId("sort-cost") })).toHaveAttribute("aria-sort", "descending");
+    const costs = (await page.getByTestId("sessions-table").getByTestId("session-cost").allTextContents()).map((c) => Number(c.replace(/[^0-9.]/g, "")));
+    expect(costs).toEqual([...costs].sort((a, b) => b - a));
+    await shot(page, "people-04-sessions-sorted");
   });
 
   await test.step("per key: the key page links to its people; its request log filters by end user", async () => {

@@ -6,6 +6,8 @@
  */
 import { dbRead as defaultDb } from "~/infra/db";
 import type { PrismaClient } from "~/generated/prisma/client";
+import { z } from "zod";
+import { DEFAULT_SESSION_SORT, SESSION_SORT_KEYS, type SessionSort, type SessionSortKey } from "./session-sort";
 import { METRICS, type Metric } from "./types";
 
 export type Metrics = Record<Metric, number>;
@@ -84,6 +86,8 @@ export interface SessionQuery {
   /** Sessions active in [from, to): last request at or after from, first before to. */
   from: Date;
   to: Date;
+  /** Most recently active first when absent. */
+  sort?: SessionSort;
   cursor?: string | null;
   limit: number;
 }
@@ -99,40 +103,85 @@ export interface SessionUsage extends Metrics {
 }
 
 export interface SessionPage {
-  /** Most recently active first; each with the session's whole totals. */
+  /** In the asked order (most recently active first by default); each with the session's whole totals. */
   sessions: SessionUsage[];
   nextCursor: string | null;
 }
 
 export class BadCursorError extends Error {}
 
-function decodeSessionCursor(cursor: string): { lastSeenAt: Date; apiKeyId: string; sessionId: string } {
-  const a = cursor.indexOf("_");
-  const b = cursor.indexOf("_", a + 1);
-  const ms = Number(cursor.slice(0, a));
-  const apiKeyId = cursor.slice(a + 1, b);
-  const sessionId = cursor.slice(b + 1);
-  if (a < 1 || b < 0 || !Number.isSafeInteger(ms) || !/^[0-9a-f-]{36}$/i.test(apiKeyId) || !sessionId) throw new BadCursorError("Bad cursor");
-  return { lastSeenAt: new Date(ms), apiKeyId, sessionId };
+/**
+ * Each sort column but last activity as SQL: an exact integer (ms for the duration; timestamps are
+ * stored to the millisecond), selected as text into the cursor so the next page compares with the
+ * very value the database ordered by.
+ */
+const SESSION_SORT_SQL: Record<Exclude<SessionSortKey, "lastSeen">, string> = {
+  cost: `"costMicros"`,
+  requests: `requests`,
+  tokens: `("inputTokens" + "outputTokens" + "cacheWrite5mTokens" + "cacheWrite1hTokens" + "cacheReadTokens")`,
+  duration: `greatest(0, round(extract(epoch FROM "lastSeenAt" - "firstSeenAt") * 1000))::bigint`,
+};
+
+/** Where the previous page ended: its order, and its last row's sort value (null: by last activity), last activity and ids. */
+const sessionCursorSchema = z.tuple([
+  z.enum(SESSION_SORT_KEYS),
+  z.enum(["asc", "desc"]),
+  z.string().regex(/^-?\d{1,19}$/).nullable(),
+  z.number().int(),
+  z.uuid(),
+  z.string().min(1),
+]);
+
+function encodeSessionCursor(sort: SessionSort, value: string | null, last: { lastSeenAt: Date; apiKeyId: string; sessionId: string }): string {
+  return Buffer.from(JSON.stringify([sort.key, sort.dir, value, last.lastSeenAt.getTime(), last.apiKeyId, last.sessionId])).toString("base64url");
 }
 
+function decodeSessionCursor(cursor: string, sort: SessionSort): { value: string | null; lastSeenAt: Date; apiKeyId: string; sessionId: string } {
+  let parsed: z.infer<typeof sessionCursorSchema> | undefined;
+  try {
+    parsed = sessionCursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+  } catch {
+    parsed = undefined;
+  }
+  // A cursor belongs to one order: another order's cursor would skip or repeat rows.
+  if (!parsed || parsed[0] !== sort.key || parsed[1] !== sort.dir || (parsed[2] === null) !== (sort.key === "lastSeen")) throw new BadCursorError("Bad cursor");
+  return { value: parsed[2], lastSeenAt: new Date(parsed[3]), apiKeyId: parsed[4], sessionId: parsed[5] };
+}
+
+/**
+ * Sessions in the given order, by a keyset cursor: ORDER BY the sort column, then "lastSeenAt",
+ * "apiKeyId", "sessionId" (all in the sort's direction), and the cursor continues strictly after
+ * the last row as one row comparison. Last activity walks the (tenantId, lastSeenAt) index; the
+ * other columns sort the tenant's sessions of the period.
+ */
 export async function sessionUsage(q: SessionQuery, db: PrismaClient = defaultDb): Promise<SessionPage> {
   const params: unknown[] = [q.tenantId, q.from, q.to];
   const where = [`"tenantId" = $1`, `"lastSeenAt" >= $2`, `"firstSeenAt" < $3`];
   if (q.apiKeyId) where.push(`"apiKeyId" = $${params.push(q.apiKeyId)}::uuid`);
   if (q.endUserId !== undefined) where.push(`"endUserId" = $${params.push(q.endUserId)}`);
   if (q.sessionId !== undefined) where.push(`"sessionId" = $${params.push(q.sessionId)}`);
+  const sort = q.sort ?? DEFAULT_SESSION_SORT;
+  const expr = sort.key === "lastSeen" ? null : SESSION_SORT_SQL[sort.key];
+  const dir = sort.dir === "asc" ? "ASC" : "DESC";
   if (q.cursor) {
-    const c = decodeSessionCursor(q.cursor);
+    const c = decodeSessionCursor(q.cursor, sort);
     const p = params.length;
     params.push(c.lastSeenAt, c.apiKeyId, c.sessionId);
-    where.push(`("lastSeenAt", "apiKeyId", "sessionId") < ($${p + 1}, $${p + 2}::uuid, $${p + 3})`);
+    const tail = `$${p + 1}, $${p + 2}::uuid, $${p + 3}`;
+    const beyond = sort.dir === "asc" ? ">" : "<";
+    where.push(
+      expr === null
+        ? `("lastSeenAt", "apiKeyId", "sessionId") ${beyond} (${tail})`
+        : `(${expr}, "lastSeenAt", "apiKeyId", "sessionId") ${beyond} ($${params.push(c.value)}::bigint, ${tail})`,
+    );
   }
   params.push(q.limit + 1);
+  const order = `"lastSeenAt" ${dir}, "apiKeyId" ${dir}, "sessionId" ${dir}`;
   const rows = await db.$queryRawUnsafe<Array<Record<string, unknown>>>(
-    `SELECT "apiKeyId"::text AS "apiKeyId", "sessionId", "endUserId", "firstSeenAt", "lastSeenAt", ${METRIC_COLS}
+    `SELECT "apiKeyId"::text AS "apiKeyId", "sessionId", "endUserId", "firstSeenAt", "lastSeenAt", ${METRIC_COLS},
+            ${expr === null ? "NULL" : `(${expr})::text`} AS "sortValue"
      FROM "UsageSession" WHERE ${where.join(" AND ")}
-     ORDER BY "lastSeenAt" DESC, "apiKeyId" DESC, "sessionId" DESC
+     ORDER BY ${expr === null ? order : `${expr} ${dir}, ${order}`}
      LIMIT $${params.length}`,
     ...params,
   );
@@ -150,8 +199,9 @@ export async function sessionUsage(q: SessionQuery, db: PrismaClient = defaultDb
     };
   });
   const last = page[page.length - 1];
+  const lastValue = rows[page.length - 1]?.sortValue;
   return {
     sessions: page,
-    nextCursor: rows.length > q.limit && last ? `${last.lastSeenAt.getTime()}_${last.apiKeyId}_${last.sessionId}` : null,
+    nextCursor: rows.length > q.limit && last ? encodeSessionCursor(sort, typeof lastValue === "string" ? lastValue : null, last) : null,
   };
 }

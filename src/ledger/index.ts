@@ -20,6 +20,7 @@ export { listDeadLetters, replayDeadLetters, openDeadLetterCount, type DeadLette
 export { isValidModelName, MODEL_NAME_RULE, MODEL_NAME_MAX_LENGTH, TOKEN_COUNT_MAX } from "./sanitize";
 export { usageRows, spentInRange, type Spend, type UsageRow, type UsageQuery } from "./query";
 export { peopleUsage, sessionUsage, BadCursorError, type PersonUsage, type PeopleResult, type SessionUsage, type SessionPage } from "./attribution-query";
+export { sessionSortSchema, DEFAULT_SESSION_SORT, SESSION_SORT_KEYS, type SessionSort, type SessionSortKey } from "./session-sort";
 export {
   attributionOf,
   isValidAttributionId,

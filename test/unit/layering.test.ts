@@ -70,7 +70,7 @@ export const LAYERS: readonly Layer[] = [
   {
     path: "src/components",
     holds: "React components; data through tRPC procedures or server components",
-    mayImport: ["src/lib", "src/i18n", "src/trpc", "src/generated/prisma/enums", "src/ledger/limit-status", "src/ledger/request-log-filter", "src/pricing/explanation-text", "src/keys/limits"],
+    mayImport: ["src/lib", "src/i18n", "src/trpc", "src/generated/prisma/enums", "src/ledger/limit-status", "src/ledger/request-log-filter", "src/ledger/session-sort", "src/pricing/explanation-text", "src/keys/limits"],
   },
   {
     path: "src/app",

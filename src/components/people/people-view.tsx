@@ -4,16 +4,21 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { LIVE_REFRESH_MS } from "../live";
 import { columnDigits, Money } from "../money";
-import { SortHeader, sortRows, useSort } from "../sortable";
+import { nextSort, SortHeader, sortRows, useSort } from "../sortable";
 import { useUrlParam } from "../url-state";
 import {
+  DEFAULT_SESSION_SORT,
   keyIdCodec,
   PEOPLE_DEFAULT_DAYS,
   PEOPLE_PERIODS,
   peopleDaysCodec,
   personCodec,
+  SESSION_SORT_PARAM,
+  sessionSortCodec,
   SESSIONS_PAGE_SIZE,
   type PeoplePeriod,
+  type SessionSort,
+  type SessionSortKey,
 } from "./people-params";
 import type { RouterOutputs } from "~/trpc/types";
 import { useFormat, useT } from "~/i18n/client";
@@ -261,15 +266,19 @@ function SessionsCard({
   const t = useT();
   const f = useFormat();
   const trpc = useTRPC();
+  // Sorted by the server (the table is paged): the order is in the URL, and a cursor belongs to one order.
+  const [sort, setSort] = useUrlParam<SessionSort>(SESSION_SORT_PARAM, sessionSortCodec, DEFAULT_SESSION_SORT);
+  const onSort = (key: SessionSortKey) => setSort(nextSort(sort, key));
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const [scope, setScope] = useState(`${keyId}|${days}|${person}`);
-  if (scope !== `${keyId}|${days}|${person}`) {
-    setScope(`${keyId}|${days}|${person}`);
+  const view = `${keyId}|${days}|${person}|${sessionSortCodec.format(sort)}`;
+  const [scope, setScope] = useState(view);
+  if (scope !== view) {
+    setScope(view);
     setCursors([null]);
   }
   const cursor = cursors[cursors.length - 1] ?? null;
   const sessions = useQuery({
-    ...trpc.people.sessions.queryOptions({ tenantId, keyId, endUserId: person, days, cursor, limit: SESSIONS_PAGE_SIZE }),
+    ...trpc.people.sessions.queryOptions({ tenantId, keyId, endUserId: person, days, sort, cursor, limit: SESSIONS_PAGE_SIZE }),
     placeholderData: (previous) => previous,
     refetchInterval: cursors.length === 1 ? LIVE_REFRESH_MS : false,
   });
@@ -301,17 +310,27 @@ function SessionsCard({
         <p className="py-6 text-center text-sm text-zinc-500 dark:text-zinc-400">{t("sessions.empty")}</p>
       ) : (
         <TableScroller label={t("sessions.title")}>
-          <table className="w-full min-w-[720px] text-sm" data-testid="sessions-table">
+          <table className={cn("w-full min-w-[720px] text-sm transition-opacity", sessions.isPlaceholderData && "opacity-60")} data-testid="sessions-table" aria-busy={sessions.isPlaceholderData || undefined}>
             <thead className={head}>
               <tr>
                 <th scope="col" className={thLeft + " pl-5"}>{t("sessions.col.session")}</th>
                 <th scope="col" className={thLeft}>{t("sessions.col.person")}</th>
                 <th scope="col" className={thLeft}>{t("sessions.col.key")}</th>
-                <th scope="col" className={th}>{t("sessions.col.started")}</th>
-                <th scope="col" className={th}>{t("sessions.col.duration")}</th>
-                <th scope="col" className={th}>{t("sessions.col.requests")}</th>
-                <th scope="col" className={th}>{t("sessions.col.tokens")}</th>
-                <th scope="col" className={th + " pr-5"}>{t("sessions.col.cost")}</th>
+                <SortHeader column="lastSeen" sort={sort} onSort={onSort} className={th}>
+                  {t("sessions.col.lastSeen")}
+                </SortHeader>
+                <SortHeader column="duration" sort={sort} onSort={onSort} className={th}>
+                  {t("sessions.col.duration")}
+                </SortHeader>
+                <SortHeader column="requests" sort={sort} onSort={onSort} className={th}>
+                  {t("sessions.col.requests")}
+                </SortHeader>
+                <SortHeader column="tokens" sort={sort} onSort={onSort} className={th}>
+                  {t("sessions.col.tokens")}
+                </SortHeader>
+                <SortHeader column="cost" sort={sort} onSort={onSort} className={th + " pr-5"}>
+                  {t("sessions.col.cost")}
+                </SortHeader>
               </tr>
             </thead>
             <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
@@ -332,7 +351,10 @@ function SessionsCard({
                     </span>
                   </td>
                   <td className={tdLeft}>{s.keyName}</td>
-                  <td className={td}>{f.dateTime(new Date(s.firstSeenAt), "UTC")}</td>
+                  {/* The start is the last activity less the duration; one date column keeps the table within a desktop card. */}
+                  <td className={td} data-testid="session-last-seen" title={t("sessions.startedAt", { time: f.dateTime(new Date(s.firstSeenAt), "UTC") })}>
+                    {f.dateTime(new Date(s.lastSeenAt), "UTC")}
+                  </td>
                   <td className={td} data-testid="session-duration">{formatDuration(t, s.durationMs)}</td>
                   <td className={td} data-testid="session-requests">{f.count(s.requests)}</td>
                   <td className={td}>{f.count(tokensOf(s))}</td>

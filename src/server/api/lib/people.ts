@@ -17,6 +17,7 @@ import {
   type SessionUsage,
 } from "~/ledger";
 import { dbRead as defaultDb } from "~/infra/db";
+import type { SessionSort } from "~/ledger/session-sort";
 import { lastDays } from "~/lib/time";
 
 /** Periods offered (days, UTC, today included): the same choices as the usage views. */
@@ -25,6 +26,7 @@ export const peopleDaysSchema = z.union(PEOPLE_PERIOD_DAYS.map((d) => z.literal(
 
 /** An end-user or session id as a filter: the recording rule, so a filter can only name what can exist. */
 export { attributionIdSchema } from "~/ledger/request-log-filter";
+export { sessionSortSchema, DEFAULT_SESSION_SORT, type SessionSort } from "~/ledger/session-sort";
 
 export const PEOPLE_MAX = 500;
 export const SESSIONS_MAX_PAGE = 200;
@@ -61,11 +63,11 @@ export async function tenantPeople(
 
 export async function tenantSessions(
   db: PrismaClient,
-  q: { tenantId: string; apiKeyId?: string; endUserId?: string; sessionId?: string; days: number; cursor?: string | null; limit: number; now?: Date },
+  q: { tenantId: string; apiKeyId?: string; endUserId?: string; sessionId?: string; days: number; sort?: SessionSort; cursor?: string | null; limit: number; now?: Date },
 ): Promise<{ from: Date; to: Date; sessions: SessionRow[]; nextCursor: string | null }> {
   const range = peopleRange(q.days, q.now);
   const page = await sessionUsage(
-    { tenantId: q.tenantId, apiKeyId: q.apiKeyId, endUserId: q.endUserId, sessionId: q.sessionId, ...range, cursor: q.cursor, limit: q.limit },
+    { tenantId: q.tenantId, apiKeyId: q.apiKeyId, endUserId: q.endUserId, sessionId: q.sessionId, ...range, sort: q.sort, cursor: q.cursor, limit: q.limit },
     db,
   );
   const ids = [...new Set(page.sessions.map((s) => s.apiKeyId))];

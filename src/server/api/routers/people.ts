@@ -7,7 +7,16 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { BadCursorError } from "~/ledger";
-import { attributionIdSchema, PEOPLE_MAX, peopleDaysSchema, SESSIONS_MAX_PAGE, tenantPeople, tenantSessions } from "../lib/people";
+import {
+  attributionIdSchema,
+  DEFAULT_SESSION_SORT,
+  PEOPLE_MAX,
+  peopleDaysSchema,
+  SESSIONS_MAX_PAGE,
+  sessionSortSchema,
+  tenantPeople,
+  tenantSessions,
+} from "../lib/people";
 import { createTRPCRouter, tenantProcedure } from "../trpc";
 
 async function keyInTenant(ctx: { db: PrismaClient; tenant: { id: string } }, keyId: string | undefined): Promise<void> {
@@ -25,7 +34,7 @@ export const peopleRouter = createTRPCRouter({
       return tenantPeople(ctx.db, { tenantId: ctx.tenant.id, apiKeyId: input.keyId, days: input.days, limit: input.limit });
     }),
 
-  /** Sessions active in the last `days` UTC days, most recent first, paged by cursor. */
+  /** Sessions active in the last `days` UTC days, most recent first or sorted, paged by a cursor of that order. */
   sessions: tenantProcedure("VIEWER")
     .input(
       z.object({
@@ -33,7 +42,8 @@ export const peopleRouter = createTRPCRouter({
         endUserId: attributionIdSchema.optional(),
         sessionId: attributionIdSchema.optional(),
         days: peopleDaysSchema,
-        cursor: z.string().max(400).nullish(),
+        sort: sessionSortSchema.default(DEFAULT_SESSION_SORT),
+        cursor: z.string().max(600).nullish(),
         limit: z.number().int().min(1).max(SESSIONS_MAX_PAGE).default(50),
       }),
     )
@@ -46,6 +56,7 @@ export const peopleRouter = createTRPCRouter({
           endUserId: input.endUserId,
           sessionId: input.sessionId,
           days: input.days,
+          sort: input.sort,
           cursor: input.cursor,
           limit: input.limit,
         });

@@ -3,12 +3,16 @@ import Link from "next/link";
 import { loadTenantOr404 } from "../load-tenant";
 import { PeopleView } from "~/components/people/people-view";
 import {
+  DEFAULT_SESSION_SORT,
   keyIdCodec,
   PEOPLE_DEFAULT_DAYS,
   peopleDaysCodec,
   personCodec,
+  SESSION_SORT_PARAM,
+  sessionSortCodec,
   SESSIONS_PAGE_SIZE,
   type PeoplePeriod,
+  type SessionSort,
 } from "~/components/people/people-params";
 import { readParam } from "~/components/url-params";
 import { env } from "~/infra/env";
@@ -36,15 +40,18 @@ export default async function PeoplePage({
   const days = readParam<PeoplePeriod>(query.days, peopleDaysCodec, PEOPLE_DEFAULT_DAYS);
   const keyId = readParam<string | undefined>(query.key, keyIdCodec, undefined);
   const person = readParam<string | undefined>(query.person, personCodec, undefined);
+  const sessionSort = readParam<SessionSort>(query[SESSION_SORT_PARAM], sessionSortCodec, DEFAULT_SESSION_SORT);
   const back = new URLSearchParams();
-  for (const [name, value] of Object.entries({ days: query.days, key: keyId, person })) if (typeof value === "string") back.set(name, value);
+  for (const [name, value] of Object.entries({ days: query.days, key: keyId, person, [SESSION_SORT_PARAM]: query[SESSION_SORT_PARAM] })) if (typeof value === "string") back.set(name, value);
   await requireSession(`/dashboard/${tenantId}/people${back.size ? `?${back}` : ""}`);
   const tenant = await loadTenantOr404(tenantId);
   const { t } = await getT();
   await Promise.all([
     prefetch(trpc.apiKey.list.queryOptions({ tenantId })),
     prefetch(trpc.people.list.queryOptions({ tenantId, keyId, days })),
-    prefetch(trpc.people.sessions.queryOptions({ tenantId, keyId, endUserId: person, days, cursor: null, limit: SESSIONS_PAGE_SIZE })),
+    prefetch(
+      trpc.people.sessions.queryOptions({ tenantId, keyId, endUserId: person, days, sort: sessionSort, cursor: null, limit: SESSIONS_PAGE_SIZE }),
+    ),
   ]);
   return (
     <HydrateClient>
