@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { loadTenantOr404 } from "../load-tenant";
 import { PeopleView } from "~/components/people/people-view";
 import {
@@ -20,6 +19,7 @@ import { PageContainer } from "~/components/layout/page-container";
 import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
 import { HydrateClient, prefetch, trpc } from "~/trpc/server";
+import { TenantBreadcrumb } from "~/components/layout/tenant-breadcrumb";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("people.pageTitle") };
@@ -56,12 +56,7 @@ export default async function PeoplePage({
   return (
     <HydrateClient>
       <PageContainer className="space-y-6">
-        <nav aria-label={t("common.breadcrumb")} className="text-sm text-zinc-500 dark:text-zinc-400">
-          <Link href={`/dashboard/${tenantId}`} className="hover:underline">
-            {tenant.name}
-          </Link>{" "}
-          / <span>{t("people.pageTitle")}</span>
-        </nav>
+        <TenantBreadcrumb tenantId={tenantId} tenantName={tenant.name} label={t("common.breadcrumb")} current={t("people.pageTitle")} />
         <h1 className="text-2xl font-bold tracking-tight">{t("people.pageTitle")}</h1>
         <PeopleView tenantId={tenantId} flushSeconds={Math.max(1, Math.round(env.FLUSH_INTERVAL_MS / 1000))} />
       </PageContainer>

@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { loadTenantOr404 } from "../load-tenant";
 import { Suspense } from "react";
@@ -12,6 +11,7 @@ import { hasRole } from "~/server/api/trpc";
 import { supportedTimeZones } from "~/lib/time";
 import { requireSession } from "~/server/auth/require";
 import { HydrateClient, prefetch, trpc } from "~/trpc/server";
+import { TenantBreadcrumb } from "~/components/layout/tenant-breadcrumb";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("settings.pageTitle") };
@@ -34,12 +34,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ tenan
     <HydrateClient>
       <PageContainer className="space-y-6">
         <div>
-          <nav aria-label={t("common.breadcrumb")} className="text-sm text-zinc-500 dark:text-zinc-400">
-            <Link href={`/dashboard/${tenantId}`} className="hover:underline">
-              {tenant.name}
-            </Link>{" "}
-            / {t("settings.title")}
-          </nav>
+          <TenantBreadcrumb tenantId={tenantId} tenantName={tenant.name} label={t("common.breadcrumb")} current={t("settings.title")} />
           <h1 className="mt-1 text-2xl font-bold tracking-tight">{t("settings.title")}</h1>
         </div>
         <Suspense fallback={<p className="text-sm text-zinc-500 dark:text-zinc-400">{t("common.loading")}</p>}>

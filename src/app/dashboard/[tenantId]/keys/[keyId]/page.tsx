@@ -23,6 +23,7 @@ import { getT } from "~/i18n/server";
 import { requireSession } from "~/server/auth/require";
 import { getQueryClient, Prefetched, prefetch, serverCaller, trpc } from "~/trpc/server";
 import { SectionLoading } from "~/components/ui/section-loading";
+import { TenantBreadcrumb } from "~/components/layout/tenant-breadcrumb";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("keys.pageTitle") };
@@ -67,15 +68,13 @@ export default async function KeyPage({
   return (
     <Prefetched queries={[trpc.apiKey.get.queryOptions({ tenantId, keyId }), usage, log]}>
       <PageContainer className="space-y-6">
-        <nav aria-label={t("common.breadcrumb")} className="text-sm text-zinc-500 dark:text-zinc-400">
-          <Link href={`/dashboard/${tenantId}`} className="hover:underline">
-            {tenant.name}
-          </Link>{" "}
-          / <span>{t("keys.title")}</span> ·{" "}
+        <TenantBreadcrumb tenantId={tenantId} tenantName={tenant.name} label={t("common.breadcrumb")} current={t("keys.title")}>
+          {" "}
+          ·{" "}
           <Link href={`/dashboard/${tenantId}/people?key=${keyId}`} className="hover:underline" data-testid="key-people-link">
             {t("keys.peopleLink")}
           </Link>
-        </nav>
+        </TenantBreadcrumb>
         <KeyHeader tenantId={tenantId} keyId={keyId} />
         <Suspense fallback={loading(t("limits.current.title"), "h-40")}>
           <Prefetched queries={[trpc.apiKey.limitUse.queryOptions({ tenantId, keyId })]}>

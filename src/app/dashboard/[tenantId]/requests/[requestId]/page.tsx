@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { loadTenantOr404 } from "../../load-tenant";
 import { PageContainer } from "~/components/layout/page-container";
@@ -10,6 +9,7 @@ import { getT } from "~/i18n/server";
 import { requestIdSchema } from "~/server/api/routers/request";
 import { requireSession } from "~/server/auth/require";
 import { HydrateClient, prefetch, trpc } from "~/trpc/server";
+import { TenantBreadcrumb } from "~/components/layout/tenant-breadcrumb";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getT()).t("request.pageTitle") };
@@ -29,12 +29,7 @@ export default async function RequestPage({ params }: { params: Promise<{ tenant
   return (
     <HydrateClient>
       <PageContainer className="space-y-6">
-        <nav aria-label={t("common.breadcrumb")} className="text-sm text-zinc-500 dark:text-zinc-400">
-          <Link href={`/dashboard/${tenantId}`} className="hover:underline">
-            {tenant.name}
-          </Link>{" "}
-          / <span>{t("request.pageTitle")}</span>
-        </nav>
+        <TenantBreadcrumb tenantId={tenantId} tenantName={tenant.name} label={t("common.breadcrumb")} current={t("request.pageTitle")} />
         <h1 className="text-2xl font-bold tracking-tight [overflow-wrap:anywhere]">{t("request.title", { id: requestId })}</h1>
         <RequestSearch tenantId={tenantId} />
         <RequestDetailView
