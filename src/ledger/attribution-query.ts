@@ -7,6 +7,7 @@
 import { dbRead as defaultDb } from "~/infra/db";
 import type { PrismaClient } from "~/generated/prisma/client";
 import { z } from "zod";
+import { sortDirectionSchema } from "~/lib/sort-order";
 import { DEFAULT_SESSION_SORT, SESSION_SORT_KEYS, type SessionSort, type SessionSortKey } from "./session-sort";
 import { METRICS, type Metric } from "./types";
 
@@ -125,7 +126,7 @@ const SESSION_SORT_SQL: Record<Exclude<SessionSortKey, "lastSeen">, string> = {
 /** Where the previous page ended: its order, and its last row's sort value (null: by last activity), last activity and ids. */
 const sessionCursorSchema = z.tuple([
   z.enum(SESSION_SORT_KEYS),
-  z.enum(["asc", "desc"]),
+  sortDirectionSchema,
   z.string().regex(/^-?\d{1,19}$/).nullable(),
   z.number().int(),
   z.uuid(),

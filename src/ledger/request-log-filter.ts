@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { isValidAttributionId } from "./attribution";
+import { sortOrderSchema } from "~/lib/sort-order";
 
 export const attributionIdSchema = z
   .string()
@@ -33,9 +34,6 @@ export type RequestLogFilter = z.infer<typeof requestLogFilterSchema>;
  */
 export const REQUEST_LOG_SORT_KEYS = ["time", "cost", "tokens", "status", "model", "latency"] as const;
 export type RequestLogSortKey = (typeof REQUEST_LOG_SORT_KEYS)[number];
-export const requestLogSortSchema = z.object({
-  key: z.enum(REQUEST_LOG_SORT_KEYS),
-  dir: z.enum(["asc", "desc"]),
-});
+export const requestLogSortSchema = sortOrderSchema(REQUEST_LOG_SORT_KEYS);
 export type RequestLogSort = z.infer<typeof requestLogSortSchema>;
 export const DEFAULT_REQUEST_LOG_SORT: RequestLogSort = { key: "time", dir: "desc" };

@@ -3,6 +3,7 @@
  * server read it: pure (zod only), so the page's prefetch, the client and the router share it.
  */
 import { z } from "zod";
+import { sortOrderSchema } from "~/lib/sort-order";
 
 export const ADMIN_TENANT_SORT_KEYS = ["name", "keys", "requests", "cost"] as const;
 export type AdminTenantSortKey = (typeof ADMIN_TENANT_SORT_KEYS)[number];
@@ -14,7 +15,7 @@ export const ADMIN_TENANT_SEARCH_MAX = 100;
 export const adminTenantListSchema = z.object({
   /** Part of a name or slug (any case), or a whole tenant id; "" lists every tenant. */
   search: z.string().trim().max(ADMIN_TENANT_SEARCH_MAX).default(""),
-  sort: z.object({ key: z.enum(ADMIN_TENANT_SORT_KEYS), dir: z.enum(["asc", "desc"]) }).default(DEFAULT_ADMIN_TENANT_SORT),
+  sort: sortOrderSchema(ADMIN_TENANT_SORT_KEYS).default(DEFAULT_ADMIN_TENANT_SORT),
   /** 1-based; past the last page answers the last page. */
   page: z.number().int().min(1).max(100_000).default(1),
   pageSize: z.number().int().min(1).max(100).default(ADMIN_TENANT_PAGE_SIZE),

@@ -8,6 +8,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { sortDirectionSchema } from "~/lib/sort-order";
 import { Prisma, type PrismaClient } from "~/generated/prisma/client";
 import type { CostExplanation } from "~/pricing/request";
 import {
@@ -146,7 +147,7 @@ function toRequestLogRow(r: RequestLogRecord): RequestLogRow {
 }
 
 /** Where the previous page ended: the order it was in, and its last row's sort value, time and id. */
-const cursorSchema = z.tuple([z.enum(REQUEST_LOG_SORT_KEYS), z.enum(["asc", "desc"]), z.union([z.number(), z.string()]), z.number().int(), z.string().min(1)]);
+const cursorSchema = z.tuple([z.enum(REQUEST_LOG_SORT_KEYS), sortDirectionSchema, z.union([z.number(), z.string()]), z.number().int(), z.string().min(1)]);
 
 function encodeCursor(sort: RequestLogSort, row: RequestLogRow): string {
   const value = SORT_COLUMNS[sort.key].of(row);
