@@ -175,6 +175,9 @@ async function run(cmd: string): Promise<unknown> {
     case "reconcile":
       return reconcile(date("from", new Date(Date.now() - 86_400_000)), date("to", new Date()));
     case "reprice":
+      if (values.tenant !== undefined && !(await db.tenant.findUnique({ where: { id: values.tenant }, select: { id: true } }))) {
+        throw new UsageError("no such tenant");
+      }
       // Default: all history kept in the request log (each row at the prices in effect when it was made).
       return reprice(date("from", new Date(0)), date("to", new Date(Date.now() + 3_600_000)), {
         dryRun: values["dry-run"] === true,

@@ -104,4 +104,10 @@ describe("CLI and portal write keys the same way", () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toContain("--max-concurrency: At most 10000");
   }, CLI_TEST_MS);
+
+  it("reprice --tenant: an unknown tenant is refused, not answered with an empty report", async () => {
+    const refused = await cli("reprice", "--tenant", "no-such-tenant", "--dry-run");
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain("no such tenant");
+  }, CLI_TEST_MS);
 });
