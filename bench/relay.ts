@@ -29,13 +29,14 @@
  *
  * Own database (metergate_bench_relay_<checkout folder>) and Redis prefix (mgbenchrelay:<folder>:), both removed at the end.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createCipheriv, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
@@ -52,6 +53,14 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "10" },
     /** Comma-separated subset of: saturated,latency,stamped,redis,memory (latency needs saturated). */
     only: { type: "string", default: "saturated,latency,stamped,redis,memory" },
+    /** Comma-separated subset of the targets (bare,next-pass,relay,relay-base,next); the stub directly is always measured. */
+    targets: { type: "string" },
+    /**
+     * Each server on CPU 0, everything else (this driver, the stub, the flush runner) on CPU 1, so
+     * the server under test has a core to itself and the tail shows its own stalls, not the driver's
+     * or the stub's. Redis and Postgres are not moved (they are the machine's own services).
+     */
+    pin: { type: "boolean", default: false },
   },
 });
 const PHASES = new Set(args.only.split(","));
@@ -217,6 +226,33 @@ function processTree(root: number): number[] {
     for (const [pid, ppid] of parentOf) if (ppid === out[i]) out.push(pid);
   }
   return out;
+}
+
+/** Kernel TCP counters (all sockets on the machine): retransmits and dropped connection attempts explain tails. */
+const TCP_COUNTERS = ["RetransSegs", "TCPLossProbes", "TCPTimeouts", "ListenDrops"] as const;
+function tcpCounters(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const file of ["/proc/net/snmp", "/proc/net/netstat"]) {
+    let lines: string[] = [];
+    try {
+      lines = readFileSync(file, "utf8").trim().split("\n");
+    } catch {
+      continue;
+    }
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const names = lines[i]!.split(/\s+/);
+      const values = lines[i + 1]!.split(/\s+/);
+      names.forEach((n, j) => {
+        if ((TCP_COUNTERS as readonly string[]).includes(n)) out[n] = Number(values[j]);
+      });
+    }
+  }
+  return out;
+}
+
+/** Moves every thread of these processes onto one CPU (taskset), for --pin. */
+function pinTo(cpu: number, pids: number[]): void {
+  for (const pid of pids) spawnSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" });
 }
 
 function tcpSockets(): Array<{ localPort: number; remotePort: number; state: string; inode: string }> {
@@ -426,12 +462,14 @@ interface Sample {
   /** Stamped stream only: ms from the upstream's write to arrival, first body byte / mid-stream. */
   fwdFirst: number[];
   fwdMid: number[];
+  /** Due time of each ok request (ms after start), parallel to latency: where the slow ones cluster. */
+  dues: number[];
   start: number;
   lastEnd: number;
 }
 
 const newSample = (): Sample => ({
-  sent: 0, ok: 0, errors: new Map(), dropped: 0, latency: [], ttfb: [], late: [], fwdFirst: [], fwdMid: [], start: 0, lastEnd: 0,
+  sent: 0, ok: 0, errors: new Map(), dropped: 0, latency: [], ttfb: [], late: [], fwdFirst: [], fwdMid: [], dues: [], start: 0, lastEnd: 0,
 });
 
 function countError(s: Sample, kind: string): void {
@@ -474,6 +512,7 @@ async function fire(pool: Pool, shape: Shape, dueAt: number, s: Sample): Promise
     if (shape.expectBytes !== null && bytes !== shape.expectBytes) return countError(s, `body ${bytes} B`);
     s.ok++;
     s.latency.push(end - dueAt);
+    s.dues.push(dueAt - s.start);
     s.ttfb.push(first - dueAt);
   } catch (e) {
     countError(s, e instanceof Error ? e.name : "error");
@@ -571,6 +610,10 @@ interface Measured {
   loopDelayP99: number;
   loopDelayMax: number;
   load1: number;
+  /** This driver's own event-loop delay max (ms): a late driver shows here, not in the server. */
+  driverLoopMax: number;
+  /** Kernel TCP counter deltas over the measurement (the whole machine's). */
+  tcp: Record<string, number>;
 }
 
 async function main(): Promise<void> {
@@ -687,6 +730,20 @@ async function main(): Promise<void> {
   };
   const pids = { direct: pidOf(stub, ports.stub), bare: pidOf(bare, ports.bare), next: pidOf(next, ports.next), relay: pidOf(relayTier, ports.relay), relayBase: relayBase ? pidOf(relayBase, ports.relayBase) : () => 0 };
   log(`pids: stub ${pids.direct()}, bare ${pids.bare()}, next ${pids.next()}, relay tier ${pids.relay()}`);
+  if (args.pin) {
+    const cmdline = (pid: number): string => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      } catch {
+        return "";
+      }
+    };
+    const nextTree = processTree(next.proc.pid!);
+    const flushRunners = nextTree.filter((pid) => cmdline(pid).includes("flush-worker"));
+    pinTo(0, [...processTree(bare.proc.pid!), ...nextTree.filter((pid) => !flushRunners.includes(pid)), ...processTree(relayTier.proc.pid!), ...(relayBase ? processTree(relayBase.proc.pid!) : [])]);
+    pinTo(1, [process.pid, ...processTree(stub.proc.pid!), ...processTree(tsUp.proc.pid!), ...flushRunners.flatMap(processTree)]);
+    log(`pinned: servers on CPU 0; driver, stub, ts upstream, flush runner (${flushRunners.join(",") || "none"}) on CPU 1`);
+  }
   const probes = {
     direct: await openProbe(pids.direct(), inspect.direct),
     bare: await openProbe(pids.bare(), inspect.bare),
@@ -695,7 +752,7 @@ async function main(): Promise<void> {
     ...(relayBase ? { relayBase: await openProbe(pids.relayBase(), inspect.relayBase) } : {}),
   };
 
-  const targets: Target[] = [
+  const allTargets: Target[] = [
     { name: "direct", label: "stub directly", origin: stubUrl, pid: pids.direct, metered: false, probe: probes.direct },
     { name: "bare", label: "bare node proxy", origin: `http://127.0.0.1:${ports.bare}`, pid: pids.bare, metered: false, probe: probes.bare },
     { name: "next-pass", label: "Next pass-through", origin: `http://127.0.0.1:${ports.next}`, path: "/api/bench-passthrough", pid: pids.next, metered: false, probe: probes.next },
@@ -705,6 +762,8 @@ async function main(): Promise<void> {
       : []),
     { name: "next", label: "Next (metered)", origin: `http://127.0.0.1:${ports.next}`, pid: pids.next, metered: true, probe: probes.next },
   ];
+  const wanted = args.targets ? new Set(args.targets.split(",")) : null;
+  const targets = wanted ? allTargets.filter((t) => t.name === "direct" || wanted.has(t.name)) : allTargets;
   const byName = (n: Target["name"]): Target => targets.find((t) => t.name === n)!;
   const poolFor = (t: Target, connections = 256, bodyTimeout?: number): Pool => {
     const pool = newPool(t.origin, connections, bodyTimeout);
@@ -737,6 +796,9 @@ async function main(): Promise<void> {
   const measure = async (target: Target, work: () => Promise<Sample>): Promise<Measured> => {
     const pid = target.pid();
     await target.probe.resetLoopDelay();
+    const driverLoop = monitorEventLoopDelay({ resolution: 1 });
+    driverLoop.enable();
+    const tcp0 = tcpCounters();
     const cpu0 = cpuMs(pid);
     const bench0 = process.cpuUsage();
     const t0 = performance.now();
@@ -744,8 +806,14 @@ async function main(): Promise<void> {
     const wallS = (performance.now() - t0) / 1000;
     const b = process.cpuUsage(bench0);
     const appCpuMs = cpuMs(pid) - cpu0;
+    driverLoop.disable();
+    const tcp1 = tcpCounters();
+    const tcp = Object.fromEntries(Object.entries(tcp1).map(([k, v]) => [k, v - (tcp0[k] ?? 0)]));
     const eld = await target.probe.loopDelay();
-    return { s, appCpuMs, benchCpuPct: ((b.user + b.system) / 1000 / (wallS * 1000)) * 100, wallS, loopDelayP99: eld.p99, loopDelayMax: eld.max, load1: os.loadavg()[0]! };
+    return {
+      s, appCpuMs, benchCpuPct: ((b.user + b.system) / 1000 / (wallS * 1000)) * 100, wallS, loopDelayP99: eld.p99, loopDelayMax: eld.max,
+      load1: os.loadavg()[0]!, driverLoopMax: driverLoop.max / 1e6, tcp,
+    };
   };
 
   // 3. warm-up: JIT, key cache, keep-alive connections on every hop
@@ -911,6 +979,7 @@ async function main(): Promise<void> {
   p(`  machine: ${cpuModel} × ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; next 16 production build via scripts/serve.mjs`);
   p(`  load average (1/5/15 min): before ${loadBefore}, after ${loadAfter}${Number(loadBefore.split(" ")[0]) > 0.5 ? "  (machine not idle: compare only within this run)" : ""}`);
   p(`  uptime: ${run("uptime", [], process.env, 5_000).trim()}`);
+  if (args.pin) p(`  pinned (--pin): every server on CPU 0; this driver, the stub, the ts upstream and the flush runner on CPU 1; Redis and Postgres where the scheduler puts them`);
   p(`  driver: in-repo (autocannon not installed): closed loop ${SAT_CONNECTIONS} connections ${SAT_SECONDS} s for saturation; open loop, undici Pool,`);
   p(`          request i due at start + i/rate, latency and TTFB from the due time; only 200 + full body counts.`);
   p(`  POST /v1/messages (x-api-key; key with a 1-minute request window, concurrency limit, daily cost cap); stream = stream-basic.sse`);
@@ -942,6 +1011,25 @@ async function main(): Promise<void> {
         ` ${f2(pct(lat, 0.5) - pct(bl, 0.5)).padStart(12)} ${f2(pct(lat, 0.99) - pct(bl, 0.99)).padStart(6)} | ${f2(pct(tt, 0.5) - pct(bt, 0.5)).padStart(12)} | ${f1(r.m.loopDelayP99).padStart(14)} ${f1(r.m.loopDelayMax).padStart(5)} |` +
         ` ${f2(r.m.appCpuMs / Math.max(1, s.sent)).padStart(10)} ${f2(pct(sortedOf(s.late), 0.99)).padStart(9)} ${r.m.load1.toFixed(1).padStart(6)}` +
         (errs ? `  errors: ${errs}` : ""),
+    );
+  }
+  p();
+  p(`Tail anatomy of the same open loops: requests over the stub's own p50 + 10 ms, how many 100 ms windows (by due time) hold`);
+  p(`  them (one stall delays every request due inside it), the serving process's and this driver's worst event-loop delay, and`);
+  p(`  the machine's TCP counters over the run (retransmits, tail-loss probes, timeouts, dropped connection attempts)`);
+  p(`  shape       target               rate  slow    in windows | loop max server  driver | ${TCP_COUNTERS.join(" ")}`);
+  for (const r of open) {
+    const limit = pct(sortedOf(r.direct.s.latency), 0.5) + 10;
+    const windows = new Set<number>();
+    let slow = 0;
+    r.m.s.latency.forEach((ms, i) => {
+      if (ms <= limit) return;
+      slow++;
+      windows.add(Math.floor(r.m.s.dues[i]! / 100));
+    });
+    p(
+      `  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(18)} ${String(r.rate).padStart(6)} ${String(slow).padStart(5)} ${String(windows.size).padStart(13)} |` +
+        ` ${f1(r.m.loopDelayMax).padStart(15)} ${f1(r.m.driverLoopMax).padStart(7)} | ${TCP_COUNTERS.map((k) => String(r.m.tcp[k] ?? "?").padStart(k.length)).join(" ")}`,
     );
   }
   p();
