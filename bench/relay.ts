@@ -61,9 +61,12 @@ const { values: args } = parseArgs({
      * or the stub's. Redis and Postgres are not moved (they are the machine's own services).
      */
     pin: { type: "boolean", default: false },
+    /** Open-loop rates as fractions of each target's saturated rate; the issue's targets are read at 0.5. */
+    fractions: { type: "string", default: "0.5" },
   },
 });
 const PHASES = new Set(args.only.split(","));
+const FRACTIONS = args.fractions.split(",").map(Number).filter((f) => f > 0 && f <= 1);
 const RUN_SECONDS = Math.min(30, Math.max(2, Number(args.seconds)));
 const SAT_SECONDS = 5;
 const SAT_CONNECTIONS = 32;
@@ -843,17 +846,17 @@ async function main(): Promise<void> {
   };
 
   // 5. open loop at half of each target's own saturated rate; the stub directly at the same rate is its baseline
-  const open: Array<{ rate: number; shape: Shape; target: Target; m: Measured; direct: Measured }> = [];
-  for (const shape of PHASES.has("latency") ? Object.values(shapes) : []) {
+  const open: Array<{ rate: number; fraction: number; shape: Shape; target: Target; m: Measured; direct: Measured }> = [];
+  for (const [shape, fraction] of (PHASES.has("latency") ? Object.values(shapes) : []).flatMap((sh) => FRACTIONS.map((f) => [sh, f] as const))) {
     for (const t of targets.slice(1)) {
-      const rate = Math.round(satOf(shape, t.name) / 2);
+      const rate = Math.round(satOf(shape, t.name) * fraction);
       if (!Number.isFinite(rate) || rate < 2) continue;
       log(`open loop ${shape.name} ${rate} req/s → direct, then ${t.name} (${RUN_SECONDS} s each)  load ${loadAvg()}`);
       const direct = byName("direct");
       await openLoop(pools.get("direct")!, shape, rate, 1);
       const d = await measure(direct, () => openLoop(pools.get("direct")!, shape, rate, RUN_SECONDS));
       await openLoop(pools.get(t.name)!, shape, rate, 1); // settle at this rate
-      open.push({ rate, shape, target: t, direct: d, m: await measure(t, () => openLoop(pools.get(t.name)!, shape, rate, RUN_SECONDS)) });
+      open.push({ rate, fraction, shape, target: t, direct: d, m: await measure(t, () => openLoop(pools.get(t.name)!, shape, rate, RUN_SECONDS)) });
     }
   }
 
@@ -997,7 +1000,7 @@ async function main(): Promise<void> {
     );
   }
   p();
-  p(`Open loop at half of each target's own saturated rate (${RUN_SECONDS} s after a 1 s settle; overhead = target − stub directly at the same rate, per percentile)`);
+  p(`Open loop at ${FRACTIONS.join(", ")} × each target's own saturated rate (${RUN_SECONDS} s after a 1 s settle; overhead = target − stub directly at the same rate, per percentile)`);
   p(`  shape       target               rate   ok/sent     p50     p99 | TTFB p50 | overhead p50    p99 | TTFB ovh p50 | loop delay p99   max | CPU ms/req  late p99  load1`);
   for (const r of open) {
     const s = r.m.s;
@@ -1007,7 +1010,7 @@ async function main(): Promise<void> {
     const bt = sortedOf(r.direct.s.ttfb);
     const errs = [...s.errors].map(([k, v]) => `${k}×${v}`).join(",") + (s.dropped ? ` dropped×${s.dropped}` : "");
     p(
-      `  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(18)} ${String(r.rate).padStart(6)} ${`${s.ok}/${s.sent}`.padStart(11)} ${f2(pct(lat, 0.5)).padStart(7)} ${f2(pct(lat, 0.99)).padStart(7)} | ${f2(pct(tt, 0.5)).padStart(8)} |` +
+      `  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(18)} ${String(r.rate).padStart(6)}${FRACTIONS.length > 1 ? ` (${r.fraction})` : ""} ${`${s.ok}/${s.sent}`.padStart(11)} ${f2(pct(lat, 0.5)).padStart(7)} ${f2(pct(lat, 0.99)).padStart(7)} | ${f2(pct(tt, 0.5)).padStart(8)} |` +
         ` ${f2(pct(lat, 0.5) - pct(bl, 0.5)).padStart(12)} ${f2(pct(lat, 0.99) - pct(bl, 0.99)).padStart(6)} | ${f2(pct(tt, 0.5) - pct(bt, 0.5)).padStart(12)} | ${f1(r.m.loopDelayP99).padStart(14)} ${f1(r.m.loopDelayMax).padStart(5)} |` +
         ` ${f2(r.m.appCpuMs / Math.max(1, s.sent)).padStart(10)} ${f2(pct(sortedOf(s.late), 0.99)).padStart(9)} ${r.m.load1.toFixed(1).padStart(6)}` +
         (errs ? `  errors: ${errs}` : ""),
@@ -1028,7 +1031,7 @@ async function main(): Promise<void> {
       windows.add(Math.floor(r.m.s.dues[i]! / 100));
     });
     p(
-      `  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(18)} ${String(r.rate).padStart(6)} ${String(slow).padStart(5)} ${String(windows.size).padStart(13)} |` +
+      `  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(18)} ${String(r.rate).padStart(6)}${FRACTIONS.length > 1 ? ` (${r.fraction})` : ""} ${String(slow).padStart(5)} ${String(windows.size).padStart(13)} |` +
         ` ${f1(r.m.loopDelayMax).padStart(15)} ${f1(r.m.driverLoopMax).padStart(7)} | ${TCP_COUNTERS.map((k) => String(r.m.tcp[k] ?? "?").padStart(k.length)).join(" ")}`,
     );
   }
@@ -1084,7 +1087,7 @@ async function main(): Promise<void> {
       p(`  ${shape.name.padEnd(10)}  A/B relay tier this code / base: req/s ${f2(satOf(shape, "relay") / satOf(shape, "relay-base"))}, CPU ms/req ${f2(cpuOf(shape, "relay"))} vs ${f2(cpuOf(shape, "relay-base"))} (${f2(cpuOf(shape, "relay-base") / cpuOf(shape, "relay"))}× per core)`);
     }
   }
-  for (const r of open.filter((o) => o.target.metered)) {
+  for (const r of open.filter((o) => o.target.metered && o.fraction === 0.5)) {
     const ovh99 = pct(sortedOf(r.m.s.latency), 0.99) - pct(sortedOf(r.direct.s.latency), 0.99);
     const ttOvh = pct(sortedOf(r.m.s.ttfb), 0.5) - pct(sortedOf(r.direct.s.ttfb), 0.5);
     p(
