@@ -42,6 +42,7 @@ RUN mkdir -p public && npx prisma generate
 RUN NEXTAUTH_SECRET=build-time-placeholder-not-a-real-secret-000 \
     ENCRYPTION_KEY=0000000000000000000000000000000000000000000000000000000000000000 \
     npx next build
+RUN node scripts/build-relay.mjs
 RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 # ---- runtime -----------------------------------------------------------------------------------
@@ -60,6 +61,7 @@ COPY --from=build --chown=node:node /app/prisma ./prisma
 # src/ + scripts/: the CLI and the flush worker run from source with tsx (a runtime dependency).
 COPY --from=build --chown=node:node /app/src ./src
 COPY --from=build --chown=node:node /app/scripts ./scripts
+COPY --from=build --chown=node:node /app/.relay-build ./.relay-build
 USER node
 EXPOSE 3000
 # Readiness (Postgres, Redis, migrations). Liveness without the stores is GET /api/health.

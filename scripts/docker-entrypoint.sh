@@ -3,6 +3,8 @@
 #   serve         apply pending migrations (MIGRATE_ON_START=false skips), then scripts/serve.mjs
 #                 (`next start` that lets the relay refuse WebSocket upgrades with a 426)
 #   migrate       apply pending migrations and exit
+#   relay         the dedicated relay tier (`npm run relay`: RELAY_PORT, default 3001), compiled
+#                 into the image by scripts/build-relay.mjs
 #   flush-worker  dedicated flush runner (pair with FLUSH_IN_PROCESS=false on the web tier)
 #   cli ARGS...   operator CLI, e.g. `cli tenant create --name Acme`
 #   anything else is executed as given
@@ -21,6 +23,9 @@ case "$cmd" in
     ;;
   migrate)
     exec node node_modules/prisma/build/index.js migrate deploy
+    ;;
+  relay)
+    exec node .relay-build/relay-server.mjs
     ;;
   flush-worker)
     exec node node_modules/tsx/dist/cli.mjs --tsconfig tsconfig.json scripts/flush-worker.ts

@@ -1,6 +1,7 @@
 /**
  * Real processes for fault tests: the relay tier (`scripts/relay-server.ts`, the process-wide relay
- * with the real ledger) and throw-away redis-servers, each on a port of this engineer's range.
+ * with the real ledger, compiled as `npm run relay` runs it) and throw-away redis-servers, each on
+ * a port of this engineer's range.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -18,8 +19,24 @@ export interface RelayProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+let relayBuild: string | null = null;
+/**
+ * node's argv for a relay tier process: the compiled relay (scripts/build-relay.mjs), as
+ * `npm run relay` starts it; built once per test worker into .relay-build/test/ (each build
+ * replaces the file whole, so workers building at once never start half a file).
+ */
+export function relayServerArgv(): string[] {
+  if (relayBuild === null) {
+    const outfile = path.join(ROOT, ".relay-build", "test", "relay-server.mjs");
+    const built = spawnSync(process.execPath, ["scripts/build-relay.mjs", "--outfile", outfile], { cwd: ROOT, encoding: "utf8" });
+    if (built.status !== 0) throw new Error(`building the relay failed:\n${built.stderr}`);
+    relayBuild = outfile;
+  }
+  return [relayBuild];
+}
+
 export async function startRelayProcess(port: number, env: Record<string, string>): Promise<RelayProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/relay-server.ts"], {
+  const child = spawn(process.execPath, relayServerArgv(), {
     cwd: ROOT,
     env: { ...process.env, RELAY_PORT: String(port), RELAY_HOST: "127.0.0.1", FLUSH_IN_PROCESS: "false", ...env },
     stdio: ["ignore", "pipe", "pipe"],

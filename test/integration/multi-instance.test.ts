@@ -12,13 +12,14 @@ import { db } from "~/infra/db";
 import { redis } from "~/infra/redis";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
+import { relayServerArgv } from "../helpers/relay-process";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const children: ChildProcess[] = [];
 let stub: StubUpstream;
 
 function startRelayProcess(): Promise<string> {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/relay-server.ts"], {
+  const child = spawn(process.execPath, relayServerArgv(), {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -15,6 +15,7 @@ import { createTRPCContext } from "~/server/api/trpc";
 import { db } from "~/infra/db";
 import { redis } from "~/infra/redis";
 import { TEST_DATABASE_URL } from "../setup/test-env";
+import { relayServerArgv } from "../helpers/relay-process";
 import { createTenantWithKey } from "../helpers/fixtures-db";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy";
 import { startStubUpstream, type StubUpstream } from "../../stub/upstream";
@@ -49,7 +50,8 @@ function childEnv(): NodeJS.ProcessEnv {
 }
 
 function spawnScript(script: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, env });
+  const argv = script === "scripts/relay-server.ts" ? relayServerArgv() : ["--import", "tsx", script];
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env });
   children.push(child);
   return new Promise((resolve, reject) => {
     let err = "";
