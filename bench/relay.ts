@@ -15,7 +15,7 @@
  *  - next-pass: the production build (scripts/serve.mjs) serving src/app/api/bench-passthrough, a
  *    trivial route handler passing the body on with undici (Next's own ceiling; it answers 404
  *    unless METERGATE_BENCH_PASSTHROUGH=1, which only this bench sets);
- *  - relay: `npm run relay` (scripts/relay-server.ts), the relay tier;
+ *  - relay: `npm run relay` (scripts/relay-server.ts compiled by scripts/build-relay.mjs), the relay tier;
  *  - next: the same scripts/serve.mjs process, POST /v1/messages with auth, quotas (a key with a
  *    rate window, a concurrency limit and a daily cost cap) and usage recording on.
  * The driver is in-repo (autocannon is not installed here): a closed loop of 32 connections for
@@ -343,8 +343,8 @@ async function waitReady(child: Child, url: string, timeoutMs: number, accept: (
   throw new Error(`${child.name} not ready after ${timeoutMs} ms:\n${child.output.join("").slice(-3000)}`);
 }
 
-function run(command: string, argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): string {
-  return execFileSync(command, argv, { cwd: ROOT, env, timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 }).toString("utf8");
+function run(command: string, argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number, cwd = ROOT): string {
+  return execFileSync(command, argv, { cwd, env, timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 }).toString("utf8");
 }
 
 function cli(env: NodeJS.ProcessEnv, ...argv: string[]): { id: string; key?: string } {
@@ -703,7 +703,13 @@ async function main(): Promise<void> {
     UNPRICED_MODEL_POLICY: "allow",
   };
   const next = startChild("next", process.execPath, [...nodeFlags("next", inspect.next, true), "scripts/serve.mjs", "-p", String(ports.next), "-H", "127.0.0.1"], appEnv, true);
-  const relayTier = startChild("relay", process.execPath, [...nodeFlags("relay", inspect.relay, true), "--import", "tsx", "scripts/relay-server.ts"], {
+  /** The relay tier as `npm run relay` starts it in that checkout: compiled (scripts/build-relay.mjs) where it is, else under tsx. */
+  const relayArgv = (dir: string): string[] => {
+    if (!existsSync(path.join(dir, "scripts", "build-relay.mjs"))) return ["--import", "tsx", "scripts/relay-server.ts"];
+    run(process.execPath, ["scripts/build-relay.mjs"], baseEnv, 60_000, dir);
+    return [".relay-build/relay-server.mjs"];
+  };
+  const relayTier = startChild("relay", process.execPath, [...nodeFlags("relay", inspect.relay, true), ...relayArgv(ROOT)], {
     ...appEnv,
     RELAY_PORT: String(ports.relay),
     RELAY_HOST: "127.0.0.1",
@@ -712,7 +718,7 @@ async function main(): Promise<void> {
 
   const baseDir = args["base-relay"] ? path.resolve(args["base-relay"]) : null;
   const relayBase = baseDir
-    ? startChild("relay-base", process.execPath, [...nodeFlags("relay-base", inspect.relayBase, true), "--import", "tsx", "scripts/relay-server.ts"], {
+    ? startChild("relay-base", process.execPath, [...nodeFlags("relay-base", inspect.relayBase, true), ...relayArgv(baseDir)], {
         ...appEnv,
         RELAY_PORT: String(ports.relayBase),
         RELAY_HOST: "127.0.0.1",
