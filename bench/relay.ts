@@ -52,6 +52,8 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "10" },
     /** Memory phase: also write a heap snapshot of the serving process before and with the open streams (bench/.profiles/heap-*.heapsnapshot; summarize with bench/heap-summary.ts). */
     "heap-snapshots": { type: "boolean", default: false },
+    /** Memory phase: a prompt of this many KB in each open stream's request (default: the one-line prompt), to see what a stream keeps of its request. */
+    "memory-prompt-kb": { type: "string", default: "0" },
     /** Comma-separated subset of: saturated,latency,stamped,redis,memory (latency needs saturated). */
     only: { type: "string", default: "saturated,latency,stamped,redis,memory" },
   },
@@ -856,7 +858,9 @@ async function main(): Promise<void> {
     }
     const idleUpstream = establishedOn(ports.stub);
     const pool = poolFor(t, OPEN_STREAMS + 50, 120_000);
-    const body = JSON.stringify({ model: "claude-sonnet-4-5@hang=400", max_tokens: 256, stream: true, messages });
+    const promptKb = Number(args["memory-prompt-kb"]);
+    const prompt = promptKb > 0 ? [{ role: "user", content: "Summarize this. ".repeat(Math.ceil((promptKb * 1024) / 17)).slice(0, promptKb * 1024) }] : messages;
+    const body = JSON.stringify({ model: "claude-sonnet-4-5@hang=400", max_tokens: 256, stream: true, messages: prompt });
     let opened = 0;
     const t0 = performance.now();
     const reqs: Array<Promise<void>> = [];
@@ -984,7 +988,7 @@ async function main(): Promise<void> {
     p(`  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(18)} ${(r.total / Math.max(1, r.requests)).toFixed(2).padStart(6)} per request: ${per}`);
   }
   p();
-  p(`Memory at ${OPEN_STREAMS.toLocaleString("en-US")} concurrent open streams (stub sends 400 B, then holds; full GC before each reading)`);
+  p(`Memory at ${OPEN_STREAMS.toLocaleString("en-US")} concurrent open streams (stub sends 400 B, then holds; full GC before each reading${Number(args["memory-prompt-kb"]) > 0 ? `; each request carries a ${args["memory-prompt-kb"]} KB prompt` : ""}${args["heap-snapshots"] ? "; heap snapshots taken: RSS figures are inflated by them, read the heap" : ""})`);
   p(`  target              open  opened in |  RSS before     with  per stream | heap before     with  per stream | after clients left: upstream in flight / extra TCP`);
   const memPer = new Map<string, number>();
   for (const m of memory) {
