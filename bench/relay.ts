@@ -846,8 +846,10 @@ async function main(): Promise<void> {
   // 8. memory at 1,000 open streams (the stub sends 400 bytes, then holds the stream open); full GC through the inspector before each reading
   interface MemRow { target: Target; before: MemSample; with: MemSample; opened: number; upstreamLeft: number; tcpLeft: number; openMs: number }
   const memory: MemRow[] = [];
-  // The pass-through route first: Next's own cost per open stream, against which the metered route's is read.
-  for (const t of PHASES.has("memory") ? [byName("next-pass"), ...meteredMain] : []) {
+  // The pass-through route too (Next's own cost per open stream, against which the metered route's
+  // is read), last: its undici fetch keeps the 1,000 upstream connections idle for 30 s afterwards,
+  // and their closing in the middle of a later phase in the same process would skew its reading.
+  for (const t of PHASES.has("memory") ? [...meteredMain, byName("next-pass")] : []) {
     log(`memory: ${OPEN_STREAMS} open streams → ${t.name}`);
     await sleep(1_000);
     const before = await t.probe.memory();
