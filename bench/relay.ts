@@ -846,11 +846,14 @@ async function main(): Promise<void> {
   // 8. memory at 1,000 open streams (the stub sends 400 bytes, then holds the stream open); full GC through the inspector before each reading
   interface MemRow { target: Target; before: MemSample; with: MemSample; opened: number; upstreamLeft: number; tcpLeft: number; openMs: number }
   const memory: MemRow[] = [];
-  // The pass-through route too (Next's own cost per open stream, against which the metered route's
-  // is read), last: its undici fetch keeps the 1,000 upstream connections idle for 30 s afterwards,
-  // and their closing in the middle of a later phase in the same process would skew its reading.
+  // The pass-through route too: Next's own cost per open stream, against which the metered route's is read.
+  const idleStub = establishedOn(ports.stub);
   for (const t of PHASES.has("memory") ? [...meteredMain, byName("next-pass")] : []) {
-    log(`memory: ${OPEN_STREAMS} open streams → ${t.name}`);
+    // The previous phase's upstream connections first close (the pass-through's undici fetch keeps
+    // them 30 s; the relay's pools 4 s): closing between the two readings of a phase in the same
+    // process would take their memory off this one's.
+    for (let i = 0; i < 400 && establishedOn(ports.stub) > idleStub + 10; i++) await sleep(100);
+    log(`memory: ${OPEN_STREAMS} open streams → ${t.name} (${establishedOn(ports.stub)} connections to the stub before)`);
     await sleep(1_000);
     const before = await t.probe.memory();
     const snapshotFile = (n: number): string => path.join(PROFILE_DIR, `heap-${t.name}-${n}.heapsnapshot`);
