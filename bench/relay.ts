@@ -51,6 +51,10 @@ const { values: args } = parseArgs({
     /** A checkout of other code (its node_modules and src/generated in place): its relay tier joins the run as "relay tier (base)", for A/B. */
     "base-relay": { type: "string" },
     seconds: { type: "string", default: "10" },
+    /** Memory phase: also write a heap snapshot of the serving process before and with the open streams (bench/.profiles/heap-*.heapsnapshot; summarize with bench/heap-summary.ts). */
+    "heap-snapshots": { type: "boolean", default: false },
+    /** Memory phase: a prompt of this many KB in each open stream's request (default: the one-line prompt), to see what a stream keeps of its request. */
+    "memory-prompt-kb": { type: "string", default: "0" },
     /** Comma-separated subset of: saturated,latency,stamped,redis,memory (latency needs saturated). */
     only: { type: "string", default: "saturated,latency,stamped,redis,memory" },
     /** Comma-separated subset of the targets (bare,next-pass,relay,relay-base,next); the stub directly is always measured. */
@@ -362,7 +366,7 @@ function encryptCredential(plaintext: string): string {
 
 /** A minimal Chrome DevTools Protocol session (the inspector opened on the app by SIGUSR1). */
 interface Cdp {
-  call(method: string, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  call(method: string, params?: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>>;
   close(): void;
 }
 
@@ -390,10 +394,10 @@ async function openInspector(pid: number, inspectPort: number): Promise<Cdp> {
     if (msg.id !== undefined) waiting.get(msg.id)?.(msg);
   });
   return {
-    call: (method, params = {}) =>
+    call: (method, params = {}, timeoutMs = 30_000) =>
       new Promise((resolve, reject) => {
         const id = ++seq;
-        const timer = setTimeout(() => reject(new Error(`${method}: no answer`)), 30_000);
+        const timer = setTimeout(() => reject(new Error(`${method}: no answer`)), timeoutMs);
         waiting.set(id, (msg) => {
           clearTimeout(timer);
           waiting.delete(id);
@@ -581,6 +585,8 @@ interface Probe {
   /** p99 and max of the histogram since the last reset, ms. */
   loopDelay(): Promise<{ p99: number; max: number }>;
   memory(): Promise<MemSample>;
+  /** Writes a heap snapshot of the process to `file` (v8.writeHeapSnapshot: a full GC first). */
+  heapSnapshot(file: string): Promise<void>;
   close(): void;
 }
 
@@ -601,6 +607,9 @@ async function openProbe(pid: number, inspectPort: number): Promise<Probe> {
       return { p99: (v[0] ?? NaN) / 1e6, max: (v[1] ?? NaN) / 1e6 };
     },
     memory: () => memoryAfterGc(cdp, pid),
+    async heapSnapshot(file) {
+      await cdp.call("Runtime.evaluate", { expression: `process.getBuiltinModule("node:v8").writeHeapSnapshot(${JSON.stringify(file)})`, returnByValue: true }, 300_000);
+    },
     close: () => cdp.close(),
   };
 }
@@ -914,20 +923,33 @@ async function main(): Promise<void> {
   // 8. memory at 1,000 open streams (the stub sends 400 bytes, then holds the stream open); full GC through the inspector before each reading
   interface MemRow { target: Target; before: MemSample; with: MemSample; opened: number; upstreamLeft: number; tcpLeft: number; openMs: number }
   const memory: MemRow[] = [];
-  for (const t of PHASES.has("memory") ? meteredMain : []) {
-    log(`memory: ${OPEN_STREAMS} open streams → ${t.name}`);
+  // The pass-through route too: Next's own cost per open stream, against which the metered route's is read.
+  const idleStub = establishedOn(ports.stub);
+  for (const t of PHASES.has("memory") ? [...meteredMain, byName("next-pass")] : []) {
+    // The previous phase's upstream connections first close (the pass-through's undici fetch keeps
+    // them 30 s; the relay's pools 4 s): closing between the two readings of a phase in the same
+    // process would take their memory off this one's.
+    for (let i = 0; i < 400 && establishedOn(ports.stub) > idleStub + 10; i++) await sleep(100);
+    log(`memory: ${OPEN_STREAMS} open streams → ${t.name} (${establishedOn(ports.stub)} connections to the stub before)`);
     await sleep(1_000);
     const before = await t.probe.memory();
+    const snapshotFile = (n: number): string => path.join(PROFILE_DIR, `heap-${t.name}-${n}.heapsnapshot`);
+    if (args["heap-snapshots"]) {
+      mkdirSync(PROFILE_DIR, { recursive: true });
+      await t.probe.heapSnapshot(snapshotFile(0));
+    }
     const idleUpstream = establishedOn(ports.stub);
     const pool = poolFor(t, OPEN_STREAMS + 50, 120_000);
-    const body = JSON.stringify({ model: "claude-sonnet-4-5@hang=400", max_tokens: 256, stream: true, messages });
+    const promptKb = Number(args["memory-prompt-kb"]);
+    const prompt = promptKb > 0 ? [{ role: "user", content: "Summarize this. ".repeat(Math.ceil((promptKb * 1024) / 17)).slice(0, promptKb * 1024) }] : messages;
+    const body = JSON.stringify({ model: "claude-sonnet-4-5@hang=400", max_tokens: 256, stream: true, messages: prompt });
     let opened = 0;
     const t0 = performance.now();
     const reqs: Array<Promise<void>> = [];
     for (let i = 0; i < OPEN_STREAMS; i++) {
       reqs.push(
         pool
-          .request({ path: "/v1/messages", method: "POST", headers: shapes.stream.headers, body })
+          .request({ path: t.path ?? "/v1/messages", method: "POST", headers: shapes.stream.headers, body })
           .then(async (res) => {
             let seen = false;
             for await (const _chunk of res.body as AsyncIterable<Buffer>) {
@@ -939,13 +961,17 @@ async function main(): Promise<void> {
           })
           .catch(() => {}),
       );
-      relayedRequests++;
+      if (t.metered) relayedRequests++;
       if (i % 50 === 49) await sleep(50); // 1,000 streams in about 1 s, no connect storm
     }
     for (let i = 0; i < 200 && opened < OPEN_STREAMS; i++) await sleep(100);
     const openMs = performance.now() - t0;
     await sleep(500);
     const withStreams = await t.probe.memory();
+    if (args["heap-snapshots"]) {
+      await t.probe.heapSnapshot(snapshotFile(OPEN_STREAMS));
+      log(`heap snapshots: ${snapshotFile(0)}, ${snapshotFile(OPEN_STREAMS)}`);
+    }
     await pool.destroy();
     await Promise.race([Promise.allSettled(reqs), sleep(5_000)]);
     const stubInFlight = (): number => Number(/inFlight=(\d+)/.exec(stub.output.join("").split("\n").filter((l) => l.startsWith("STATS")).pop() ?? "")?.[1] ?? -1);
@@ -1064,7 +1090,7 @@ async function main(): Promise<void> {
     p(`  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(18)} ${(r.total / Math.max(1, r.requests)).toFixed(2).padStart(6)} per request: ${per}`);
   }
   p();
-  p(`Memory at ${OPEN_STREAMS.toLocaleString("en-US")} concurrent open streams (stub sends 400 B, then holds; full GC before each reading)`);
+  p(`Memory at ${OPEN_STREAMS.toLocaleString("en-US")} concurrent open streams (stub sends 400 B, then holds; full GC before each reading${Number(args["memory-prompt-kb"]) > 0 ? `; each request carries a ${args["memory-prompt-kb"]} KB prompt` : ""}${args["heap-snapshots"] ? "; heap snapshots taken: RSS figures are inflated by them, read the heap" : ""})`);
   p(`  target              open  opened in |  RSS before     with  per stream | heap before     with  per stream | after clients left: upstream in flight / extra TCP`);
   const memPer = new Map<string, number>();
   for (const m of memory) {
@@ -1107,7 +1133,10 @@ async function main(): Promise<void> {
     const requestPath = perReq.filter((x) => x >= 0.5).reduce((a, b) => a + b, 0);
     p(`  ${r.shape.name.padEnd(10)}  ${r.target.label.padEnd(15)} Redis round trips per request on the request path ${f2(requestPath)} (≤ 2: ${ok(requestPath <= 2.02)}); all commands incl. flush and heartbeat ${f2(r.total / Math.max(1, r.requests))}`);
   }
-  for (const [name, kb] of memPer) p(`  ${byName(name as Target["name"]).label.padEnd(15)} memory per open stream ${f1(kb)} KB RSS (≤ 50: ${ok(kb <= 50)})`);
+  for (const [name, kb] of memPer) {
+    if (name === "next-pass") p(`  ${byName("next-pass").label.padEnd(15)} memory per open stream ${f1(kb)} KB RSS (Next's own share; no target)`);
+    else p(`  ${byName(name as Target["name"]).label.padEnd(15)} memory per open stream ${f1(kb)} KB RSS (≤ 50: ${ok(kb <= 50)})`);
+  }
   p();
   p(`Ledger: ${logged.toLocaleString("en-US")} request-log rows for ${relayedRequests.toLocaleString("en-US")} metered requests sent (warm-up, settle and open streams included).`);
   console.log(out.join("\n"));

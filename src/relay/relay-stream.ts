@@ -72,56 +72,67 @@ export function relayBody(upstream: Readable, observer: BodyObserver, hooks: Rel
     failClient(error);
   };
 
-  let iterator: AsyncIterator<Buffer> | null = null;
-  /** Made on first use: the relay tier never asks for it (it pipes to its socket). */
-  const webBody = (): ReadableStream<Uint8Array> => new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        failClient = (error) => {
-          try {
-            controller.error(error);
-          } catch {
-            // already closed
-          }
-        };
-      },
-      async pull(controller) {
-        iterator ??= upstream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-        let emitted = false;
-        const emit = (chunk: Uint8Array): void => {
-          if (chunk.byteLength === 0) return;
-          firstByte();
-          controller.enqueue(chunk);
-          emitted = true;
-        };
-        try {
-          // Loop until something reached the client: a filter may withhold a whole chunk.
-          while (!emitted) {
-            const { done, value } = await iterator.next();
-            if (ended) return;
-            if (done) {
-              observer.end(emit);
-              end({ kind: "complete" });
-              controller.close();
-              return;
+  /**
+   * Made on first use: the relay tier never asks for it (it pipes to its socket). Push-driven: the
+   * upstream flows while a read is waiting and is paused once a chunk reached it (high-water mark
+   * 0, so nothing queues here). An idle open stream then holds only a paused node stream and its
+   * listeners, not a suspended async pull and an async iterator with their promises (which
+   * AsyncLocalStorage tags, under Next) per open stream.
+   */
+  const webBody = (): ReadableStream<Uint8Array> => {
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    let emitted = false;
+    const emit = (chunk: Uint8Array): void => {
+      if (chunk.byteLength === 0) return;
+      firstByte();
+      controller.enqueue(chunk);
+      emitted = true;
+    };
+    return new ReadableStream<Uint8Array>(
+      {
+        start(c) {
+          controller = c;
+          failClient = (error) => {
+            try {
+              controller.error(error);
+            } catch {
+              // already closed
             }
-            observer.push(value, emit);
-          }
-        } catch (error) {
-          if (ended) return;
-          try {
+          };
+          upstream.pause();
+          upstream.on("data", (chunk: Buffer) => {
+            if (ended) return;
+            emitted = false;
+            observer.push(chunk, emit);
+            // Hold the upstream until the client reads again (pull); a chunk a filter withheld
+            // whole reached nobody, so the read still waits and the upstream keeps flowing.
+            if (emitted && (controller.desiredSize ?? 0) <= 0) upstream.pause();
+          });
+          upstream.once("end", () => {
+            if (ended) return;
             observer.end(emit);
-          } catch {
-            // the observer's flush must not mask the upstream failure
-          }
-          end({ kind: "upstream_error", error });
-          controller.error(error);
-        }
+            end({ kind: "complete" });
+            controller.close();
+          });
+          upstream.once("error", (error: unknown) => {
+            if (ended) return;
+            try {
+              observer.end(emit);
+            } catch {
+              // the observer's flush must not mask the upstream failure
+            }
+            end({ kind: "upstream_error", error });
+            controller.error(error);
+          });
+        },
+        pull() {
+          upstream.resume();
+        },
+        cancel: clientGone,
       },
-      cancel: clientGone,
-    },
-    { highWaterMark: 0 },
-  );
+      { highWaterMark: 0 },
+    );
+  };
 
   const pipeToNode = (res: ServerResponse): void => {
     failClient = () => res.destroy();

@@ -35,7 +35,7 @@ import {
   type UpstreamResponse,
   type UpstreamTarget,
 } from "./upstream";
-import { asObject, NO_ANSWER, resolveUsage, stringField, type ResolvedUsage } from "./usage";
+import { asObject, NO_ANSWER, resolveUsage, stringField, type JsonObject, type ResolvedUsage } from "./usage";
 
 export type RelayEndpoint =
   | "anthropic-messages"
@@ -337,6 +337,10 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       refuse(RelayError.refusal("unpriced_model", { model: body.model }));
     }
     const prepared = adapter.prepare(body.json, body.stream);
+    // What the closures below keep for the stream's lifetime: the request's bytes, not its parsed
+    // JSON (about as big again); estimating is rare (no usage in the answer) and parses them anew.
+    const estimateInput = inputEstimate(adapter, body.raw);
+    const requestedModel = body.model;
     const targets = await resolveTargets(key, adapter.provider, body.model);
     if (deps.admit) {
       const reservation = reservationFor(key, adapter, body, startedAt, deps.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
@@ -364,7 +368,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
         // prompt was likely processed.
         billing.recordOwed = true;
         const reason = cutByShutdown ? SHUTDOWN_CUT_MESSAGE : "client disconnected before the upstream answered";
-        estimateOnly(adapter, body)
+        estimateOnly(estimateInput)
           .then((usage) => record({ status: 499, usage: usage.usage, usageSource: usage.source, ttfbMs: null, error: reason }))
           .catch((e: unknown) => {
             onError(e, "estimating a request");
@@ -385,7 +389,8 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       headers["cache-control"] = "no-cache";
       headers["x-accel-buffering"] = "no";
     }
-    const ok = upstream.status < 400;
+    const upstreamStatus = upstream.status;
+    const ok = upstreamStatus < 400;
     const reader = adapter.createReader(prepared);
     let upstreamErrorBody: unknown = null;
     const observer: BodyObserver = !ok
@@ -399,13 +404,13 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     let ttfbMs: number | null = null;
     const finish = async (outcome: BodyOutcome): Promise<void> => {
       if (!ok) {
-        const error = upstreamErrorMessage(upstreamErrorBody) ?? `upstream status ${upstream.status}`;
-        record({ status: upstream.status, usage: { ...ZERO_USAGE }, usageSource: "UPSTREAM", ttfbMs, error });
+        const error = upstreamErrorMessage(upstreamErrorBody) ?? `upstream status ${upstreamStatus}`;
+        record({ status: upstreamStatus, usage: { ...ZERO_USAGE }, usageSource: "UPSTREAM", ttfbMs, error });
         return;
       }
       const snapshot = reader.snapshot();
-      const resolved: ResolvedUsage = await resolveUsage(snapshot, () => adapter.estimateInput(body.json));
-      let status = upstream.status;
+      const resolved: ResolvedUsage = await resolveUsage(snapshot, estimateInput);
+      let status = upstreamStatus;
       let error: string | null = null;
       if (snapshot.error) {
         status = snapshot.error.status;
@@ -426,7 +431,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
         usageSource: resolved.source,
         ttfbMs,
         error,
-        model: billedModel(adapter.provider, body.model, snapshot.servedModel, startedAt, key.priceOverrides),
+        model: billedModel(adapter.provider, requestedModel, snapshot.servedModel, startedAt, key.priceOverrides),
         billing: snapshot.billing,
         reasoningTokens: snapshot.reasoningTokens ?? 0,
       });
@@ -557,8 +562,13 @@ function reservationFor(key: RelayKey, adapter: ProtocolAdapter, body: ClientBod
   });
 }
 
-async function estimateOnly(adapter: ProtocolAdapter, body: ClientBody): Promise<ResolvedUsage> {
-  return resolveUsage({ input: null, output: 0, outputText: [], complete: false, error: null, ...NO_ANSWER }, () => adapter.estimateInput(body.json));
+async function estimateOnly(estimateInput: () => Promise<number>): Promise<ResolvedUsage> {
+  return resolveUsage({ input: null, output: 0, outputText: [], complete: false, error: null, ...NO_ANSWER }, estimateInput);
+}
+
+/** The request's estimated input tokens, from its bytes (readClientBody checked they are a JSON object). */
+function inputEstimate(adapter: ProtocolAdapter, raw: Uint8Array): () => Promise<number> {
+  return () => adapter.estimateInput(JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("utf8")) as JsonObject);
 }
 
 /** Both providers put the message at error.message. */

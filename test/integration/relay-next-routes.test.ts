@@ -104,6 +104,36 @@ describe("Next route handlers answer like the relay tier", () => {
     expect(err).toMatchObject({ status: 429, code: "insufficient_quota" });
   });
 
+  it("streams through the route's web body: estimated from the request when usage is missing, usage frames withheld", async () => {
+    const { key, secret } = await createTenantWithKey("next-stream");
+    const stream = await anthropic(secret).messages.create({
+      model: `${CLAUDE}@fixture=stream-no-usage,chunk=3`,
+      max_tokens: 16,
+      stream: true,
+      messages: [{ role: "user", content: "Write a haiku about relays, please." }],
+    });
+    let events = 0;
+    for await (const _ of stream) events++;
+    expect(events).toBeGreaterThan(2);
+    const chat = await openai(secret).chat.completions.create({ model: `${GPT}@chunk=3`, stream: true, messages: [{ role: "user", content: "hi" }] });
+    const chunks: Array<{ usage?: unknown; choices: unknown[] }> = [];
+    for await (const c of chat) chunks.push(c);
+    // The client did not ask for include_usage: the relay's own usage frame never reaches it.
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.every((c) => c.choices.length > 0)).toBe(true);
+    let rows: Array<{ provider: string; status: number; usageSource: string; inputTokens: number }> = [];
+    for (let i = 0; i < 50 && rows.length < 2; i++) {
+      await flushOnce();
+      rows = await db.requestLog.findMany({ where: { apiKeyId: key.id }, select: { provider: true, status: true, usageSource: true, inputTokens: true }, orderBy: { provider: "asc" } });
+      if (rows.length < 2) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(rows).toMatchObject([
+      { provider: "ANTHROPIC", status: 200, usageSource: "ESTIMATED" },
+      { provider: "OPENAI", status: 200, usageSource: "UPSTREAM" },
+    ]);
+    expect(rows[0]!.inputTokens).toBeGreaterThan(5);
+  });
+
   it("a model refusal is recorded in the request log by the process-wide relay", async () => {
     const { key, secret } = await createTenantWithKey("next-model");
     await db.apiKey.update({ where: { id: key.id }, data: { allowedModels: ["gpt-4o-mini"] } });
