@@ -14,7 +14,7 @@ import { Readable } from "node:stream";
 import { clientIpFrom } from "~/net";
 import type { RelayHandler } from "./relay";
 import { pipedAnswerOf } from "./relay-stream";
-import { tooLarge, type RelayRequest } from "./request-body";
+import { tooLarge, type ClientConnection, type RelayRequest } from "./request-body";
 import { endpointForPath } from "./routes";
 import type { HeaderReader } from "./upstream";
 
@@ -30,76 +30,163 @@ export interface RelayServer {
   shutdown(drain: () => Promise<unknown>): Promise<void>;
 }
 
-/** The request's headers as the relay reads them, straight from node's parsed object (no web Headers). */
-function headerReader(headers: http.IncomingHttpHeaders): HeaderReader {
-  return {
-    get(name) {
-      const v = headers[name.toLowerCase()];
-      return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
-    },
-    has: (name) => headers[name.toLowerCase()] !== undefined,
-  };
+/**
+ * The request's headers as the relay reads them, straight from node's parsed object (no web
+ * Headers). Classes here, not closures: the relay tier runs under tsx, whose esbuild `keepNames`
+ * wraps every named closure in a defineProperty call each time one is made (profiled).
+ */
+class NodeHeaders implements HeaderReader {
+  constructor(private readonly headers: http.IncomingHttpHeaders) {}
+
+  get(name: string): string | null {
+    const v = this.headers[name.toLowerCase()];
+    return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+  }
+
+  has(name: string): boolean {
+    return this.headers[name.toLowerCase()] !== undefined;
+  }
 }
 
 /** The body, read from the socket with the limit checked while reading. */
 function readNodeBody(req: http.IncomingMessage, maxBytes: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        cleanup();
-        // Discard the rest; the answer says connection: close (writeResponse).
-        req.resume();
-        reject(tooLarge(maxBytes));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(err);
-    };
-    const onClose = (): void => {
-      if (!req.complete) onError(new Error("client closed the request body"));
-    };
-    const cleanup = (): void => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("close", onClose);
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("close", onClose);
-  });
+  return new Promise((resolve, reject) => new BodyReader(req, maxBytes, resolve, reject).start());
+}
+
+class BodyReader {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  // Bound methods: arrow fields would get keepNames' defineProperty each (see NodeHeaders).
+  private readonly onData = this.data.bind(this);
+  private readonly onEnd = this.end.bind(this);
+  private readonly onError = this.fail.bind(this);
+  private readonly onClose = this.close.bind(this);
+
+  constructor(
+    private readonly req: http.IncomingMessage,
+    private readonly maxBytes: number,
+    private readonly resolve: (body: Uint8Array) => void,
+    private readonly reject: (err: Error) => void,
+  ) {}
+
+  start(): void {
+    this.req.on("data", this.onData);
+    this.req.on("end", this.onEnd);
+    this.req.on("error", this.onError);
+    this.req.on("close", this.onClose);
+  }
+
+  private data(chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size > this.maxBytes) {
+      this.cleanup();
+      // Discard the rest; the answer says connection: close (writeResponse).
+      this.req.resume();
+      this.reject(tooLarge(this.maxBytes));
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  private end(): void {
+    this.cleanup();
+    this.resolve(this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks));
+  }
+
+  private close(): void {
+    if (!this.req.complete) this.fail(new Error("client closed the request body"));
+  }
+
+  private fail(err: Error): void {
+    this.cleanup();
+    this.reject(err);
+  }
+
+  private cleanup(): void {
+    this.req.off("data", this.onData);
+    this.req.off("end", this.onEnd);
+    this.req.off("error", this.onError);
+    this.req.off("close", this.onClose);
+  }
+}
+
+/**
+ * The client connection of one request: tells the relay when the client went away. An
+ * AbortSignal costs microseconds to make and to listen to (profiled: two per request were a few
+ * per cent of the relay tier's CPU), so the relay listens here (RelayRequest.client) and the
+ * signal is made only if something asks for it.
+ */
+class NodeClient implements ClientConnection {
+  gone = false;
+  private listeners: Array<() => void> | null = null;
+  private controller: AbortController | null = null;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.gone) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  /** As an abort listener: never called for a client that was gone before it was added. */
+  onGone(listener: () => void): void {
+    if (!this.gone) (this.listeners ??= []).push(listener);
+  }
+
+  markGone(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.controller?.abort();
+    const listeners = this.listeners;
+    this.listeners = null;
+    if (listeners) for (const listener of listeners) listener();
+  }
 }
 
 /** The relay's view of a node request: no web Request, Headers or stream on the hot path. */
-function nodeRelayRequest(req: http.IncomingMessage, url: string, signal: AbortSignal): RelayRequest {
-  let body: ReadableStream<Uint8Array> | null | undefined;
-  const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  return {
-    method: req.method ?? "GET",
-    url,
-    headers: headerReader(req.headers),
-    signal,
-    // Only for code that wants a web stream; the relay itself calls readBody.
-    get body() {
-      return (body ??= hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null);
-    },
-    readBody: (maxBytes) => (hasBody ? readNodeBody(req, maxBytes) : Promise.resolve(new Uint8Array(0))),
-    pipesToSocket: true,
-  };
+class NodeRelayRequest implements RelayRequest {
+  readonly method: string;
+  readonly headers: NodeHeaders;
+  readonly pipesToSocket = true;
+  private readonly hasBody: boolean;
+  private webBody: ReadableStream<Uint8Array> | null | undefined = undefined;
+
+  constructor(
+    private readonly req: http.IncomingMessage,
+    readonly url: string,
+    readonly client: NodeClient,
+  ) {
+    this.method = req.method ?? "GET";
+    this.headers = new NodeHeaders(req.headers);
+    this.hasBody = req.method !== "GET" && req.method !== "HEAD";
+  }
+
+  get signal(): AbortSignal {
+    return this.client.signal;
+  }
+
+  /** Only for code that wants a web stream; the relay itself calls readBody. */
+  get body(): ReadableStream<Uint8Array> | null {
+    return (this.webBody ??= this.hasBody ? (Readable.toWeb(this.req) as ReadableStream<Uint8Array>) : null);
+  }
+
+  readBody(maxBytes: number): Promise<Uint8Array> {
+    return this.hasBody ? readNodeBody(this.req, maxBytes) : Promise.resolve(new Uint8Array(0));
+  }
 }
 
-async function writeResponse(response: Response, req: http.IncomingMessage, res: http.ServerResponse, signal: AbortSignal): Promise<void> {
+/** Paths the URL parser leaves as they are (no dot segments, escapes or odd bytes): most requests, read without parsing. */
+const PLAIN_PATH = /^\/[A-Za-z0-9_\-/]*$/;
+
+/** The request's pathname as `new URL(url).pathname` gives it; parsed only when it is not plain. */
+function pathnameOf(rawUrl: string, url: string): string {
+  const q = rawUrl.indexOf("?");
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  return PLAIN_PATH.test(path) ? path : new URL(url).pathname;
+}
+
+async function writeResponse(response: Response, req: http.IncomingMessage, res: http.ServerResponse, request: NodeRelayRequest): Promise<void> {
   const piped = pipedAnswerOf(response);
   let headers: Record<string, string>;
   if (piped) headers = piped.headers;
@@ -130,6 +217,7 @@ async function writeResponse(response: Response, req: http.IncomingMessage, res:
   }
   res.flushHeaders();
   const reader = response.body.getReader();
+  const signal = request.signal;
   const onAbort = (): void => void reader.cancel().catch(() => {});
   signal.addEventListener("abort", onAbort, { once: true });
   try {
@@ -152,15 +240,16 @@ async function writeResponse(response: Response, req: http.IncomingMessage, res:
 
 export function createRelayRequestListener(handler: RelayHandler): http.RequestListener {
   return (req, res) => {
-    const abort = new AbortController();
+    const client = new NodeClient();
     res.on("close", () => {
-      if (!res.writableFinished) abort.abort();
+      if (!res.writableFinished) client.markGone();
     });
-    const url = `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`;
-    const request = nodeRelayRequest(req, url, abort.signal);
-    const ctx = { endpoint: endpointForPath(new URL(url).pathname), clientIp: clientIpFrom(request.headers, req.socket.remoteAddress ?? null) };
+    const rawUrl = req.url ?? "/";
+    const url = `http://${req.headers.host ?? "localhost"}${rawUrl}`;
+    const request = new NodeRelayRequest(req, url, client);
+    const ctx = { endpoint: endpointForPath(pathnameOf(rawUrl, url)), clientIp: clientIpFrom(request.headers, req.socket.remoteAddress ?? null) };
     handler(request, ctx)
-      .then((response) => writeResponse(response, req, res, abort.signal))
+      .then((response) => writeResponse(response, req, res, request))
       .catch(() => {
         if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
         res.end('{"error":{"message":"Internal relay error.","type":"server_error","param":null,"code":null}}');

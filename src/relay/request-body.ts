@@ -40,6 +40,26 @@ export interface RelayRequest {
   readBody?(maxBytes: number): Promise<Uint8Array>;
   /** The relay tier pipes relayed bodies to its socket itself (relay-stream pipedAnswerOf): its Responses need no web body or Headers. */
   pipesToSocket?: boolean;
+  /** The relay tier's client connection: the relay listens here instead of on `signal` (cheaper; see node-server.ts). */
+  client?: ClientConnection;
+}
+
+/** Tells when the client went away, as an AbortSignal would. */
+export interface ClientConnection {
+  readonly gone: boolean;
+  /** Called once when the client goes away; never for a client already gone when it was added (as an abort listener). */
+  onGone(listener: () => void): void;
+}
+
+/** Calls `listener` when the request's client goes away (its connection's hook, else its signal). */
+export function onClientGone(request: RelayRequest, listener: () => void): void {
+  if (request.client) request.client.onGone(listener);
+  else request.signal.addEventListener("abort", listener, { once: true });
+}
+
+/** Whether the request's client has gone away. */
+export function clientIsGone(request: RelayRequest): boolean {
+  return request.client ? request.client.gone : request.signal.aborted;
 }
 
 function isJsonContentType(value: string | null): boolean {
