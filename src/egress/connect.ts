@@ -164,12 +164,20 @@ export type EgressRequest = (url: string, init: EgressRequestInit) => Promise<Eg
  * idle connections kept past the server's own idle timeout: see UPSTREAM_KEEPALIVE_MS.)
  */
 export function createEgressRequest(dispatcher: Dispatcher): EgressRequest {
+  // A relay sends to a handful of URLs: each is split into origin and path once, not parsed per request (profiled).
+  const split = new Map<string, { origin: string; path: string }>();
   return async (url, init) => {
     try {
-      const u = new URL(url);
+      let target = split.get(url);
+      if (!target) {
+        const u = new URL(url);
+        target = { origin: u.origin, path: u.pathname + u.search };
+        if (split.size >= 1000) split.clear();
+        split.set(url, target);
+      }
       const res = await dispatcher.request({
-        origin: u.origin,
-        path: u.pathname + u.search,
+        origin: target.origin,
+        path: target.path,
         method: init.method as Dispatcher.HttpMethod,
         headers: init.headers,
         body: init.body,
