@@ -10,6 +10,7 @@
  */
 import { lookup as dnsLookup } from "node:dns/promises";
 import type { LookupAddress, LookupAllOptions, LookupOneOptions } from "node:dns";
+import type { EventEmitter } from "node:events";
 import type { Readable } from "node:stream";
 import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from "undici";
 import { normalizeHost, parseIp } from "~/infra/net/address";
@@ -155,7 +156,10 @@ export interface EgressResponse {
   body: Readable;
 }
 
-export type EgressRequest = (url: string, init: EgressRequestInit) => Promise<EgressResponse>;
+/** undici.request also takes an EventEmitter as its signal (the relay's UpstreamAbort: cheaper than an AbortSignal). */
+export type EgressDispatchInit = Omit<EgressRequestInit, "signal"> & { signal: AbortSignal | EventEmitter };
+
+export type EgressRequest = (url: string, init: EgressDispatchInit) => Promise<EgressResponse>;
 
 /**
  * undici.request over a dispatcher (an egress Agent, or a plain one for trusted targets): a node

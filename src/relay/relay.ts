@@ -34,6 +34,7 @@ import {
   type UpstreamFetch,
   type UpstreamResponse,
   type UpstreamTarget,
+  UpstreamAbort,
 } from "./upstream";
 import { asObject, NO_ANSWER, resolveUsage, stringField, type JsonObject, type ResolvedUsage } from "./usage";
 
@@ -152,7 +153,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     request: RelayRequest,
     path: string,
     body: Uint8Array | string | null,
-    signal: AbortSignal,
+    signal: UpstreamAbort,
     method: string = request.method,
   ): Promise<UpstreamResponse> {
     const ordered = cooldown.order(targets);
@@ -235,10 +236,10 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       const admission = await deps.admit(key, requestId, 0, { unbilled: true });
       if (!admission.ok) refuse(RelayError.refusal(admission.reason, { retryAfterSec: admission.retryAfterSec, nowMs: now() }));
     }
-    const abort = new AbortController();
+    const abort = new UpstreamAbort();
     onClientGone(request, () => abort.abort());
     const head = request.method === "HEAD";
-    const res = await sendWithFailover(await resolveTargets(key, provider, model), request, path, body, abort.signal, head ? "GET" : request.method);
+    const res = await sendWithFailover(await resolveTargets(key, provider, model), request, path, body, abort, head ? "GET" : request.method);
     report(res.status, res.status < 400 ? "forwarded" : "upstream_error");
     if (head) {
       discardBody(res.body);
@@ -352,7 +353,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       else charge = admission.charge;
     }
 
-    const abort = new AbortController();
+    const abort = new UpstreamAbort();
     // Until the body is relayed, the client going away aborts the upstream request; then the relayed body handles it.
     let relayedBody: RelayedBody | null = null;
     onClientGone(request, () => (relayedBody ? relayedBody.clientGone() : abort.abort()));
@@ -364,9 +365,9 @@ export function createRelay(deps: RelayDeps): RelayHandler {
 
     let upstream: UpstreamResponse;
     try {
-      upstream = await sendWithFailover(targets, request, adapter.path, prepared.upstreamBody ?? body.raw, abort.signal);
+      upstream = await sendWithFailover(targets, request, adapter.path, prepared.upstreamBody ?? body.raw, abort);
     } catch (error) {
-      if (abort.signal.aborted) {
+      if (abort.aborted) {
         // The client left (or the relay is shutting down) before the upstream answered; the
         // prompt was likely processed.
         billing.recordOwed = true;
