@@ -30,11 +30,7 @@ export interface RelayServer {
   shutdown(drain: () => Promise<unknown>): Promise<void>;
 }
 
-/**
- * The request's headers as the relay reads them, straight from node's parsed object (no web
- * Headers). Classes here, not closures: the relay tier runs under tsx, whose esbuild `keepNames`
- * wraps every named closure in a defineProperty call each time one is made (profiled).
- */
+/** The request's headers as the relay reads them, straight from node's parsed object (no web Headers). */
 class NodeHeaders implements HeaderReader {
   constructor(private readonly headers: http.IncomingHttpHeaders) {}
 
@@ -56,7 +52,6 @@ function readNodeBody(req: http.IncomingMessage, maxBytes: number): Promise<Uint
 class BodyReader {
   private readonly chunks: Buffer[] = [];
   private size = 0;
-  // Bound methods: arrow fields would get keepNames' defineProperty each (see NodeHeaders).
   private readonly onData = this.data.bind(this);
   private readonly onEnd = this.end.bind(this);
   private readonly onError = this.fail.bind(this);

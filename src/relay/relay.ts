@@ -16,7 +16,7 @@ import { authenticate, isModelAllowed, type AuthenticatedKey, type KeyLookup, ty
 import { errorResponse, RelayError, type RefusalReason, type WireProtocol } from "./errors";
 import { RelayShutdownError, type RelayLifecycle, type RequestTicket } from "./lifecycle";
 import { JsonTap, passThrough, SseFrameFilter, SseTap, type BodyObserver } from "./observers";
-import { relayBody, relayedResponse, type BodyOutcome, type RelayedBody } from "./relay-stream";
+import { relayBody, relayedResponse, type BodyOutcome } from "./relay-stream";
 import { DEFAULT_MAX_OUTPUT_TOKENS, worstCaseMicros } from "./reservation";
 import { refusesUnpriced } from "./unpriced-policy";
 import { clientIsGone, onClientGone, readClientBody, type ClientBody, type RelayRequest } from "./request-body";
@@ -248,11 +248,9 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       return new Response(null, { status: res.status, headers });
     }
     const relayed = relayBody(res.body, passThrough, {
-      onFirstByte() {},
-      onEnd() {},
-      abortUpstream() {
-        abort.abort();
-      },
+      onFirstByte: () => {},
+      onEnd: () => {},
+      abortUpstream: () => abort.abort(),
     });
     const headers = clientResponseHeaders(res.headers);
     headers["x-metergate-request-id"] = requestId;
@@ -354,9 +352,8 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     }
 
     const abort = new UpstreamAbort();
-    // Until the body is relayed, the client going away aborts the upstream request; then the relayed body handles it.
-    let relayedBody: RelayedBody | null = null;
-    onClientGone(request, () => (relayedBody ? relayedBody.clientGone() : abort.abort()));
+    let onClientAbort: () => void = () => abort.abort();
+    onClientGone(request, () => onClientAbort());
     let cutByShutdown = false;
     ticket.onShutdown(() => {
       cutByShutdown = true;
@@ -443,28 +440,22 @@ export function createRelay(deps: RelayDeps): RelayHandler {
 
     billing.recordOwed = true; // finish() records when the body ends, however it ends
     const relayed = relayBody(upstream.body, observer, {
-      // Methods, not arrow properties: under tsx (esbuild keepNames) each named closure costs a defineProperty per request (profiled).
-      onFirstByte() {
-        ttfbMs = now() - startedAt;
-      },
-      onEnd(outcome) {
+      onFirstByte: () => (ttfbMs = now() - startedAt),
+      onEnd: (outcome) =>
         void finish(outcome).catch((e: unknown) => {
           onError(e, "finishing a request");
           ticket.end();
-        });
-      },
-      abortUpstream() {
-        abort.abort();
-      },
+        }),
+      abortUpstream: () => abort.abort(),
     });
-    relayedBody = relayed;
+    onClientAbort = () => relayed.clientGone();
     ticket.onShutdown(() => relayed.terminate(new RelayShutdownError()));
     if (clientIsGone(request)) relayed.clientGone();
     return relayedResponse(relayed, { status: upstream.status, headers }, request.pipesToSocket);
   }
 
   /** Answers without an upstream: unknown paths, methods an endpoint has not, WebSocket upgrades. */
-  function answerUnbilled(request: RelayRequest, ctx: RelayContext, protocol: WireProtocol, modelsPath: string | null): Response | null {
+  function answerUnbilled(request: RelayRequest, ctx: RelayContext, protocol: WireProtocol, pathOf: () => string, modelsPath: string | null): Response | null {
     const endpoint = ctx.endpoint === "models" && modelsPath === null ? "not-found" : ctx.endpoint;
     const methods = ENDPOINT_METHODS[endpoint];
     const allow = ALLOW[endpoint];
@@ -475,7 +466,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       error = new RelayError("upgrade_refused", "WebSocket mode is not supported here: send the request over HTTPS.");
     } else if (endpoint === "not-found") {
       outcome = "not_found";
-      error = new RelayError("not_found", `Unknown path: ${pathOf(request).slice(0, 200)}`);
+      error = new RelayError("not_found", `Unknown path: ${pathOf().slice(0, 200)}`);
     } else if (request.method === "OPTIONS") {
       return new Response(null, { status: 204, headers: { allow } });
     } else if (!methods.includes(request.method)) {
@@ -486,14 +477,16 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     }
     const response = errorResponse(protocol, error);
     const userAgent = redactApiKeys(request.headers.get("user-agent"));
-    deps.onUnserved?.({ endpoint, outcome, method: request.method, path: pathOf(request), status: response.status, clientIp: ctx.clientIp, userAgent });
+    deps.onUnserved?.({ endpoint, outcome, method: request.method, path: pathOf(), status: response.status, clientIp: ctx.clientIp, userAgent });
     return response;
   }
 
   return async function handleRelay(request: RelayRequest, ctx: RelayContext): Promise<Response> {
     const adapter = ADAPTERS[ctx.endpoint];
     const protocol: WireProtocol = adapter?.protocol ?? (ctx.endpoint === "anthropic-count-tokens" ? "anthropic" : protocolFromHeaders(request.headers));
-    const modelsPath = ctx.endpoint === "models" ? modelsUpstreamPath(pathOf(request)) : null;
+    // Parsed only when an answer needs it: a billed request's path is its route's (per request, URL parsing showed in profiles).
+    const pathOf = (): string => new URL(request.url).pathname;
+    const modelsPath = ctx.endpoint === "models" ? modelsUpstreamPath(pathOf()) : null;
     const lifecycle = deps.lifecycle;
     const billing: Billing | null = adapter ? { ticket: lifecycle?.begin() ?? UNTRACKED, recordOwed: false } : null;
     try {
@@ -503,7 +496,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       // A request this deployment already relayed: the upstream is (or leads back to) this gateway.
       const loop = hopRefusal(request.headers.get(HOP_HEADER), hopId());
       if (loop) throw new RelayError("loop_detected", loop);
-      const early = answerUnbilled(request, ctx, protocol, modelsPath);
+      const early = answerUnbilled(request, ctx, protocol, pathOf, modelsPath);
       if (early) {
         billing?.ticket.end();
         return early;
@@ -521,11 +514,6 @@ export function createRelay(deps: RelayDeps): RelayHandler {
       return errorResponse(protocol, new RelayError("api_error", "Internal relay error."));
     }
   };
-}
-
-/** The request's path, parsed only when an answer needs it: a billed request's path is its route's (per request, URL parsing showed in profiles). */
-function pathOf(request: RelayRequest): string {
-  return new URL(request.url).pathname;
 }
 
 /** The `allow` header of each endpoint's OPTIONS and 405 answers. */
