@@ -15,7 +15,7 @@ import { clientIpFrom } from "~/net";
 import type { RelayHandler } from "./relay";
 import { pipedAnswerOf } from "./relay-stream";
 import { tooLarge, type ClientConnection, type RelayRequest } from "./request-body";
-import { endpointForPath } from "./routes";
+import { endpointForPath, pathnameOf } from "./routes";
 import type { HeaderReader } from "./upstream";
 
 export interface RelayServer {
@@ -175,11 +175,18 @@ class NodeRelayRequest implements RelayRequest {
 const PLAIN_PATH = /^\/[A-Za-z0-9_\-/]*$/;
 
 /** The request's pathname as `new URL(url).pathname` gives it; parsed only when it is not plain. */
-function pathnameOf(rawUrl: string, url: string): string {
+function requestPathname(rawUrl: string, url: string): string {
   const q = rawUrl.indexOf("?");
   const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
-  return PLAIN_PATH.test(path) ? path : new URL(url).pathname;
+  return PLAIN_PATH.test(path) ? path : pathnameOf(url);
 }
+
+/**
+ * The origin of the URL the relay sees. Never the Host header: the relay does not route by host
+ * (upstreams come from the key's tenant), and a Host such as "a b" made URL parsing throw inside
+ * the request listener, which stopped the process.
+ */
+const REQUEST_ORIGIN = "http://relay.invalid";
 
 async function writeResponse(response: Response, req: http.IncomingMessage, res: http.ServerResponse, request: NodeRelayRequest): Promise<void> {
   const piped = pipedAnswerOf(response);
@@ -240,9 +247,9 @@ export function createRelayRequestListener(handler: RelayHandler): http.RequestL
       if (!res.writableFinished) client.markGone();
     });
     const rawUrl = req.url ?? "/";
-    const url = `http://${req.headers.host ?? "localhost"}${rawUrl}`;
+    const url = REQUEST_ORIGIN + rawUrl;
     const request = new NodeRelayRequest(req, url, client);
-    const ctx = { endpoint: endpointForPath(pathnameOf(rawUrl, url)), clientIp: clientIpFrom(request.headers, req.socket.remoteAddress ?? null) };
+    const ctx = { endpoint: endpointForPath(requestPathname(rawUrl, url)), clientIp: clientIpFrom(request.headers, req.socket.remoteAddress ?? null) };
     handler(request, ctx)
       .then((response) => writeResponse(response, req, res, request))
       .catch(() => {

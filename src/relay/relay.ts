@@ -21,7 +21,7 @@ import { DEFAULT_MAX_OUTPUT_TOKENS, worstCaseMicros } from "./reservation";
 import { refusesUnpriced } from "./unpriced-policy";
 import { clientIsGone, onClientGone, readClientBody, type ClientBody, type RelayRequest } from "./request-body";
 import { redactApiKeys } from "~/keys";
-import { ENDPOINT_METHODS, modelsUpstreamPath } from "./routes";
+import { ENDPOINT_METHODS, modelsUpstreamPath, pathnameOf } from "./routes";
 import {
   clientResponseHeaders,
   Cooldown,
@@ -485,7 +485,7 @@ export function createRelay(deps: RelayDeps): RelayHandler {
     const adapter = ADAPTERS[ctx.endpoint];
     const protocol: WireProtocol = adapter?.protocol ?? (ctx.endpoint === "anthropic-count-tokens" ? "anthropic" : protocolFromHeaders(request.headers));
     // Parsed only when an answer needs it: a billed request's path is its route's (per request, URL parsing showed in profiles).
-    const pathOf = (): string => new URL(request.url).pathname;
+    const pathOf = (): string => pathnameOf(request.url);
     const modelsPath = ctx.endpoint === "models" ? modelsUpstreamPath(pathOf()) : null;
     const lifecycle = deps.lifecycle;
     const billing: Billing | null = adapter ? { ticket: lifecycle?.begin() ?? UNTRACKED, recordOwed: false } : null;

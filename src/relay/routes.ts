@@ -53,3 +53,15 @@ export function modelsUpstreamPath(pathname: string): string | null {
   }
   return `/v1/models/${decoded.join("/")}`;
 }
+
+/**
+ * The path of a request URL, or "" (an unknown path: answered 404) when it does not parse. Never
+ * throws: a request line no URL parser accepts must get an answer, not stop the process.
+ */
+export function pathnameOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return "";
+  }
+}
