@@ -7,12 +7,17 @@
  *
  *   npx tsx bench/profile-split.ts bench/.profiles/relay/*.cpuprofile [--requests N] [--top 25] [--stage "GC"]
  *
- * --stage limits the top list to the samples of the stages whose names contain that text.
+ * --stage limits the top list to the samples of the stages whose names contain that text. Frames
+ * of a compiled file with a source map beside it (the relay tier's .relay-build/relay-server.mjs)
+ * are mapped back to their source files first, so the stages see src/ paths.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { SourceMap } from "node:module";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
-interface CallFrame { functionName: string; url: string; lineNumber: number }
+interface CallFrame { functionName: string; url: string; lineNumber: number; columnNumber?: number }
 interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
 interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
 
@@ -46,6 +51,23 @@ const LIBRARIES: Array<[string, Matcher]> = [
   ["idle", fn(/^\((idle|program)\)$/)],
 ];
 
+const sourceMaps = new Map<string, SourceMap | null>();
+/** The frame as its source file has it, when its file is compiled with a `.map` beside it. */
+function sourceFrame(f: CallFrame): CallFrame {
+  if (!f.url.startsWith("file://") || f.lineNumber < 0) return f;
+  let map = sourceMaps.get(f.url);
+  if (map === undefined) {
+    const mapFile = `${fileURLToPath(f.url)}.map`;
+    map = existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, "utf8")) as ConstructorParameters<typeof SourceMap>[0]) : null;
+    sourceMaps.set(f.url, map);
+  }
+  if (!map) return f;
+  const entry = map.findEntry(f.lineNumber, f.columnNumber ?? 0) as { originalSource?: string; originalLine?: number };
+  if (!entry.originalSource) return f;
+  const source = entry.originalSource.startsWith("file://") ? entry.originalSource : pathToFileURL(path.resolve(path.dirname(fileURLToPath(f.url)), entry.originalSource)).href;
+  return { ...f, url: source, lineNumber: entry.originalLine ?? f.lineNumber };
+}
+
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { requests: { type: "string" }, top: { type: "string", default: "0" }, stage: { type: "string" } } });
 const totals = new Map<string, number>();
 const selfByFn = new Map<string, number>();
@@ -53,6 +75,7 @@ let totalUs = 0;
 let idleUs = 0;
 for (const file of positionals) {
   const prof = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+  for (const n of prof.nodes) n.callFrame = sourceFrame(n.callFrame);
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
