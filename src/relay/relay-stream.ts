@@ -73,89 +73,30 @@ export function relayBody(upstream: Readable, observer: BodyObserver, hooks: Rel
   };
 
   /**
-   * Made on first use: the relay tier never asks for it (it pipes to its socket). Push-driven: the
-   * upstream flows while a read is waiting and is paused once a chunk reached it (high-water mark
-   * 0, so nothing queues here). An idle open stream then holds only a paused node stream and its
-   * listeners, not a suspended async pull and an async iterator with their promises (which
-   * AsyncLocalStorage tags, under Next) per open stream.
+   * Reads the upstream into one client sink, the only place both ways out decide the outcome: each
+   * chunk goes through the observer, then `afterChunk` applies the sink's backpressure (`wrote`:
+   * something of that chunk reached the client); the end flushes the observer and closes the sink;
+   * a failure flushes what it can and fails the sink.
    */
-  const webBody = (): ReadableStream<Uint8Array> => {
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    let emitted = false;
+  const pump = (sink: { write(chunk: Uint8Array): void; afterChunk(wrote: boolean): void; close(): void; fail(error: unknown): void }): void => {
+    let wrote = false;
     const emit = (chunk: Uint8Array): void => {
       if (chunk.byteLength === 0) return;
       firstByte();
-      controller.enqueue(chunk);
-      emitted = true;
+      sink.write(chunk);
+      wrote = true;
     };
-    return new ReadableStream<Uint8Array>(
-      {
-        start(c) {
-          controller = c;
-          failClient = (error) => {
-            try {
-              controller.error(error);
-            } catch {
-              // already closed
-            }
-          };
-          upstream.pause();
-          upstream.on("data", (chunk: Buffer) => {
-            if (ended) return;
-            emitted = false;
-            observer.push(chunk, emit);
-            // Hold the upstream until the client reads again (pull); a chunk a filter withheld
-            // whole reached nobody, so the read still waits and the upstream keeps flowing.
-            if (emitted && (controller.desiredSize ?? 0) <= 0) upstream.pause();
-          });
-          upstream.once("end", () => {
-            if (ended) return;
-            observer.end(emit);
-            end({ kind: "complete" });
-            controller.close();
-          });
-          upstream.once("error", (error: unknown) => {
-            if (ended) return;
-            try {
-              observer.end(emit);
-            } catch {
-              // the observer's flush must not mask the upstream failure
-            }
-            end({ kind: "upstream_error", error });
-            controller.error(error);
-          });
-        },
-        pull() {
-          upstream.resume();
-        },
-        cancel: clientGone,
-      },
-      { highWaterMark: 0 },
-    );
-  };
-
-  const pipeToNode = (res: ServerResponse): void => {
-    failClient = () => res.destroy();
-    const emit = (chunk: Uint8Array): void => {
-      if (chunk.byteLength === 0) return;
-      firstByte();
-      res.write(chunk);
-    };
-    const resume = (): void => void upstream.resume();
     upstream.on("data", (chunk: Buffer) => {
       if (ended) return;
+      wrote = false;
       observer.push(chunk, emit);
-      // Backpressure: hold the upstream until the client's socket has taken what it has.
-      if (res.writableNeedDrain) {
-        upstream.pause();
-        res.once("drain", resume);
-      }
+      sink.afterChunk(wrote);
     });
     upstream.once("end", () => {
       if (ended) return;
       observer.end(emit);
       end({ kind: "complete" });
-      res.end();
+      sink.close();
     });
     upstream.once("error", (error: unknown) => {
       if (ended) return;
@@ -165,8 +106,63 @@ export function relayBody(upstream: Readable, observer: BodyObserver, hooks: Rel
         // the observer's flush must not mask the upstream failure
       }
       end({ kind: "upstream_error", error });
+      sink.fail(error);
+    });
+  };
+
+  /**
+   * Made on first use: the relay tier never asks for it (it pipes to its socket). Push-driven: the
+   * upstream flows while a read is waiting and is paused once a chunk reached it (high-water mark
+   * 0, so nothing queues here). An idle open stream then holds only a paused node stream and its
+   * listeners, not a suspended async pull and an async iterator with their promises (which
+   * AsyncLocalStorage tags, under Next) per open stream.
+   */
+  const webBody = (): ReadableStream<Uint8Array> =>
+    new ReadableStream<Uint8Array>(
+      {
+        start(controller) {
+          failClient = (error) => {
+            try {
+              controller.error(error);
+            } catch {
+              // already closed
+            }
+          };
+          upstream.pause();
+          pump({
+            write: (chunk) => controller.enqueue(chunk),
+            // Hold the upstream until the client reads again (pull); a chunk a filter withheld
+            // whole reached nobody, so the read still waits and the upstream keeps flowing.
+            afterChunk: (wrote) => {
+              if (wrote && (controller.desiredSize ?? 0) <= 0) upstream.pause();
+            },
+            close: () => controller.close(),
+            fail: (error) => controller.error(error),
+          });
+        },
+        pull() {
+          upstream.resume();
+        },
+        cancel: clientGone,
+      },
+      { highWaterMark: 0 },
+    );
+
+  const pipeToNode = (res: ServerResponse): void => {
+    failClient = () => res.destroy();
+    const resume = (): void => void upstream.resume();
+    pump({
+      write: (chunk) => void res.write(chunk),
+      // Backpressure: hold the upstream until the client's socket has taken what it has.
+      afterChunk: () => {
+        if (res.writableNeedDrain) {
+          upstream.pause();
+          res.once("drain", resume);
+        }
+      },
+      close: () => res.end(),
       // Cut the connection so the client sees an incomplete response.
-      res.destroy();
+      fail: () => res.destroy(),
     });
   };
 
