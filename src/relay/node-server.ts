@@ -31,78 +31,54 @@ export interface RelayServer {
 }
 
 /** The request's headers as the relay reads them, straight from node's parsed object (no web Headers). */
-class NodeHeaders implements HeaderReader {
-  constructor(private readonly headers: http.IncomingHttpHeaders) {}
-
-  get(name: string): string | null {
-    const v = this.headers[name.toLowerCase()];
-    return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
-  }
-
-  has(name: string): boolean {
-    return this.headers[name.toLowerCase()] !== undefined;
-  }
+function headerReader(headers: http.IncomingHttpHeaders): HeaderReader {
+  return {
+    get(name) {
+      const v = headers[name.toLowerCase()];
+      return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+    },
+    has: (name) => headers[name.toLowerCase()] !== undefined,
+  };
 }
 
 /** The body, read from the socket with the limit checked while reading. */
 function readNodeBody(req: http.IncomingMessage, maxBytes: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => new BodyReader(req, maxBytes, resolve, reject).start());
-}
-
-class BodyReader {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-  private readonly onData = this.data.bind(this);
-  private readonly onEnd = this.end.bind(this);
-  private readonly onError = this.fail.bind(this);
-  private readonly onClose = this.close.bind(this);
-
-  constructor(
-    private readonly req: http.IncomingMessage,
-    private readonly maxBytes: number,
-    private readonly resolve: (body: Uint8Array) => void,
-    private readonly reject: (err: Error) => void,
-  ) {}
-
-  start(): void {
-    this.req.on("data", this.onData);
-    this.req.on("end", this.onEnd);
-    this.req.on("error", this.onError);
-    this.req.on("close", this.onClose);
-  }
-
-  private data(chunk: Buffer): void {
-    this.size += chunk.length;
-    if (this.size > this.maxBytes) {
-      this.cleanup();
-      // Discard the rest; the answer says connection: close (writeResponse).
-      this.req.resume();
-      this.reject(tooLarge(this.maxBytes));
-      return;
-    }
-    this.chunks.push(chunk);
-  }
-
-  private end(): void {
-    this.cleanup();
-    this.resolve(this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks));
-  }
-
-  private close(): void {
-    if (!this.req.complete) this.fail(new Error("client closed the request body"));
-  }
-
-  private fail(err: Error): void {
-    this.cleanup();
-    this.reject(err);
-  }
-
-  private cleanup(): void {
-    this.req.off("data", this.onData);
-    this.req.off("end", this.onEnd);
-    this.req.off("error", this.onError);
-    this.req.off("close", this.onClose);
-  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        // Discard the rest; the answer says connection: close (writeResponse).
+        req.resume();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = (): void => {
+      if (!req.complete) onError(new Error("client closed the request body"));
+    };
+    const cleanup = (): void => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
 }
 
 /**
@@ -142,7 +118,7 @@ class NodeClient implements ClientConnection {
 /** The relay's view of a node request: no web Request, Headers or stream on the hot path. */
 class NodeRelayRequest implements RelayRequest {
   readonly method: string;
-  readonly headers: NodeHeaders;
+  readonly headers: HeaderReader;
   readonly pipesToSocket = true;
   private readonly hasBody: boolean;
   private webBody: ReadableStream<Uint8Array> | null | undefined = undefined;
@@ -153,7 +129,7 @@ class NodeRelayRequest implements RelayRequest {
     readonly client: NodeClient,
   ) {
     this.method = req.method ?? "GET";
-    this.headers = new NodeHeaders(req.headers);
+    this.headers = headerReader(req.headers);
     this.hasBody = req.method !== "GET" && req.method !== "HEAD";
   }
 
